@@ -1,0 +1,132 @@
+"""Assembly: the ONE place that wires handlers, jobs and services into an Application."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    ExtBot,
+)
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import LANGUAGES, Translator
+from bot.services.agenda import AgendaService
+from bot.services.bookings import BookingService
+from bot.services.people import PeopleService
+from bot.services.programme import ProgrammeService
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# The commands shown in Telegram's menu, in this order (descriptions in commands.toml)
+MENU = ("next", "now", "today", "tomorrow", "day", "room", "search", "workshop", "lang", "help")
+
+
+@dataclass
+class Services:
+    """Everything handlers may call, built once."""
+
+    config: Config
+    clock: Clock
+    db: Database
+    t: Translator
+    people: PeopleService
+    programme: ProgrammeService
+    agenda: AgendaService
+    bookings: BookingService
+
+
+class BotData:
+    """The application's bot_data: typed access to the services."""
+
+    services: Services
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+RencontreApp = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+def build_services(
+    config: Config, clock: Clock, db: Database, t: Translator | None = None
+) -> Services:
+    """Build the services on an open database."""
+    t = t or Translator.load(config.event.default_language)
+    tz = config.event.tz
+    programme = ProgrammeService(db, tz)
+    people = PeopleService(db, clock, config.event.organisers, config.event.organisations)
+    grace = timedelta(minutes=config.signups.close_after_start_minutes)
+    return Services(
+        config=config,
+        clock=clock,
+        db=db,
+        t=t,
+        people=people,
+        programme=programme,
+        agenda=AgendaService(programme, clock, tz),
+        bookings=BookingService(db, clock, programme, people, tz, grace),
+    )
+
+
+async def prepare(app: RencontreApp) -> None:
+    """Do the start-up work, once the application is initialised and before it polls."""
+    await startup(app.bot_data.services)
+    await set_menu(app)
+
+
+async def startup(services: Services) -> None:
+    """Import the configured programme if the database has none."""
+    path = services.config.event.programme
+    if path is not None and await services.programme.is_empty():
+        report = await services.programme.import_path(path)
+        log.info("programme %s imported: %d items", path.name, report.total)
+
+
+async def set_menu(app: RencontreApp) -> None:
+    """Set the command menu in French and English."""
+    t = app.bot_data.services.t
+    for lang in LANGUAGES:
+        commands = [BotCommand(name, t(lang, f"commands.{name}")) for name in MENU]
+        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
+    default = app.bot_data.services.config.event.default_language
+    commands = [BotCommand(name, t(default, f"commands.{name}")) for name in MENU]
+    await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+
+
+def build_application(
+    config: Config,
+    clock: Clock,
+    db: Database,
+    *,
+    translator: Translator | None = None,
+    token: str | None = None,
+) -> RencontreApp:
+    """Build the bot: services, handlers in their documented order, start-up work."""
+    from handlers import register  # handlers import this module for Context
+
+    services = build_services(config, clock, db, translator)
+    context_types = ContextTypes(context=CallbackContext, bot_data=BotData)
+
+    builder = (
+        ApplicationBuilder()
+        .token(token or config.require_token())
+        .base_url(config.telegram.api_base_url)
+        .base_file_url(config.telegram.file_url)
+        .context_types(context_types)
+        .concurrent_updates(True)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+    )
+    # The builder's generic parameters do not follow context_types; the cast names what it built
+    app = cast(RencontreApp, builder.build())
+    app.bot_data.services = services
+    register(app)
+    return app

@@ -1,0 +1,156 @@
+"""The configuration file: pydantic models of config.toml, validated once at start."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+)
+
+TOKEN_ENV = "RENCONTRE_TOKEN"
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message names the file, the key and the fault."""
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{name!r} is not a known IANA timezone (e.g. 'Europe/Paris')") from exc
+    return name
+
+
+def _base_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"{url!r} must start with http:// or https://")
+    return url
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramConfig(_Section):
+    """The [telegram] table."""
+
+    token: SecretStr | None = None
+    api_base_url: Annotated[str, AfterValidator(_base_url)] = "https://api.telegram.org/bot"
+    api_file_url: Annotated[str, AfterValidator(_base_url)] | None = None
+
+    @property
+    def file_url(self) -> str:
+        """Give the base URL of file downloads, derived from api_base_url when not set."""
+        if self.api_file_url:
+            return self.api_file_url
+        root, _, last = self.api_base_url.rstrip("/").rpartition("/")
+        return f"{root}/file/{last}"
+
+
+class EventConfig(_Section):
+    """The [event] table."""
+
+    name: str = "Rencontre"
+    timezone: Annotated[str, AfterValidator(_known_timezone)] = "Europe/Paris"
+    default_language: Literal["fr", "en"] = "fr"
+    programme: Path | None = None
+    announce_chat_id: int | None = None
+    organisers: tuple[int, ...] = ()
+    organisations: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Give the event's timezone."""
+        return ZoneInfo(self.timezone)
+
+
+class StorageConfig(_Section):
+    """The [storage] table."""
+
+    database: Path = Path("rencontre.sqlite3")
+
+
+class SignupsConfig(_Section):
+    """The [signups] table."""
+
+    close_after_start_minutes: int = Field(default=10, ge=0, le=24 * 60)
+
+
+class Config(_Section):
+    """The whole configuration."""
+
+    telegram: TelegramConfig = TelegramConfig()
+    event: EventConfig = EventConfig()
+    storage: StorageConfig = StorageConfig()
+    signups: SignupsConfig = SignupsConfig()
+
+    def require_token(self, source: str = "config.toml") -> str:
+        """Give the bot token, or raise ConfigError naming the key."""
+        if self.telegram.token is None or not self.telegram.token.get_secret_value().strip():
+            raise ConfigError(
+                f"{source}: telegram.token: missing; set it in the file or in ${TOKEN_ENV}"
+            )
+        return self.telegram.token.get_secret_value().strip()
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    if kind == "missing":
+        return f"{key}: missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{key}: {message}"
+
+
+def parse_config(
+    data: Mapping[str, Any],
+    source: str,
+    base_dir: Path,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Validate a parsed TOML mapping; relative paths are taken from `base_dir`."""
+    environ = os.environ if environ is None else environ
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{source}: {_describe(first)}") from None
+    updates: dict[str, Any] = {}
+    token = environ.get(TOKEN_ENV, "").strip()
+    if token:
+        updates["telegram"] = config.telegram.model_copy(update={"token": SecretStr(token)})
+    event = config.event
+    if event.programme is not None and not event.programme.is_absolute():
+        updates["event"] = event.model_copy(update={"programme": base_dir / event.programme})
+    database = config.storage.database
+    if not database.is_absolute() and str(database) != ":memory:":
+        updates["storage"] = config.storage.model_copy(update={"database": base_dir / database})
+    return config.model_copy(update=updates) if updates else config
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a config file, or raise ConfigError with one clear line."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (copy config.example.toml to start)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    return parse_config(data, str(path), path.resolve().parent, environ)

@@ -1,0 +1,45 @@
+"""Comparing two programmes: what a re-import adds, changes and removes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.models import Programme, Room
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did, by item id."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    rota_slots: int
+    rooms: int
+
+    @property
+    def total(self) -> int:
+        """Count the items of the new programme."""
+        return len(self.added) + len(self.changed) + self.unchanged
+
+
+def with_all_rooms(programme: Programme) -> Programme:
+    """Declare every room an item uses, keeping the descriptions the file gives."""
+    declared = {room.name: room for room in programme.rooms}
+    for item in programme.workshops:
+        if item.room and item.room not in declared:
+            declared[item.room] = Room(item.room)
+    rooms = tuple(sorted(declared.values(), key=lambda r: r.name))
+    return Programme(programme.workshops, rooms, programme.rota, programme.name, programme.warnings)
+
+
+def compare(old: Programme, new: Programme) -> ImportReport:
+    """Tell what changes when `new` replaces `old`."""
+    before = {w.id: w for w in old.workshops}
+    after = {w.id: w for w in new.workshops}
+    added = tuple(i for i in after if i not in before)
+    removed = tuple(i for i in before if i not in after)
+    changed = tuple(i for i in after if i in before and before[i] != after[i])
+    unchanged = len(after) - len(added) - len(changed)
+    return ImportReport(added, changed, removed, unchanged, len(new.rota), len(new.rooms))

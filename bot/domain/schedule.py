@@ -1,0 +1,147 @@
+"""Questions about the programme: what runs now, what comes next, what a day holds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.models import Workshop
+from bot.domain.text import fold
+
+WEEKDAYS = {
+    # French and English names and their usual short forms, Monday = 0
+    **dict.fromkeys(("lundi", "lun", "monday", "mon"), 0),
+    **dict.fromkeys(("mardi", "mar", "tuesday", "tue", "tues"), 1),
+    **dict.fromkeys(("mercredi", "mer", "wednesday", "wed"), 2),
+    **dict.fromkeys(("jeudi", "jeu", "thursday", "thu", "thurs"), 3),
+    **dict.fromkeys(("vendredi", "ven", "friday", "fri"), 4),
+    **dict.fromkeys(("samedi", "sam", "saturday", "sat"), 5),
+    **dict.fromkeys(("dimanche", "dim", "sunday", "sun"), 6),
+}
+TODAY_WORDS = frozenset(("aujourd'hui", "aujourdhui", "auj", "today"))
+TOMORROW_WORDS = frozenset(("demain", "tomorrow"))
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+class Phase(StrEnum):
+    """Where the clock stands against the week."""
+
+    EMPTY = "empty"
+    BEFORE = "before"
+    DURING = "during"
+    AFTER = "after"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Items that start at the same moment (parallel rooms)."""
+
+    start: datetime
+    items: tuple[Workshop, ...]
+
+
+def local_day(when: datetime, tz: ZoneInfo) -> date:
+    """Give the calendar day of an instant in the event's timezone."""
+    return when.astimezone(tz).date()
+
+
+def phase(workshops: Sequence[Workshop], now: datetime) -> Phase:
+    """Tell whether the week is ahead, under way or over."""
+    if not workshops:
+        return Phase.EMPTY
+    if now < min(w.start for w in workshops):
+        return Phase.BEFORE
+    if now >= max(w.end for w in workshops):
+        return Phase.AFTER
+    return Phase.DURING
+
+
+def running(workshops: Iterable[Workshop], now: datetime) -> list[Workshop]:
+    """List what is on at `now`."""
+    return [w for w in workshops if w.start <= now < w.end]
+
+
+def next_slot(workshops: Sequence[Workshop], now: datetime) -> Slot | None:
+    """Give every item of the next starting time after `now`."""
+    upcoming = [w for w in workshops if w.start > now]
+    if not upcoming:
+        return None
+    first = min(w.start for w in upcoming)
+    return Slot(first, tuple(w for w in upcoming if w.start == first))
+
+
+def on_day(workshops: Iterable[Workshop], day: date, tz: ZoneInfo) -> list[Workshop]:
+    """List the items that start on `day` (local), in time order."""
+    return sorted(
+        (w for w in workshops if local_day(w.start, tz) == day), key=lambda w: (w.start, w.title)
+    )
+
+
+def by_start(items: Iterable[Workshop]) -> list[Slot]:
+    """Group items by their start time."""
+    slots: dict[datetime, list[Workshop]] = {}
+    for item in sorted(items, key=lambda w: (w.start, w.room or "", w.title)):
+        slots.setdefault(item.start, []).append(item)
+    return [Slot(start, tuple(items)) for start, items in slots.items()]
+
+
+def days(workshops: Iterable[Workshop], tz: ZoneInfo) -> list[date]:
+    """List the days that have items."""
+    return sorted({local_day(w.start, tz) for w in workshops})
+
+
+def next_day_after(workshops: Iterable[Workshop], day: date, tz: ZoneInfo) -> date | None:
+    """Give the first day after `day` that has items."""
+    later = [d for d in days(workshops, tz) if d > day]
+    return later[0] if later else None
+
+
+def parse_day(text: str, today: date, week: Sequence[date] = ()) -> date | None:
+    """Read a day as people write it: 'mardi', 'tue', '27/08', '2026-08-27', 'demain'."""
+    word = fold(text.strip()).rstrip(".")
+    if not word:
+        return None
+    if word in TODAY_WORDS:
+        return today
+    if word in TOMORROW_WORDS:
+        return today + timedelta(days=1)
+    if word in WEEKDAYS:
+        target = WEEKDAYS[word]
+        # Prefer the matching day of the programme's week, then the next such day from today
+        for candidate in week:
+            if candidate.weekday() == target and (candidate >= today or week[-1] < today):
+                return candidate
+        for candidate in week:
+            if candidate.weekday() == target:
+                return candidate
+        return today + timedelta(days=(target - today.weekday()) % 7)
+    if match := _YMD.match(word):
+        year, month, day_ = (int(g) for g in match.groups())
+        return _safe_date(year, month, day_)
+    if match := _DMY.match(word):
+        day_, month = int(match.group(1)), int(match.group(2))
+        year_text = match.group(3)
+        if year_text is None:
+            year = week[0].year if week else today.year
+        else:
+            year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        return _safe_date(year, month, day_)
+    return None
+
+
+def _safe_date(year: int, month: int, day_: int) -> date | None:
+    try:
+        return date(year, month, day_)
+    except ValueError:
+        return None
+
+
+def in_room(workshops: Iterable[Workshop], room: str) -> list[Workshop]:
+    """List the items held in `room` (case and accents ignored)."""
+    wanted = fold(room)
+    return [w for w in workshops if w.room is not None and fold(w.room) == wanted]

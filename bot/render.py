@@ -1,0 +1,348 @@
+"""Turning answers into messages: HTML text (every piece of programme text escaped) and buttons.
+
+Nothing here knows Telegram's wire format; handlers turn a Reply into a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.domain.booking import Status, ref
+from bot.domain.models import Kind, Workshop
+from bot.domain.schedule import Phase, Slot, by_start, local_day
+from bot.i18n import Translator
+from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer
+from bot.services.bookings import Seats
+
+# Telegram allows 4096 characters; a page stays well below so that headers and markup fit
+PAGE_BUDGET = 3500
+MAX_LISTED_BUTTONS = 8
+MAX_TITLE = 200
+NOOP = "noop"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: a label and its callback data (at most 64 bytes)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message to send: HTML text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default=())
+
+
+class Renderer:
+    """Render answers in one person's language."""
+
+    def __init__(self, t: Translator, lang: str, tz: ZoneInfo) -> None:
+        self.t = t
+        self.lang = lang
+        self.tz = tz
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        """Give a message in this renderer's language."""
+        return self.t(self.lang, key, **params)
+
+    # Pieces
+
+    def time(self, when: datetime) -> str:
+        """Give a 24-hour local time."""
+        return when.astimezone(self.tz).strftime("%H:%M")
+
+    def date(self, day: date) -> str:
+        """Give a day as people say it: 'mardi 25 août'."""
+        return self(
+            "common.date",
+            weekday=self(f"common.weekday_{day.weekday()}"),
+            day=day.day,
+            month=self(f"common.month_{day.month}"),
+        )
+
+    def places(self, item: Workshop, seats: Seats) -> str:
+        """Say how many places are left, if the item takes sign-ups."""
+        left = seats.left(item)
+        if item.capacity is None or left is None:
+            return ""
+        if seats.status(item) is Status.IN:
+            return self("bookings.you_are_in")
+        if left <= 0:
+            waiting = seats.waiting(item)
+            return self("agenda.full_waiting", waiting=waiting) if waiting else self("agenda.full")
+        return self("agenda.places_left", left=left, capacity=item.capacity)
+
+    def booking_button(self, item: Workshop, seats: Seats, *, titled: bool) -> Button | None:
+        """Offer the one booking move that fits: sign up, join the waiting list, or cancel."""
+        if item.capacity is None:
+            return None
+        status = seats.status(item)
+        code = ref(item.id)
+        if status is Status.IN:
+            key, data = "bookings.button_cancel", f"b:wc:{code}"
+        elif status is Status.WAITING:
+            key, data = "bookings.button_leave", f"b:wc:{code}"
+        elif not seats.is_open(item):
+            return None
+        elif (seats.left(item) or 0) > 0:
+            key, data = "bookings.button_sign_up", f"b:ws:{code}"
+        else:
+            key, data = "bookings.button_wait", f"b:ws:{code}"
+        label = self(key, position=seats.position(item) or seats.waiting(item) + 1)
+        return Button(f"{label} · {truncate(item.title, 28)}" if titled else label, data)
+
+    def booking_rows(self, items: Sequence[Workshop], seats: Seats) -> list[tuple[Button, ...]]:
+        """Give one row of booking buttons per item that takes sign-ups (a few at most)."""
+        buttons = [b for w in items if (b := self.booking_button(w, seats, titled=True))]
+        return [(b,) for b in buttons[:MAX_LISTED_BUTTONS]]
+
+    def item_line(self, item: Workshop, seats: Seats, *, with_time: bool = False) -> str:
+        """Give one line for an item: title, room, places."""
+        title = escape(truncate(item.title, MAX_TITLE))
+        parts = [f"<b>{title}</b>" if item.kind != Kind.MEAL else title]
+        if item.room:
+            parts.append(f"📍 {escape(item.room)}")
+        places = self.places(item, seats)
+        if places:
+            parts.append(places)
+        line = " · ".join(parts)
+        if with_time:
+            span = self("agenda.span", start=self.time(item.start), end=self.time(item.end))
+            line = f"{span} {line}"
+        return f"• {line}"
+
+    def slot_block(self, slot: Slot, seats: Seats) -> str:
+        """Give a time heading and the items that start then."""
+        lines = [f"<b>{self.time(slot.start)}</b>"]
+        lines += [self.item_line(item, seats) for item in slot.items]
+        return "\n".join(lines)
+
+    # Answers
+
+    def before_week(self, slot: Slot | None, seats: Seats) -> str:
+        """Say when the week starts and what opens it."""
+        if slot is None:
+            return self("agenda.no_programme")
+        day = local_day(slot.start, self.tz)
+        head = self("agenda.before_week", date=self.date(day), time=self.time(slot.start))
+        return f"{head}\n\n{self.slot_block(slot, seats)}"
+
+    def next_answer(self, answer: NextAnswer, seats: Seats) -> Reply:
+        """Render /next."""
+        if answer.phase is Phase.EMPTY:
+            return Reply(self("agenda.no_programme"))
+        if answer.phase is Phase.AFTER:
+            return Reply(self("agenda.after_week"))
+        if answer.phase is Phase.BEFORE:
+            items = answer.slot.items if answer.slot else ()
+            return Reply(self.before_week(answer.slot, seats), self.item_buttons(items, seats))
+        parts = []
+        if answer.mine_now:
+            lines = [self("agenda.mine_now")]
+            lines += [
+                self.item_line(w, seats) + " " + self("agenda.until", time=self.time(w.end))
+                for w in answer.mine_now
+            ]
+            parts.append("\n".join(lines))
+        if answer.slot is None:
+            parts.append(self("agenda.nothing_more_week"))
+        elif answer.later_day:
+            day = local_day(answer.slot.start, self.tz)
+            parts.append(
+                self(
+                    "agenda.nothing_more_today",
+                    date=self.date(day),
+                    time=self.time(answer.slot.start),
+                )
+                + "\n"
+                + "\n".join(self.item_line(w, seats) for w in answer.slot.items)
+            )
+        else:
+            parts.append(
+                self("agenda.next_at", time=self.time(answer.slot.start))
+                + "\n"
+                + "\n".join(self.item_line(w, seats) for w in answer.slot.items)
+            )
+        shown = list(answer.mine_now) + list(answer.slot.items if answer.slot else ())
+        return Reply("\n\n".join(parts), self.item_buttons(shown, seats))
+
+    def now_answer(self, answer: NowAnswer, seats: Seats) -> Reply:
+        """Render /now."""
+        if answer.phase is Phase.EMPTY:
+            return Reply(self("agenda.no_programme"))
+        if answer.phase is Phase.AFTER:
+            return Reply(self("agenda.after_week"))
+        if answer.phase is Phase.BEFORE:
+            return Reply(self.before_week(answer.slot, seats))
+        if not answer.running:
+            text = self("agenda.nothing_now")
+            if answer.slot is not None:
+                text += "\n\n" + self("agenda.next_at", time=self.time(answer.slot.start))
+                text += "\n" + "\n".join(self.item_line(w, seats) for w in answer.slot.items)
+            return Reply(text, self.item_buttons(answer.slot.items if answer.slot else (), seats))
+        lines = [self("agenda.now_on")]
+        lines += [
+            self.item_line(w, seats) + " " + self("agenda.until", time=self.time(w.end))
+            for w in answer.running
+        ]
+        return Reply("\n".join(lines), self.item_buttons(answer.running, seats))
+
+    def day_pages(self, answer: DayAnswer, seats: Seats, title: str) -> list[Page]:
+        """Render a day's programme as one or more pages of text."""
+        head = f"📅 <b>{escape(title)}</b>"
+        if not answer.items:
+            if answer.phase is Phase.AFTER:
+                return [Page(f"{head}\n\n{self('agenda.after_week')}")]
+            text = f"{head}\n\n{self('agenda.nothing_that_day')}"
+            if answer.next_day is not None and answer.next_day_first is not None:
+                text += "\n\n" + self(
+                    "agenda.next_day_starts",
+                    date=self.date(answer.next_day),
+                    time=self.time(answer.next_day_first.start),
+                )
+                text += "\n" + "\n".join(
+                    self.item_line(w, seats) for w in answer.next_day_first.items
+                )
+            return [Page(text)]
+        blocks = [
+            Block(self.slot_block(slot, seats), slot.items, header=True)
+            for slot in by_start(answer.items)
+        ]
+        return paginate(head, blocks)
+
+    def find_answer(self, answer: FindAnswer, seats: Seats) -> list[Page]:
+        """Render search results as pages: each item with its day, time and room."""
+        if not answer.items:
+            return [Page(self("agenda.not_found", query=escape(answer.query)))]
+        head = self("agenda.found", count=len(answer.items), query=escape(answer.query))
+        blocks = []
+        for w in answer.items:
+            day = self.date(local_day(w.start, self.tz))
+            span = self("agenda.span", start=self.time(w.start), end=self.time(w.end))
+            line = f"• <b>{escape(truncate(w.title, MAX_TITLE))}</b>\n  {day}, {span}"
+            if w.room:
+                line += f" · 📍 {escape(w.room)}"
+            places = self.places(w, seats)
+            if places:
+                line += f" · {places}"
+            blocks.append(Block(line, (w,)))
+        return paginate(head, blocks)
+
+    def workshop(self, w: Workshop, seats: Seats, room_note: str = "") -> Reply:
+        """Render one item's details."""
+        day = self.date(local_day(w.start, self.tz))
+        span = self("agenda.span", start=self.time(w.start), end=self.time(w.end))
+        lines = [f"<b>{escape(truncate(w.title, 500))}</b>", f"🕙 {day}, {span}"]
+        if w.room:
+            room = escape(w.room)
+            if room_note:
+                room += f" ({escape(room_note)})"
+            lines.append(f"📍 {room}")
+        else:
+            lines.append(self("agenda.no_room_given"))
+        if w.facilitators:
+            names = ", ".join(escape(f.name) for f in w.facilitators)
+            lines.append(self("agenda.facilitated_by", names=names))
+        if w.capacity is not None:
+            lines.append("🎟 " + self.places(w, seats))
+        if w.language and w.language != self.lang:
+            lines.append(self("agenda.language", language=escape(w.language)))
+        if w.description:
+            lines.append("")
+            lines.append(escape(truncate(w.description, 2500)))
+        button = self.booking_button(w, seats, titled=False)
+        return Reply("\n".join(lines), ((button,),) if button else ())
+
+    def item_buttons(
+        self, items: Sequence[Workshop], seats: Seats
+    ) -> tuple[tuple[Button, ...], ...]:
+        """Offer, for each item shown, its details and its booking move."""
+        rows = []
+        for item in [w for w in items if w.kind is not Kind.MEAL][:MAX_LISTED_BUTTONS]:
+            row = [Button("ℹ️ " + truncate(item.title, 32), f"w:{ref(item.id)}")]
+            booking = self.booking_button(item, seats, titled=False)
+            if booking is not None:
+                row.append(booking)
+            rows.append(tuple(row))
+        return tuple(rows)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A piece of a long answer and the items it shows; `header` blocks start with a heading."""
+
+    text: str
+    items: tuple[Workshop, ...] = ()
+    header: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One message of a long answer, and the items it shows."""
+
+    text: str
+    items: tuple[Workshop, ...] = ()
+
+
+def _split(block: Block) -> list[Block]:
+    """Split a block at its lines (never inside a tag): a heading, then one line per item."""
+    lines = block.text.split("\n")
+    heading = [Block(lines[0])] if block.header else []
+    body = lines[1:] if block.header else lines
+    if len(body) == len(block.items):
+        return heading + [
+            Block(line, (item,)) for line, item in zip(body, block.items, strict=True)
+        ]
+    return heading + [Block(line) for line in body[:-1]] + [Block(body[-1], block.items)]
+
+
+def paginate(head: str, blocks: Sequence[Block], budget: int = PAGE_BUDGET) -> list[Page]:
+    """Split blocks into pages that each fit in one message, the head on every page."""
+    pieces: list[Block] = []
+    for block in blocks:
+        too_big = len(head) + len(block.text) + 2 > budget
+        pieces.extend(_split(block) if too_big else [block])
+    pages: list[Page] = []
+    current: list[Block] = []
+    size = len(head)
+    for block in pieces:
+        if current and size + len(block.text) + 2 > budget:
+            pages.append(_page(head, current))
+            current, size = [], len(head)
+        current.append(block)
+        size += len(block.text) + 2
+    pages.append(_page(head, current))
+    return pages
+
+
+def _page(head: str, blocks: Sequence[Block]) -> Page:
+    return Page(
+        "\n\n".join([head, *(b.text for b in blocks)]),
+        tuple(item for b in blocks for item in b.items),
+    )
+
+
+def pager(pages: int, page: int, data: Callable[[int], str]) -> tuple[Button, ...]:
+    """Give the row of buttons that moves between pages."""
+    if pages <= 1:
+        return ()
+    row = []
+    if page > 0:
+        row.append(Button("◀️", data(page - 1)))
+    row.append(Button(f"{page + 1}/{pages}", NOOP))
+    if page < pages - 1:
+        row.append(Button("▶️", data(page + 1)))
+    return tuple(row)

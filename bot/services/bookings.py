@@ -1,0 +1,496 @@
+"""Sign-ups for workshops and the tidy-up rota: one booking core, one transaction per move."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.domain import booking as core
+from bot.domain.booking import (
+    Commitment,
+    Outcome,
+    Standing,
+    Status,
+    Target,
+    TargetKind,
+)
+from bot.domain.errors import DomainError
+from bot.domain.models import Participant, Programme, RotaSlot, Workshop
+from bot.domain.schedule import local_day
+from bot.services.people import PeopleService, facilitated_by
+from bot.services.programme import ProgrammeService
+from storage import bookings as repo
+from storage import participants as participants_repo
+from storage.bookings import Offer
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """What a sign-up, cancellation or switch did, seen by the person who made it."""
+
+    user_id: int
+    outcome: Outcome
+    standing: Standing
+    clash: tuple[Commitment, ...] = ()
+    promoted: tuple[tuple[Target, int], ...] = ()
+    """People moved from a waiting list into a place by this move: (target, user id)."""
+    cancelled: tuple[Target, ...] = ()
+    """Bookings given up by a switch."""
+
+    @property
+    def position(self) -> int | None:
+        """Give this person's waiting-list position after the move."""
+        return self.standing.position(self.user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Seats:
+    """Places left and one person's standing, for the items shown in one answer."""
+
+    user_id: int | None
+    standings: Mapping[str, Standing]
+    """By workshop id, for the items that take sign-ups."""
+    open_ids: frozenset[str]
+
+    def left(self, item: Workshop) -> int | None:
+        """Give the places left of an item that takes sign-ups."""
+        found = self.standings.get(item.id)
+        return found.left if found else item.capacity
+
+    def status(self, item: Workshop) -> Status | None:
+        """Tell where the person stands for an item."""
+        found = self.standings.get(item.id)
+        return found.status_of(self.user_id) if found and self.user_id is not None else None
+
+    def position(self, item: Workshop) -> int | None:
+        """Give the person's waiting-list position for an item."""
+        found = self.standings.get(item.id)
+        return found.position(self.user_id) if found and self.user_id is not None else None
+
+    def waiting(self, item: Workshop) -> int:
+        """Count the people waiting for an item."""
+        found = self.standings.get(item.id)
+        return len(found.waiting) if found else 0
+
+    def is_open(self, item: Workshop) -> bool:
+        """Tell whether sign-ups for an item are open."""
+        return item.id in self.open_ids
+
+
+NO_SEATS = Seats(None, {}, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaEntry:
+    """One line of a person's agenda."""
+
+    kind: str  # "in", "waiting", "rota", "facilitating"
+    title: str
+    start: datetime
+    end: datetime
+    room: str | None
+    target: Target | None = None
+    position: int | None = None
+    offered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    """How the rota is shared."""
+
+    registered: int
+    without_slot: int
+    spread: tuple[tuple[int, int], ...]
+    """(slots held, people holding that many), fewest first."""
+    by_organisation: tuple[tuple[str, int, int], ...] = field(default=())
+    """(organisation, people, slots held)."""
+
+
+class BookingService:
+    """Take, give up and swap places, never more than there are."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        programme: ProgrammeService,
+        people: PeopleService,
+        tz: ZoneInfo,
+        grace: timedelta,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._programme = programme
+        self._people = people
+        self._tz = tz
+        self.grace = grace
+        self._index_of: Programme | None = None
+        self._index: dict[tuple[TargetKind, str], Target] = {}
+
+    # Targets
+
+    def _targets(self, programme: Programme) -> dict[tuple[TargetKind, str], Target]:
+        if self._index_of is not programme:
+            index: dict[tuple[TargetKind, str], Target] = {}
+            for w in programme.workshops:
+                if w.capacity is not None:
+                    target = Target.of_workshop(w)
+                    index[(target.kind, target.ref)] = target
+            for r in programme.rota:
+                target = Target.of_rota(r)
+                index[(target.kind, target.ref)] = target
+            self._index, self._index_of = index, programme
+        return self._index
+
+    async def target(self, kind: TargetKind, ref: str) -> Target:
+        """Find what a button refers to, or refuse it as stale."""
+        found = self._targets(await self._programme.current()).get((kind, ref))
+        if found is None:
+            raise DomainError("common.stale_button")
+        return found
+
+    @staticmethod
+    def workshop_target(w: Workshop) -> Target | None:
+        """Give the target of an item that takes sign-ups."""
+        return Target.of_workshop(w) if w.capacity is not None else None
+
+    async def standings(self, targets: Sequence[Target]) -> dict[tuple[TargetKind, str], Standing]:
+        """Read the standing of several targets."""
+        async with self._db.read() as conn:
+            return await repo.standings(conn, targets)
+
+    async def seats(self, items: Sequence[Workshop], user_id: int | None) -> Seats:
+        """Read places left and this person's standing for the items of an answer."""
+        targets = [Target.of_workshop(w) for w in items if w.capacity is not None]
+        found = await self.standings(targets)
+        return Seats(
+            user_id,
+            {t.id: found[(t.kind, t.id)] for t in targets},
+            frozenset(t.id for t in targets if self.is_open(t)),
+        )
+
+    def is_open(self, target: Target) -> bool:
+        """Tell whether sign-ups for a target are still open."""
+        return core.is_open(target, self._clock.now(), self.grace)
+
+    # Commitments
+
+    async def _commitments(
+        self, conn: aiosqlite.Connection, user_id: int, username: str | None, programme: Programme
+    ) -> list[Commitment]:
+        workshops = {w.id: w for w in programme.workshops}
+        slots = {r.id: r for r in programme.rota}
+        found: list[Commitment] = []
+        for b in await repo.of_user(conn, user_id):
+            if b.status is not Status.IN:
+                continue
+            if b.kind is TargetKind.WORKSHOP and b.target_id in workshops:
+                w = workshops[b.target_id]
+                found.append(Commitment(b.kind, w.id, w.title, w.start, w.end))
+            elif b.kind is TargetKind.ROTA and b.target_id in slots:
+                r = slots[b.target_id]
+                found.append(Commitment(b.kind, r.id, r.area, r.start, r.end))
+        if username:
+            for w in facilitated_by(programme.workshops, username):
+                found.append(Commitment(TargetKind.WORKSHOP, w.id, w.title, w.start, w.end, True))
+        return found
+
+    async def _ensure_registered(
+        self, conn: aiosqlite.Connection, user: Participant | None, user_id: int
+    ) -> None:
+        if await participants_repo.get(conn, user_id) is None:
+            if user is None:
+                raise DomainError("common.not_registered")
+            await participants_repo.upsert(
+                conn,
+                user_id=user.user_id,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                username=user.username,
+                language=user.language,
+                now=self._clock.now(),
+            )
+
+    async def _release(
+        self, conn: aiosqlite.Connection, target: Target, user_id: int
+    ) -> tuple[Outcome, tuple[tuple[Target, int], ...]]:
+        """Give up a booking and fill the freed place from the waiting list (in the transaction)."""
+        before = await repo.standing(conn, target)
+        outcome = core.decide_cancel(before, user_id)
+        if outcome is Outcome.NOT_BOOKED:
+            return outcome, ()
+        await repo.remove(conn, target.kind, target.id, user_id)
+        if target.kind is TargetKind.ROTA:
+            await repo.withdraw_offers(conn, target.id, user_id, self._clock.now())
+        after = await repo.standing(conn, target)
+        lucky = core.to_promote(after, self._clock.now(), self.grace)
+        await repo.promote(conn, target, lucky)
+        return outcome, tuple((target, u) for u in lucky)
+
+    # Moves
+
+    async def sign_up(
+        self,
+        user_id: int,
+        kind: TargetKind,
+        ref: str,
+        *,
+        username: str | None = None,
+        person: Participant | None = None,
+    ) -> Move:
+        """Ask for a place: in, waiting list, or a clash to resolve; nothing twice."""
+        programme = await self._programme.current()
+        target = self._targets(programme).get((kind, ref))
+        if target is None:
+            raise DomainError("common.stale_button")
+        if not self.is_open(target):
+            raise DomainError("bookings.closed", title=target.title)
+        async with self._db.transaction() as conn:
+            await self._ensure_registered(conn, person, user_id)
+            current = await repo.standing(conn, target)
+            outcome = core.decide_sign_up(current, user_id)
+            if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
+                return Move(user_id, outcome, current)
+            clash = core.clashes(
+                target, await self._commitments(conn, user_id, username, programme)
+            )
+            if clash:
+                return Move(user_id, outcome, current, clash=tuple(clash))
+            status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
+            await repo.add(conn, target, user_id, status, self._clock.now())
+            after = await repo.standing(conn, target)
+        return Move(user_id, outcome, after)
+
+    async def switch(
+        self, user_id: int, kind: TargetKind, ref: str, *, username: str | None = None
+    ) -> Move:
+        """Give up what clashes with a target and take it in one step: never both, never neither."""
+        programme = await self._programme.current()
+        target = self._targets(programme).get((kind, ref))
+        if target is None:
+            raise DomainError("common.stale_button")
+        if not self.is_open(target):
+            raise DomainError("bookings.closed", title=target.title)
+        index = {(t.kind, t.id): t for t in self._targets(programme).values()}
+        async with self._db.transaction() as conn:
+            current = await repo.standing(conn, target)
+            outcome = core.decide_sign_up(current, user_id)
+            if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
+                return Move(user_id, outcome, current)
+            clash = core.clashes(
+                target, await self._commitments(conn, user_id, username, programme)
+            )
+            if any(c.facilitating for c in clash):
+                raise DomainError("bookings.cannot_switch_facilitating")
+            promoted: list[tuple[Target, int]] = []
+            cancelled: list[Target] = []
+            for c in clash:
+                old = index.get((c.kind, c.id))
+                if old is None:
+                    continue
+                _, lucky = await self._release(conn, old, user_id)
+                promoted.extend(lucky)
+                cancelled.append(old)
+            current = await repo.standing(conn, target)
+            outcome = core.decide_sign_up(current, user_id)
+            status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
+            await repo.add(conn, target, user_id, status, self._clock.now())
+            after = await repo.standing(conn, target)
+        return Move(user_id, outcome, after, promoted=tuple(promoted), cancelled=tuple(cancelled))
+
+    async def cancel(self, user_id: int, kind: TargetKind, ref: str) -> Move:
+        """Give up a place (or a place in the queue); the first waiting person moves up."""
+        target = await self.target(kind, ref)
+        async with self._db.transaction() as conn:
+            outcome, promoted = await self._release(conn, target, user_id)
+            after = await repo.standing(conn, target)
+        return Move(user_id, outcome, after, promoted=promoted)
+
+    # Reading
+
+    async def agenda(
+        self, user_id: int, username: str | None, days: Sequence[date]
+    ) -> list[AgendaEntry]:
+        """List a person's commitments and queue places on the given days, in time order."""
+        programme = await self._programme.current()
+        workshops = {w.id: w for w in programme.workshops}
+        slots = {r.id: r for r in programme.rota}
+        async with self._db.read() as conn:
+            bookings = await repo.of_user(conn, user_id)
+            targets = [
+                t
+                for t in self._targets(programme).values()
+                if any(b.kind is t.kind and b.target_id == t.id for b in bookings)
+            ]
+            standing = await repo.standings(conn, targets)
+            offers = {o.slot_id for o in await repo.open_offers(conn) if o.user_id == user_id}
+        entries: list[AgendaEntry] = []
+        for b in bookings:
+            target = next((t for t in targets if t.kind is b.kind and t.id == b.target_id), None)
+            if target is None:
+                continue
+            if b.kind is TargetKind.WORKSHOP:
+                w = workshops[b.target_id]
+                position = standing[(b.kind, b.target_id)].position(user_id)
+                kind = "in" if b.status is Status.IN else "waiting"
+                entries.append(AgendaEntry(kind, w.title, w.start, w.end, w.room, target, position))
+            else:
+                r: RotaSlot = slots[b.target_id]
+                entries.append(
+                    AgendaEntry(
+                        "rota", r.area, r.start, r.end, None, target, offered=r.id in offers
+                    )
+                )
+        if username:
+            for w in facilitated_by(programme.workshops, username):
+                entries.append(AgendaEntry("facilitating", w.title, w.start, w.end, w.room))
+        wanted = set(days)
+        return sorted(
+            (e for e in entries if local_day(e.start, self._tz) in wanted),
+            key=lambda e: (e.start, e.title),
+        )
+
+    async def participants(
+        self, actor_id: int, actor_username: str | None, ref_or_words: str
+    ) -> tuple[Workshop, list[Participant], list[Participant]]:
+        """List who is in and who waits for an item: for its facilitators and the organisers."""
+        programme = await self._programme.current()
+        item = _find_item(programme, ref_or_words)
+        if item is None:
+            raise DomainError("bookings.no_such_item", text=ref_or_words)
+        runs_it = actor_username is not None and item in facilitated_by([item], actor_username)
+        if not (self._people.is_organiser(actor_id) or runs_it):
+            raise DomainError("bookings.participants_not_allowed")
+        target = self.workshop_target(item)
+        if target is None:
+            return item, [], []
+        async with self._db.read() as conn:
+            s = await repo.standing(conn, target)
+            people = {
+                uid: p
+                for uid in (*s.ins, *s.waiting)
+                if (p := await participants_repo.get(conn, uid)) is not None
+            }
+        return (
+            item,
+            [people[u] for u in s.ins if u in people],
+            [people[u] for u in s.waiting if u in people],
+        )
+
+    # The rota
+
+    async def rota(self, days: Sequence[date]) -> list[Standing]:
+        """List the rota slots of the given days with their standing."""
+        programme = await self._programme.current()
+        wanted = set(days)
+        targets = [
+            Target.of_rota(r) for r in programme.rota if local_day(r.start, self._tz) in wanted
+        ]
+        found = await self.standings(targets)
+        return [found[(t.kind, t.id)] for t in targets]
+
+    async def offer(self, user_id: int, ref: str) -> tuple[Target, Offer]:
+        """Offer one's rota slot to whoever takes it first."""
+        target = await self.target(TargetKind.ROTA, ref)
+        if target.start <= self._clock.now():
+            raise DomainError("bookings.rota_started")
+        async with self._db.transaction() as conn:
+            s = await repo.standing(conn, target)
+            if s.status_of(user_id) is not Status.IN:
+                raise DomainError("bookings.not_your_slot")
+            offer = await repo.open_offer(conn, target.id, user_id, self._clock.now())
+        return target, offer
+
+    async def take(
+        self,
+        user_id: int,
+        offer_id: int,
+        *,
+        username: str | None = None,
+        person: Participant | None = None,
+    ) -> tuple[Target, Offer]:
+        """Take an offered rota slot: the first to press gets it, in one step."""
+        programme = await self._programme.current()
+        async with self._db.transaction() as conn:
+            offer = await repo.offer(conn, offer_id)
+            if offer is None:
+                raise DomainError("common.stale_button")
+            target = next(
+                (
+                    t
+                    for t in self._targets(programme).values()
+                    if t.kind is TargetKind.ROTA and t.id == offer.slot_id
+                ),
+                None,
+            )
+            if target is None or offer.status == "withdrawn":
+                raise DomainError("bookings.offer_gone")
+            if offer.status == "taken":
+                raise DomainError("bookings.offer_taken")
+            if offer.user_id == user_id:
+                raise DomainError("bookings.own_offer")
+            if target.start <= self._clock.now():
+                raise DomainError("bookings.rota_started")
+            await self._ensure_registered(conn, person, user_id)
+            s = await repo.standing(conn, target)
+            if s.status_of(user_id) is not None:
+                raise DomainError("bookings.already_on_slot")
+            clash = core.clashes(
+                target, await self._commitments(conn, user_id, username, programme)
+            )
+            if clash:
+                raise DomainError("bookings.take_clash", title=clash[0].title)
+            if s.status_of(offer.user_id) is not Status.IN:
+                await repo.close_offer(conn, offer.id, "withdrawn", None, self._clock.now())
+                raise DomainError("bookings.offer_gone")
+            await repo.transfer(conn, target.kind, target.id, offer.user_id, user_id)
+            await repo.close_offer(conn, offer.id, "taken", user_id, self._clock.now())
+            taken = await repo.offer(conn, offer.id)
+        assert taken is not None
+        return target, taken
+
+    async def gaps(self, hours: int = 24) -> list[Standing]:
+        """List the rota slots of the next hours that still lack people (organisers)."""
+        programme = await self._programme.current()
+        now = self._clock.now()
+        targets = [
+            Target.of_rota(r)
+            for r in programme.rota
+            if now <= r.start < now + timedelta(hours=hours)
+        ]
+        found = await self.standings(targets)
+        return [s for t in targets if (s := found[(t.kind, t.id)]).left > 0]
+
+    async def fairness(self) -> Fairness:
+        """Tell how the rota is shared among registered people (organisers)."""
+        async with self._db.read() as conn:
+            rows = await repo.rota_slots_per_person(conn)
+        spread = Counter(n for _, _, n in rows)
+        by_org: dict[str, list[int]] = {}
+        for _, organisation, n in rows:
+            if organisation:
+                by_org.setdefault(organisation, []).append(n)
+        return Fairness(
+            registered=len(rows),
+            without_slot=spread.get(0, 0),
+            spread=tuple(sorted(spread.items())),
+            by_organisation=tuple((org, len(ns), sum(ns)) for org, ns in sorted(by_org.items())),
+        )
+
+
+def _find_item(programme: Programme, text: str) -> Workshop | None:
+    from bot.domain.text import best_matches
+
+    text = text.strip()
+    for w in programme.workshops:
+        if w.id == text or core.ref(w.id) == text:
+            return w
+    ranked = best_matches(text, programme.workshops, key=[w.title for w in programme.workshops])
+    return ranked[0][1] if ranked else None

@@ -1,0 +1,114 @@
+"""Registering people, their language, organisation and role."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.clock import Clock
+from bot.domain.errors import DomainError
+from bot.domain.models import Participant, Role, Workshop
+from storage import participants as participants_repo
+from storage.db import Database
+
+
+def language_for(code: str | None) -> str:
+    """Choose French for a Telegram language code starting with fr, English otherwise."""
+    return "fr" if code and code.lower().startswith("fr") else "en"
+
+
+class PeopleService:
+    """Who is who."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        organisers: Sequence[int],
+        organisations: Sequence[str],
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._organisers = frozenset(organisers)
+        self.organisations = tuple(organisations)
+        self._languages: dict[int, str] = {}
+
+    async def register(
+        self,
+        user_id: int,
+        first_name: str,
+        last_name: str | None,
+        username: str | None,
+        language_code: str | None,
+    ) -> tuple[Participant, bool]:
+        """Register a person on /start (or refresh their name); tell whether they are new."""
+        async with self._db.transaction() as conn:
+            person, new = await participants_repo.upsert(
+                conn,
+                user_id=user_id,
+                first_name=first_name,
+                last_name=last_name,
+                username=username,
+                language=language_for(language_code),
+                now=self._clock.now(),
+            )
+        self._languages[user_id] = person.language
+        return person, new
+
+    async def get(self, user_id: int) -> Participant | None:
+        """Find a registered person."""
+        async with self._db.read() as conn:
+            return await participants_repo.get(conn, user_id)
+
+    async def language(self, user_id: int | None, language_code: str | None) -> str:
+        """Give the language to answer a person in: theirs if registered, else from Telegram."""
+        if user_id is None:
+            return language_for(language_code)
+        if user_id not in self._languages:
+            person = await self.get(user_id)
+            if person is None:
+                return language_for(language_code)
+            self._languages[user_id] = person.language
+        return self._languages[user_id]
+
+    async def choose_language(self, user_id: int, language: str) -> None:
+        """Record the language a person picked with /lang."""
+        if language not in ("fr", "en"):
+            raise DomainError("lang.unknown", language=language)
+        async with self._db.transaction() as conn:
+            if await participants_repo.get(conn, user_id) is None:
+                raise DomainError("common.not_registered")
+            await participants_repo.set_language(conn, user_id, language)
+        self._languages[user_id] = language
+
+    async def choose_organisation(self, user_id: int, index: int | None) -> str | None:
+        """Record the organisation picked from the config list (None: skipped)."""
+        if index is not None and not 0 <= index < len(self.organisations):
+            raise DomainError("common.stale_button")
+        organisation = None if index is None else self.organisations[index]
+        async with self._db.transaction() as conn:
+            if await participants_repo.get(conn, user_id) is None:
+                raise DomainError("common.not_registered")
+            await participants_repo.set_organisation(conn, user_id, organisation)
+        return organisation
+
+    def is_organiser(self, user_id: int) -> bool:
+        """Tell whether a person is one of the organisers named in the config."""
+        return user_id in self._organisers
+
+    def role(self, user_id: int, username: str | None, workshops: Sequence[Workshop]) -> Role:
+        """Give a person's highest role."""
+        if self.is_organiser(user_id):
+            return Role.ORGANISER
+        if username and facilitated_by(workshops, username):
+            return Role.FACILITATOR
+        return Role.PARTICIPANT
+
+
+def facilitated_by(workshops: Sequence[Workshop], username: str) -> list[Workshop]:
+    """List the items whose facilitators include this Telegram username."""
+    wanted = username.lstrip("@").casefold()
+    return [
+        w
+        for w in workshops
+        if any(f.telegram and f.telegram.lstrip("@").casefold() == wanted for f in w.facilitators)
+    ]

@@ -1,0 +1,77 @@
+"""What every handler needs: the services, the person's language, sending a Reply."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+
+from bot.app import Context, Services
+from bot.render import Renderer, Reply
+
+
+def services(context: Context) -> Services:
+    """Give the application's services."""
+    return context.bot_data.services
+
+
+async def language(update: Update, context: Context) -> str:
+    """Give the language to answer this update's person in."""
+    user = update.effective_user
+    return await services(context).people.language(
+        user.id if user else None, user.language_code if user else None
+    )
+
+
+async def renderer(update: Update, context: Context) -> Renderer:
+    """Give a renderer in this person's language."""
+    s = services(context)
+    return Renderer(s.t, await language(update, context), s.config.event.tz)
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Turn a Reply's buttons into Telegram's inline keyboard."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+async def send(update: Update, context: Context, reply: Reply) -> Message:
+    """Send a Reply to the chat the update came from."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(
+        chat.id,
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(reply),
+        disable_web_page_preview=True,
+    )
+
+
+async def edit(update: Update, reply: Reply) -> None:
+    """Replace the message a button belongs to with a Reply."""
+    query = update.callback_query
+    assert query is not None
+    if (
+        query.message is not None
+        and isinstance(query.message, Message)
+        and query.message.text_html == reply.text
+        and query.message.reply_markup == markup(reply)
+    ):
+        return
+    await query.edit_message_text(
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(reply),
+        disable_web_page_preview=True,
+    )
+
+
+def args_text(context: Context) -> str:
+    """Give a command's arguments as one string."""
+    return " ".join(context.args or []).strip()

@@ -1,0 +1,39 @@
+"""/help, and the hints for what the bot does not understand."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from bot.app import Context
+from bot.domain.models import Role
+from bot.render import Reply, truncate
+from handlers.common import renderer, send, services
+
+
+async def help_(update: Update, context: Context) -> None:
+    """List the commands for this person's role."""
+    user = update.effective_user
+    assert user is not None
+    s = services(context)
+    workshops = (await s.programme.current()).workshops
+    role = s.people.role(user.id, user.username, workshops)
+    r = await renderer(update, context)
+    text = r("help.participant")
+    if role in (Role.FACILITATOR, Role.ORGANISER):
+        text += "\n" + r("help.facilitator")
+    if role is Role.ORGANISER:
+        text += "\n" + r("help.organiser")
+    await send(update, context, Reply(text))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Answer a command the bot does not know with a hint."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split()[0].split("@")[0]
+    r = await renderer(update, context)
+    await send(
+        update, context, Reply(r("help.unknown_command", command=escape(truncate(command, 40))))
+    )

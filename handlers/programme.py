@@ -1,0 +1,281 @@
+"""Questions about the programme, by command, by plain words, and the page buttons."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html import escape
+
+from telegram import Update
+
+from bot.app import Context
+from bot.domain.errors import DomainError
+from bot.domain.intents import Ask, parse_intent
+from bot.domain.models import Workshop
+from bot.domain.schedule import local_day
+from bot.render import Renderer, Reply, pager, truncate
+from bot.services.agenda import DayAnswer, FindAnswer
+from handlers.common import args_text, edit, renderer, send, services
+from handlers.help import help_
+
+MAX_QUESTION = 300
+_PAGE = re.compile(r"^pg:(?P<view>[drs]):(?P<page>\d{1,3}):(?P<arg>.*)$", re.DOTALL)
+
+
+def _fit(prefix: str, arg: str) -> str:
+    """Give callback data of at most 64 bytes: the argument is cut to fit."""
+    data = prefix + arg
+    while len(data.encode()) > 64:
+        arg = arg[:-1]
+        data = prefix + arg
+    return data
+
+
+def _day_title(r: Renderer, day: date, today: date) -> str:
+    if day == today:
+        return r("agenda.today_title", date=r.date(day))
+    text = r.date(day)
+    return text[:1].upper() + text[1:]
+
+
+def _user_id(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user else None
+
+
+async def _day_reply(update: Update, context: Context, answer: DayAnswer, page: int) -> Reply:
+    s = services(context)
+    r = await renderer(update, context)
+    seats = await s.bookings.seats(answer.items, _user_id(update))
+    pages = r.day_pages(answer, seats, _day_title(r, answer.day, s.agenda.today()))
+    page = min(page, len(pages) - 1)
+    rows = r.booking_rows(pages[page].items, seats)
+    row = pager(len(pages), page, lambda n: f"pg:d:{n}:{answer.day:%Y%m%d}")
+    return Reply(pages[page].text, tuple([*rows, row] if row else rows))
+
+
+async def _find_reply(update: Update, context: Context, answer: FindAnswer, page: int) -> Reply:
+    s = services(context)
+    r = await renderer(update, context)
+    seats = await s.bookings.seats(answer.items, _user_id(update))
+    pages = r.find_answer(answer, seats)
+    page = min(page, len(pages) - 1)
+    row = pager(len(pages), page, lambda n: _fit(f"pg:s:{n}:", answer.query))
+    rows = list(r.item_buttons(pages[page].items, seats) if len(pages[page].items) <= 5 else ())
+    return Reply(pages[page].text, tuple([*rows, row] if row else rows))
+
+
+async def next_(update: Update, context: Context) -> None:
+    """Tell what starts next (/next)."""
+    s = services(context)
+    user = update.effective_user
+    answer = await s.agenda.next(user.username if user else None)
+    items = list(answer.mine_now) + (list(answer.slot.items) if answer.slot else [])
+    r = await renderer(update, context)
+    await send(
+        update, context, r.next_answer(answer, await s.bookings.seats(items, _user_id(update)))
+    )
+
+
+async def now(update: Update, context: Context) -> None:
+    """Tell what is on right now (/now)."""
+    s = services(context)
+    answer = await s.agenda.now()
+    items = list(answer.running) + (list(answer.slot.items) if answer.slot else [])
+    r = await renderer(update, context)
+    await send(
+        update, context, r.now_answer(answer, await s.bookings.seats(items, _user_id(update)))
+    )
+
+
+async def today(update: Update, context: Context) -> None:
+    """Give today's programme (/today)."""
+    s = services(context)
+    await send(
+        update, context, await _day_reply(update, context, await s.agenda.day(s.agenda.today()), 0)
+    )
+
+
+async def tomorrow(update: Update, context: Context) -> None:
+    """Give tomorrow's programme (/tomorrow)."""
+    s = services(context)
+    await send(update, context, await _day_reply(update, context, await s.agenda.tomorrow(), 0))
+
+
+async def day(update: Update, context: Context) -> None:
+    """Give one day's programme (/day mardi, /day 27/08)."""
+    text = args_text(context)
+    if not text:
+        raise DomainError("agenda.day_needed")
+    answer = await services(context).agenda.day_named(text[:40])
+    await send(update, context, await _day_reply(update, context, answer, 0))
+
+
+async def room(update: Update, context: Context) -> None:
+    """Give what is on in a room today (/room Chapiteau)."""
+    text = args_text(context)
+    if not text:
+        raise DomainError("agenda.room_needed")
+    s = services(context)
+    name, answer = await s.agenda.room(text[:100])
+    r = await renderer(update, context)
+    seats = await s.bookings.seats(answer.items, _user_id(update))
+    first = r.day_pages(answer, seats, r("agenda.room_title", room=name))[0]
+    await send(update, context, Reply(first.text, tuple(r.booking_rows(first.items, seats))))
+
+
+async def search(update: Update, context: Context) -> None:
+    """Search the programme (/search kayak)."""
+    text = args_text(context)
+    if not text:
+        raise DomainError("agenda.search_empty")
+    answer = await services(context).agenda.find(text[:MAX_QUESTION])
+    await send(update, context, await _find_reply(update, context, answer, 0))
+
+
+async def workshop(update: Update, context: Context) -> None:
+    """Give an item's details (/workshop <id or words>)."""
+    text = args_text(context)
+    if not text:
+        raise DomainError("agenda.workshop_needed")
+    s = services(context)
+    answer = await s.agenda.workshop(text[:MAX_QUESTION])
+    if len(answer.items) == 1:
+        await send(update, context, await _workshop_reply(update, context, answer.items[0]))
+    else:
+        await send(update, context, await _find_reply(update, context, answer, 0))
+
+
+async def _workshop_reply(update: Update, context: Context, item: Workshop) -> Reply:
+    s = services(context)
+    programme = await s.programme.current()
+    note = next((room.description for room in programme.rooms if room.name == item.room), "")
+    r = await renderer(update, context)
+    return r.workshop(item, await s.bookings.seats([item], _user_id(update)), note)
+
+
+async def workshop_button(update: Update, context: Context) -> None:
+    """Show an item's details when its button is pressed (w:<ref>)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    item = await services(context).agenda.by_ref(query.data.removeprefix("w:"))
+    reply = await _workshop_reply(update, context, item)
+    await query.answer()
+    await send(update, context, reply)
+
+
+async def page_button(update: Update, context: Context) -> None:
+    """Move a long answer to another page (pg:<view>:<page>:<arg>)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = _PAGE.match(query.data)
+    if match is None:
+        raise DomainError("common.bad_button")
+    s = services(context)
+    view, page, arg = match["view"], int(match["page"]), match["arg"]
+    if view == "d":
+        if not re.fullmatch(r"\d{8}", arg):
+            raise DomainError("common.bad_button")
+        try:
+            wanted = date(int(arg[:4]), int(arg[4:6]), int(arg[6:]))
+        except ValueError:
+            raise DomainError("common.bad_button") from None
+        reply = await _day_reply(update, context, await s.agenda.day(wanted), page)
+    elif view == "s":
+        reply = await _find_reply(update, context, await s.agenda.find(arg), page)
+    else:
+        raise DomainError("common.bad_button")
+    await query.answer()
+    await edit(update, reply)
+
+
+async def noop_button(update: Update, context: Context) -> None:
+    """Answer a button that only shows information (the page number)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+
+
+async def plain_words(update: Update, context: Context) -> None:
+    """Answer a question written in plain words, in French or English."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text
+    username = context.bot.username
+    if username:
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    r = await renderer(update, context)
+    if len(text) > MAX_QUESTION:
+        await send(update, context, Reply(r("common.too_long")))
+        return
+    intent = parse_intent(text)
+    s = services(context)
+    if intent.ask is Ask.NEXT:
+        await next_(update, context)
+    elif intent.ask is Ask.NOW:
+        await now(update, context)
+    elif intent.ask is Ask.TODAY:
+        await today(update, context)
+    elif intent.ask is Ask.TOMORROW:
+        await tomorrow(update, context)
+    elif intent.ask is Ask.DAY:
+        await send(
+            update,
+            context,
+            await _day_reply(update, context, await s.agenda.day_named(intent.subject), 0),
+        )
+    elif intent.ask is Ask.HELP:
+        await help_(update, context)
+    elif intent.ask is Ask.HELLO:
+        await send(update, context, Reply(r("help.hello")))
+    elif intent.ask is Ask.THANKS:
+        await send(update, context, Reply(r("help.thanks")))
+    elif intent.ask in (Ask.WHERE, Ask.WHEN):
+        await _where_or_when(update, context, r, intent.ask, intent.subject)
+    elif intent.ask is Ask.SEARCH and intent.subject:
+        answer = await s.agenda.find(intent.subject)
+        if answer.items:
+            await send(update, context, await _find_reply(update, context, answer, 0))
+        else:
+            await send(
+                update,
+                context,
+                Reply(r("help.didnt_understand", text=escape(truncate(text.strip(), 80)))),
+            )
+    else:
+        await send(
+            update,
+            context,
+            Reply(r("help.didnt_understand", text=escape(truncate(text.strip(), 80)))),
+        )
+
+
+async def _where_or_when(
+    update: Update, context: Context, r: Renderer, ask: Ask, subject: str
+) -> None:
+    s = services(context)
+    answer = await s.agenda.find(subject)
+    if not answer.items or len(answer.items) > 3:
+        await send(update, context, await _find_reply(update, context, answer, 0))
+        return
+    lines = []
+    for w in answer.items:
+        day = r.date(local_day(w.start, r.tz))
+        title = escape(truncate(w.title, 200))
+        if ask is Ask.WHERE:
+            if w.room:
+                lines.append(
+                    r(
+                        "agenda.where_is",
+                        title=title,
+                        room=escape(w.room),
+                        date=day,
+                        time=r.time(w.start),
+                    )
+                )
+            else:
+                lines.append(r("agenda.where_unknown", title=title, date=day, time=r.time(w.start)))
+        else:
+            span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
+            room = f" · 📍 {escape(w.room)}" if w.room else ""
+            lines.append(r("agenda.when_is", title=title, date=day, span=span, room=room))
+    seats = await s.bookings.seats(answer.items, _user_id(update))
+    await send(update, context, Reply("\n".join(lines), r.item_buttons(answer.items, seats)))

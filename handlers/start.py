@@ -1,0 +1,80 @@
+"""/start, /lang and the organisation question."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from bot.app import Context
+from bot.domain.errors import DomainError
+from bot.render import Button, Reply
+from handlers.common import edit, renderer, send, services
+
+
+async def start(update: Update, context: Context) -> None:
+    """Register the person and greet them in their language."""
+    user = update.effective_user
+    assert user is not None
+    s = services(context)
+    person, new = await s.people.register(
+        user.id, user.first_name, user.last_name, user.username, user.language_code
+    )
+    r = await renderer(update, context)
+    name = escape(person.first_name)
+    if new or person.organisation is None:
+        await send(
+            update,
+            context,
+            Reply(r("start.greeting", name=name, event=escape(s.config.event.name))),
+        )
+    else:
+        await send(update, context, Reply(r("start.welcome_back", name=name)))
+    if s.people.organisations and person.organisation is None:
+        rows = [(Button(org, f"org:{i}"),) for i, org in enumerate(s.people.organisations)]
+        rows.append((Button(r("start.skip"), "org:-"),))
+        await send(update, context, Reply(r("start.ask_organisation"), tuple(rows)))
+
+
+async def organisation_chosen(update: Update, context: Context) -> None:
+    """Record the organisation a person pressed (org:<index> or org:-)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    choice = query.data.removeprefix("org:")
+    if choice != "-" and not choice.isdigit():
+        raise DomainError("common.bad_button")
+    organisation = await services(context).people.choose_organisation(
+        query.from_user.id, None if choice == "-" else int(choice)
+    )
+    r = await renderer(update, context)
+    if organisation is None:
+        text = r("start.organisation_skipped")
+    else:
+        text = r("start.organisation_saved", organisation=escape(organisation))
+    await query.answer()
+    await edit(update, Reply(text))
+
+
+async def lang(update: Update, context: Context) -> None:
+    """Offer the two languages, or set one given as argument (/lang en)."""
+    user = update.effective_user
+    assert user is not None
+    if context.args:
+        await services(context).people.choose_language(user.id, context.args[0].lower()[:5])
+        await send(update, context, Reply((await renderer(update, context))("lang.chosen")))
+        return
+    r = await renderer(update, context)
+    buttons = ((Button("🇫🇷 Français", "lang:fr"), Button("🇬🇧 English", "lang:en")),)
+    await send(update, context, Reply(r("lang.choose"), buttons))
+
+
+async def lang_chosen(update: Update, context: Context) -> None:
+    """Set the language pressed (lang:fr or lang:en)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await services(context).people.choose_language(
+        query.from_user.id, query.data.removeprefix("lang:")
+    )
+    r = await renderer(update, context)
+    await query.answer()
+    await edit(update, Reply(r("lang.chosen")))

@@ -1,0 +1,159 @@
+"""Rencontre's command line: run the bot, check a config, import a programme, or try the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import Clock, RehearsalClock, SystemClock
+from bot.config import Config, ConfigError, load_config
+from bot.domain.errors import ProgrammeFileError
+from bot.i18n import Translator
+from bot.logs import setup_logging
+from storage.db import Database, DatabaseError
+
+EXIT_CONFIG = 2
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date and time") from None
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the speed must be positive")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    """Describe the command line."""
+    p = argparse.ArgumentParser(prog="run.py", description=__doc__)
+    p.add_argument("command", nargs="?", default="run", choices=["run", "check", "import", "demo"])
+    p.add_argument("file", nargs="?", type=Path, help="the programme file (import)")
+    p.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
+    p.add_argument("--now", type=_instant, help="start the bot's clock at this instant (ISO 8601)")
+    p.add_argument("--speed", type=_speed, default=1.0, help="run the clock N times faster")
+    return p
+
+
+def make_clock(config: Config, now: datetime | None, speed: float) -> Clock:
+    """Build the clock the command line asks for."""
+    if now is None and speed == 1.0:
+        return SystemClock()
+    start = now or SystemClock().now()
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=config.event.tz)
+    return RehearsalClock(start, speed)
+
+
+def fail(message: str) -> int:
+    """Print one line to stderr and give the config exit status."""
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def check(config: Config, source: str) -> int:
+    """Validate the config and the programme file, and print a summary."""
+    config.require_token(source)
+    from bot.services.programme import read_programme
+
+    print(f"config: {source}: ok (event {config.event.name!r}, timezone {config.event.timezone})")
+    print(f"organisers: {len(config.event.organisers)}; database: {config.storage.database}")
+    if config.event.programme is None:
+        print("programme: none configured (send a file to the bot, or use `run.py import FILE`)")
+        return 0
+    path = config.event.programme
+    if not path.exists():
+        raise ConfigError(f"{source}: event.programme: {path} does not exist")
+    programme = read_programme(path.read_bytes(), path.name, config.event.tz)
+    days = sorted({w.start.astimezone(config.event.tz).date() for w in programme.workshops})
+    print(
+        f"programme: {path.name}: {len(programme.workshops)} items over {len(days)} days, "
+        f"{len(programme.rooms)} rooms, {len(programme.rota)} rota slots"
+    )
+    return 0
+
+
+async def import_file(config: Config, path: Path) -> int:
+    """Load a programme file into the database and report what changed."""
+    from bot.services.programme import ProgrammeService
+
+    db = await Database.open(config.storage.database)
+    try:
+        report = await ProgrammeService(db, config.event.tz).import_path(path)
+    finally:
+        await db.close()
+    print(
+        f"{path.name}: {report.total} items ({len(report.added)} added, "
+        f"{len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{report.unchanged} unchanged), "
+        f"{report.rooms} rooms, {report.rota_slots} rota slots"
+    )
+    return 0
+
+
+async def run_bot(config: Config, clock: Clock) -> int:
+    """Run the bot with long polling until interrupted."""
+    from bot.app import build_application, prepare
+
+    db = await Database.open(config.storage.database)
+    try:
+        app = build_application(config, clock, db)
+        async with app:
+            await prepare(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(drop_pending_updates=False)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await app.updater.stop()
+                await app.stop()
+    finally:
+        await db.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and do what it says."""
+    args = parser().parse_args(argv)
+    if args.command == "demo":
+        from bot.sandbox.demo import run_demo
+
+        return run_demo(now=args.now, speed=args.speed)
+    source = str(args.config)
+    try:
+        config = load_config(args.config)
+        setup_logging(config.telegram.token.get_secret_value() if config.telegram.token else None)
+        if args.command == "check":
+            return check(config, source)
+        if args.command == "import":
+            if args.file is None or not args.file.is_file():
+                return fail(f"import needs a programme file: {args.file or 'FILE'}")
+            return asyncio.run(import_file(config, args.file))
+        config.require_token(source)
+        return asyncio.run(run_bot(config, make_clock(config, args.now, args.speed)))
+    except ConfigError as exc:
+        return fail(str(exc))
+    except ProgrammeFileError as exc:
+        t = Translator.load("en")
+        return fail(t("en", exc.key, **exc.params))
+    except DatabaseError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

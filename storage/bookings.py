@@ -1,0 +1,228 @@
+"""Bookings (sign-ups, waiting lists, rota slots) and rota offers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.booking import Booking, Standing, Status, Target, TargetKind
+from storage.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A rota slot someone cannot make, offered to whoever takes it first."""
+
+    id: int
+    slot_id: str
+    user_id: int
+    status: str
+    created_at: datetime
+    taken_by: int | None
+
+
+async def standing(conn: aiosqlite.Connection, target: Target) -> Standing:
+    """Read who is in and who waits (in arrival order) for one target."""
+    async with conn.execute(
+        "SELECT user_id, status FROM booking WHERE kind = ? AND target_id = ? ORDER BY seq",
+        (target.kind.value, target.id),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    ins = tuple(row["user_id"] for row in rows if row["status"] == Status.IN)
+    waiting = tuple(row["user_id"] for row in rows if row["status"] == Status.WAITING)
+    return Standing(target, ins, waiting)
+
+
+async def standings(
+    conn: aiosqlite.Connection, targets: Sequence[Target]
+) -> dict[tuple[TargetKind, str], Standing]:
+    """Read the standing of several targets at once."""
+    found: dict[tuple[TargetKind, str], tuple[list[int], list[int]]] = {
+        (t.kind, t.id): ([], []) for t in targets
+    }
+    if not targets:
+        return {}
+    async with conn.execute(
+        "SELECT kind, target_id, user_id, status FROM booking ORDER BY seq"
+    ) as cursor:
+        async for row in cursor:
+            key = (TargetKind(row["kind"]), row["target_id"])
+            if key in found:
+                found[key][0 if row["status"] == Status.IN else 1].append(row["user_id"])
+    return {
+        (t.kind, t.id): Standing(
+            t, tuple(found[(t.kind, t.id)][0]), tuple(found[(t.kind, t.id)][1])
+        )
+        for t in targets
+    }
+
+
+async def counts_in(conn: aiosqlite.Connection, kind: TargetKind) -> dict[str, int]:
+    """Count the people in, per target of one kind."""
+    async with conn.execute(
+        "SELECT target_id, count(*) AS n FROM booking WHERE kind = ? AND status = 'in' "
+        "GROUP BY target_id",
+        (kind.value,),
+    ) as cursor:
+        return {row["target_id"]: row["n"] async for row in cursor}
+
+
+async def add(
+    conn: aiosqlite.Connection, target: Target, user_id: int, status: Status, now: datetime
+) -> None:
+    """Record a place or a place in the queue (the queue order is the insertion order)."""
+    await conn.execute(
+        "INSERT INTO booking (kind, target_id, user_id, status, created_at) VALUES (?, ?, ?, ?, ?)",
+        (target.kind.value, target.id, user_id, status.value, to_db(now)),
+    )
+
+
+async def remove(
+    conn: aiosqlite.Connection, kind: TargetKind, target_id: str, user_id: int
+) -> None:
+    """Forget a person's booking for one target."""
+    await conn.execute(
+        "DELETE FROM booking WHERE kind = ? AND target_id = ? AND user_id = ?",
+        (kind.value, target_id, user_id),
+    )
+
+
+async def promote(conn: aiosqlite.Connection, target: Target, user_ids: Iterable[int]) -> None:
+    """Move people from the waiting list into places."""
+    await conn.executemany(
+        "UPDATE booking SET status = 'in' WHERE kind = ? AND target_id = ? AND user_id = ?",
+        [(target.kind.value, target.id, user_id) for user_id in user_ids],
+    )
+
+
+async def transfer(
+    conn: aiosqlite.Connection, kind: TargetKind, target_id: str, from_user: int, to_user: int
+) -> None:
+    """Give one person's place to another, keeping its place in the order."""
+    await conn.execute(
+        "UPDATE booking SET user_id = ? WHERE kind = ? AND target_id = ? AND user_id = ?",
+        (to_user, kind.value, target_id, from_user),
+    )
+
+
+def _booking(row: aiosqlite.Row) -> Booking:
+    return Booking(
+        TargetKind(row["kind"]), row["target_id"], row["user_id"], Status(row["status"]), row["seq"]
+    )
+
+
+async def of_user(conn: aiosqlite.Connection, user_id: int) -> list[Booking]:
+    """List a person's bookings, oldest first."""
+    async with conn.execute(
+        "SELECT kind, target_id, user_id, status, seq FROM booking WHERE user_id = ? ORDER BY seq",
+        (user_id,),
+    ) as cursor:
+        return [_booking(row) async for row in cursor]
+
+
+async def everything(conn: aiosqlite.Connection) -> list[Booking]:
+    """List every booking (for checks and reports)."""
+    async with conn.execute(
+        "SELECT kind, target_id, user_id, status, seq FROM booking ORDER BY seq"
+    ) as cursor:
+        return [_booking(row) async for row in cursor]
+
+
+async def rota_slots_per_person(
+    conn: aiosqlite.Connection,
+) -> list[tuple[int, str | None, int]]:
+    """Give, for every registered person, their organisation and how many rota slots they hold."""
+    async with conn.execute(
+        """
+        SELECT p.user_id, p.organisation, count(b.seq) AS n
+        FROM participant AS p
+        LEFT JOIN booking AS b ON b.user_id = p.user_id AND b.kind = 'rota' AND b.status = 'in'
+        GROUP BY p.user_id ORDER BY p.user_id
+        """
+    ) as cursor:
+        return [(row["user_id"], row["organisation"], row["n"]) async for row in cursor]
+
+
+def _offer(row: aiosqlite.Row) -> Offer:
+    return Offer(
+        row["id"],
+        row["slot_id"],
+        row["user_id"],
+        row["status"],
+        from_db(row["created_at"]),
+        row["taken_by"],
+    )
+
+
+async def open_offer(
+    conn: aiosqlite.Connection, slot_id: str, user_id: int, now: datetime
+) -> Offer:
+    """Record that a person offers their rota slot (or give the offer already open)."""
+    async with conn.execute(
+        "SELECT * FROM rota_offer WHERE slot_id = ? AND user_id = ? AND status = 'open'",
+        (slot_id, user_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        async with conn.execute(
+            "INSERT INTO rota_offer (slot_id, user_id, status, created_at) "
+            "VALUES (?, ?, 'open', ?) RETURNING *",
+            (slot_id, user_id, to_db(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+    assert row is not None
+    return _offer(row)
+
+
+async def offer(conn: aiosqlite.Connection, offer_id: int) -> Offer | None:
+    """Find one offer."""
+    async with conn.execute("SELECT * FROM rota_offer WHERE id = ?", (offer_id,)) as cursor:
+        row = await cursor.fetchone()
+    return _offer(row) if row else None
+
+
+async def close_offer(
+    conn: aiosqlite.Connection, offer_id: int, status: str, taken_by: int | None, now: datetime
+) -> None:
+    """Mark an offer taken or withdrawn."""
+    await conn.execute(
+        "UPDATE rota_offer SET status = ?, taken_by = ?, taken_at = ? WHERE id = ?",
+        (status, taken_by, to_db(now), offer_id),
+    )
+
+
+async def withdraw_offers(
+    conn: aiosqlite.Connection, slot_id: str, user_id: int, now: datetime
+) -> None:
+    """Withdraw a person's open offers for a slot (they cancelled or kept it)."""
+    await conn.execute(
+        "UPDATE rota_offer SET status = 'withdrawn', taken_at = ? "
+        "WHERE slot_id = ? AND user_id = ? AND status = 'open'",
+        (to_db(now), slot_id, user_id),
+    )
+
+
+async def open_offers(conn: aiosqlite.Connection) -> list[Offer]:
+    """List the offers nobody took yet."""
+    async with conn.execute("SELECT * FROM rota_offer WHERE status = 'open' ORDER BY id") as cursor:
+        return [_offer(row) async for row in cursor]
+
+
+async def drop_orphans(conn: aiosqlite.Connection) -> int:
+    """Delete bookings of items or rota slots that are gone from the programme; count them."""
+    cursor = await conn.execute(
+        """
+        DELETE FROM booking WHERE
+            (kind = 'workshop'
+             AND target_id NOT IN (SELECT id FROM workshop WHERE capacity IS NOT NULL))
+            OR (kind = 'rota' AND target_id NOT IN (SELECT id FROM rota_slot))
+        """
+    )
+    await conn.execute(
+        "UPDATE rota_offer SET status = 'withdrawn' "
+        "WHERE status = 'open' AND slot_id NOT IN (SELECT id FROM rota_slot)"
+    )
+    return cursor.rowcount

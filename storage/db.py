@@ -1,0 +1,124 @@
+"""The SQLite connection: pragmas, one transaction at a time, numbered migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import pkgutil
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+
+import aiosqlite
+
+from storage import migrations
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(Exception):
+    """The database cannot be used (for example, it is newer than this code)."""
+
+
+def _migration_modules() -> list[tuple[int, ModuleType]]:
+    found = []
+    for info in pkgutil.iter_modules(migrations.__path__):
+        if info.name.startswith("v") and info.name[1:4].isdigit():
+            module = importlib.import_module(f"{migrations.__name__}.{info.name}")
+            found.append((int(info.name[1:4]), module))
+    found.sort()
+    numbers = [number for number, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise DatabaseError(f"migrations are not numbered 1..N without gaps: {numbers}")
+    return found
+
+
+def latest_version() -> int:
+    """Give the schema version this code writes."""
+    return len(_migration_modules())
+
+
+class Database:
+    """One aiosqlite connection; callers take turns through `transaction()` and `read()`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+        """Open (and create or upgrade) the database at `path`."""
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db = cls(conn, str(path))
+            if migrate:
+                await db.migrate()
+            else:
+                await db.check_version()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.conn.close()
+
+    async def version(self) -> int:
+        """Give the schema version stored in the file."""
+        async with self.conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def check_version(self) -> int:
+        """Refuse a database written by newer code."""
+        current, latest = await self.version(), latest_version()
+        if current > latest:
+            raise DatabaseError(
+                f"{self.path}: the database is at schema version {current}, newer than this "
+                f"code knows ({latest}); upgrade Rencontre before using it"
+            )
+        return current
+
+    async def migrate(self) -> int:
+        """Apply the migrations the file lacks, each in its own transaction."""
+        current = await self.check_version()
+        for number, module in _migration_modules():
+            if number <= current:
+                continue
+            statements: Sequence[str] = module.STATEMENTS
+            async with self.transaction() as conn:
+                for statement in statements:
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {number}")
+            log.info("database %s upgraded to version %d", self.path, number)
+            current = number
+        return current
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block in one BEGIN IMMEDIATE transaction: all of it is kept, or none."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Read outside any other caller's transaction."""
+        async with self._lock:
+            yield self.conn

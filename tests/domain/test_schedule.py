@@ -1,0 +1,62 @@
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain import schedule
+from bot.domain.models import Workshop
+from bot.domain.schedule import Phase
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def item(ident: str, start: datetime, minutes: int = 60, room: str | None = "A") -> Workshop:
+    return Workshop(ident, ident, start, start + timedelta(minutes=minutes), room=room)
+
+
+MON = datetime(2026, 8, 24, 10, 0, tzinfo=PARIS)
+ITEMS = [
+    item("a", MON),
+    item("b", MON, room="B"),
+    item("c", MON + timedelta(hours=4)),
+    item("d", MON + timedelta(days=1)),
+]
+
+
+def test_next_slot_gives_every_parallel_item() -> None:
+    slot = schedule.next_slot(ITEMS, MON - timedelta(minutes=5))
+    assert slot is not None
+    assert slot.start == MON
+    assert [w.id for w in slot.items] == ["a", "b"]
+
+
+def test_next_slot_is_strictly_after_now() -> None:
+    slot = schedule.next_slot(ITEMS, MON)
+    assert slot is not None and [w.id for w in slot.items] == ["c"]
+    assert schedule.next_slot(ITEMS, MON + timedelta(days=2)) is None
+
+
+def test_running_and_phase() -> None:
+    assert [w.id for w in schedule.running(ITEMS, MON + timedelta(minutes=30))] == ["a", "b"]
+    assert schedule.phase(ITEMS, MON - timedelta(days=1)) is Phase.BEFORE
+    assert schedule.phase(ITEMS, MON) is Phase.DURING
+    assert schedule.phase(ITEMS, MON + timedelta(days=3)) is Phase.AFTER
+    assert schedule.phase([], MON) is Phase.EMPTY
+
+
+def test_day_uses_local_time_across_the_dst_change() -> None:
+    # 25 October 2026: clocks go back at 03:00 in Paris; 00:30 local is still the 25th
+    night = datetime(2026, 10, 25, 0, 30, tzinfo=PARIS)
+    late = item("late", night)
+    assert schedule.on_day([late], date(2026, 10, 25), PARIS) == [late]
+    assert schedule.on_day([late], date(2026, 10, 24), PARIS) == []
+
+
+def test_parse_day_reads_names_and_dates() -> None:
+    week = [date(2026, 8, 24) + timedelta(days=i) for i in range(6)]
+    today = date(2026, 8, 24)
+    assert schedule.parse_day("mardi", today, week) == date(2026, 8, 25)
+    assert schedule.parse_day("Tuesday", today, week) == date(2026, 8, 25)
+    assert schedule.parse_day("27/08", today, week) == date(2026, 8, 27)
+    assert schedule.parse_day("2026-08-28", today, week) == date(2026, 8, 28)
+    assert schedule.parse_day("demain", today, week) == date(2026, 8, 25)
+    assert schedule.parse_day("31/02", today, week) is None
+    assert schedule.parse_day("blurp", today, week) is None
