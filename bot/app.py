@@ -29,7 +29,20 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 # The commands shown in Telegram's menu, in this order (descriptions in commands.toml)
-MENU = ("next", "now", "today", "tomorrow", "day", "room", "search", "workshop", "lang", "help")
+MENU = (
+    "next",
+    "now",
+    "today",
+    "tomorrow",
+    "mine",
+    "rota",
+    "day",
+    "room",
+    "search",
+    "workshop",
+    "lang",
+    "help",
+)
 
 
 @dataclass

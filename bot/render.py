@@ -11,12 +11,12 @@ from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.domain.booking import Status, ref
-from bot.domain.models import Kind, Workshop
+from bot.domain.booking import Offer, Standing, Status, Target, TargetKind, ref
+from bot.domain.models import Kind, Participant, Workshop
 from bot.domain.schedule import Phase, Slot, by_start, local_day
 from bot.i18n import Translator
 from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer
-from bot.services.bookings import Seats
+from bot.services.bookings import AgendaEntry, Fairness, Move, Seats
 
 # Telegram allows 4096 characters; a page stays well below so that headers and markup fit
 PAGE_BUDGET = 3500
@@ -44,10 +44,11 @@ class Reply:
 class Renderer:
     """Render answers in one person's language."""
 
-    def __init__(self, t: Translator, lang: str, tz: ZoneInfo) -> None:
+    def __init__(self, t: Translator, lang: str, tz: ZoneInfo, now: datetime | None = None) -> None:
         self.t = t
         self.lang = lang
         self.tz = tz
+        self.now = now or datetime.min.replace(tzinfo=tz)
 
     def __call__(self, key: str, /, **params: object) -> str:
         """Give a message in this renderer's language."""
@@ -260,6 +261,231 @@ class Renderer:
             lines.append(escape(truncate(w.description, 2500)))
         button = self.booking_button(w, seats, titled=False)
         return Reply("\n".join(lines), ((button,),) if button else ())
+
+    # Bookings
+
+    def span(self, start: datetime, end: datetime) -> str:
+        """Give '10:00–12:00'."""
+        return self("agenda.span", start=self.time(start), end=self.time(end))
+
+    def when(self, start: datetime, end: datetime) -> str:
+        """Give 'mardi 25 août, 10:00–12:00'."""
+        return f"{self.date(local_day(start, self.tz))}, {self.span(start, end)}"
+
+    def move(self, move: Move) -> str:
+        """Say what a sign-up or cancellation did (short: it fits a button's answer)."""
+        title = truncate(move.standing.target.title, 60)
+        return self(f"bookings.{move.outcome.value}", title=title, position=move.position or 0)
+
+    def clash(self, move: Move) -> Reply:
+        """Offer to switch when a sign-up clashes with other commitments."""
+        target = move.standing.target
+        others = "\n".join(
+            self(
+                "bookings.clash_line",
+                title=escape(truncate(c.title, 80)),
+                time=self.span(c.start, c.end),
+            )
+            for c in move.clash
+        )
+        params = {
+            "title": escape(truncate(target.title, 80)),
+            "time": self.span(target.start, target.end),
+        }
+        if any(c.facilitating for c in move.clash):
+            return Reply(self("bookings.clash_facilitating", others=others, **params))
+        switch = "wx" if target.kind is TargetKind.WORKSHOP else "rx"
+        return Reply(
+            self("bookings.clash", others=others, **params),
+            (
+                (
+                    Button(
+                        self("bookings.button_switch", title=truncate(target.title, 30)),
+                        f"b:{switch}:{target.ref}",
+                    ),
+                ),
+                (Button(self("bookings.button_keep"), "b:keep"),),
+            ),
+        )
+
+    def switched(self, move: Move) -> str:
+        """Say what a switch did."""
+        old = ", ".join(
+            self("bookings.quoted", title=truncate(t.title, 40)) for t in move.cancelled
+        )
+        key = "bookings.switched" if move.position is None else "bookings.switched_waiting"
+        title = truncate(move.standing.target.title, 60)
+        return self(key, old=old, title=title, position=move.position or 0)
+
+    def promoted(self, target: Target) -> Reply:
+        """Tell someone they moved from the waiting list into a place."""
+        room = f", {escape(target.room)}" if target.room else ""
+        text = self(
+            "bookings.promoted",
+            title=escape(target.title),
+            when=self.when(target.start, target.end),
+            room=room,
+        )
+        cancel = "wc" if target.kind is TargetKind.WORKSHOP else "rc"
+        return Reply(
+            text, ((Button(self("bookings.button_give_back"), f"b:{cancel}:{target.ref}"),),)
+        )
+
+    def participants(
+        self, item: Workshop, ins: Sequence[Participant], waiting: Sequence[Participant]
+    ) -> str:
+        """List who comes to an item, then who waits."""
+        when = self.when(item.start, item.end)
+        if item.capacity is None:
+            return self("bookings.participants_open", title=escape(item.title), when=when)
+        names = "\n".join(f"{n}. {escape(p.display_name)}" for n, p in enumerate(ins, 1))
+        text = self(
+            "bookings.participants",
+            title=escape(item.title),
+            when=when,
+            count=len(ins),
+            capacity=item.capacity,
+            names=names or self("bookings.participants_none"),
+        )
+        if waiting:
+            queue = "\n".join(f"{n}. {escape(p.display_name)}" for n, p in enumerate(waiting, 1))
+            text += self("bookings.participants_waiting", count=len(waiting), names=queue)
+        return text
+
+    def mine(self, entries: Sequence[AgendaEntry]) -> Reply:
+        """Render a person's agenda, with a button for each thing they may give up."""
+        if not entries:
+            return Reply(self("bookings.mine_empty"))
+        lines = [self("bookings.mine_title")]
+        rows: list[tuple[Button, ...]] = []
+        day = None
+        for e in entries:
+            this_day = local_day(e.start, self.tz)
+            if this_day != day:
+                day = this_day
+                lines.append("\n" + self("bookings.mine_day", date=self.date(this_day)))
+            room = f" · 📍 {escape(e.room)}" if e.room else ""
+            params = {
+                "span": self.span(e.start, e.end),
+                "title": escape(truncate(e.title, 80)),
+                "room": room,
+            }
+            if e.kind == "rota":
+                lines.append(
+                    self(
+                        "bookings.mine_rota_offered" if e.offered else "bookings.mine_rota",
+                        **params,
+                    )
+                )
+                if e.target is not None and not e.offered and len(rows) < MAX_LISTED_BUTTONS:
+                    label = self(
+                        "bookings.button_cant_make_it",
+                        title=truncate(e.title, 20),
+                        time=self.time(e.start),
+                    )
+                    rows.append((Button(label, f"b:ro:{e.target.ref}"),))
+            elif e.kind == "waiting":
+                lines.append(self("bookings.mine_waiting", position=e.position or 0, **params))
+            elif e.kind == "facilitating":
+                lines.append(self("bookings.mine_facilitating", **params))
+            else:
+                lines.append(self("bookings.mine_in", **params))
+            if (
+                e.kind in ("in", "waiting")
+                and e.target is not None
+                and len(rows) < MAX_LISTED_BUTTONS
+            ):
+                key = "bookings.button_cancel" if e.kind == "in" else "bookings.button_leave"
+                label = f"{self(key, position=e.position or 0)} · {truncate(e.title, 24)}"
+                rows.append((Button(label, f"b:wc:{e.target.ref}"),))
+        return Reply("\n".join(lines), tuple(rows))
+
+    def rota(
+        self, slots: Sequence[Standing], offers: Sequence[tuple[Target, Offer]], user_id: int
+    ) -> Reply:
+        """Render the rota slots of today and tomorrow, with a button per slot."""
+        if not slots:
+            return Reply(self("bookings.rota_empty"))
+        lines = [self("bookings.rota_title")]
+        rows: list[tuple[Button, ...]] = []
+        day = None
+        for s in slots:
+            t = s.target
+            this_day = local_day(t.start, self.tz)
+            if this_day != day:
+                day = this_day
+                lines.append("\n" + self("bookings.rota_day", date=self.date(this_day)))
+            lines.append(
+                self(
+                    "bookings.rota_line",
+                    span=self.span(t.start, t.end),
+                    area=escape(t.title),
+                    taken=len(s.ins),
+                    places=t.places,
+                    description="",
+                )
+            )
+            if t.start <= self.now:
+                continue
+            params = {
+                "area": truncate(t.title, 20),
+                "time": f"{self.date(this_day)[:3]}. {self.time(t.start)}",
+            }
+            if s.status_of(user_id) is Status.IN:
+                rows.append(
+                    (Button(self("bookings.button_rota_leave", **params), f"b:rc:{t.ref}"),)
+                )
+            elif s.left > 0:
+                rows.append((Button(self("bookings.button_rota_take", **params), f"b:rs:{t.ref}"),))
+        for target, offer in offers:
+            if offer.user_id != user_id:
+                title = f"{truncate(target.title, 20)} {self.time(target.start)}"
+                label = f"{self('bookings.button_take')} · {title}"
+                rows.append((Button(label, f"b:rt:{offer.id}"),))
+        return Reply("\n".join(lines), tuple(rows[:40]))
+
+    def offer(self, target: Target, offer: Offer, name: str) -> Reply:
+        """Post a rota slot someone cannot make."""
+        text = self(
+            "bookings.offer",
+            title=escape(target.title),
+            when=self.when(target.start, target.end),
+            name=escape(name),
+        )
+        return Reply(text, ((Button(self("bookings.button_take"), f"b:rt:{offer.id}"),),))
+
+    def gaps(self, slots: Sequence[Standing]) -> str:
+        """List the rota slots that lack people."""
+        if not slots:
+            return self("bookings.gaps_none")
+        lines = [self("bookings.gaps_title")]
+        for s in slots:
+            t = s.target
+            lines.append(
+                self(
+                    "bookings.gap_line",
+                    when=self.when(t.start, t.end),
+                    area=escape(t.title),
+                    taken=len(s.ins),
+                    places=t.places,
+                    missing=s.left,
+                )
+            )
+        return "\n".join(lines)
+
+    def fairness(self, f: Fairness) -> str:
+        """Tell how the rota is shared."""
+        spread = "\n".join(self("bookings.fairness_spread", slots=n, people=p) for n, p in f.spread)
+        text = self(
+            "bookings.fairness", registered=f.registered, without=f.without_slot, spread=spread
+        )
+        if f.by_organisation:
+            text += "\n" + self("bookings.fairness_org_title")
+            for org, people, slots in f.by_organisation:
+                text += "\n" + self(
+                    "bookings.fairness_org", organisation=escape(org), people=people, slots=slots
+                )
+        return text
 
     def item_buttons(
         self, items: Sequence[Workshop], seats: Seats

@@ -25,7 +25,7 @@ async def language(update: Update, context: Context) -> str:
 async def renderer(update: Update, context: Context) -> Renderer:
     """Give a renderer in this person's language."""
     s = services(context)
-    return Renderer(s.t, await language(update, context), s.config.event.tz)
+    return Renderer(s.t, await language(update, context), s.config.event.tz, s.clock.now())
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.booking import Booking, Standing, Status, Target, TargetKind
+from bot.domain.booking import Booking, Offer, Standing, Status, Target, TargetKind
 from storage.timefmt import from_db, to_db
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """A rota slot someone cannot make, offered to whoever takes it first."""
-
-    id: int
-    slot_id: str
-    user_id: int
-    status: str
-    created_at: datetime
-    taken_by: int | None
 
 
 async def standing(conn: aiosqlite.Connection, target: Target) -> Standing:
@@ -154,6 +141,8 @@ def _offer(row: aiosqlite.Row) -> Offer:
         row["status"],
         from_db(row["created_at"]),
         row["taken_by"],
+        row["chat_id"],
+        row["message_id"],
     )
 
 
@@ -182,6 +171,16 @@ async def offer(conn: aiosqlite.Connection, offer_id: int) -> Offer | None:
     async with conn.execute("SELECT * FROM rota_offer WHERE id = ?", (offer_id,)) as cursor:
         row = await cursor.fetchone()
     return _offer(row) if row else None
+
+
+async def set_offer_message(
+    conn: aiosqlite.Connection, offer_id: int, chat_id: int, message_id: int
+) -> None:
+    """Remember where an offer was posted, to mark it taken there."""
+    await conn.execute(
+        "UPDATE rota_offer SET chat_id = ?, message_id = ? WHERE id = ?",
+        (chat_id, message_id, offer_id),
+    )
 
 
 async def close_offer(

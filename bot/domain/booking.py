@@ -184,3 +184,17 @@ def clashes(target: Target, commitments: Iterable[Commitment]) -> list[Commitmen
 def switchable(found: Sequence[Commitment]) -> bool:
     """Tell whether a clash can be solved by switching: only bookings, never an item one runs."""
     return bool(found) and not any(c.facilitating for c in found)
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A rota slot someone cannot make, offered to whoever takes it first."""
+
+    id: int
+    slot_id: str
+    user_id: int
+    status: str
+    created_at: datetime
+    taken_by: int | None
+    chat_id: int | None = None
+    message_id: int | None = None

@@ -11,6 +11,10 @@
 
 Every call goes through `_answer_call`: interceptors first (fault injection), then the spec
 check, then the method. Waiting helpers are woken by state changes, never by polling.
+
+Where it knowingly differs from Telegram: Markdown and MarkdownV2 texts are accepted but not
+parsed; a bare `&` in HTML text is refused (Telegram keeps it); the bot is an administrator
+of every group, so it sees every group message; methods it does not model answer `true`.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from bot.sandbox.formatting import detect_entities
 from bot.sandbox.methods import BotApiMethods, scope_key
 from bot.sandbox.records import Call, SentMessage
 from bot.sandbox.spec import ApiSpec, Mismatch, default_spec_path, load_spec
-from bot.sandbox.state import World
+from bot.sandbox.state import GroupRecord, World
 from bot.sandbox.wire import HttpRequest, HttpResponse, HttpServer, UploadedFile, parse_parameters
 
 logger = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"(\d+):[A-Za-z0-9_-]+")
+# The name calls and interceptors give a file download (GET /file/bot<token>/<file_path>).
+DOWNLOAD = "download"
 
 
 class EmulatorTimeout(AssertionError):
@@ -45,7 +51,11 @@ class EmulatorTimeout(AssertionError):
 
 @dataclass
 class ApiRequest:
-    """One Bot API call as it arrived, before any check (what interceptors see)."""
+    """One request as it arrived, before any check (what interceptors see).
+
+    `method` is the Bot API method (the spec's spelling when it exists), or "download" for a
+    file download, whose `raw_params` are {"file_path": ...}.
+    """
 
     method: str
     raw_params: dict[str, Any]
@@ -178,7 +188,10 @@ class BotApiEmulator:
     async def _answer_http(self, request: HttpRequest) -> HttpResponse:
         path = request.path
         if path.startswith("/file/bot"):
-            return self._answer_file(path.removeprefix("/file/bot"))
+            token, _, file_path = path.removeprefix("/file/bot").partition("/")
+            if token != self.token:
+                return HttpResponse.json(404, not_found().payload())
+            return await self._answer_download(file_path, request)
         if path.startswith("/bot"):
             token, _, method = path.removeprefix("/bot").partition("/")
             if token != self.token:
@@ -186,11 +199,27 @@ class BotApiEmulator:
             return await self._answer_call(method, request)
         return HttpResponse.json(404, not_found().payload())
 
-    def _answer_file(self, rest: str) -> HttpResponse:
-        token, _, file_path = rest.partition("/")
-        stored = self.world.files_by_path.get(file_path) if token == self.token else None
+    async def _intercepted(self, arrived: ApiRequest) -> HttpResponse | None:
+        for interceptor in list(self._interceptors):
+            reply = await interceptor(arrived)
+            if reply is not None:
+                params = {**arrived.raw_params, **arrived.files}
+                self._record(arrived.method, params, reply.status, reply.payload)
+                response = HttpResponse.json(reply.status, reply.payload)
+                response.drop = reply.drop_connection
+                return response
+        return None
+
+    async def _answer_download(self, file_path: str, request: HttpRequest) -> HttpResponse:
+        params = {"file_path": file_path}
+        intercepted = await self._intercepted(ApiRequest(DOWNLOAD, params, {}, request))
+        if intercepted is not None:
+            return intercepted
+        stored = self.world.files_by_path.get(file_path)
         if stored is None:
+            self._record(DOWNLOAD, params, 404, not_found().payload())
             return HttpResponse.json(404, not_found().payload())
+        self._record(DOWNLOAD, params, 200, {"ok": True, "result": {"size": len(stored.content)}})
         return HttpResponse(200, stored.content, content_type=stored.mime_type)
 
     async def _answer_call(self, method: str, request: HttpRequest) -> HttpResponse:
@@ -200,14 +229,9 @@ class BotApiEmulator:
         try:
             raw, files = parse_parameters(request)
             params = {**raw, **files}
-            arrived = ApiRequest(name, raw, files, request)
-            for interceptor in list(self._interceptors):
-                reply = await interceptor(arrived)
-                if reply is not None:
-                    self._record(name, params, reply.status, reply.payload)
-                    response = HttpResponse.json(reply.status, reply.payload)
-                    response.drop = reply.drop_connection
-                    return response
+            intercepted = await self._intercepted(ApiRequest(name, raw, files, request))
+            if intercepted is not None:
+                return intercepted
             if canonical is None:
                 raise not_found()
             params = self.spec.parse_params(canonical, raw, files)
@@ -246,7 +270,7 @@ class BotApiEmulator:
     # --- fault injection ----------------------------------------------------------------
 
     def add_interceptor(self, interceptor: Interceptor) -> None:
-        """Let `interceptor` see every call first; a reply it returns is what the bot gets."""
+        """Let `interceptor` see every request first; a reply it returns is what the bot gets."""
         self._interceptors.append(interceptor)
 
     def remove_interceptor(self, interceptor: Interceptor) -> None:
@@ -367,7 +391,7 @@ class BotApiEmulator:
             raise ValueError(f"no user {user_id}: add_user({user_id}, ...) first")
         return dict(record.user)
 
-    def _group(self, chat_id: int) -> Any:
+    def _group(self, chat_id: int) -> GroupRecord:
         group = self.world.groups.get(chat_id)
         if group is None:
             raise ValueError(f"no group {chat_id}: add_group({chat_id}, ...) first")
@@ -434,7 +458,7 @@ class BotApiEmulator:
         return self._incoming(user_id, chat_id, message)
 
     async def edit_text(
-        self, user_id: int, message_id: int, new_text: str, *, chat_id: int | None = None
+        self, user_id: int, message_id: int, new_text: str, chat_id: int | None = None
     ) -> None:
         """Have a person edit one of their texts (the bot gets an edited_message)."""
         chat = self._chat_for(user_id, chat_id)
@@ -451,16 +475,26 @@ class BotApiEmulator:
         self.push_update({"edited_message": edited})
 
     async def press_button(
-        self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
+        self,
+        user_id: int,
+        message_id: int,
+        data: str,
+        *,
+        chat_id: int | None = None,
+        forge: bool = False,
     ) -> str:
-        """Have a person press an inline button of a bot message; return the query id."""
+        """Have a person press an inline button of a bot message; return the query id.
+
+        The message must offer a button with this callback_data, unless `forge` (data a
+        tampering client could send anyway).
+        """
         chat = self._chat_for(user_id, chat_id)
         message = self.world.sent_by_id.get((chat["id"], message_id))
         if message is None or message.deleted:
             raise ValueError(f"the bot has no message {message_id} in chat {chat['id']}")
         keyboard = (message.reply_markup or {}).get("inline_keyboard", [])
         offered = [button.get("callback_data") for row in keyboard for button in row]
-        if data not in offered:
+        if data not in offered and not forge:
             raise ValueError(
                 f"message {message_id} has no button with callback_data {data!r}; "
                 f"its buttons: {message.buttons}"
@@ -506,8 +540,12 @@ class BotApiEmulator:
 
     # --- what the bot did ---------------------------------------------------------------
 
-    def messages(self, chat_id: int, *, include_deleted: bool = False) -> list[SentMessage]:
-        """List the bot's messages in a chat, oldest first."""
+    def messages(self, chat_id: int, *, include_deleted: bool = True) -> list[SentMessage]:
+        """List the bot's messages in a chat, oldest first (deleted ones flagged `deleted`).
+
+        With deleted ones included (the default), `messages(chat)[mark:]` is what came after
+        `mark = mark(chat)`.
+        """
         sent = self.world.sent.get(chat_id, [])
         return [m for m in sent if include_deleted or not m.deleted]
 
@@ -516,7 +554,7 @@ class BotApiEmulator:
         return self.world.sent_by_id[(chat_id, message_id)]
 
     def mark(self, chat_id: int) -> int:
-        """Remember how many messages the bot has sent to a chat (for wait_for_messages)."""
+        """Return how many messages the bot has sent to a chat so far (deleted ones too)."""
         return len(self.world.sent.get(chat_id, []))
 
     async def wait_for_messages(
@@ -527,7 +565,11 @@ class BotApiEmulator:
         *,
         after: int | None = None,
     ) -> list[SentMessage]:
-        """Wait for the bot's next `count` messages to a chat after a mark; return them."""
+        """Wait for the bot's first `count` messages to a chat after a mark; return them.
+
+        `after` is a value of mark(chat_id) taken before the action (default: the chat's
+        start), so a reply that comes before this call is not missed.
+        """
         start = after or 0
 
         def arrived() -> list[SentMessage]:

@@ -55,7 +55,8 @@ class Harness:
         self.app = app
         self.clock = clock
         self.db = db
-        self._processed = 0
+        # Updates an earlier bot already took are not this one's to wait for
+        self._processed = emu.world.next_update_id - 1 - len(emu.pending_updates)
         self._changed = asyncio.Condition()
         original = app.process_update
 
@@ -146,3 +147,20 @@ class Harness:
         await self.settle()
         said = self.emu.messages(chat_id)[mark:]
         assert not said, f"the bot answered: {[m.plain_text for m in said]}"
+
+
+async def forge_press(
+    emu: BotApiEmulator, user_id: int, message: SentMessage, data: str
+) -> dict[str, Any]:
+    """Send a button press with data the message never offered (as a forger would)."""
+    query_id = emu.world.next_query_id()
+    query = {
+        "id": query_id,
+        "from": emu.world.users[user_id].user,
+        "message": emu.world.sent_dict(message),
+        "chat_instance": "forged",
+        "data": data,
+    }
+    emu.world.open_queries[query_id] = query
+    emu.push_update({"callback_query": query})
+    return await emu.wait_for_callback_answer(query_id)

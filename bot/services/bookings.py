@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.domain import booking as core
 from bot.domain.booking import (
     Commitment,
+    Offer,
     Outcome,
     Standing,
     Status,
@@ -27,7 +28,6 @@ from bot.services.people import PeopleService, facilitated_by
 from bot.services.programme import ProgrammeService
 from storage import bookings as repo
 from storage import participants as participants_repo
-from storage.bookings import Offer
 from storage.db import Database
 
 
@@ -407,6 +407,24 @@ class BookingService:
                 raise DomainError("bookings.not_your_slot")
             offer = await repo.open_offer(conn, target.id, user_id, self._clock.now())
         return target, offer
+
+    async def posted(self, offer_id: int, chat_id: int, message_id: int) -> None:
+        """Remember the message that shows an offer."""
+        async with self._db.transaction() as conn:
+            await repo.set_offer_message(conn, offer_id, chat_id, message_id)
+
+    async def open_offers(self) -> list[tuple[Target, Offer]]:
+        """List the rota slots on offer that have not started."""
+        programme = await self._programme.current()
+        slots = {t.id: t for t in self._targets(programme).values() if t.kind is TargetKind.ROTA}
+        async with self._db.read() as conn:
+            offers = await repo.open_offers(conn)
+        now = self._clock.now()
+        return [
+            (slots[o.slot_id], o)
+            for o in offers
+            if o.slot_id in slots and slots[o.slot_id].start > now
+        ]
 
     async def take(
         self,

@@ -22,7 +22,9 @@ STATEMENTS = [
         status TEXT NOT NULL CHECK (status IN ('open', 'taken', 'withdrawn')),
         created_at TEXT NOT NULL,
         taken_by INTEGER REFERENCES participant (user_id),
-        taken_at TEXT
+        taken_at TEXT,
+        chat_id INTEGER,
+        message_id INTEGER
     )
     """,
     "CREATE INDEX rota_offer_open ON rota_offer (status, slot_id)",

@@ -24,7 +24,7 @@ from telegram.error import (
     RetryAfter,
 )
 
-from bot.sandbox import BotApiEmulator, EmulatorTimeout
+from bot.sandbox import ApiReply, ApiRequest, BotApiEmulator, EmulatorTimeout
 from tests.sandbox.conftest import ALICE, BOB, GROUP, FakeClock
 
 
@@ -186,6 +186,11 @@ async def test_a_person_can_only_press_an_offered_button(started: BotApiEmulator
     )
     with pytest.raises(ValueError, match=r"no button with callback_data 'n'.*\('Oui', 'y'\)"):
         await started.press_button(ALICE, sent.message_id, "n")
+
+    forged = await started.press_button(ALICE, sent.message_id, "n", forge=True)
+    [update] = await bot.get_updates()
+    assert update.callback_query is not None
+    assert (update.callback_query.id, update.callback_query.data) == (forged, "n")
 
 
 async def test_a_callback_query_is_answered_once(started: BotApiEmulator, bot: Bot) -> None:
@@ -360,13 +365,16 @@ async def test_editing_an_unknown_message_is_refused(started: BotApiEmulator, bo
     assert refusal(started) == "Bad Request: message to edit not found"
 
 
-async def test_deleted_messages_are_hidden_and_cannot_be_deleted_twice(
+async def test_deleted_messages_are_flagged_and_cannot_be_deleted_twice(
     started: BotApiEmulator, bot: Bot
 ) -> None:
     sent = await bot.send_message(ALICE, "oups")
+    mark = started.mark(ALICE)
     assert await bot.delete_message(ALICE, sent.message_id)
-    assert started.messages(ALICE) == []
-    assert started.messages(ALICE, include_deleted=True)[0].deleted
+    after = await bot.send_message(ALICE, "voilà")
+    assert [m.deleted for m in started.messages(ALICE)] == [True, False]
+    assert [m.message_id for m in started.messages(ALICE)[mark:]] == [after.message_id]
+    assert started.messages(ALICE, include_deleted=False) == started.messages(ALICE)[1:]
     with pytest.raises(BadRequest, match="Message to delete not found"):
         await bot.delete_message(ALICE, sent.message_id)
 
@@ -520,6 +528,28 @@ async def test_fail_next_answers_the_given_refusal(
     assert [c.status for c in started.calls_to("sendMessage")] == [429, 502, 502, 200]
 
 
+async def test_an_interceptor_sees_every_call_and_can_hang_up(
+    started: BotApiEmulator, bot: Bot
+) -> None:
+    seen: list[str] = []
+
+    async def hang_up_on_send(request: ApiRequest) -> ApiReply | None:
+        seen.append(request.method)
+        if request.method == "sendMessage" and request.raw_params.get("text") == "coupé":
+            return ApiReply(502, {"ok": False}, drop_connection=True)
+        return None
+
+    started.add_interceptor(hang_up_on_send)
+    with pytest.raises(NetworkError):
+        await bot.send_message(ALICE, "coupé")
+    await bot.send_message(ALICE, "passé")
+    started.remove_interceptor(hang_up_on_send)
+    await bot.send_message(ALICE, "sans témoin")
+
+    assert seen == ["sendMessage", "sendMessage"]
+    assert [m.plain_text for m in started.messages(ALICE)] == ["passé", "sans témoin"]
+
+
 # --- who may be written to --------------------------------------------------------------
 
 
@@ -607,25 +637,32 @@ async def test_a_document_from_a_person_can_be_downloaded(
     assert message.caption == "Le /programme"
     assert [e.type for e in message.caption_entities] == ["bot_command"]
     file = await document.get_file()
+    started.fail_next("download", 500, "Internal Server Error")
+    with pytest.raises(NetworkError):
+        await file.download_as_bytearray()
     assert bytes(await file.download_as_bytearray()) == b"jour;heure\n"
+    assert [c.status for c in started.calls_to("download")] == [500, 200]
     with pytest.raises(BadRequest, match="Invalid file_id"):
         await bot.get_file("nope")
+
+
+AGENDA = 'agenda d’été "2026".ics'  # non-ASCII and quotes survive the multipart upload
 
 
 async def test_a_document_the_bot_sends_is_kept(started: BotApiEmulator, bot: Bot) -> None:
     sent = await bot.send_document(
         ALICE,
         b"BEGIN:VCALENDAR",
-        filename="agenda.ics",
+        filename=AGENDA,
         caption="<i>Votre agenda</i>",
         parse_mode="HTML",
     )
 
     [kept] = started.messages(ALICE)
-    assert kept.document == ("agenda.ics", b"BEGIN:VCALENDAR")
-    assert kept.document.filename == "agenda.ics"
+    assert kept.document == (AGENDA, b"BEGIN:VCALENDAR")
+    assert kept.document.filename == AGENDA
     assert kept.plain_text == sent.caption == "Votre agenda"
-    assert sent.document is not None and sent.document.file_name == "agenda.ics"
+    assert sent.document is not None and sent.document.file_name == AGENDA
 
     await bot.send_document(ALICE, sent.document.file_id)  # an existing file_id is reused
     assert started.messages(ALICE)[-1].document == kept.document

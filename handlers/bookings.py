@@ -1,0 +1,243 @@
+"""Sign-up and rota buttons, /mine, /participants and /rota."""
+
+from __future__ import annotations
+
+import logging
+import re
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Message, Update, User
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+
+from bot.app import Context
+from bot.domain.booking import Target, TargetKind
+from bot.domain.errors import DomainError
+from bot.domain.models import Participant
+from bot.render import Renderer, Reply, truncate
+from bot.services.bookings import Move
+from bot.services.people import language_for
+from handlers.common import args_text, edit, markup, renderer, send, services
+
+log = logging.getLogger(__name__)
+
+_BUTTON = re.compile(r"^b:(?P<op>w[scx]|r[scxot]):(?P<arg>[A-Za-z0-9_-]{1,20})$")
+
+
+def person_of(user: User) -> Participant:
+    """Describe a Telegram user as a participant (registered on their first press)."""
+    return Participant(
+        user.id, user.first_name, user.last_name, user.username, language_for(user.language_code)
+    )
+
+
+async def button(update: Update, context: Context) -> None:
+    """Act on a sign-up, cancel, switch, offer or take button (b:<op>:<ref>)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if query.data == "b:keep":
+        await query.answer()
+        await edit(update, Reply((await renderer(update, context))("bookings.kept")))
+        return
+    match = _BUTTON.match(query.data)
+    if match is None:
+        raise DomainError("common.bad_button")
+    op, arg = match["op"], match["arg"]
+    if op == "ro":
+        await _offer(update, context, arg)
+        return
+    if op == "rt":
+        await _take(update, context, arg)
+        return
+    user = query.from_user
+    bookings = services(context).bookings
+    kind = TargetKind.WORKSHOP if op[0] == "w" else TargetKind.ROTA
+    # The service is called before anything else is awaited: presses keep their arrival order
+    if op[1] == "s":
+        move = await bookings.sign_up(
+            user.id, kind, arg, username=user.username, person=person_of(user)
+        )
+    elif op[1] == "c":
+        move = await bookings.cancel(user.id, kind, arg)
+    else:
+        move = await bookings.switch(user.id, kind, arg, username=user.username)
+    r = await renderer(update, context)
+    if move.clash:
+        await _offer_switch(update, context, r, move)
+    elif move.cancelled:
+        await query.answer(truncate(r.switched(move), 200))
+        await edit(update, Reply(escape(r.switched(move))))
+    else:
+        await query.answer(truncate(r.move(move), 200))
+        await _refresh_buttons(update, context, r, move.standing.target)
+    await notify_promoted(context, move)
+
+
+async def _offer_switch(update: Update, context: Context, r: Renderer, move: Move) -> None:
+    query = update.callback_query
+    assert query is not None
+    reply = r.clash(move)
+    try:
+        await context.bot.send_message(
+            query.from_user.id, reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply)
+        )
+    except Forbidden:
+        # Never started the bot: the alert is all they can get
+        first = move.clash[0]
+        alert = r("bookings.clash_alert", title=move.standing.target.title, other=first.title)
+        await query.answer(truncate(alert, 200), show_alert=True)
+        return
+    await query.answer(r("bookings.clash_toast"))
+
+
+async def _refresh_buttons(update: Update, context: Context, r: Renderer, target: Target) -> None:
+    """In a private chat, show the new state on the pressed message's button for this target."""
+    query = update.callback_query
+    assert query is not None
+    message = query.message
+    if not isinstance(message, Message) or message.chat.type != "private":
+        return
+    keyboard = message.reply_markup
+    if keyboard is None or target.kind is not TargetKind.WORKSHOP:
+        return
+    item = await services(context).agenda.by_id(target.id)
+    seats = await services(context).bookings.seats([item], query.from_user.id)
+    rows = []
+    for row in keyboard.inline_keyboard:
+        new_row = []
+        for b in row:
+            data = b.callback_data if isinstance(b.callback_data, str) else ""
+            if data.startswith(("b:ws:", "b:wc:")) and data.endswith(target.ref):
+                fresh = r.booking_button(item, seats, titled=" · " in b.text)
+                if fresh is not None:
+                    new_row.append(b.__class__(fresh.label, callback_data=fresh.data))
+                continue
+            new_row.append(b)
+        if new_row:
+            rows.append(tuple(new_row))
+    new = InlineKeyboardMarkup(tuple(rows))
+    if new != keyboard:
+        try:
+            await query.edit_message_reply_markup(new)
+        except TelegramError as exc:
+            log.info("could not refresh the buttons: %s", exc)
+
+
+async def notify_promoted(context: Context, move: Move) -> None:
+    """Tell each person moved from a waiting list into a place."""
+    s = services(context)
+    for target, user_id in move.promoted:
+        lang = await s.people.language(user_id, None)
+        reply = Renderer(s.t, lang, s.config.event.tz).promoted(target)
+        try:
+            await context.bot.send_message(
+                user_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply)
+            )
+        except TelegramError as exc:
+            log.warning("could not tell %s about their place: %s", user_id, exc)
+
+
+async def _offer(update: Update, context: Context, code: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    s = services(context)
+    target, offer = await s.bookings.offer(query.from_user.id, code)
+    r = await renderer(update, context)
+    await query.answer(truncate(r("bookings.offer_posted", title=target.title), 200))
+    group = s.config.event.announce_chat_id
+    if group is None:
+        return
+    lang = s.config.event.default_language
+    post = Renderer(s.t, lang, s.config.event.tz).offer(target, offer, query.from_user.first_name)
+    sent = await context.bot.send_message(
+        group, post.text, parse_mode=ParseMode.HTML, reply_markup=markup(post)
+    )
+    await s.bookings.posted(offer.id, group, sent.message_id)
+
+
+async def _take(update: Update, context: Context, offer_id: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    if not offer_id.isdigit():
+        raise DomainError("common.bad_button")
+    user = query.from_user
+    s = services(context)
+    target, offer = await s.bookings.take(
+        user.id, int(offer_id), username=user.username, person=person_of(user)
+    )
+    r = await renderer(update, context)
+    await query.answer(truncate(r("bookings.took", title=target.title), 200))
+    name = escape(user.first_name)
+    if offer.chat_id is not None and offer.message_id is not None:
+        lang = s.config.event.default_language
+        done = s.t(lang, "bookings.offer_done", name=name)
+        try:
+            await context.bot.edit_message_text(
+                done, chat_id=offer.chat_id, message_id=offer.message_id, parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            log.info("could not mark the offer taken: %s", exc)
+    giver_lang = await s.people.language(offer.user_id, None)
+    text = s.t(giver_lang, "bookings.your_slot_taken", name=name, title=escape(target.title))
+    try:
+        await context.bot.send_message(offer.user_id, text, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.info("could not tell %s their slot was taken: %s", offer.user_id, exc)
+
+
+async def mine(update: Update, context: Context) -> None:
+    """Show this person's agenda for today and tomorrow (/mine)."""
+    user = update.effective_user
+    assert user is not None
+    s = services(context)
+    today = s.agenda.today()
+    entries = await s.bookings.agenda(
+        user.id, user.username, [today, today.fromordinal(today.toordinal() + 1)]
+    )
+    await send(update, context, (await renderer(update, context)).mine(entries))
+
+
+async def participants(update: Update, context: Context) -> None:
+    """List who comes to an item: for its facilitators and the organisers (/participants)."""
+    user = update.effective_user
+    assert user is not None
+    text = args_text(context)
+    if not text:
+        raise DomainError("bookings.participants_needed")
+    item, ins, waiting = await services(context).bookings.participants(
+        user.id, user.username, text[:200]
+    )
+    r = await renderer(update, context)
+    await send(update, context, Reply(r.participants(item, ins, waiting)))
+
+
+async def rota(update: Update, context: Context) -> None:
+    """Show the rota (/rota); for organisers, its gaps and fairness (/rota gaps, /rota fairness)."""
+    user = update.effective_user
+    assert user is not None
+    s = services(context)
+    r = await renderer(update, context)
+    word = args_text(context).lower()
+    if word in (
+        "gaps",
+        "trous",
+        "manques",
+        "fairness",
+        "equite",
+        "équité",
+        "repartition",
+        "répartition",
+    ):
+        if not s.people.is_organiser(user.id):
+            raise DomainError("bookings.rota_organisers_only")
+        if word in ("gaps", "trous", "manques"):
+            await send(update, context, Reply(r.gaps(await s.bookings.gaps())))
+        else:
+            await send(update, context, Reply(r.fairness(await s.bookings.fairness())))
+        return
+    if word:
+        raise DomainError("bookings.rota_unknown", text=escape(truncate(word, 40)))
+    today = s.agenda.today()
+    slots = await s.bookings.rota([today, today.fromordinal(today.toordinal() + 1)])
+    offers = await s.bookings.open_offers()
+    await send(update, context, r.rota(slots, offers, user.id))
