@@ -105,20 +105,17 @@ async def import_file(config: Config, path: Path) -> int:
 
 async def run_bot(config: Config, clock: Clock) -> int:
     """Run the bot with long polling until interrupted."""
-    from bot.app import build_application, prepare
+    from bot.app import build_application, start_polling
 
     db = await Database.open(config.storage.database)
     try:
         app = build_application(config, clock, db)
         async with app:
-            await prepare(app)
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(drop_pending_updates=False)
+            poller = await start_polling(app)
             try:
                 await asyncio.Event().wait()
             finally:
-                await app.updater.stop()
+                await poller.stop()
                 await app.stop()
     finally:
         await db.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import LANGUAGES, Translator
+from bot.polling import POLL_TIMEOUT, Inbox, Poller
 from bot.services.agenda import AgendaService
 from bot.services.bookings import BookingService
 from bot.services.people import PeopleService
@@ -67,6 +68,18 @@ class BotData:
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
 RencontreApp = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+class RencontreApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """The Application, marking each update done in the inbox once handled."""
+
+    inbox: Inbox | None = None
+
+    async def process_update(self, update: object) -> None:
+        """Handle an update, then mark it done (not when cancelled: it will run again)."""
+        await super().process_update(update)
+        if self.inbox is not None and isinstance(update, Update):
+            await self.inbox.done(update.update_id)
 
 
 def build_services(
@@ -137,9 +150,23 @@ def build_application(
         .context_types(context_types)
         .concurrent_updates(True)
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .application_class(RencontreApplication)
+        .updater(None)
     )
     # The builder's generic parameters do not follow context_types; the cast names what it built
     app = cast(RencontreApp, builder.build())
     app.bot_data.services = services
+    cast(RencontreApplication, app).inbox = Inbox(db, clock)
     register(app)
     return app
+
+
+async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> Poller:
+    """Prepare, start the application, and poll through the inbox."""
+    await prepare(app)
+    await app.start()
+    inbox = cast(RencontreApplication, app).inbox
+    assert inbox is not None
+    poller = Poller(app, inbox)
+    await poller.start(poll_timeout)
+    return poller

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import RencontreApp, Services, build_application, prepare
+from bot.app import RencontreApp, Services, build_application, start_polling
 from bot.clock import Clock
 from bot.config import Config, parse_config
 from bot.sandbox.emulator import BotApiEmulator
@@ -86,14 +86,11 @@ class Harness:
             app = build_application(config, clock, db)
             harness = cls(emu, app, clock, db)
             async with app:
-                await prepare(app)
-                await app.start()
-                assert app.updater is not None
-                await app.updater.start_polling(poll_interval=0.0, timeout=10)
+                poller = await start_polling(app)
                 try:
                     yield harness
                 finally:
-                    await app.updater.stop()
+                    await poller.stop()
                     await app.stop()
         finally:
             await db.close()
@@ -153,14 +150,8 @@ async def forge_press(
     emu: BotApiEmulator, user_id: int, message: SentMessage, data: str
 ) -> dict[str, Any]:
     """Send a button press with data the message never offered (as a forger would)."""
-    query_id = emu.world.next_query_id()
-    query = {
-        "id": query_id,
-        "from": emu.world.users[user_id].user,
-        "message": emu.world.sent_dict(message),
-        "chat_instance": "forged",
-        "data": data,
-    }
-    emu.world.open_queries[query_id] = query
-    emu.push_update({"callback_query": query})
+    chat_id = message.chat_id if message.chat_id != user_id else None
+    query_id = await emu.press_button(
+        user_id, message.message_id, data, chat_id=chat_id, forge=True
+    )
     return await emu.wait_for_callback_answer(query_id)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.domain.booking import Status, TargetKind, ref
+from bot.domain.booking import TargetKind, ref
 from bot.sandbox.harness import Harness, forge_press, local_config
 from bot.sandbox.records import SentMessage
 from storage import bookings as bookings_repo
@@ -92,7 +92,9 @@ async def test_sign_up_until_full_then_waiting_list_then_promotion(week: Harness
     answer = await bot.press(ALICE, message, data("ws", "a"))
     assert answer["text"] == "✅ C'est fait : vous êtes inscrit·e à « Atelier A »."
     # the pressed message now offers to cancel
-    assert ("❌ Me désinscrire", data("wc", "a")) in bot.emu.message(ALICE, message.message_id).buttons
+    assert ("❌ Me désinscrire", data("wc", "a")) in bot.emu.message(
+        ALICE, message.message_id
+    ).buttons
 
     await bot.press(ORGANISER, await details(bot, ORGANISER, "a"), data("ws", "a"))
     bob_view = await details(bot, BOB, "a")
@@ -113,7 +115,8 @@ async def test_sign_up_until_full_then_waiting_list_then_promotion(week: Harness
     assert answer["text"] == "C'est noté, vous n'êtes plus inscrit·e à « Atelier A »."
     (told,) = await bot.emu.wait_for_messages(BOB, 1, after=mark)
     assert told.plain_text.startswith(
-        "🎉 A place freed up: you are signed up for Atelier A (Monday 24 August, 10:00–12:00, Salle des Pins)."
+        "🎉 A place freed up: you are signed up for Atelier A "
+        "(Monday 24 August, 10:00–12:00, Salle des Pins)."
     )
     assert told.buttons == [("Give my place back", data("wc", "a"))]
     s = await standing(bot, "a")
@@ -162,7 +165,9 @@ async def test_a_clash_offers_a_switch_done_in_one_step(week: Harness) -> None:
     answer = await bot.press(ALICE, message, data("ws", "b"))
     assert answer["text"] == "⚠️ Conflit d'horaire : voyez le message ci-dessous."
     (offer,) = bot.emu.messages(ALICE)[mark:]
-    assert offer.plain_text.startswith("⚠️ « Atelier B » (10:30–11:30) tombe en même temps que :\n• Atelier A (10:00–12:00)")
+    assert offer.plain_text.startswith(
+        "⚠️ « Atelier B » (10:30–11:30) tombe en même temps que :\n• Atelier A (10:00–12:00)"
+    )
     assert offer.buttons == [
         ("🔁 Changer pour « Atelier B »", data("wx", "b")),
         ("Garder mon programme", "b:keep"),
@@ -218,7 +223,9 @@ async def test_participants_only_for_the_facilitators_and_organisers(week: Harne
     bot = week
     await bot.press(ALICE, await details(bot, ALICE, "c"), data("ws", "c"))
     (listing,) = await bot.say(MATHILDE, "/participants c")
-    assert listing.plain_text.startswith("👥 Atelier C <&> (lundi 24 août, 10:00–12:00)\n1 inscrit·e(s) sur 3 :\n1. Alice Martin")
+    assert listing.plain_text.startswith(
+        "👥 Atelier C <&> (lundi 24 août, 10:00–12:00)\n1 inscrit·e(s) sur 3 :\n1. Alice Martin"
+    )
     (refused,) = await bot.say(MATHILDE, "/participants Atelier A")
     assert refused.plain_text.startswith("Seul·es les animateur·rices")
     (refused,) = await bot.say(BOB, "/participants c")
@@ -246,14 +253,18 @@ async def test_the_rota_offer_and_take(week: Harness) -> None:
     assert take is not None
     assert (await bot.press(ALICE, post, take))["text"] == "C'est votre propre créneau !"
     alice_mark = bot.emu.mark(ALICE)
-    assert (await bot.press(BOB, post, take))["text"] == '✋ Thank you! The slot "Vaisselle" is yours.'
+    assert (await bot.press(BOB, post, take))[
+        "text"
+    ] == '✋ Thank you! The slot "Vaisselle" is yours.'
     post = bot.emu.message(GROUP, post.message_id)
     assert post.buttons == []  # the offer message was closed...
     late = await forge_press(bot.emu, ORGANISER, post, take)  # ...but a client may show it still
     assert late["text"] == "Quelqu'un a déjà pris ce créneau. Merci quand même !"
     s = await standing(bot, "r1", TargetKind.ROTA)
     assert s.ins == (BOB,)
-    assert bot.emu.message(GROUP, post.message_id).plain_text == "✅ Créneau repris par Bob. Merci !"
+    assert (
+        bot.emu.message(GROUP, post.message_id).plain_text == "✅ Créneau repris par Bob. Merci !"
+    )
     (told,) = await bot.emu.wait_for_messages(ALICE, 1, after=alice_mark)
     assert told.plain_text == "✋ Bob a pris votre créneau « Vaisselle ». Vous êtes libre !"
 
@@ -305,7 +316,9 @@ async def test_forged_button_data_is_refused_and_changes_nothing(
 async def test_a_stale_button_of_a_removed_item_is_refused(week: Harness) -> None:
     bot = week
     message = await details(bot, ALICE, "b")
-    await bot.services.programme.import_bytes(PROGRAMME.replace('id = "b"', 'id = "b2"').encode(), "t.toml")
+    await bot.services.programme.import_bytes(
+        PROGRAMME.replace('id = "b"', 'id = "b2"').encode(), "t.toml"
+    )
     answer = await bot.press(ALICE, message, data("ws", "b"))
     assert answer["text"].startswith("Ce bouton n'est plus valable")
     async with bot.db.read() as conn:
@@ -321,7 +334,7 @@ async def test_cancelling_someone_elses_booking_is_impossible(week: Harness) -> 
     assert (await standing(bot, "a")).ins == (ALICE,)
 
 
-async def test_bookings_survive_a_restart(emu, clock, tmp_path) -> None:  # noqa: ANN001
+async def test_bookings_survive_a_restart(emu, clock, tmp_path) -> None:
     config = local_config(emu, tmp_path / "r.sqlite3", programme=None)
     async with Harness.running(emu, config, clock) as first:
         await first.services.programme.import_bytes(PROGRAMME.encode(), "test.toml")

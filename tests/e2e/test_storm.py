@@ -33,7 +33,9 @@ async def test_300_simultaneous_presses_on_20_places(bot: Harness) -> None:
         bot.emu.join_group(GROUP, user)
 
     # Every press is queued before the bot can fetch any: they arrive together
-    queries = [await bot.emu.press_button(u, message.message_id, button, chat_id=GROUP) for u in users]
+    queries = [
+        await bot.emu.press_button(u, message.message_id, button, chat_id=GROUP) for u in users
+    ]
     answers = [await bot.emu.wait_for_callback_answer(q, timeout=60) for q in queries]
     await bot.settle(60)
 
@@ -53,7 +55,9 @@ async def test_300_simultaneous_presses_on_20_places(bot: Harness) -> None:
     for user, answer in zip(users, answers, strict=True):
         text = answer["text"]
         if user in standing.ins:
-            assert text == "✅ C'est fait : vous êtes inscrit·e à « Initiation à la joute nautique ».", text
+            assert (
+                text == "✅ C'est fait : vous êtes inscrit·e à « Initiation à la joute nautique »."
+            ), text
         else:
             position = int(re.search(r"n°(\d+)", text).group(1))  # type: ignore[union-attr]
             assert position == standing.position(user)

@@ -1,0 +1,127 @@
+"""Long polling through the inbox: an update is stored before Telegram is told it arrived.
+
+python-telegram-bot's Updater confirms a batch as soon as it fetched it, so a crash (kill -9)
+loses what was fetched and not yet handled. Here each batch is written to the inbox first and
+confirmed afterwards; on start-up, what is in the inbox and not marked done is handled again.
+A redelivered update (same update_id) is handled once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.clock import Clock
+from storage import inbox as inbox_repo
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 10
+MAX_BACKOFF = 30.0
+KEEP_HANDLED = timedelta(days=2)
+
+
+class Inbox:
+    """The stored updates, and the mark that each was handled."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def store(self, updates: list[Update]) -> list[Update]:
+        """Write down a batch; give back the updates not seen before."""
+        rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+        async with self._db.transaction() as conn:
+            new = set(await inbox_repo.store(conn, rows, self._clock.now()))
+        return [u for u in updates if u.update_id in new]
+
+    async def done(self, update_id: int) -> None:
+        """Mark an update handled."""
+        async with self._db.transaction() as conn:
+            await inbox_repo.done(conn, update_id, self._clock.now())
+
+    async def pending(self) -> list[dict[str, Any]]:
+        """List the updates stored but not handled."""
+        async with self._db.read() as conn:
+            return [json.loads(body) for _, body in await inbox_repo.pending(conn)]
+
+    async def next_offset(self) -> int | None:
+        """Give the offset that confirms everything stored."""
+        async with self._db.read() as conn:
+            last = await inbox_repo.last_id(conn)
+        return None if last is None else last + 1
+
+    async def prune(self) -> None:
+        """Forget handled updates after a while."""
+        async with self._db.transaction() as conn:
+            await inbox_repo.prune(conn, self._clock.now(), KEEP_HANDLED)
+
+
+class Poller:
+    """Fetch updates, store them, then hand them to the application."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], inbox: Inbox) -> None:
+        self._app = app
+        self._inbox = inbox
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, poll_timeout: int = POLL_TIMEOUT) -> None:
+        """Hand over what a crash left unhandled, then poll in the background."""
+        for data in await self._inbox.pending():
+            update = Update.de_json(data, self._app.bot)
+            log.info("handling update %s again: it was not done before the stop", update.update_id)
+            await self._app.update_queue.put(update)
+        await self._inbox.prune()
+        await self._app.bot.delete_webhook()
+        self._task = asyncio.create_task(self._run(poll_timeout), name="rencontre-poller")
+
+    async def stop(self) -> None:
+        """Stop polling (updates already stored stay in the inbox)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self, poll_timeout: int) -> None:
+        offset = await self._inbox.next_offset()
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self._app.bot.get_updates(
+                    offset=offset,
+                    timeout=poll_timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                    read_timeout=poll_timeout + 10,
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc))
+                continue
+            except (Conflict, InvalidToken) as exc:
+                log.error("polling stopped: %s", exc)
+                return
+            except TelegramError as exc:
+                log.warning("getUpdates failed (%s); trying again in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            backoff = 1.0
+            if not updates:
+                continue
+            for update in await self._inbox.store(list(updates)):
+                await self._app.update_queue.put(update)
+            offset = updates[-1].update_id + 1
+
+
+def _seconds(exc: RetryAfter) -> float:
+    value: Any = exc._retry_after  # the public property warns about its future type
+    return float(value.total_seconds() if isinstance(value, timedelta) else value)

@@ -1,0 +1,138 @@
+"""kill -9 in the middle of a storm of presses: the database stays consistent, no booking lost."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+from bot.domain.booking import ref
+from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.harness import ROOT
+from storage.db import Database
+from tests.conftest import ALICE, GROUP
+
+PROGRAMME = """
+[[workshop]]
+id = "populaire"
+title = "Initiation à la joute nautique"
+start = 2026-08-24T17:00:00
+end = 2026-08-24T18:30:00
+room = "Ponton"
+capacity = 20
+"""
+PEOPLE = 300
+FIRST = 70_000
+
+
+async def start_bot(config: Path) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if k != "RENCONTRE_TOKEN"}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "run.py"),
+        "--config",
+        str(config),
+        "--now",
+        "2026-08-24T09:00:00+02:00",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def quiet(emu: BotApiEmulator, seconds: float = 1.0, bound: float = 60.0) -> None:
+    """Wait until the bot has made no call for a while (bounded)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound
+    seen = -1
+    while loop.time() < deadline:
+        if len(emu.calls) == seen and not emu.pending_updates:
+            return
+        seen = len(emu.calls)
+        await asyncio.sleep(seconds)
+    raise AssertionError("the bot never went quiet")
+
+
+async def test_kill_9_during_a_storm_keeps_every_booking_and_the_count(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    programme = tmp_path / "storm.toml"
+    programme.write_text(PROGRAMME, encoding="utf-8")
+    database = tmp_path / "r.sqlite3"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
+[telegram]
+token = "{emu.token}"
+api_base_url = "{emu.base_url}"
+api_file_url = "{emu.base_file_url}"
+[event]
+programme = "{programme}"
+[storage]
+database = "{database}"
+""",
+        encoding="utf-8",
+    )
+    users = list(range(FIRST, FIRST + PEOPLE))
+    for user in users:
+        emu.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
+        emu.join_group(GROUP, user)
+
+    bot = await start_bot(config)
+    try:
+        await emu.wait_for_poll(timeout=60)
+        mark = emu.mark(GROUP)
+        await emu.send_text(ALICE, "/workshop populaire", chat_id=GROUP)
+        (message,) = await emu.wait_for_messages(GROUP, 1, timeout=30, after=mark)
+        button = f"b:ws:{ref('populaire')}"
+        queries = [
+            await emu.press_button(u, message.message_id, button, chat_id=GROUP) for u in users
+        ]
+        # let part of the storm through, then kill the bot without warning
+        await emu.wait_for_callback_answer(queries[39], timeout=60)
+        bot.send_signal(signal.SIGKILL)
+        await bot.wait()
+        answered_before = dict(emu.callback_answers)
+        assert 40 <= len(answered_before) < PEOPLE, "the kill came mid-storm"
+
+        bot = await start_bot(config)
+        await quiet(emu)
+    finally:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGKILL)
+            await bot.wait()
+
+    db = await Database.open(database)
+    try:
+        async with (
+            db.read() as conn,
+            conn.execute("SELECT user_id, status FROM booking ORDER BY seq") as cursor,
+        ):
+            rows = [(row["user_id"], row["status"]) for row in await cursor.fetchall()]
+    finally:
+        await db.close()
+    ins = [u for u, status in rows if status == "in"]
+    waiting = [u for u, status in rows if status == "waiting"]
+    assert len(ins) == 20, "no place counted twice, none lost"
+    assert len({u for u, _ in rows}) == len(rows), "one booking per person"
+    # What a person was told is what the database holds. Telegram redelivers what the bot had
+    # not confirmed; a press in flight at the kill (fetched and confirmed, not yet answered) may
+    # or may not have been booked: that person saw no confirmation, and /mine tells them.
+    answers = emu.callback_answers
+    for user, query in zip(users, queries, strict=True):
+        answer = answers.get(query)
+        if answer is None:
+            continue
+        text = answer["text"]
+        if text.startswith("✅") or text.startswith("Vous êtes déjà inscrit"):
+            assert user in ins, (user, text)
+        else:
+            position = int(re.search(r"n°(\d+)", text).group(1))  # type: ignore[union-attr]
+            assert waiting.index(user) + 1 == position, (user, text)
+    # Presses stored in the inbox and not handled at the kill are handled after the restart:
+    # every press is answered, and the answer matches the database
+    assert [q for q in queries if q not in answers] == []
