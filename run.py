@@ -76,7 +76,9 @@ def check(config: Config, source: str) -> int:
     path = config.event.programme
     if not path.exists():
         raise ConfigError(f"{source}: event.programme: {path} does not exist")
-    programme = read_programme(path.read_bytes(), path.name, config.event.tz)
+    from bot.app import rota_rules
+
+    programme = read_programme(path.read_bytes(), path.name, config.event.tz, rota_rules(config))
     days = sorted({w.start.astimezone(config.event.tz).date() for w in programme.workshops})
     print(
         f"programme: {path.name}: {len(programme.workshops)} items over {len(days)} days, "
@@ -87,11 +89,13 @@ def check(config: Config, source: str) -> int:
 
 async def import_file(config: Config, path: Path) -> int:
     """Load a programme file into the database and report what changed."""
+    from bot.app import rota_rules
     from bot.services.programme import ProgrammeService
 
     db = await Database.open(config.storage.database)
     try:
-        report = await ProgrammeService(db, config.event.tz).import_path(path)
+        service = ProgrammeService(db, config.event.tz, rota_rules(config))
+        report = await service.import_path(path)
     finally:
         await db.close()
     print(

@@ -19,6 +19,7 @@ from telegram.ext import (
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.domain.programme import RotaRule
 from bot.i18n import LANGUAGES, Translator
 from bot.polling import POLL_TIMEOUT, Inbox, Poller
 from bot.services.agenda import AgendaService
@@ -82,13 +83,20 @@ class RencontreApplication(Application[Any, Any, Any, Any, Any, Any]):
             await self.inbox.done(update.update_id)
 
 
+def rota_rules(config: Config) -> tuple[RotaRule, ...]:
+    """Turn the [[rota.after]] tables into domain rules."""
+    return tuple(
+        RotaRule(r.kind, r.areas, r.places, r.minutes, r.offset_minutes) for r in config.rota.after
+    )
+
+
 def build_services(
     config: Config, clock: Clock, db: Database, t: Translator | None = None
 ) -> Services:
     """Build the services on an open database."""
     t = t or Translator.load(config.event.default_language)
     tz = config.event.tz
-    programme = ProgrammeService(db, tz)
+    programme = ProgrammeService(db, tz, rota_rules(config))
     people = PeopleService(db, clock, config.event.organisers, config.event.organisations)
     grace = timedelta(minutes=config.signups.close_after_start_minutes)
     return Services(

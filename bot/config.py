@@ -18,6 +18,8 @@ from pydantic import (
     ValidationError,
 )
 
+from bot.domain.models import Kind
+
 TOKEN_ENV = "RENCONTRE_TOKEN"
 
 
@@ -88,6 +90,22 @@ class SignupsConfig(_Section):
     close_after_start_minutes: int = Field(default=10, ge=0, le=24 * 60)
 
 
+class RotaRule(_Section):
+    """One [[rota.after]] rule: after each item of a kind, one slot per area."""
+
+    kind: Kind
+    areas: tuple[str, ...] = Field(min_length=1)
+    places: int = Field(ge=1, le=500)
+    minutes: int = Field(default=45, ge=5, le=24 * 60)
+    offset_minutes: int = Field(default=0, ge=-24 * 60, le=24 * 60)
+
+
+class RotaConfig(_Section):
+    """The [rota] table."""
+
+    after: tuple[RotaRule, ...] = ()
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -95,6 +113,7 @@ class Config(_Section):
     event: EventConfig = EventConfig()
     storage: StorageConfig = StorageConfig()
     signups: SignupsConfig = SignupsConfig()
+    rota: RotaConfig = RotaConfig()
 
     def require_token(self, source: str = "config.toml") -> str:
         """Give the bot token, or raise ConfigError naming the key."""

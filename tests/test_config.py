@@ -88,3 +88,13 @@ def test_check_summarises_a_good_config(tmp_path: Path) -> None:
     result = run("check", "--config", str(write(tmp_path, text)))
     assert result.returncode == 0, result.stderr
     assert "bigre-2026.toml:" in result.stdout and "items over 6 days" in result.stdout
+
+
+def test_rota_rules_are_validated(tmp_path: Path) -> None:
+    good = "[[rota.after]]\nkind = 'meal'\nareas = ['Vaisselle']\nplaces = 4\n"
+    config = load_config(write(tmp_path, good), {})
+    assert config.rota.after[0].areas == ("Vaisselle",) and config.rota.after[0].minutes == 45
+    with pytest.raises(ConfigError, match=r"rota\.after\.0\.kind"):
+        load_config(write(tmp_path, good.replace("'meal'", "'repas'")), {})
+    with pytest.raises(ConfigError, match=r"rota\.after\.0\.places"):
+        load_config(write(tmp_path, good.replace("places = 4", "places = 0")), {})

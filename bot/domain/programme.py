@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
-from bot.domain.models import Programme, Room
+from bot.domain.models import Kind, Programme, Room, RotaSlot
+from bot.domain.text import words
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,46 @@ def with_all_rooms(programme: Programme) -> Programme:
             declared[item.room] = Room(item.room)
     rooms = tuple(sorted(declared.values(), key=lambda r: r.name))
     return Programme(programme.workshops, rooms, programme.rota, programme.name, programme.warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class RotaRule:
+    """After each item of `kind`, one slot per area, `minutes` long, `offset` after its end."""
+
+    kind: Kind
+    areas: tuple[str, ...]
+    places: int
+    minutes: int
+    offset_minutes: int = 0
+
+
+def _slug(text: str) -> str:
+    return "-".join(words(text))[:20] or "zone"
+
+
+def with_rota_rules(programme: Programme, rules: Sequence[RotaRule]) -> Programme:
+    """Add the rota slots that rules make from the programme (the file's own slots win)."""
+    slots = {slot.id: slot for slot in programme.rota}
+    for rule in rules:
+        for item in programme.workshops:
+            if item.kind is not rule.kind:
+                continue
+            start = item.end + timedelta(minutes=rule.offset_minutes)
+            for area in rule.areas:
+                slot_id = f"auto-{item.id}-{_slug(area)}"[:60]
+                slots.setdefault(
+                    slot_id,
+                    RotaSlot(
+                        slot_id,
+                        area,
+                        start,
+                        start + timedelta(minutes=rule.minutes),
+                        rule.places,
+                        item.title,
+                    ),
+                )
+    rota = tuple(sorted(slots.values(), key=lambda r: (r.start, r.area, r.id)))
+    return Programme(programme.workshops, programme.rooms, rota, programme.name, programme.warnings)
 
 
 def compare(old: Programme, new: Programme) -> ImportReport:

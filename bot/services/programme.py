@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.models import Programme
-from bot.domain.programme import ImportReport, compare, with_all_rooms
+from bot.domain.programme import (
+    ImportReport,
+    RotaRule,
+    compare,
+    with_all_rooms,
+    with_rota_rules,
+)
 from bot.importers import parse_programme
 from storage import bookings as bookings_repo
 from storage import programme as programme_repo
@@ -17,17 +24,20 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
-def read_programme(data: bytes, filename: str, tz: ZoneInfo) -> Programme:
+def read_programme(
+    data: bytes, filename: str, tz: ZoneInfo, rules: Sequence[RotaRule] = ()
+) -> Programme:
     """Read a programme file without storing it (raises ProgrammeFileError)."""
-    return with_all_rooms(parse_programme(data, filename, tz))
+    return with_rota_rules(with_all_rooms(parse_programme(data, filename, tz)), rules)
 
 
 class ProgrammeService:
     """Import programmes and serve the current one."""
 
-    def __init__(self, db: Database, tz: ZoneInfo) -> None:
+    def __init__(self, db: Database, tz: ZoneInfo, rules: Sequence[RotaRule] = ()) -> None:
         self._db = db
         self._tz = tz
+        self._rules = tuple(rules)
         self._cache: Programme | None = None
 
     async def current(self) -> Programme:
@@ -48,7 +58,7 @@ class ProgrammeService:
 
     async def import_bytes(self, data: bytes, filename: str) -> ImportReport:
         """Parse a file and make it the programme, all or nothing."""
-        return await self.replace(read_programme(data, filename, self._tz))
+        return await self.replace(read_programme(data, filename, self._tz, self._rules))
 
     async def import_path(self, path: Path) -> ImportReport:
         """Import a programme file from disk."""

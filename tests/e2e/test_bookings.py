@@ -344,3 +344,16 @@ async def test_bookings_survive_a_restart(emu, clock, tmp_path) -> None:
         (mine,) = await second.say(ALICE, "/mine")
         assert "10:00–12:00 Atelier A · 📍 Salle des Pins" in mine.plain_text
         assert (await standing(second, "a")).ins == (ALICE,)
+
+
+async def test_rota_slots_made_by_a_config_rule(emu, clock, tmp_path) -> None:
+    config = local_config(
+        emu,
+        tmp_path / "r.sqlite3",
+        extra={"rota": {"after": [{"kind": "meal", "areas": ["Vaisselle"], "places": 3}]}},
+    )
+    async with Harness.running(emu, config, clock) as bot:
+        (rota,) = await bot.say(ALICE, "/rota")
+        # the sample week's own Vaisselle slot after lunch, and the rule's slot after breakfast
+        assert "10:00–10:45 Vaisselle · 0/3" in rota.plain_text
+        assert "14:00–14:30 Vaisselle · 0/6" in rota.plain_text
