@@ -109,7 +109,7 @@ async def import_file(config: Config, path: Path) -> int:
 
 async def run_bot(config: Config, clock: Clock) -> int:
     """Run the bot with long polling until interrupted."""
-    from bot.app import build_application, start_polling
+    from bot.app import build_application, start_polling, stop_polling
 
     db = await Database.open(config.storage.database)
     try:
@@ -119,8 +119,7 @@ async def run_bot(config: Config, clock: Clock) -> int:
             try:
                 await asyncio.Event().wait()
             finally:
-                await poller.stop()
-                await app.stop()
+                await stop_polling(app, poller)
     finally:
         await db.close()
     return 0

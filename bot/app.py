@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
@@ -19,16 +19,21 @@ from telegram.ext import (
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.delivery import TelegramTransport
 from bot.domain.programme import RotaRule
 from bot.i18n import LANGUAGES, Translator
 from bot.polling import POLL_TIMEOUT, Inbox, Poller
 from bot.services.agenda import AgendaService
+from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
+from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+WAKE_JOB = "rencontre-outbox-wake"
 
 # The commands shown in Telegram's menu, in this order (descriptions in commands.toml)
 MENU = (
@@ -59,6 +64,8 @@ class Services:
     programme: ProgrammeService
     agenda: AgendaService
     bookings: BookingService
+    outbox: Outbox
+    announcements: AnnouncementService
 
 
 class BotData:
@@ -99,6 +106,32 @@ def build_services(
     programme = ProgrammeService(db, tz, rota_rules(config))
     people = PeopleService(db, clock, config.event.organisers, config.event.organisations)
     grace = timedelta(minutes=config.signups.close_after_start_minutes)
+    bookings = BookingService(db, clock, programme, people, tz, grace)
+    outbox = Outbox(
+        db, clock, window=config.delivery.window, max_attempts=config.delivery.max_attempts
+    )
+    a = config.announcements
+    rules = parse_rules(
+        a.enabled,
+        a.lead_minutes,
+        a.reminder_minutes,
+        a.digest_at,
+        a.quiet_hours,
+        config.event.announce_chat_id,
+        a.board,
+        a.skip_kinds,
+    )
+    announcements = AnnouncementService(
+        db, clock, programme, people, bookings, outbox, rules, tz, t, config.event.default_language
+    )
+
+    async def replan_all() -> None:
+        await announcements.replan()
+
+    # Changes re-plan what the bot will send
+    programme.after_change.append(replan_all)
+    bookings.after_change.append(announcements.replan)
+    people.after_register.append(announcements.replan)
     return Services(
         config=config,
         clock=clock,
@@ -107,7 +140,9 @@ def build_services(
         people=people,
         programme=programme,
         agenda=AgendaService(programme, clock, tz),
-        bookings=BookingService(db, clock, programme, people, tz, grace),
+        bookings=bookings,
+        outbox=outbox,
+        announcements=announcements,
     )
 
 
@@ -169,12 +204,45 @@ def build_application(
     return app
 
 
+async def start_sending(app: RencontreApp) -> None:
+    """Start the outbox; the JobQueue wakes it when the next message is due."""
+    services = app.bot_data.services
+    outbox, clock = services.outbox, services.clock
+    job_queue = app.job_queue
+    assert job_queue is not None
+
+    def set_timer(upcoming: datetime | None) -> None:
+        for job in job_queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        if upcoming is not None:
+            delay = max(0.05, clock.seconds_until(upcoming))
+            job_queue.run_once(_wake_outbox, delay, name=WAKE_JOB)
+
+    outbox.on_idle = set_timer
+    await services.announcements.replan()
+    await outbox.start(TelegramTransport(app.bot), services.announcements.compose)
+
+
+async def _wake_outbox(context: Context) -> None:
+    context.bot_data.services.outbox.wake()
+
+
 async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> Poller:
-    """Prepare, start the application, and poll through the inbox."""
+    """Prepare, start the application and the outbox, and poll through the inbox."""
     await prepare(app)
     await app.start()
+    await start_sending(app)
     inbox = cast(RencontreApplication, app).inbox
     assert inbox is not None
     poller = Poller(app, inbox)
     await poller.start(poll_timeout)
     return poller
+
+
+async def stop_polling(app: RencontreApp, poller: Poller) -> None:
+    """Stop polling, sending and the application (what is queued stays queued)."""
+    await poller.stop()
+    services = app.bot_data.services
+    await services.outbox.stop()
+    await services.bookings.drain()
+    await app.stop()

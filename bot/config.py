@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,6 +91,42 @@ class SignupsConfig(_Section):
     close_after_start_minutes: int = Field(default=10, ge=0, le=24 * 60)
 
 
+def _clock_time(text: str) -> str:
+    try:
+        time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time of day like '08:00'") from None
+    return text
+
+
+def _span(text: str) -> str:
+    first, dash, second = text.partition("-")
+    if not dash:
+        raise ValueError(f"{text!r} is not a span of time like '22:00-07:30'")
+    _clock_time(first.strip())
+    _clock_time(second.strip())
+    return text
+
+
+class AnnouncementsConfig(_Section):
+    """The [announcements] table."""
+
+    enabled: bool = True
+    lead_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    reminder_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    digest_at: Annotated[str, AfterValidator(_clock_time)] = "08:00"
+    quiet_hours: Annotated[str, AfterValidator(_span)] | None = "22:00-07:30"
+    board: bool = True
+    skip_kinds: tuple[Kind, ...] = (Kind.MEAL,)
+
+
+class DeliveryConfig(_Section):
+    """The [delivery] table: how the outbox sends."""
+
+    window: int = Field(default=4, ge=1, le=30)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+
+
 class RotaRule(_Section):
     """One [[rota.after]] rule: after each item of a kind, one slot per area."""
 
@@ -114,6 +151,8 @@ class Config(_Section):
     storage: StorageConfig = StorageConfig()
     signups: SignupsConfig = SignupsConfig()
     rota: RotaConfig = RotaConfig()
+    announcements: AnnouncementsConfig = AnnouncementsConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
 
     def require_token(self, source: str = "config.toml") -> str:
         """Give the bot token, or raise ConfigError naming the key."""

@@ -5,40 +5,28 @@ Nothing here knows Telegram's wire format; handlers turn a Reply into a message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.booking import Offer, Standing, Status, Target, TargetKind, ref
-from bot.domain.models import Kind, Participant, Workshop
+from bot.domain.models import Kind, Participant, Programme, Workshop
 from bot.domain.schedule import Phase, Slot, by_start, local_day
 from bot.i18n import Translator
+from bot.reply import Button, Reply
 from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer
-from bot.services.bookings import AgendaEntry, Fairness, Move, Seats
+from bot.services.bookings import NO_SEATS, AgendaEntry, Fairness, Move, Seats
+
+Day = date  # the Renderer's `date` method hides the type inside the class
 
 # Telegram allows 4096 characters; a page stays well below so that headers and markup fit
 PAGE_BUDGET = 3500
 MAX_LISTED_BUTTONS = 8
 MAX_TITLE = 200
 NOOP = "noop"
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    """An inline button: a label and its callback data (at most 64 bytes)."""
-
-    label: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A message to send: HTML text and rows of buttons."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = field(default=())
 
 
 class Renderer:
@@ -486,6 +474,96 @@ class Renderer:
                     "bookings.fairness_org", organisation=escape(org), people=people, slots=slots
                 )
         return text
+
+    # Messages the bot sends on its own
+
+    def announcement(self, start: datetime, items: Sequence[Workshop], seats: Seats) -> Reply:
+        """Announce a time slot to the group: every item that starts then, one message."""
+        lines = [self("announce.slot", time=self.time(start))]
+        lines += [self.item_line(w, seats) for w in items]
+        return Reply("\n".join(lines), tuple(self.booking_rows(items, seats)))
+
+    def board(self, now_on: Sequence[Workshop], following: Slot | None) -> Reply:
+        """Write the live Now / Next board."""
+        lines = [self("announce.board_title")]
+        if now_on:
+            lines.append(self("announce.board_now"))
+            lines += [
+                self.item_line(w, NO_SEATS) + " " + self("agenda.until", time=self.time(w.end))
+                for w in now_on
+            ]
+        else:
+            lines.append(self("announce.board_nothing_now"))
+        if following is not None:
+            day = local_day(following.start, self.tz)
+            when = self.time(following.start)
+            if day != local_day(self.now, self.tz):
+                when = f"{self.date(day)}, {when}"
+            lines.append("")
+            lines.append(self("announce.board_next", when=when))
+            lines += [self.item_line(w, NO_SEATS) for w in following.items]
+        else:
+            lines.append(self("announce.board_end"))
+        return Reply("\n".join(lines))
+
+    def reminder(
+        self, title: str, start: datetime, end: datetime, room: str | None, *, rota: bool
+    ) -> Reply:
+        """Remind a person of what they signed up for, run, or tidy up."""
+        minutes = max(0, round((start - self.now).total_seconds() / 60))
+        where = f", 📍 {escape(room)}" if room else ""
+        key = "announce.reminder_rota" if rota else "announce.reminder"
+        return Reply(
+            self(key, minutes=minutes, title=escape(title), span=self.span(start, end), where=where)
+        )
+
+    def digest_line(
+        self, title: str, start: datetime, end: datetime, room: str | None, state: str
+    ) -> str:
+        """Give one line of a morning digest."""
+        where = f" · 📍 {escape(room)}" if room else ""
+        return self(
+            f"announce.digest_{state}", span=self.span(start, end), title=escape(title), where=where
+        )
+
+    def digest(
+        self, name: str, day: Day, lines: Sequence[str], highlights: Sequence[Workshop]
+    ) -> Reply:
+        """Write a person's morning digest."""
+        text = [self("announce.digest_hello", name=escape(name), date=self.date(day))]
+        text += list(lines) or [self("announce.digest_free")]
+        if highlights:
+            text.append("")
+            text.append(self("announce.digest_highlights"))
+            text += [f"• {self.span(w.start, w.end)} {escape(w.title)}" for w in highlights]
+        return Reply("\n".join(text))
+
+    def correction(self, params: Mapping[str, Any], programme: Programme) -> Reply:
+        """Correct a reminder the programme has since made wrong."""
+        item = next((w for w in programme.workshops if w.id == params["target_id"]), None)
+        if params.get("cancelled") or item is None:
+            title = params.get("title") or params["target_id"]
+            return Reply(self("announce.fix_cancelled", title=escape(str(title))))
+        was = datetime.fromisoformat(params["was_start"])
+        return Reply(
+            self(
+                "announce.fix_moved",
+                title=escape(item.title),
+                when=self.when(item.start, item.end),
+                room=escape(item.room or "?"),
+                was_time=self.time(was),
+                was_room=escape(params.get("was_room") or "?"),
+            )
+        )
+
+    def promoted_row(self, params: Mapping[str, Any], programme: Programme) -> Reply:
+        """Tell someone they moved from the waiting list into a place (from the outbox)."""
+        kind = TargetKind(params["target_kind"])
+        if kind is TargetKind.WORKSHOP:
+            w = next(x for x in programme.workshops if x.id == params["target_id"])
+            return self.promoted(Target.of_workshop(w))
+        r = next(x for x in programme.rota if x.id == params["target_id"])
+        return self.promoted(Target.of_rota(r))
 
     def item_buttons(
         self, items: Sequence[Workshop], seats: Seats

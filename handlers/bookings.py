@@ -11,13 +11,15 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
 from bot.app import Context
+from bot.delivery import markup
 from bot.domain.booking import Target, TargetKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Participant
-from bot.render import Renderer, Reply, truncate
+from bot.render import Renderer, truncate
+from bot.reply import Reply
 from bot.services.bookings import Move
 from bot.services.people import language_for
-from handlers.common import args_text, edit, markup, renderer, send, services
+from handlers.common import args_text, edit, renderer, send, services
 
 log = logging.getLogger(__name__)
 
@@ -124,17 +126,9 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
 
 
 async def notify_promoted(context: Context, move: Move) -> None:
-    """Tell each person moved from a waiting list into a place."""
-    s = services(context)
-    for target, user_id in move.promoted:
-        lang = await s.people.language(user_id, None)
-        reply = Renderer(s.t, lang, s.config.event.tz).promoted(target)
-        try:
-            await context.bot.send_message(
-                user_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply)
-            )
-        except TelegramError as exc:
-            log.warning("could not tell %s about their place: %s", user_id, exc)
+    """Send the news of promotions, queued in the outbox with the move itself."""
+    if move.promoted:
+        services(context).outbox.wake()
 
 
 async def _offer(update: Update, context: Context, code: str) -> None:

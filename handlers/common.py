@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot.app import Context, Services
-from bot.render import Renderer, Reply
+from bot.delivery import markup
+from bot.render import Renderer
+from bot.reply import Reply
 
 
 def services(context: Context) -> Services:
@@ -26,18 +28,6 @@ async def renderer(update: Update, context: Context) -> Renderer:
     """Give a renderer in this person's language."""
     s = services(context)
     return Renderer(s.t, await language(update, context), s.config.event.tz, s.clock.now())
-
-
-def markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Turn a Reply's buttons into Telegram's inline keyboard."""
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons
-        ]
-    )
 
 
 async def send(update: Update, context: Context, reply: Reply) -> Message:

@@ -12,7 +12,8 @@ from telegram.error import TelegramError
 
 from bot.app import Context
 from bot.domain.errors import DomainError
-from bot.render import Reply, truncate
+from bot.render import truncate
+from bot.reply import Reply
 from handlers.common import language, send, services
 
 log = logging.getLogger(__name__)

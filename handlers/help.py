@@ -8,7 +8,8 @@ from telegram import Update
 
 from bot.app import Context
 from bot.domain.models import Role
-from bot.render import Reply, truncate
+from bot.render import truncate
+from bot.reply import Reply
 from handlers.common import renderer, send, services
 
 

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.app import Context
 from bot.domain.errors import DomainError, ProgrammeFileError
-from bot.render import Reply
+from bot.reply import Reply
 from handlers.common import renderer, send, services
 
 MAX_FILE_KB = 8 * 1024

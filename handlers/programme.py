@@ -13,7 +13,8 @@ from bot.domain.errors import DomainError
 from bot.domain.intents import Ask, parse_intent
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
-from bot.render import Renderer, Reply, pager, truncate
+from bot.render import Renderer, pager, truncate
+from bot.reply import Reply
 from bot.services.agenda import DayAnswer, FindAnswer
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.help import help_

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.app import Context
 from bot.domain.errors import DomainError
-from bot.render import Button, Reply
+from bot.reply import Button, Reply
 from handlers.common import edit, renderer, send, services
 
 

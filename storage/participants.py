@@ -52,6 +52,7 @@ async def upsert(
             first_name = excluded.first_name,
             last_name = excluded.last_name,
             username = excluded.username,
+            unreachable = 0,
             language = CASE WHEN participant.language_chosen
                             THEN participant.language ELSE excluded.language END
         """,
@@ -84,3 +85,18 @@ async def count(conn: aiosqlite.Connection) -> int:
     async with conn.execute("SELECT count(*) FROM participant") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def set_unreachable(conn: aiosqlite.Connection, user_id: int, value: bool = True) -> None:
+    """Mark a person the bot cannot write to (blocked, or never started it)."""
+    await conn.execute(
+        "UPDATE participant SET unreachable = ? WHERE user_id = ?", (int(value), user_id)
+    )
+
+
+async def with_usernames(conn: aiosqlite.Connection) -> list[tuple[int, str]]:
+    """List the registered people who have a Telegram username."""
+    async with conn.execute(
+        "SELECT user_id, username FROM participant WHERE username IS NOT NULL ORDER BY user_id"
+    ) as cursor:
+        return [(row["user_id"], row["username"]) async for row in cursor]

@@ -50,6 +50,8 @@ async def bot(emu: BotApiEmulator, clock: FrozenClock, tmp_path: Path) -> AsyncI
             "organisations": ["Oxalis", "Coopaname", "Smart"],
             "announce_chat_id": GROUP,
         },
+        # The bot's own messages are tested on their own (tests/e2e/test_announcements.py)
+        extra={"announcements": {"enabled": False}},
     )
     async with Harness.running(emu, config, clock) as harness:
         yield harness

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import RencontreApp, Services, build_application, start_polling
+from bot.app import RencontreApp, Services, build_application, start_polling, stop_polling
 from bot.clock import Clock
 from bot.config import Config, parse_config
 from bot.sandbox.emulator import BotApiEmulator
@@ -90,8 +90,7 @@ class Harness:
                 try:
                     yield harness
                 finally:
-                    await poller.stop()
-                    await app.stop()
+                    await stop_polling(app, poller)
         finally:
             await db.close()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -27,8 +29,10 @@ from bot.domain.schedule import local_day
 from bot.services.people import PeopleService, facilitated_by
 from bot.services.programme import ProgrammeService
 from storage import bookings as repo
+from storage import outbox as outbox_repo
 from storage import participants as participants_repo
 from storage.db import Database
+from storage.outbox import Entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +136,22 @@ class BookingService:
         self._tz = tz
         self.grace = grace
         self._index_of: Programme | None = None
+        self.after_change: list[Callable[[set[int]], Coroutine[Any, Any, None]]] = []
+        """Called with the people whose bookings changed (to re-plan their reminders)."""
+        self._tasks: set[asyncio.Task[None]] = set()
         self._index: dict[tuple[TargetKind, str], Target] = {}
+
+    def _changed(self, users: set[int]) -> None:
+        """Let the listeners know whose bookings changed, without holding up the answer."""
+        for hook in self.after_change:
+            task = asyncio.create_task(hook(users))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for the listeners still at work (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     # Targets
 
@@ -230,8 +249,26 @@ class BookingService:
         if target.kind is TargetKind.ROTA:
             await repo.withdraw_offers(conn, target.id, user_id, self._clock.now())
         after = await repo.standing(conn, target)
-        lucky = core.to_promote(after, self._clock.now(), self.grace)
+        now = self._clock.now()
+        lucky = core.to_promote(after, now, self.grace)
         await repo.promote(conn, target, lucky)
+        # The news goes into the outbox in the same transaction: told if and only if promoted
+        await outbox_repo.add(
+            conn,
+            [
+                Entry(
+                    f"promoted:{target.kind.value}:{target.id}:{u}:{now.isoformat()}",
+                    "promoted",
+                    u,
+                    now,
+                    {"target_kind": target.kind.value, "target_id": target.id},
+                    expires_at=target.end,
+                    urgent=True,
+                )
+                for u in lucky
+            ],
+            now,
+        )
         return outcome, tuple((target, u) for u in lucky)
 
     # Moves
@@ -266,6 +303,7 @@ class BookingService:
             status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
             await repo.add(conn, target, user_id, status, self._clock.now())
             after = await repo.standing(conn, target)
+        self._changed({user_id})
         return Move(user_id, outcome, after)
 
     async def switch(
@@ -303,6 +341,7 @@ class BookingService:
             status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
             await repo.add(conn, target, user_id, status, self._clock.now())
             after = await repo.standing(conn, target)
+        self._changed({user_id} | {u for _, u in promoted})
         return Move(user_id, outcome, after, promoted=tuple(promoted), cancelled=tuple(cancelled))
 
     async def cancel(self, user_id: int, kind: TargetKind, ref: str) -> Move:
@@ -311,6 +350,7 @@ class BookingService:
         async with self._db.transaction() as conn:
             outcome, promoted = await self._release(conn, target, user_id)
             after = await repo.standing(conn, target)
+        self._changed({user_id} | {u for _, u in promoted})
         return Move(user_id, outcome, after, promoted=promoted)
 
     # Reading
@@ -472,6 +512,7 @@ class BookingService:
             await repo.close_offer(conn, offer.id, "taken", user_id, self._clock.now())
             taken = await repo.offer(conn, offer.id)
         assert taken is not None
+        self._changed({user_id, offer.user_id})
         return target, taken
 
     async def gaps(self, hours: int = 24) -> list[Standing]:

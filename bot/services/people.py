@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
@@ -31,6 +32,8 @@ class PeopleService:
         self._organisers = frozenset(organisers)
         self.organisations = tuple(organisations)
         self._languages: dict[int, str] = {}
+        self.after_register: list[Callable[[set[int]], Coroutine[Any, Any, None]]] = []
+        """Called with a newly registered person (to plan their digest)."""
 
     async def register(
         self,
@@ -52,6 +55,9 @@ class PeopleService:
                 now=self._clock.now(),
             )
         self._languages[user_id] = person.language
+        if new:
+            for hook in self.after_register:
+                await hook({user_id})
         return person, new
 
     async def get(self, user_id: int) -> Participant | None:

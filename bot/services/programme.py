@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,8 @@ class ProgrammeService:
         self._tz = tz
         self._rules = tuple(rules)
         self._cache: Programme | None = None
+        self.after_change: list[Callable[[], Awaitable[None]]] = []
+        """Called after the stored programme changed (to re-plan announcements)."""
 
     async def current(self) -> Programme:
         """Give the programme as stored (kept in memory until it changes)."""
@@ -77,4 +79,6 @@ class ProgrammeService:
         if dropped:
             log.info("re-import: %d booking(s) of removed items dropped", dropped)
         self.forget()
+        for hook in self.after_change:
+            await hook()
         return report

@@ -335,7 +335,9 @@ async def test_cancelling_someone_elses_booking_is_impossible(week: Harness) -> 
 
 
 async def test_bookings_survive_a_restart(emu, clock, tmp_path) -> None:
-    config = local_config(emu, tmp_path / "r.sqlite3", programme=None)
+    config = local_config(
+        emu, tmp_path / "r.sqlite3", programme=None, extra={"announcements": {"enabled": False}}
+    )
     async with Harness.running(emu, config, clock) as first:
         await first.services.programme.import_bytes(PROGRAMME.encode(), "test.toml")
         await first.say(ALICE, "/start", count=1)
@@ -350,7 +352,10 @@ async def test_rota_slots_made_by_a_config_rule(emu, clock, tmp_path) -> None:
     config = local_config(
         emu,
         tmp_path / "r.sqlite3",
-        extra={"rota": {"after": [{"kind": "meal", "areas": ["Vaisselle"], "places": 3}]}},
+        extra={
+            "rota": {"after": [{"kind": "meal", "areas": ["Vaisselle"], "places": 3}]},
+            "announcements": {"enabled": False},
+        },
     )
     async with Harness.running(emu, config, clock) as bot:
         (rota,) = await bot.say(ALICE, "/rota")

@@ -74,6 +74,8 @@ api_file_url = "{emu.base_file_url}"
 programme = "{programme}"
 [storage]
 database = "{database}"
+[announcements]
+enabled = false
 """,
         encoding="utf-8",
     )

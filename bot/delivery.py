@@ -1,0 +1,88 @@
+"""The outbox's transport: Telegram calls, and their errors sorted into what to do next."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
+
+from bot.reply import Reply
+from bot.services.outbox import Permanent, RetryLater, Transient, Unreachable
+
+BULK = 1  # the rate limiter's priority for the outbox: replies to people go first
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Turn a Reply's buttons into Telegram's inline keyboard."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    value: Any = exc._retry_after  # the public property warns about its future type
+    return float(value.total_seconds() if isinstance(value, timedelta) else value)
+
+
+class TelegramTransport:
+    """Send and edit through the bot, at bulk priority."""
+
+    def __init__(self, bot: ExtBot[Any]) -> None:
+        self._bot = bot
+
+    async def send(self, chat_id: int, reply: Reply, *, pin: bool = False) -> int:
+        """Send a message (and pin it); give its id."""
+        try:
+            message = await self._bot.send_message(
+                chat_id,
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(reply),
+                disable_web_page_preview=True,
+                rate_limit_args=BULK,
+            )
+            if pin:
+                await self._bot.pin_chat_message(
+                    chat_id, message.message_id, disable_notification=True
+                )
+        except TelegramError as exc:
+            raise _sorted(exc) from exc
+        return message.message_id
+
+    async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
+        """Replace a message's text and buttons (an unchanged message counts as done)."""
+        try:
+            await self._bot.edit_message_text(
+                reply.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(reply),
+                disable_web_page_preview=True,
+                rate_limit_args=BULK,
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            raise Permanent(str(exc)) from exc
+        except TelegramError as exc:
+            raise _sorted(exc) from exc
+
+
+def _sorted(exc: TelegramError) -> Exception:
+    if isinstance(exc, Forbidden):
+        return Unreachable(str(exc))
+    if isinstance(exc, RetryAfter):
+        return RetryLater(_retry_after(exc))
+    if isinstance(exc, (TimedOut, NetworkError)) and not isinstance(exc, BadRequest):
+        return Transient(str(exc))
+    return Permanent(str(exc))

@@ -1,0 +1,295 @@
+"""What the bot will send on its own, and when: one planner for the live bot and `run.py plan`.
+
+Pure: it reads the programme, the bookings and people's settings, and gives planned messages,
+each with a key that names it for good (the outbox sends a key once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.booking import Booking, Status, TargetKind
+from bot.domain.models import Kind, Programme, Workshop
+from bot.domain.schedule import by_start, local_day
+
+ANNOUNCE, BOARD, REMINDER, DIGEST, CORRECTION = "announce", "board", "reminder", "digest", "fix"
+PLANNED_KINDS = (ANNOUNCE, BOARD, REMINDER, DIGEST)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSettings:
+    """What a person wants to receive."""
+
+    user_id: int
+    digest: bool = True
+    reminders: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """A nightly span when private messages that are not urgent wait."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        """Read '22:00-07:30'."""
+        first, _, second = text.partition("-")
+        return cls(time.fromisoformat(first.strip()), time.fromisoformat(second.strip()))
+
+    def contains(self, when: time) -> bool:
+        """Tell whether a local time of day falls in the quiet hours."""
+        if self.start <= self.end:
+            return self.start <= when < self.end
+        return when >= self.start or when < self.end
+
+    def release(self, when: datetime, tz: ZoneInfo) -> datetime:
+        """Give the first moment at or after `when` outside the quiet hours."""
+        local = when.astimezone(tz)
+        if not self.contains(local.time()):
+            return when
+        day = local.date() if local.time() < self.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, self.end, tzinfo=tz)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The [announcements] settings."""
+
+    enabled: bool = True
+    lead: timedelta = timedelta(minutes=15)
+    reminder: timedelta = timedelta(minutes=10)
+    digest_at: time = time(8, 0)
+    quiet: QuietHours | None = None
+    group_chat: int | None = None
+    board: bool = True
+    skip_kinds: frozenset[Kind] = frozenset({Kind.MEAL})
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One message the bot will send."""
+
+    key: str
+    kind: str
+    chat_id: int
+    due: datetime
+    params: Mapping[str, Any] = field(default_factory=dict)
+    expires: datetime | None = None
+    urgent: bool = False
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="minutes")
+
+
+def _private(planned: Planned, rules: Rules, tz: ZoneInfo) -> Planned | None:
+    """Hold a private message back past the quiet hours; none if it would then be stale."""
+    if planned.urgent or rules.quiet is None:
+        return planned
+    due = rules.quiet.release(planned.due, tz)
+    if planned.expires is not None and due >= planned.expires:
+        return None
+    if due == planned.due:
+        return planned
+    return Planned(
+        planned.key, planned.kind, planned.chat_id, due, planned.params, planned.expires, False
+    )
+
+
+def group_messages(programme: Programme, rules: Rules) -> list[Planned]:
+    """Plan the group's slot announcements and the live board's updates."""
+    if rules.group_chat is None:
+        return []
+    out: list[Planned] = []
+    shown = [w for w in programme.workshops if w.kind not in rules.skip_kinds]
+    for slot in by_start(shown):
+        out.append(
+            Planned(
+                f"{ANNOUNCE}:{rules.group_chat}:{_iso(slot.start)}",
+                ANNOUNCE,
+                rules.group_chat,
+                slot.start - rules.lead,
+                {"start": _iso(slot.start), "items": [w.id for w in slot.items]},
+                expires=slot.start,
+            )
+        )
+    if rules.board:
+        moments = sorted(
+            {w.start for w in programme.workshops} | {w.end for w in programme.workshops}
+        )
+        for at, following in zip(moments, [*moments[1:], None], strict=True):
+            out.append(
+                Planned(
+                    f"{BOARD}:{rules.group_chat}:{_iso(at)}",
+                    BOARD,
+                    rules.group_chat,
+                    at,
+                    {"at": _iso(at)},
+                    expires=following,
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Commitments:
+    """What each person is bound to: bookings held and items they run."""
+
+    bookings: Sequence[Booking]
+    facilitating: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    """Item ids each person runs."""
+
+
+def reminders(
+    programme: Programme,
+    commitments: Commitments,
+    people: Iterable[PersonSettings],
+    rules: Rules,
+    tz: ZoneInfo,
+) -> list[Planned]:
+    """Plan each person's reminders before what they signed up for, run, or tidy up."""
+    if not rules.enabled:
+        return []
+    wanted = {p.user_id for p in people if p.reminders}
+    items = {w.id: w for w in programme.workshops}
+    slots = {r.id: r for r in programme.rota}
+    out: list[Planned] = []
+
+    def add(
+        user_id: int, kind: TargetKind, target_id: str, start: datetime, room: str | None
+    ) -> None:
+        planned = Planned(
+            f"{REMINDER}:{user_id}:{kind.value}:{target_id}:{_iso(start)}",
+            REMINDER,
+            user_id,
+            start - rules.reminder,
+            {"target_kind": kind.value, "target_id": target_id, "start": _iso(start), "room": room},
+            expires=start,
+        )
+        held = _private(planned, rules, tz)
+        if held is not None:
+            out.append(held)
+
+    for b in commitments.bookings:
+        if b.status is not Status.IN or b.user_id not in wanted:
+            continue
+        if b.kind is TargetKind.WORKSHOP and b.target_id in items:
+            w = items[b.target_id]
+            add(b.user_id, b.kind, w.id, w.start, w.room)
+        elif b.kind is TargetKind.ROTA and b.target_id in slots:
+            r = slots[b.target_id]
+            add(b.user_id, b.kind, r.id, r.start, None)
+    for user_id, ids in commitments.facilitating.items():
+        if user_id not in wanted:
+            continue
+        for item_id in ids:
+            if item_id in items:
+                w = items[item_id]
+                add(user_id, TargetKind.WORKSHOP, w.id, w.start, w.room)
+    return out
+
+
+def digests(
+    programme: Programme, people: Iterable[PersonSettings], rules: Rules, tz: ZoneInfo
+) -> list[Planned]:
+    """Plan each person's morning digest on every day of the week."""
+    if not rules.enabled:
+        return []
+    days = sorted({local_day(w.start, tz) for w in programme.workshops})
+    out: list[Planned] = []
+    for person in people:
+        if not person.digest:
+            continue
+        for day in days:
+            due = datetime.combine(day, rules.digest_at, tzinfo=tz)
+            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+            planned = _private(
+                Planned(
+                    f"{DIGEST}:{person.user_id}:{day.isoformat()}",
+                    DIGEST,
+                    person.user_id,
+                    due,
+                    {"date": day.isoformat()},
+                    expires=min(end, datetime.combine(day, time(12), tzinfo=tz)),
+                ),
+                rules,
+                tz,
+            )
+            if planned is not None:
+                out.append(planned)
+    return out
+
+
+def plan(
+    programme: Programme,
+    commitments: Commitments,
+    people: Sequence[PersonSettings],
+    rules: Rules,
+    tz: ZoneInfo,
+) -> list[Planned]:
+    """Plan every message the bot sends on its own, in time order."""
+    if not rules.enabled:
+        return []
+    out = group_messages(programme, rules)
+    out += reminders(programme, commitments, people, rules, tz)
+    out += digests(programme, people, rules, tz)
+    return sorted(out, key=lambda p: (p.due, p.kind, p.chat_id, p.key))
+
+
+def still_useful(planned: Planned, now: datetime) -> bool:
+    """Tell whether a planned message is worth sending at `now`."""
+    return planned.expires is None or planned.expires > now
+
+
+@dataclass(frozen=True, slots=True)
+class SentReminder:
+    """A reminder already sent, with what it said."""
+
+    key: str
+    user_id: int
+    target_kind: str
+    target_id: str
+    start: str
+    room: str | None
+
+
+def corrections(sent: Iterable[SentReminder], programme: Programme, now: datetime) -> list[Planned]:
+    """Plan one short correction for each sent reminder that the programme has since made wrong."""
+    items: dict[str, Workshop] = {w.id: w for w in programme.workshops}
+    out = []
+    for r in sent:
+        if r.target_kind != TargetKind.WORKSHOP.value:
+            continue
+        w = items.get(r.target_id)
+        if w is None:
+            version, params = "cancelled", {"target_id": r.target_id, "cancelled": True}
+        elif _iso(w.start) != r.start or w.room != r.room:
+            version = f"{_iso(w.start)}:{w.room}"
+            params = {"target_id": w.id, "start": _iso(w.start), "room": w.room}
+        else:
+            continue
+        if w is not None and w.end <= now:
+            continue
+        out.append(
+            Planned(
+                f"{CORRECTION}:{r.key}:{version}",
+                CORRECTION,
+                r.user_id,
+                now,
+                {**params, "was_start": r.start, "was_room": r.room},
+                expires=None,
+                urgent=True,
+            )
+        )
+    return out
+
+
+def week_days(programme: Programme, tz: ZoneInfo) -> list[date]:
+    """List the days of the programme."""
+    return sorted({local_day(w.start, tz) for w in programme.workshops})

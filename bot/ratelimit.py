@@ -1,0 +1,274 @@
+"""Telegram's flood limits, kept on our side: strict sliding windows, replies before bulk sends.
+
+Telegram refuses (429) a message beyond 30 in any sliding second overall, or beyond 20 in any
+sliding minute to one group. PTB's AIORateLimiter uses leaky buckets, which let a full burst
+through and then refill while the second is still running, so a strict window sees more than 30.
+Here every send is granted a moment and its time is written down before the request leaves; a
+send is granted only if the last `limit` grants are all older than the window (plus a margin for
+the jitter between our clock and Telegram's). Waiting sends are granted in order of priority
+(replies to a person, then bulk sends), first come first served within a priority; a send held
+by its group's window is stepped over, so it never holds back sends that fit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import itertools
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+INTERACTIVE = 0
+"""Priority (rate_limit_args) of a reply to a person: the default, goes first."""
+BULK = 1
+"""Priority (rate_limit_args) of an outbox send: announcements, reminders, notices."""
+
+# How early (s) a window may be found free: a timer due at t may wake a float rounding before t.
+_TOLERANCE = 1e-6
+# Past this many groups, forget those whose window has emptied.
+_GROUPS_KEPT = 256
+
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+GroupKey = int | str
+
+
+def counts_as_message(endpoint: str) -> bool:
+    """Say whether Telegram counts a call to endpoint as a message (sends, edits, copies...)."""
+    if endpoint == "sendChatAction":
+        return False
+    return endpoint.startswith(("send", "edit", "forward", "copy"))
+
+
+def group_of(chat_id: object) -> GroupKey | None:
+    """Return the group a chat_id names, or None for a private chat."""
+    if isinstance(chat_id, str):
+        try:
+            chat_id = int(chat_id)
+        except ValueError:
+            return chat_id  # an @username: only supergroups and channels have one
+    if isinstance(chat_id, int) and chat_id < 0:
+        return chat_id
+    return None
+
+
+class _Window:
+    """The grant times of the last `limit` sends, and when the next one fits."""
+
+    def __init__(self, limit: int, span: float) -> None:
+        self.span = span
+        self.times: deque[float] = deque(maxlen=limit)
+
+    def free_at(self) -> float:
+        """Return the earliest time one more send fits (-inf if it fits already)."""
+        if len(self.times) < (self.times.maxlen or 0):
+            return -math.inf
+        return self.times[0] + self.span
+
+    def expired(self, now: float) -> bool:
+        """Say whether every send it holds has left the window."""
+        return not self.times or self.times[-1] + self.span <= now
+
+
+@dataclass(order=True)
+class _Waiter:
+    priority: int
+    ticket: int
+    group: GroupKey | None = field(compare=False)
+    granted: asyncio.Future[None] = field(compare=False)
+
+
+class SlidingWindowRateLimiter(BaseRateLimiter[int]):
+    """Throttle message-producing calls to strict sliding windows, replies before bulk sends.
+
+    rate_limit_args is the priority: None or INTERACTIVE (0) for a reply to a person, BULK (1)
+    for the outbox; a lower number goes first.
+    """
+
+    def __init__(
+        self,
+        overall_per_second: int = 30,
+        group_per_minute: int = 20,
+        margin: float = 0.02,
+        max_retries: int = 3,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if overall_per_second < 1 or group_per_minute < 1:
+            raise ValueError("the limits must allow at least one message per window")
+        if margin < 0 or max_retries < 0:
+            raise ValueError("margin and max_retries cannot be negative")
+        self._overall = _Window(overall_per_second, 1.0 + margin)
+        self._group_limit = group_per_minute
+        self._group_span = 60.0 + margin
+        self._groups: dict[GroupKey, _Window] = {}
+        self._max_retries = max_retries
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._waiting: list[_Waiter] = []  # sorted: priority, then arrival
+        self._tickets = itertools.count()
+        self._paused_until = -math.inf
+        self._timer: asyncio.Task[None] | None = None
+        self._timer_due = math.inf
+
+    @property
+    def waiting(self) -> int:
+        """Count the sends waiting for their turn."""
+        return len(self._waiting)
+
+    async def initialize(self) -> None:
+        """Do nothing: the windows start empty."""
+
+    async def shutdown(self) -> None:
+        """Stop the timer; fail the sends still waiting rather than leave them hanging."""
+        self._cancel_timer()
+        waiting, self._waiting = self._waiting, []
+        for waiter in waiting:
+            if not waiter.granted.done():
+                waiter.granted.set_exception(RuntimeError("the rate limiter was shut down"))
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Result:
+        """Make the call when the windows allow; after a 429, hold every message and retry."""
+        chat_id = data.get("chat_id")
+        if chat_id is None or not counts_as_message(endpoint):
+            return await callback(*args, **kwargs)
+        priority = rate_limit_args or INTERACTIVE
+        group = group_of(chat_id)
+        ticket = next(self._tickets)  # kept across retries: a retry keeps its place in line
+        retries = 0
+        while True:
+            await self._turn(priority, ticket, group)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = _seconds(exc)
+                self._pause(seconds)
+                if retries >= self._max_retries:
+                    log.warning(
+                        "%s to %s refused again after %d retries; giving up",
+                        endpoint,
+                        chat_id,
+                        retries,
+                    )
+                    raise
+                retries += 1
+                log.info(
+                    "%s to %s refused: retry %d of %d in %.1f s",
+                    endpoint,
+                    chat_id,
+                    retries,
+                    self._max_retries,
+                    seconds,
+                )
+
+    # --- the queue ----------------------------------------------------------------------
+
+    async def _turn(self, priority: int, ticket: int, group: GroupKey | None) -> None:
+        """Wait until this send is granted; from then on it counts as sent."""
+        waiter = _Waiter(priority, ticket, group, asyncio.get_running_loop().create_future())
+        bisect.insort(self._waiting, waiter)
+        self._dispatch()
+        try:
+            await waiter.granted
+        except asyncio.CancelledError:
+            if waiter.granted.cancelled():  # not granted yet: leave the line
+                self._waiting = [w for w in self._waiting if w is not waiter]
+                self._dispatch()
+            raise
+
+    def _dispatch(self) -> None:
+        """Grant, in order, every waiting send that fits now; wake up when the next one fits."""
+        now = self._monotonic()
+        if not self._waiting:
+            self._cancel_timer()
+            return
+        if now + _TOLERANCE < self._paused_until:
+            self._wake_at(self._paused_until, now)
+            return
+        gone: list[int] = []
+        next_fit = math.inf
+        for index, waiter in enumerate(self._waiting):
+            if waiter.granted.done():  # cancelled while waiting
+                gone.append(index)
+                continue
+            window = self._groups.get(waiter.group) if waiter.group is not None else None
+            group_free = window.free_at() if window is not None else -math.inf
+            fits_at = max(self._overall.free_at(), group_free)
+            if fits_at <= now + _TOLERANCE:
+                self._grant(waiter, now)
+                gone.append(index)
+                continue
+            next_fit = min(next_fit, fits_at)
+            if group_free <= now + _TOLERANCE:
+                # The overall window holds this send, so it holds every one after it too.
+                break
+            # Its group's window holds it: step over it, the next one may fit.
+        for index in reversed(gone):
+            del self._waiting[index]
+        if self._waiting:
+            self._wake_at(next_fit, now)
+        else:
+            self._cancel_timer()
+
+    def _grant(self, waiter: _Waiter, now: float) -> None:
+        self._overall.times.append(now)
+        if waiter.group is not None:
+            window = self._groups.get(waiter.group)
+            if window is None:
+                if len(self._groups) >= _GROUPS_KEPT:
+                    self._groups = {k: w for k, w in self._groups.items() if not w.expired(now)}
+                window = self._groups[waiter.group] = _Window(self._group_limit, self._group_span)
+            window.times.append(now)
+        waiter.granted.set_result(None)
+
+    def _pause(self, seconds: float) -> None:
+        until = self._monotonic() + seconds
+        if until > self._paused_until:
+            log.warning("Telegram asked to wait: holding every message for %.1f s", seconds)
+            self._paused_until = until
+
+    # --- the timer ----------------------------------------------------------------------
+
+    def _wake_at(self, due: float, now: float) -> None:
+        if self._timer is not None and self._timer_due <= due:
+            return  # it wakes up sooner, and will look again
+        self._cancel_timer()
+        self._timer_due = due
+        self._timer = asyncio.get_running_loop().create_task(
+            self._tick(due - now), name="rate limiter timer"
+        )
+
+    async def _tick(self, delay: float) -> None:
+        await self._sleep(delay)
+        self._timer = None
+        self._timer_due = math.inf
+        self._dispatch()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self._timer_due = math.inf
+
+
+def _seconds(exc: RetryAfter) -> float:
+    value: timedelta | int = exc._retry_after  # the public property warns about its future type
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

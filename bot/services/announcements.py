@@ -1,0 +1,282 @@
+"""Announcements, the live board, reminders, digests and corrections: planned, then sent."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.domain import planning
+from bot.domain.booking import Status, TargetKind
+from bot.domain.models import Kind, Programme
+from bot.domain.planning import (
+    Commitments,
+    PersonSettings,
+    Planned,
+    Rules,
+    SentReminder,
+)
+from bot.domain.schedule import by_start, local_day, next_slot, running
+from bot.i18n import Translator
+from bot.render import Renderer
+from bot.services.bookings import BookingService
+from bot.services.outbox import Delivery, Outbox
+from bot.services.people import PeopleService, facilitated_by
+from bot.services.programme import ProgrammeService
+from storage import bookings as bookings_repo
+from storage import outbox as outbox_repo
+from storage import participants as participants_repo
+from storage import settings as settings_repo
+from storage.db import Database
+from storage.outbox import Entry, Row
+
+log = logging.getLogger(__name__)
+
+PERSONAL_KINDS = (planning.REMINDER, planning.DIGEST)
+
+
+def entry(p: Planned) -> Entry:
+    """Turn a planned message into an outbox entry."""
+    return Entry(p.key, p.kind, p.chat_id, p.due, dict(p.params), p.expires, p.urgent)
+
+
+class AnnouncementService:
+    """Keep the outbox's planned messages in step with the programme, bookings and settings."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        programme: ProgrammeService,
+        people: PeopleService,
+        bookings: BookingService,
+        outbox: Outbox,
+        rules: Rules,
+        tz: ZoneInfo,
+        t: Translator,
+        default_language: str,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._programme = programme
+        self._people = people
+        self._bookings = bookings
+        self._outbox = outbox
+        self.rules = rules
+        self._tz = tz
+        self._t = t
+        self._default = default_language
+
+    # Planning
+
+    async def _inputs(
+        self, conn: aiosqlite.Connection, programme: Programme, user_ids: set[int] | None
+    ) -> tuple[Commitments, list[PersonSettings]]:
+        if user_ids is None:
+            bookings = await bookings_repo.everything(conn)
+            people = await settings_repo.everyone(conn)
+        else:
+            bookings = [b for u in sorted(user_ids) for b in await bookings_repo.of_user(conn, u)]
+            people = [p for p in await settings_repo.everyone(conn) if p.user_id in user_ids]
+        named = await participants_repo.with_usernames(conn)
+        facilitating = {
+            user_id: ids
+            for user_id, username in named
+            if (user_ids is None or user_id in user_ids)
+            and (ids := [w.id for w in facilitated_by(programme.workshops, username)])
+        }
+        return Commitments(bookings, facilitating), people
+
+    async def plan(self) -> list[Planned]:
+        """Plan every message the bot will send on its own."""
+        programme = await self._programme.current()
+        async with self._db.read() as conn:
+            commitments, people = await self._inputs(conn, programme, None)
+        return planning.plan(programme, commitments, people, self.rules, self._tz)
+
+    async def replan(self, user_ids: set[int] | None = None) -> None:
+        """Bring the outbox in step: queue the new, cancel the obsolete, correct the wrong.
+
+        With `user_ids`, only those people's reminders and digests. Reads and writes happen in
+        one transaction, so two re-plans never undo each other.
+        """
+        programme = await self._programme.current()
+        now = self._clock.now()
+        kinds: tuple[str, ...] = planning.PLANNED_KINDS if user_ids is None else PERSONAL_KINDS
+        async with self._db.transaction() as conn:
+            commitments, people = await self._inputs(conn, programme, user_ids)
+            if user_ids is None:
+                planned = planning.plan(programme, commitments, people, self.rules, self._tz)
+            else:
+                planned = planning.reminders(programme, commitments, people, self.rules, self._tz)
+                planned += planning.digests(programme, people, self.rules, self._tz)
+            desired = [p for p in planned if planning.still_useful(p, now)]
+            chats = sorted(user_ids) if user_ids is not None else None
+            existing = await outbox_repo.pending_keys(conn, kinds, chats)
+            await outbox_repo.cancel(conn, existing - {p.key for p in desired})
+            await outbox_repo.plan(conn, [entry(p) for p in desired], now)
+            sent = [
+                r
+                for r in await outbox_repo.rows(conn, kinds=[planning.REMINDER], statuses=["sent"])
+                if r.expires_at is not None
+                and r.expires_at > now
+                and (user_ids is None or r.chat_id in user_ids)
+            ]
+            fixes = planning.corrections([_sent(r) for r in sent], programme, now)
+            await outbox_repo.add(conn, [entry(p) for p in fixes], now)
+        self._outbox.wake()
+
+    # Settings
+
+    async def settings(self, user_id: int) -> PersonSettings:
+        """Give a person's settings."""
+        async with self._db.read() as conn:
+            return await settings_repo.get(conn, user_id)
+
+    async def change_settings(
+        self, user_id: int, *, digest: bool | None = None, reminders: bool | None = None
+    ) -> PersonSettings:
+        """Turn the digest or reminders on or off, and re-plan that person's messages."""
+        async with self._db.transaction() as conn:
+            current = await settings_repo.get(conn, user_id)
+            new = PersonSettings(
+                user_id,
+                current.digest if digest is None else digest,
+                current.reminders if reminders is None else reminders,
+            )
+            await settings_repo.put(conn, new)
+        await self.replan({user_id})
+        return new
+
+    # Composing, at send time
+
+    async def _renderer(self, chat_id: int) -> Renderer:
+        lang = self._default if chat_id < 0 else await self._people.language(chat_id, None)
+        return Renderer(self._t, lang, self._tz, self._clock.now())
+
+    async def compose(self, row: Row) -> Delivery | None:
+        """Write a planned message with what is true now; None when there is nothing to say."""
+        programme = await self._programme.current()
+        r = await self._renderer(row.chat_id)
+        if row.kind == planning.ANNOUNCE:
+            start = datetime.fromisoformat(row.params["start"])
+            items = [
+                w
+                for w in programme.workshops
+                if w.start == start and w.kind not in self.rules.skip_kinds
+            ]
+            if not items:
+                return None
+            seats = await self._bookings.seats(items, None)
+            return Delivery(r.announcement(start, items, seats))
+        if row.kind == planning.BOARD:
+            now = self._clock.now()
+            return Delivery(
+                r.board(running(programme.workshops, now), next_slot(programme.workshops, now)),
+                board=True,
+            )
+        if row.kind == planning.REMINDER:
+            return await self._reminder(row, programme, r)
+        if row.kind == planning.DIGEST:
+            return await self._digest(row, programme, r)
+        if row.kind == planning.CORRECTION:
+            return Delivery(r.correction(row.params, programme))
+        if row.kind == "promoted":
+            return Delivery(r.promoted_row(row.params, programme))
+        log.warning("unknown outbox kind %s", row.kind)
+        return None
+
+    async def _reminder(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
+        kind, target_id = row.params["target_kind"], row.params["target_id"]
+        start = datetime.fromisoformat(row.params["start"])
+        if kind == TargetKind.WORKSHOP.value:
+            item = next((w for w in programme.workshops if w.id == target_id), None)
+            if item is None or item.start != start:
+                return None
+            return Delivery(r.reminder(item.title, item.start, item.end, item.room, rota=False))
+        slot = next((s for s in programme.rota if s.id == target_id), None)
+        if slot is None or slot.start != start:
+            return None
+        async with self._db.read() as conn:
+            mine = await bookings_repo.of_user(conn, row.chat_id)
+        if not any(
+            b.kind is TargetKind.ROTA and b.target_id == slot.id and b.status is Status.IN
+            for b in mine
+        ):
+            return None
+        return Delivery(r.reminder(slot.area, slot.start, slot.end, None, rota=True))
+
+    async def _digest(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
+        day = date.fromisoformat(row.params["date"])
+        person = await self._people.get(row.chat_id)
+        if person is None:
+            return None
+        async with self._db.read() as conn:
+            mine = await bookings_repo.of_user(conn, row.chat_id)
+        items = {w.id: w for w in programme.workshops}
+        slots = {s.id: s for s in programme.rota}
+        lines: list[tuple[datetime, str, str]] = []
+        for b in mine:
+            if b.kind is TargetKind.WORKSHOP and b.target_id in items:
+                w = items[b.target_id]
+                if local_day(w.start, self._tz) == day:
+                    state = "in" if b.status is Status.IN else "waiting"
+                    lines.append(
+                        (w.start, state, r.digest_line(w.title, w.start, w.end, w.room, state))
+                    )
+            elif b.kind is TargetKind.ROTA and b.target_id in slots and b.status is Status.IN:
+                s = slots[b.target_id]
+                if local_day(s.start, self._tz) == day:
+                    lines.append(
+                        (s.start, "rota", r.digest_line(s.area, s.start, s.end, None, "rota"))
+                    )
+        if person.username:
+            for w in facilitated_by(programme.workshops, person.username):
+                if local_day(w.start, self._tz) == day:
+                    lines.append(
+                        (w.start, "run", r.digest_line(w.title, w.start, w.end, w.room, "run"))
+                    )
+        highlights = [
+            w
+            for slot in by_start(
+                w for w in programme.workshops if local_day(w.start, self._tz) == day
+            )
+            for w in slot.items
+            if w.kind in (Kind.PLENARY, Kind.EVENING)
+        ]
+        return Delivery(
+            r.digest(person.first_name, day, [text for _, _, text in sorted(lines)], highlights)
+        )
+
+
+def _sent(row: Row) -> SentReminder:
+    p = row.params
+    return SentReminder(
+        row.key, row.chat_id, p["target_kind"], p["target_id"], p["start"], p.get("room")
+    )
+
+
+def parse_rules(
+    enabled: bool,
+    lead: int,
+    reminder: int,
+    digest_at: str,
+    quiet: str | None,
+    group: int | None,
+    board: bool,
+    skip: tuple[Kind, ...],
+) -> Rules:
+    """Build the planning rules from the config's values."""
+    return Rules(
+        enabled=enabled,
+        lead=timedelta(minutes=lead),
+        reminder=timedelta(minutes=reminder),
+        digest_at=time.fromisoformat(digest_at),
+        quiet=planning.QuietHours.parse(quiet) if quiet else None,
+        group_chat=group,
+        board=board,
+        skip_kinds=frozenset(skip),
+    )

@@ -1,0 +1,233 @@
+"""The sender: every message the bot sends on its own leaves from the outbox, once.
+
+A message is marked `sending` before it goes out and `sent` when Telegram took it. After a
+crash, what was `sending` goes out again: the one possible duplicate, bounded by the window of
+messages in flight at once (config `delivery.window`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.reply import Reply
+from storage import outbox as repo
+from storage import participants as participants_repo
+from storage.db import Database
+from storage.outbox import Entry, Row
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+SAFETY_WAKE = 60.0
+BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered."""
+
+
+class Unreachable(DeliveryError):
+    """The person blocked the bot or never started it: do not try again."""
+
+
+class RetryLater(DeliveryError):
+    """Telegram asks to wait before trying again."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Transient(DeliveryError):
+    """A network error or a server error: worth trying again a few times."""
+
+
+class Permanent(DeliveryError):
+    """Telegram refused the message itself: trying again would not help."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What to do with a composed message: send it (and maybe pin it), or edit the board."""
+
+    reply: Reply
+    pin: bool = False
+    board: bool = False
+
+
+class Transport(Protocol):
+    """Sends to Telegram; raises the DeliveryError subclasses above."""
+
+    async def send(self, chat_id: int, reply: Reply, *, pin: bool = False) -> int:
+        """Send a message; give its id."""
+        ...
+
+    async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
+        """Replace a message's text and buttons."""
+        ...
+
+
+Composer = Callable[[Row], Awaitable[Delivery | None]]
+
+
+class Outbox:
+    """Queue messages durably and send them when due, within Telegram's limits."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        window: int = 4,
+        max_attempts: int = 5,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._window = window
+        self._max_attempts = max_attempts
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._transport: Transport | None = None
+        self._compose: Composer | None = None
+        self.on_idle: Callable[[datetime | None], None] | None = None
+        """Called with the next due time when the sender goes to sleep (to set a timer)."""
+        self.sent_count = 0
+
+    async def add(self, entries: Iterable[Entry]) -> int:
+        """Queue messages in their own transaction; a key already queued is left alone."""
+        async with self._db.transaction() as conn:
+            added = await repo.add(conn, entries, self._clock.now())
+        self.wake()
+        return added
+
+    def wake(self) -> None:
+        """Make the sender look at the outbox now."""
+        self._wake.set()
+
+    async def start(self, transport: Transport, compose: Composer) -> None:
+        """Put back what was in flight at the last stop, then send in the background."""
+        self._transport, self._compose = transport, compose
+        async with self._db.transaction() as conn:
+            again = await repo.recover_in_flight(conn)
+        if again:
+            log.warning("%d message(s) were being sent at the last stop: sending them again", again)
+        self._task = asyncio.create_task(self._run(), name="rencontre-outbox")
+
+    async def stop(self) -> None:
+        """Stop sending (what is queued stays queued)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                sent = await self.send_due()
+            except Exception:
+                log.exception("the outbox sender failed; trying again shortly")
+                await asyncio.sleep(1.0)
+                continue
+            if sent:
+                continue
+            async with self._db.read() as conn:
+                upcoming = await repo.next_due(conn)
+            if self.on_idle is not None:
+                # A timer (the JobQueue) wakes the sender; waiting is bounded all the same
+                self.on_idle(upcoming)
+                timeout: float | None = SAFETY_WAKE
+            else:
+                timeout = None if upcoming is None else self._clock.seconds_until(upcoming)
+            timeout = None if timeout is None else max(0.05, timeout)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def send_due(self) -> int:
+        """Send every message due now; give how many were handled."""
+        async with self._db.read() as conn:
+            rows = await repo.due(conn, self._clock.now(), BATCH)
+        if not rows:
+            return 0
+        gate = asyncio.Semaphore(self._window)
+
+        async def one(row: Row) -> None:
+            async with gate:
+                await self._deliver(row)
+
+        await asyncio.gather(*(one(row) for row in rows))
+        return len(rows)
+
+    async def _mark(self, row: Row, status: str, **fields: object) -> None:
+        async with self._db.transaction() as conn:
+            await repo.set_status(conn, row.id, status, now=self._clock.now(), **fields)  # type: ignore[arg-type]
+
+    async def _deliver(self, row: Row) -> None:
+        assert self._transport is not None and self._compose is not None
+        now = self._clock.now()
+        if row.expires_at is not None and row.expires_at <= now:
+            log.info("dropped %s: no longer useful (due %s)", row.key, row.due_at)
+            await self._mark(row, "dropped", error="stale")
+            return
+        delivery = await self._compose(row)
+        if delivery is None:
+            log.info("dropped %s: nothing to say any more", row.key)
+            await self._mark(row, "dropped", error="empty")
+            return
+        await self._mark(row, "sending")
+        try:
+            if delivery.board and row.message_id is None:
+                message_id = await self._board(row, delivery)
+            else:
+                message_id = await self._transport.send(
+                    row.chat_id, delivery.reply, pin=delivery.pin
+                )
+        except Unreachable as exc:
+            async with self._db.transaction() as conn:
+                await repo.set_status(conn, row.id, "unreachable", now=now, error=str(exc))
+                if row.chat_id > 0:
+                    await participants_repo.set_unreachable(conn, row.chat_id)
+            return
+        except RetryLater as exc:
+            later = self._clock.now() + timedelta(seconds=exc.seconds)
+            await self._mark(row, "pending", error=str(exc), due_at=later)
+            return
+        except Transient as exc:
+            if row.attempts + 1 >= self._max_attempts:
+                log.warning("gave up %s after %d attempts: %s", row.key, row.attempts + 1, exc)
+                await self._mark(row, "failed", error=str(exc))
+                return
+            delay = BACKOFF[min(row.attempts, len(BACKOFF) - 1)]
+            later = self._clock.now() + timedelta(seconds=delay)
+            await self._mark(row, "pending", error=str(exc), due_at=later)
+            return
+        except Permanent as exc:
+            log.warning("Telegram refused %s: %s", row.key, exc)
+            await self._mark(row, "failed", error=str(exc))
+            return
+        await self._mark(row, "sent", message_id=message_id)
+        self.sent_count += 1
+
+    async def _board(self, row: Row, delivery: Delivery) -> int:
+        """Edit the group's pinned board, or post and pin a new one."""
+        assert self._transport is not None
+        async with self._db.read() as conn:
+            existing = await repo.board_message(conn, row.chat_id)
+        if existing is not None:
+            try:
+                await self._transport.edit(row.chat_id, existing, delivery.reply)
+                return existing
+            except Permanent as exc:
+                log.info("the board message could not be edited (%s): posting a new one", exc)
+        message_id = await self._transport.send(row.chat_id, delivery.reply, pin=True)
+        async with self._db.transaction() as conn:
+            await repo.set_board_message(conn, row.chat_id, message_id)
+        return message_id

@@ -1,0 +1,235 @@
+"""The outbox: messages to send, each once, with their fate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.timefmt import from_db, to_db
+
+PLANNED_STATUSES = ("pending", "cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One outbox message."""
+
+    id: int
+    key: str
+    kind: str
+    chat_id: int
+    params: dict[str, Any]
+    due_at: datetime
+    expires_at: datetime | None
+    urgent: bool
+    batch: str | None
+    status: str
+    attempts: int
+    message_id: int | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A message to put in the outbox."""
+
+    key: str
+    kind: str
+    chat_id: int
+    due_at: datetime
+    params: dict[str, Any]
+    expires_at: datetime | None = None
+    urgent: bool = False
+    batch: str | None = None
+
+
+def _row(row: aiosqlite.Row) -> Row:
+    return Row(
+        id=row["id"],
+        key=row["key"],
+        kind=row["kind"],
+        chat_id=row["chat_id"],
+        params=json.loads(row["params"]),
+        due_at=from_db(row["due_at"]),
+        expires_at=from_db(row["expires_at"]) if row["expires_at"] else None,
+        urgent=bool(row["urgent"]),
+        batch=row["batch"],
+        status=row["status"],
+        attempts=row["attempts"],
+        message_id=row["message_id"],
+        sent_at=from_db(row["sent_at"]) if row["sent_at"] else None,
+    )
+
+
+def _values(e: Entry, now: datetime) -> tuple[object, ...]:
+    return (
+        e.key,
+        e.kind,
+        e.chat_id,
+        json.dumps(e.params, ensure_ascii=False, sort_keys=True),
+        to_db(e.due_at),
+        to_db(e.expires_at) if e.expires_at else None,
+        int(e.urgent),
+        e.batch,
+        to_db(now),
+    )
+
+
+_INSERT = """
+    INSERT INTO outbox (key, kind, chat_id, params, due_at, expires_at, urgent, batch, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+async def add(conn: aiosqlite.Connection, entries: Iterable[Entry], now: datetime) -> int:
+    """Queue messages; a key already queued (whatever its fate) is left alone. Count the new."""
+    added = 0
+    for entry in entries:
+        cursor = await conn.execute(
+            _INSERT.replace("INSERT", "INSERT OR IGNORE", 1), _values(entry, now)
+        )
+        added += cursor.rowcount
+    return added
+
+
+async def plan(conn: aiosqlite.Connection, entries: Iterable[Entry], now: datetime) -> None:
+    """Queue planned messages, or update those not sent yet (a cancelled one comes back)."""
+    await conn.executemany(
+        _INSERT
+        + """
+        ON CONFLICT (key) DO UPDATE SET
+            chat_id = excluded.chat_id, params = excluded.params, due_at = excluded.due_at,
+            expires_at = excluded.expires_at, urgent = excluded.urgent, status = 'pending'
+        WHERE outbox.status IN ('pending', 'cancelled')
+        """,
+        [_values(e, now) for e in entries],
+    )
+
+
+async def pending_keys(
+    conn: aiosqlite.Connection, kinds: Sequence[str], chat_ids: Sequence[int] | None = None
+) -> set[str]:
+    """List the keys of unsent messages of some kinds (and chats)."""
+    marks = ",".join("?" * len(kinds))
+    sql = f"SELECT key, chat_id FROM outbox WHERE status = 'pending' AND kind IN ({marks})"
+    async with conn.execute(sql, tuple(kinds)) as cursor:
+        rows = await cursor.fetchall()
+    wanted = set(chat_ids) if chat_ids is not None else None
+    return {row["key"] for row in rows if wanted is None or row["chat_id"] in wanted}
+
+
+async def cancel(conn: aiosqlite.Connection, keys: Iterable[str]) -> None:
+    """Cancel unsent messages."""
+    await conn.executemany(
+        "UPDATE outbox SET status = 'cancelled' WHERE key = ? AND status = 'pending'",
+        [(k,) for k in keys],
+    )
+
+
+async def due(conn: aiosqlite.Connection, now: datetime, limit: int) -> list[Row]:
+    """List messages due now, urgent first, then oldest."""
+    async with conn.execute(
+        "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ? "
+        "ORDER BY urgent DESC, due_at, id LIMIT ?",
+        (to_db(now), limit),
+    ) as cursor:
+        return [_row(row) async for row in cursor]
+
+
+async def next_due(conn: aiosqlite.Connection) -> datetime | None:
+    """Give when the next pending message is due."""
+    async with conn.execute("SELECT min(due_at) FROM outbox WHERE status = 'pending'") as cursor:
+        row = await cursor.fetchone()
+    return from_db(row[0]) if row and row[0] else None
+
+
+async def set_status(
+    conn: aiosqlite.Connection,
+    row_id: int,
+    status: str,
+    *,
+    now: datetime,
+    error: str | None = None,
+    message_id: int | None = None,
+    due_at: datetime | None = None,
+) -> None:
+    """Record what became of a message."""
+    await conn.execute(
+        """
+        UPDATE outbox SET status = ?, last_error = coalesce(?, last_error),
+            message_id = coalesce(?, message_id),
+            sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
+            due_at = coalesce(?, due_at),
+            attempts = attempts + CASE WHEN ? = 'sending' THEN 1 ELSE 0 END
+        WHERE id = ?
+        """,
+        (
+            status,
+            error,
+            message_id,
+            status,
+            to_db(now),
+            to_db(due_at) if due_at else None,
+            status,
+            row_id,
+        ),
+    )
+
+
+async def recover_in_flight(conn: aiosqlite.Connection) -> int:
+    """Put back the messages that were being sent when the bot stopped; count them."""
+    cursor = await conn.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+    return cursor.rowcount
+
+
+async def rows(
+    conn: aiosqlite.Connection,
+    *,
+    kinds: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    batch: str | None = None,
+) -> list[Row]:
+    """List outbox messages by kind, status or batch, in queue order."""
+    clauses: list[str] = []
+    args: list[object] = []
+    if kinds:
+        clauses.append(f"kind IN ({','.join('?' * len(kinds))})")
+        args.extend(kinds)
+    if statuses:
+        clauses.append(f"status IN ({','.join('?' * len(statuses))})")
+        args.extend(statuses)
+    if batch is not None:
+        clauses.append("batch = ?")
+        args.append(batch)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    async with conn.execute(f"SELECT * FROM outbox {where} ORDER BY due_at, id", args) as cursor:
+        return [_row(row) async for row in cursor]
+
+
+async def batch_counts(conn: aiosqlite.Connection, batch: str) -> dict[str, int]:
+    """Count a batch's messages by status."""
+    async with conn.execute(
+        "SELECT status, count(*) AS n FROM outbox WHERE batch = ? GROUP BY status", (batch,)
+    ) as cursor:
+        return {row["status"]: row["n"] async for row in cursor}
+
+
+async def board_message(conn: aiosqlite.Connection, chat_id: int) -> int | None:
+    """Give the live board's message in a group."""
+    async with conn.execute("SELECT message_id FROM board WHERE chat_id = ?", (chat_id,)) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None
+
+
+async def set_board_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> None:
+    """Remember the live board's message."""
+    await conn.execute(
+        "INSERT INTO board (chat_id, message_id) VALUES (?, ?) "
+        "ON CONFLICT (chat_id) DO UPDATE SET message_id = excluded.message_id",
+        (chat_id, message_id),
+    )
