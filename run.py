@@ -39,11 +39,15 @@ def _speed(text: str) -> float:
 def parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     p = argparse.ArgumentParser(prog="run.py", description=__doc__)
-    p.add_argument("command", nargs="?", default="run", choices=["run", "check", "import", "demo"])
+    p.add_argument(
+        "command", nargs="?", default="run", choices=["run", "check", "import", "plan", "demo"]
+    )
     p.add_argument("file", nargs="?", type=Path, help="the programme file (import)")
     p.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
     p.add_argument("--now", type=_instant, help="start the bot's clock at this instant (ISO 8601)")
     p.add_argument("--speed", type=_speed, default=1.0, help="run the clock N times faster")
+    p.add_argument("--from", dest="start", type=_instant, help="plan: from (default: now)")
+    p.add_argument("--to", dest="end", type=_instant, help="plan: until (default: a day later)")
     return p
 
 
@@ -107,6 +111,46 @@ async def import_file(config: Config, path: Path) -> int:
     return 0
 
 
+async def plan(config: Config, start: datetime | None, end: datetime | None) -> int:
+    """Print every message the bot will send in a window, without sending anything."""
+    from datetime import timedelta
+
+    from bot.app import build_services
+    from bot.clock import FrozenClock
+
+    tz = config.event.tz
+    first = (start or SystemClock().now()).replace(tzinfo=(start.tzinfo if start else None) or tz)
+    if start is not None and start.tzinfo is None:
+        first = start.replace(tzinfo=tz)
+    last = end.replace(tzinfo=end.tzinfo or tz) if end else first + timedelta(days=1)
+    clock = FrozenClock(first)
+    db = await Database.open(config.storage.database)
+    try:
+        services = build_services(config, clock, db)
+        if config.event.programme is not None and await services.programme.is_empty():
+            await services.programme.import_path(config.event.programme)
+        names = {}
+        for planned, delivery in await services.announcements.preview(first, last, clock.jump_to):
+            if planned.chat_id not in names:
+                person = await services.people.get(planned.chat_id)
+                names[planned.chat_id] = person.display_name if person else str(planned.chat_id)
+            who = f"group {planned.chat_id}" if planned.chat_id < 0 else names[planned.chat_id]
+            when = planned.due.astimezone(tz).strftime("%a %d/%m %H:%M")
+            print(f"{when}  {planned.kind:<8} → {who}")
+            text = delivery.reply.text if delivery else "(nothing to say: not sent)"
+            print("  " + _plain(text).replace("\n", "\n  "))
+    finally:
+        await db.close()
+    return 0
+
+
+def _plain(html_text: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
 async def run_bot(config: Config, clock: Clock) -> int:
     """Run the bot with long polling until interrupted."""
     from bot.app import build_application, start_polling, stop_polling
@@ -138,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(config.telegram.token.get_secret_value() if config.telegram.token else None)
         if args.command == "check":
             return check(config, source)
+        if args.command == "plan":
+            return asyncio.run(plan(config, args.start, args.end))
         if args.command == "import":
             if args.file is None or not args.file.is_file():
                 return fail(f"import needs a programme file: {args.file or 'FILE'}")

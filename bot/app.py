@@ -47,6 +47,7 @@ MENU = (
     "room",
     "search",
     "workshop",
+    "settings",
     "lang",
     "help",
 )

@@ -18,7 +18,7 @@ from bot.domain.schedule import Phase, Slot, by_start, local_day
 from bot.i18n import Translator
 from bot.reply import Button, Reply
 from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer
-from bot.services.bookings import NO_SEATS, AgendaEntry, Fairness, Move, Seats
+from bot.services.bookings import AgendaEntry, Fairness, Move, Seats
 
 Day = date  # the Renderer's `date` method hides the type inside the class
 
@@ -93,13 +93,13 @@ class Renderer:
         buttons = [b for w in items if (b := self.booking_button(w, seats, titled=True))]
         return [(b,) for b in buttons[:MAX_LISTED_BUTTONS]]
 
-    def item_line(self, item: Workshop, seats: Seats, *, with_time: bool = False) -> str:
+    def item_line(self, item: Workshop, seats: Seats | None, *, with_time: bool = False) -> str:
         """Give one line for an item: title, room, places."""
         title = escape(truncate(item.title, MAX_TITLE))
         parts = [f"<b>{title}</b>" if item.kind != Kind.MEAL else title]
         if item.room:
             parts.append(f"📍 {escape(item.room)}")
-        places = self.places(item, seats)
+        places = self.places(item, seats) if seats is not None else ""
         if places:
             parts.append(places)
         line = " · ".join(parts)
@@ -489,7 +489,7 @@ class Renderer:
         if now_on:
             lines.append(self("announce.board_now"))
             lines += [
-                self.item_line(w, NO_SEATS) + " " + self("agenda.until", time=self.time(w.end))
+                self.item_line(w, None) + " " + self("agenda.until", time=self.time(w.end))
                 for w in now_on
             ]
         else:
@@ -501,7 +501,7 @@ class Renderer:
                 when = f"{self.date(day)}, {when}"
             lines.append("")
             lines.append(self("announce.board_next", when=when))
-            lines += [self.item_line(w, NO_SEATS) for w in following.items]
+            lines += [self.item_line(w, None) for w in following.items]
         else:
             lines.append(self("announce.board_end"))
         return Reply("\n".join(lines))

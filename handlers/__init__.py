@@ -47,7 +47,7 @@ async def _gatekeeper(update: Update, context: Context) -> None:
 
 def register(app: RencontreApp) -> None:
     """Register every handler in its group and order."""
-    from handlers import bookings, errors, help, importing, programme, start
+    from handlers import bookings, errors, help, importing, programme, settings, start
 
     private = filters.ChatType.PRIVATE
     # Group -1: the gatekeeper runs before everything else
@@ -70,6 +70,7 @@ def register(app: RencontreApp) -> None:
         (("mine", "moi", "monprogramme"), bookings.mine, None),
         (("participants", "inscrits"), bookings.participants, None),
         (("rota", "rangement"), bookings.rota, None),
+        (("settings", "reglages"), settings.settings, None),
     ]
     for names, callback, only in commands:
         app.add_handler(CommandHandler(list(names), callback, filters=only))
@@ -80,6 +81,7 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(programme.page_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(programme.noop_button, pattern=r"^noop$"))
     app.add_handler(CallbackQueryHandler(bookings.button, pattern=r"^b:"))
+    app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

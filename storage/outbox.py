@@ -123,6 +123,16 @@ async def pending_keys(
     return {row["key"] for row in rows if wanted is None or row["chat_id"] in wanted}
 
 
+async def drop_expired(conn: aiosqlite.Connection, now: datetime) -> list[str]:
+    """Drop the unsent messages that are no longer useful; give their keys."""
+    async with conn.execute(
+        "UPDATE outbox SET status = 'dropped', last_error = 'stale' "
+        "WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? RETURNING key",
+        (to_db(now),),
+    ) as cursor:
+        return [row["key"] async for row in cursor]
+
+
 async def cancel(conn: aiosqlite.Connection, keys: Iterable[str]) -> None:
     """Cancel unsent messages."""
     await conn.executemany(
@@ -179,6 +189,16 @@ async def set_status(
             row_id,
         ),
     )
+
+
+async def claim(conn: aiosqlite.Connection, row_id: int) -> bool:
+    """Take a pending message for sending; false if someone else already took it."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+        "WHERE id = ? AND status = 'pending'",
+        (row_id,),
+    )
+    return cursor.rowcount == 1
 
 
 async def recover_in_flight(conn: aiosqlite.Connection) -> int:

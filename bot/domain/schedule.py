@@ -72,7 +72,7 @@ def next_slot(workshops: Sequence[Workshop], now: datetime) -> Slot | None:
     if not upcoming:
         return None
     first = min(w.start for w in upcoming)
-    return Slot(first, tuple(w for w in upcoming if w.start == first))
+    return Slot(first, tuple(sorted((w for w in upcoming if w.start == first), key=_place)))
 
 
 def on_day(workshops: Iterable[Workshop], day: date, tz: ZoneInfo) -> list[Workshop]:
@@ -82,10 +82,14 @@ def on_day(workshops: Iterable[Workshop], day: date, tz: ZoneInfo) -> list[Works
     )
 
 
+def _place(w: Workshop) -> tuple[str, str]:
+    return (w.room or "", w.title)
+
+
 def by_start(items: Iterable[Workshop]) -> list[Slot]:
-    """Group items by their start time."""
+    """Group items by their start time; parallel items in the order of their rooms."""
     slots: dict[datetime, list[Workshop]] = {}
-    for item in sorted(items, key=lambda w: (w.start, w.room or "", w.title)):
+    for item in sorted(items, key=lambda w: (w.start, *_place(w))):
         slots.setdefault(item.start, []).append(item)
     return [Slot(start, tuple(items)) for start, items in slots.items()]
 

@@ -97,10 +97,8 @@ class Harness:
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until the bot has handled every update pushed so far."""
         pushed = self.emu.world.next_update_id - 1
-        async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: self._processed >= pushed), timeout
-            )
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: self._processed >= pushed)
 
     async def say(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -107,6 +108,8 @@ class AnnouncementService:
         now = self._clock.now()
         kinds: tuple[str, ...] = planning.PLANNED_KINDS if user_ids is None else PERSONAL_KINDS
         async with self._db.transaction() as conn:
+            for key in await outbox_repo.drop_expired(conn, now):
+                log.info("dropped %s: it was due while the bot was down, and is stale now", key)
             commitments, people = await self._inputs(conn, programme, user_ids)
             if user_ids is None:
                 planned = planning.plan(programme, commitments, people, self.rules, self._tz)
@@ -122,12 +125,34 @@ class AnnouncementService:
                 r
                 for r in await outbox_repo.rows(conn, kinds=[planning.REMINDER], statuses=["sent"])
                 if r.expires_at is not None
-                and r.expires_at > now
+                and r.expires_at > now - timedelta(days=1)
                 and (user_ids is None or r.chat_id in user_ids)
             ]
             fixes = planning.corrections([_sent(r) for r in sent], programme, now)
             await outbox_repo.add(conn, [entry(p) for p in fixes], now)
+            # A correction stands for the reminder of the new time: one message, not a repeat
+            corrected = {(p.chat_id, p.params["target_id"]) for p in fixes}
+            stale = [
+                p.key
+                for p in desired
+                if p.kind == planning.REMINDER and (p.chat_id, p.params["target_id"]) in corrected
+            ]
+            await outbox_repo.cancel(conn, stale)
         self._outbox.wake()
+
+    async def preview(
+        self, start: datetime, end: datetime, at: Callable[[datetime], None]
+    ) -> list[tuple[Planned, Delivery | None]]:
+        """Plan and write every message due in [start, end), as each will read when sent.
+
+        `at` moves the clock the messages are written with (a rehearsal clock) to their due time.
+        """
+        out = []
+        for p in await self.plan():
+            if start <= p.due < end:
+                at(p.due)
+                out.append((p, await self.compose(_as_row(p))))
+        return out
 
     # Settings
 
@@ -163,13 +188,14 @@ class AnnouncementService:
         r = await self._renderer(row.chat_id)
         if row.kind == planning.ANNOUNCE:
             start = datetime.fromisoformat(row.params["start"])
-            items = [
+            starting = [
                 w
                 for w in programme.workshops
                 if w.start == start and w.kind not in self.rules.skip_kinds
             ]
-            if not items:
+            if not starting:
                 return None
+            items = list(by_start(starting)[0].items)
             seats = await self._bookings.seats(items, None)
             return Delivery(r.announcement(start, items, seats))
         if row.kind == planning.BOARD:
@@ -250,6 +276,12 @@ class AnnouncementService:
         return Delivery(
             r.digest(person.first_name, day, [text for _, _, text in sorted(lines)], highlights)
         )
+
+
+def _as_row(p: Planned) -> Row:
+    return Row(
+        0, p.key, p.kind, p.chat_id, dict(p.params), p.due, p.expires, p.urgent, None, "pending", 0
+    )
 
 
 def _sent(row: Row) -> SentReminder:

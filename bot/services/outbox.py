@@ -94,11 +94,14 @@ class Outbox:
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._transport: Transport | None = None
         self._compose: Composer | None = None
         self.on_idle: Callable[[datetime | None], None] | None = None
         """Called with the next due time when the sender goes to sleep (to set a timer)."""
         self.sent_count = 0
+        self._gate = asyncio.Semaphore(window)
+        self._in_flight = 0
 
     async def add(self, entries: Iterable[Entry]) -> int:
         """Queue messages in their own transaction; a key already queued is left alone."""
@@ -123,13 +126,14 @@ class Outbox:
     async def stop(self) -> None:
         """Stop sending (what is queued stays queued)."""
         if self._task is not None:
+            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 sent = await self.send_due()
@@ -148,8 +152,10 @@ class Outbox:
             else:
                 timeout = None if upcoming is None else self._clock.seconds_until(upcoming)
             timeout = None if timeout is None else max(0.05, timeout)
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def send_due(self) -> int:
         """Send every message due now; give how many were handled."""
@@ -157,14 +163,27 @@ class Outbox:
             rows = await repo.due(conn, self._clock.now(), BATCH)
         if not rows:
             return 0
-        gate = asyncio.Semaphore(self._window)
 
         async def one(row: Row) -> None:
-            async with gate:
-                await self._deliver(row)
+            async with self._gate:
+                self._in_flight += 1
+                try:
+                    await self._deliver(row)
+                finally:
+                    self._in_flight -= 1
 
         await asyncio.gather(*(one(row) for row in rows))
         return len(rows)
+
+    async def flush(self) -> None:
+        """Send everything due now and wait until nothing is in flight (tests, rehearsals)."""
+        while True:
+            if await self.send_due():
+                continue
+            if not self._in_flight:
+                return
+            # the background sender's last sends end within one request's time
+            await asyncio.sleep(0.01)
 
     async def _mark(self, row: Row, status: str, **fields: object) -> None:
         async with self._db.transaction() as conn:
@@ -177,12 +196,14 @@ class Outbox:
             log.info("dropped %s: no longer useful (due %s)", row.key, row.due_at)
             await self._mark(row, "dropped", error="stale")
             return
+        async with self._db.transaction() as conn:
+            if not await repo.claim(conn, row.id):
+                return  # another sender took it
         delivery = await self._compose(row)
         if delivery is None:
             log.info("dropped %s: nothing to say any more", row.key)
             await self._mark(row, "dropped", error="empty")
             return
-        await self._mark(row, "sending")
         try:
             if delivery.board and row.message_id is None:
                 message_id = await self._board(row, delivery)
