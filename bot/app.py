@@ -29,6 +29,7 @@ from bot.services.bookings import BookingService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
+from bot.services.roles import RolesService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class Services:
     db: Database
     t: Translator
     people: PeopleService
+    roles: RolesService
     programme: ProgrammeService
     agenda: AgendaService
     bookings: BookingService
@@ -107,7 +109,8 @@ def build_services(
     programme = ProgrammeService(db, tz, rota_rules(config))
     people = PeopleService(db, clock, config.event.organisers, config.event.organisations)
     grace = timedelta(minutes=config.signups.close_after_start_minutes)
-    bookings = BookingService(db, clock, programme, people, tz, grace)
+    roles = RolesService(db, clock, programme, people)
+    bookings = BookingService(db, clock, programme, people, roles, tz, grace)
     outbox = Outbox(
         db, clock, window=config.delivery.window, max_attempts=config.delivery.max_attempts
     )
@@ -123,7 +126,17 @@ def build_services(
         a.skip_kinds,
     )
     announcements = AnnouncementService(
-        db, clock, programme, people, bookings, outbox, rules, tz, t, config.event.default_language
+        db,
+        clock,
+        programme,
+        people,
+        roles,
+        bookings,
+        outbox,
+        rules,
+        tz,
+        t,
+        config.event.default_language,
     )
 
     async def replan_all() -> None:
@@ -132,7 +145,12 @@ def build_services(
     # Changes re-plan what the bot will send
     programme.after_change.append(replan_all)
     bookings.after_change.append(announcements.replan)
-    people.after_register.append(announcements.replan)
+    async def registered(user_id: int, new: bool) -> None:
+        roles.forget()  # a username may make someone a facilitator
+        if new:
+            await announcements.replan({user_id})
+
+    people.after_register.append(registered)
     return Services(
         config=config,
         clock=clock,
@@ -140,7 +158,8 @@ def build_services(
         t=t,
         people=people,
         programme=programme,
-        agenda=AgendaService(programme, clock, tz),
+        agenda=AgendaService(programme, roles, clock, tz),
+        roles=roles,
         bookings=bookings,
         outbox=outbox,
         announcements=announcements,

@@ -18,8 +18,7 @@ async def help_(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
     s = services(context)
-    workshops = (await s.programme.current()).workshops
-    role = s.people.role(user.id, user.username, workshops)
+    role = await s.roles.role(user.id)
     r = await renderer(update, context)
     text = r("help.participant")
     if role in (Role.FACILITATOR, Role.ORGANISER):

@@ -16,6 +16,7 @@ from bot.domain.schedule import local_day
 from bot.render import Renderer, pager, truncate
 from bot.reply import Reply
 from bot.services.agenda import DayAnswer, FindAnswer
+from handlers import awaiting
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.help import help_
 
@@ -69,7 +70,7 @@ async def next_(update: Update, context: Context) -> None:
     """Tell what starts next (/next)."""
     s = services(context)
     user = update.effective_user
-    answer = await s.agenda.next(user.username if user else None)
+    answer = await s.agenda.next(user.id if user else None)
     items = list(answer.mine_now) + (list(answer.slot.items) if answer.slot else [])
     r = await renderer(update, context)
     await send(
@@ -203,6 +204,10 @@ async def plain_words(update: Update, context: Context) -> None:
     username = context.bot.username
     if username:
         text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    # A flow (/change, /broadcast) may be waiting for this text, in private chat
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    if private and await awaiting.dispatch(update, context, message.text):
+        return
     r = await renderer(update, context)
     if len(text) > MAX_QUESTION:
         await send(update, context, Reply(r("common.too_long")))

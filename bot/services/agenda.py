@@ -14,8 +14,8 @@ from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
 from bot.domain.schedule import Phase, Slot
 from bot.domain.text import best_matches, fold
-from bot.services.people import facilitated_by
 from bot.services.programme import ProgrammeService
+from bot.services.roles import RolesService
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +62,11 @@ class FindAnswer:
 class AgendaService:
     """Read the programme against the clock."""
 
-    def __init__(self, programme: ProgrammeService, clock: Clock, tz: ZoneInfo) -> None:
+    def __init__(
+        self, programme: ProgrammeService, roles: RolesService, clock: Clock, tz: ZoneInfo
+    ) -> None:
         self._programme = programme
+        self._roles = roles
         self._clock = clock
         self.tz = tz
 
@@ -74,11 +77,11 @@ class AgendaService:
         """Give today's date in the event's timezone."""
         return schedule.local_day(self._clock.now(), self.tz)
 
-    async def next(self, username: str | None = None) -> NextAnswer:
+    async def next(self, user_id: int | None = None) -> NextAnswer:
         """Tell what starts next, and what this person is in right now."""
         items = await self._items()
         now = self._clock.now()
-        mine = set(w.id for w in facilitated_by(items, username)) if username else set()
+        mine = {w.id for w in await self._roles.items_run_by(user_id)} if user_id else set()
         mine_now = tuple(w for w in schedule.running(items, now) if w.id in mine)
         slot = schedule.next_slot(items, now)
         later = slot is not None and schedule.local_day(slot.start, self.tz) > self.today()

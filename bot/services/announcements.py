@@ -25,11 +25,11 @@ from bot.i18n import Translator
 from bot.render import Renderer
 from bot.services.bookings import BookingService
 from bot.services.outbox import Delivery, Outbox
-from bot.services.people import PeopleService, facilitated_by
+from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
+from bot.services.roles import RolesService
 from storage import bookings as bookings_repo
 from storage import outbox as outbox_repo
-from storage import participants as participants_repo
 from storage import settings as settings_repo
 from storage.db import Database
 from storage.outbox import Entry, Row
@@ -53,6 +53,7 @@ class AnnouncementService:
         clock: Clock,
         programme: ProgrammeService,
         people: PeopleService,
+        roles: RolesService,
         bookings: BookingService,
         outbox: Outbox,
         rules: Rules,
@@ -64,6 +65,7 @@ class AnnouncementService:
         self._clock = clock
         self._programme = programme
         self._people = people
+        self._roles = roles
         self._bookings = bookings
         self._outbox = outbox
         self.rules = rules
@@ -74,7 +76,10 @@ class AnnouncementService:
     # Planning
 
     async def _inputs(
-        self, conn: aiosqlite.Connection, programme: Programme, user_ids: set[int] | None
+        self,
+        conn: aiosqlite.Connection,
+        facilitating: dict[int, list[str]],
+        user_ids: set[int] | None,
     ) -> tuple[Commitments, list[PersonSettings]]:
         if user_ids is None:
             bookings = await bookings_repo.everything(conn)
@@ -82,20 +87,15 @@ class AnnouncementService:
         else:
             bookings = [b for u in sorted(user_ids) for b in await bookings_repo.of_user(conn, u)]
             people = [p for p in await settings_repo.everyone(conn) if p.user_id in user_ids]
-        named = await participants_repo.with_usernames(conn)
-        facilitating = {
-            user_id: ids
-            for user_id, username in named
-            if (user_ids is None or user_id in user_ids)
-            and (ids := [w.id for w in facilitated_by(programme.workshops, username)])
-        }
-        return Commitments(bookings, facilitating), people
+        runs = {u: ids for u, ids in facilitating.items() if user_ids is None or u in user_ids}
+        return Commitments(bookings, runs), people
 
     async def plan(self) -> list[Planned]:
         """Plan every message the bot will send on its own."""
         programme = await self._programme.current()
+        facilitating = await self._roles.facilitating()
         async with self._db.read() as conn:
-            commitments, people = await self._inputs(conn, programme, None)
+            commitments, people = await self._inputs(conn, facilitating, None)
         return planning.plan(programme, commitments, people, self.rules, self._tz)
 
     async def replan(self, user_ids: set[int] | None = None) -> None:
@@ -107,10 +107,11 @@ class AnnouncementService:
         programme = await self._programme.current()
         now = self._clock.now()
         kinds: tuple[str, ...] = planning.PLANNED_KINDS if user_ids is None else PERSONAL_KINDS
+        facilitating = await self._roles.facilitating()
         async with self._db.transaction() as conn:
             for key in await outbox_repo.drop_expired(conn, now):
                 log.info("dropped %s: it was due while the bot was down, and is stale now", key)
-            commitments, people = await self._inputs(conn, programme, user_ids)
+            commitments, people = await self._inputs(conn, facilitating, user_ids)
             if user_ids is None:
                 planned = planning.plan(programme, commitments, people, self.rules, self._tz)
             else:
@@ -259,12 +260,11 @@ class AnnouncementService:
                     lines.append(
                         (s.start, "rota", r.digest_line(s.area, s.start, s.end, None, "rota"))
                     )
-        if person.username:
-            for w in facilitated_by(programme.workshops, person.username):
-                if local_day(w.start, self._tz) == day:
-                    lines.append(
-                        (w.start, "run", r.digest_line(w.title, w.start, w.end, w.room, "run"))
-                    )
+        for w in await self._roles.items_run_by(row.chat_id):
+            if local_day(w.start, self._tz) == day:
+                lines.append(
+                    (w.start, "run", r.digest_line(w.title, w.start, w.end, w.room, "run"))
+                )
         highlights = [
             w
             for slot in by_start(

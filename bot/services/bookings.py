@@ -26,8 +26,9 @@ from bot.domain.booking import (
 from bot.domain.errors import DomainError
 from bot.domain.models import Participant, Programme, RotaSlot, Workshop
 from bot.domain.schedule import local_day
-from bot.services.people import PeopleService, facilitated_by
+from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
+from bot.services.roles import RolesService
 from storage import bookings as repo
 from storage import outbox as outbox_repo
 from storage import participants as participants_repo
@@ -126,6 +127,7 @@ class BookingService:
         clock: Clock,
         programme: ProgrammeService,
         people: PeopleService,
+        roles: RolesService,
         tz: ZoneInfo,
         grace: timedelta,
     ) -> None:
@@ -133,6 +135,7 @@ class BookingService:
         self._clock = clock
         self._programme = programme
         self._people = people
+        self._roles = roles
         self._tz = tz
         self.grace = grace
         self._index_of: Programme | None = None
@@ -202,7 +205,11 @@ class BookingService:
     # Commitments
 
     async def _commitments(
-        self, conn: aiosqlite.Connection, user_id: int, username: str | None, programme: Programme
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        runs: Sequence[Workshop],
+        programme: Programme,
     ) -> list[Commitment]:
         workshops = {w.id: w for w in programme.workshops}
         slots = {r.id: r for r in programme.rota}
@@ -216,9 +223,8 @@ class BookingService:
             elif b.kind is TargetKind.ROTA and b.target_id in slots:
                 r = slots[b.target_id]
                 found.append(Commitment(b.kind, r.id, r.area, r.start, r.end))
-        if username:
-            for w in facilitated_by(programme.workshops, username):
-                found.append(Commitment(TargetKind.WORKSHOP, w.id, w.title, w.start, w.end, True))
+        for w in runs:
+            found.append(Commitment(TargetKind.WORKSHOP, w.id, w.title, w.start, w.end, True))
         return found
 
     async def _ensure_registered(
@@ -289,15 +295,14 @@ class BookingService:
             raise DomainError("common.stale_button")
         if not self.is_open(target):
             raise DomainError("bookings.closed", title=target.title)
+        runs = await self._roles.items_run_by(user_id)
         async with self._db.transaction() as conn:
             await self._ensure_registered(conn, person, user_id)
             current = await repo.standing(conn, target)
             outcome = core.decide_sign_up(current, user_id)
             if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
                 return Move(user_id, outcome, current)
-            clash = core.clashes(
-                target, await self._commitments(conn, user_id, username, programme)
-            )
+            clash = core.clashes(target, await self._commitments(conn, user_id, runs, programme))
             if clash:
                 return Move(user_id, outcome, current, clash=tuple(clash))
             status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
@@ -317,14 +322,13 @@ class BookingService:
         if not self.is_open(target):
             raise DomainError("bookings.closed", title=target.title)
         index = {(t.kind, t.id): t for t in self._targets(programme).values()}
+        runs = await self._roles.items_run_by(user_id)
         async with self._db.transaction() as conn:
             current = await repo.standing(conn, target)
             outcome = core.decide_sign_up(current, user_id)
             if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
                 return Move(user_id, outcome, current)
-            clash = core.clashes(
-                target, await self._commitments(conn, user_id, username, programme)
-            )
+            clash = core.clashes(target, await self._commitments(conn, user_id, runs, programme))
             if any(c.facilitating for c in clash):
                 raise DomainError("bookings.cannot_switch_facilitating")
             promoted: list[tuple[Target, int]] = []
@@ -388,9 +392,8 @@ class BookingService:
                         "rota", r.area, r.start, r.end, None, target, offered=r.id in offers
                     )
                 )
-        if username:
-            for w in facilitated_by(programme.workshops, username):
-                entries.append(AgendaEntry("facilitating", w.title, w.start, w.end, w.room))
+        for w in await self._roles.items_run_by(user_id):
+            entries.append(AgendaEntry("facilitating", w.title, w.start, w.end, w.room))
         wanted = set(days)
         return sorted(
             (e for e in entries if local_day(e.start, self._tz) in wanted),
@@ -405,8 +408,7 @@ class BookingService:
         item = _find_item(programme, ref_or_words)
         if item is None:
             raise DomainError("bookings.no_such_item", text=ref_or_words)
-        runs_it = actor_username is not None and item in facilitated_by([item], actor_username)
-        if not (self._people.is_organiser(actor_id) or runs_it):
+        if not await self._roles.may_change(actor_id, item):
             raise DomainError("bookings.participants_not_allowed")
         target = self.workshop_target(item)
         if target is None:
@@ -476,6 +478,7 @@ class BookingService:
     ) -> tuple[Target, Offer]:
         """Take an offered rota slot: the first to press gets it, in one step."""
         programme = await self._programme.current()
+        runs = await self._roles.items_run_by(user_id)
         async with self._db.transaction() as conn:
             offer = await repo.offer(conn, offer_id)
             if offer is None:
@@ -500,9 +503,7 @@ class BookingService:
             s = await repo.standing(conn, target)
             if s.status_of(user_id) is not None:
                 raise DomainError("bookings.already_on_slot")
-            clash = core.clashes(
-                target, await self._commitments(conn, user_id, username, programme)
-            )
+            clash = core.clashes(target, await self._commitments(conn, user_id, runs, programme))
             if clash:
                 raise DomainError("bookings.take_clash", title=clash[0].title)
             if s.status_of(offer.user_id) is not Status.IN:

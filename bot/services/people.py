@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
-from bot.domain.models import Participant, Role, Workshop
+from bot.domain.models import Participant, Workshop
 from storage import participants as participants_repo
 from storage.db import Database
 
@@ -32,8 +32,8 @@ class PeopleService:
         self._organisers = frozenset(organisers)
         self.organisations = tuple(organisations)
         self._languages: dict[int, str] = {}
-        self.after_register: list[Callable[[set[int]], Coroutine[Any, Any, None]]] = []
-        """Called with a newly registered person (to plan their digest)."""
+        self.after_register: list[Callable[[int, bool], Coroutine[Any, Any, None]]] = []
+        """Called after each /start with the person and whether they are new."""
 
     async def register(
         self,
@@ -55,9 +55,8 @@ class PeopleService:
                 now=self._clock.now(),
             )
         self._languages[user_id] = person.language
-        if new:
-            for hook in self.after_register:
-                await hook({user_id})
+        for hook in self.after_register:
+            await hook(user_id, new)
         return person, new
 
     async def get(self, user_id: int) -> Participant | None:
@@ -100,14 +99,6 @@ class PeopleService:
     def is_organiser(self, user_id: int) -> bool:
         """Tell whether a person is one of the organisers named in the config."""
         return user_id in self._organisers
-
-    def role(self, user_id: int, username: str | None, workshops: Sequence[Workshop]) -> Role:
-        """Give a person's highest role."""
-        if self.is_organiser(user_id):
-            return Role.ORGANISER
-        if username and facilitated_by(workshops, username):
-            return Role.FACILITATOR
-        return Role.PARTICIPANT
 
 
 def facilitated_by(workshops: Sequence[Workshop], username: str) -> list[Workshop]:

@@ -46,6 +46,8 @@ async def test_help_depends_on_the_role(bot: Harness) -> None:
     (participant,) = await bot.say(ALICE, "/help")
     assert "/next" in participant.plain_text
     assert "animateur" not in participant.plain_text
+    # linked to her workshop by the @username of the programme, once she sent /start
+    await bot.say(MATHILDE, "/start", count=2)
     (facilitator,) = await bot.say(MATHILDE, "/help")
     assert "Pour les animateur·rices" in facilitator.plain_text
     assert "équipe d'organisation" not in facilitator.plain_text

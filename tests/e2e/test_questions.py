@@ -31,6 +31,7 @@ async def test_next_lists_every_parallel_item_of_the_next_slot(bot: Harness) -> 
 
 async def test_next_shows_what_a_facilitator_is_running(bot: Harness) -> None:
     bot.clock.jump_to(at(25, 10, 30))  # type: ignore[attr-defined]
+    await bot.say(MATHILDE, "/start", count=2)
     (reply,) = await bot.say(MATHILDE, "/next")
     assert reply.plain_text.startswith("▶️ En ce moment pour vous\n• Atelier couleurs")
     assert "(jusqu'à 12:00)" in reply.plain_text

@@ -1,0 +1,170 @@
+"""Who is an organiser, who runs which item; invitations for facilitators."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.domain.errors import DomainError
+from bot.domain.models import Programme, Role, Workshop
+from bot.services.people import PeopleService
+from bot.services.programme import ProgrammeService
+from storage import participants as participants_repo
+from storage import roles as repo
+from storage.db import Database
+
+INVITE_BYTES = 24  # 32 characters of A-Za-z0-9_-: unguessable, fits the 64 of a deep link
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A facilitator's personal invitation link."""
+
+    facilitator: str
+    token: str
+    items: int
+
+
+class RolesService:
+    """Answer "may this person do that?" where the action happens."""
+
+    def __init__(
+        self, db: Database, clock: Clock, programme: ProgrammeService, people: PeopleService
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._programme = programme
+        self._people = people
+        self._map: dict[int, frozenset[str]] | None = None
+        self._map_of: Programme | None = None
+
+    def forget(self) -> None:
+        """Drop the cached map of who runs what (after a link or a change)."""
+        self._map = None
+
+    async def _runs(self) -> dict[int, frozenset[str]]:
+        """Map each person to the ids of the items they run."""
+        programme = await self._programme.current()
+        if self._map is not None and self._map_of is programme:
+            return self._map
+        async with self._db.read() as conn:
+            named = await participants_repo.with_usernames(conn)
+            linked = await repo.links(conn)
+            overrides = await repo.item_facilitators(conn)
+        runs: dict[int, set[str]] = {}
+        by_username = {u.casefold(): uid for uid, u in named}
+        by_name: dict[str, set[int]] = {}
+        for uid, name in linked:
+            by_name.setdefault(name.casefold(), set()).add(uid)
+        for w in programme.workshops:
+            for f in w.facilitators:
+                named_uid = (
+                    by_username.get(f.telegram.lstrip("@").casefold()) if f.telegram else None
+                )
+                if named_uid is not None:
+                    runs.setdefault(named_uid, set()).add(w.id)
+                for linked_uid in by_name.get(f.name.casefold(), ()):
+                    runs.setdefault(linked_uid, set()).add(w.id)
+        for item_id, uid, role in overrides:
+            if role == "added":
+                runs.setdefault(uid, set()).add(item_id)
+            else:
+                runs.get(uid, set()).discard(item_id)
+        self._map = {uid: frozenset(ids) for uid, ids in runs.items() if ids}
+        self._map_of = programme
+        return self._map
+
+    async def items_run_by(self, user_id: int) -> list[Workshop]:
+        """List the items a person runs."""
+        ids = (await self._runs()).get(user_id, frozenset())
+        return [w for w in (await self._programme.current()).workshops if w.id in ids]
+
+    async def facilitating(self) -> dict[int, list[str]]:
+        """Map every facilitator to the ids of the items they run."""
+        return {uid: sorted(ids) for uid, ids in (await self._runs()).items()}
+
+    async def role(self, user_id: int) -> Role:
+        """Give a person's highest role."""
+        if self._people.is_organiser(user_id):
+            return Role.ORGANISER
+        if (await self._runs()).get(user_id):
+            return Role.FACILITATOR
+        return Role.PARTICIPANT
+
+    async def require_organiser(self, user_id: int) -> None:
+        """Refuse anyone but an organiser."""
+        if not self._people.is_organiser(user_id):
+            raise DomainError("roles.organisers_only")
+
+    async def may_change(self, user_id: int, item: Workshop) -> bool:
+        """Tell whether a person may change an item: its facilitators and the organisers."""
+        if self._people.is_organiser(user_id):
+            return True
+        return item.id in (await self._runs()).get(user_id, frozenset())
+
+    async def invites(self, organiser: int) -> list[Invite]:
+        """Give each facilitator of the programme a personal invitation (organisers)."""
+        await self.require_organiser(organiser)
+        programme = await self._programme.current()
+        counts: dict[str, int] = {}
+        for w in programme.workshops:
+            for f in w.facilitators:
+                counts[f.name] = counts.get(f.name, 0) + 1
+        out = []
+        async with self._db.transaction() as conn:
+            for name in sorted(counts):
+                token = await repo.open_invite(conn, name)
+                if token is None:
+                    token = secrets.token_urlsafe(INVITE_BYTES)
+                    await repo.add_invite(conn, token, name, organiser, self._clock.now())
+                out.append(Invite(name, token, counts[name]))
+        return out
+
+    async def redeem(self, token: str, user_id: int) -> tuple[str, list[Workshop]]:
+        """Spend an invitation: link the person to its facilitator; refuse a wrong or used one."""
+        if not (0 < len(token) <= 64) or not all(c.isalnum() or c in "-_" for c in token):
+            raise DomainError("roles.bad_invite")
+        async with self._db.transaction() as conn:
+            name = await repo.use_invite(conn, token, user_id, self._clock.now())
+            if name is None:
+                raise DomainError("roles.bad_invite")
+            await repo.link(conn, user_id, name, self._clock.now())
+        self.forget()
+        return name, await self.items_run_by(user_id)
+
+    async def set_facilitator(
+        self, organiser: int, item: Workshop, user_id: int, *, add: bool
+    ) -> None:
+        """Add or remove a person as facilitator of an item (organisers)."""
+        await self.require_organiser(organiser)
+        async with self._db.transaction() as conn:
+            if await participants_repo.get(conn, user_id) is None:
+                raise DomainError("roles.unknown_person")
+            role = "added" if add else "removed"
+            now = self._clock.now()
+            await repo.set_item_facilitator(conn, item.id, user_id, role, organiser, now)
+            await repo.audit(
+                conn,
+                at=now,
+                user_id=organiser,
+                item_id=item.id,
+                action=f"facilitator_{role}",
+                before=None,
+                after={"user_id": user_id},
+            )
+        self.forget()
+
+    async def find_person(self, text: str) -> int:
+        """Find a registered person by @username or numeric id."""
+        text = text.strip()
+        async with self._db.read() as conn:
+            if text.lstrip("-").isdigit():
+                person = await participants_repo.get(conn, int(text))
+                if person is not None:
+                    return person.user_id
+            else:
+                for uid, username in await participants_repo.with_usernames(conn):
+                    if username.casefold() == text.lstrip("@").casefold():
+                        return uid
+        raise DomainError("roles.unknown_person")
