@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -20,12 +20,16 @@ from telegram.ext import (
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import TelegramTransport
+from bot.domain.models import Role
 from bot.domain.programme import RotaRule
 from bot.i18n import LANGUAGES, Translator
 from bot.polling import POLL_TIMEOUT, Inbox, Poller
+from bot.ratelimit import SlidingWindowRateLimiter
 from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
+from bot.services.broadcasts import BroadcastService
+from bot.services.changes import ChangeService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
@@ -64,11 +68,13 @@ class Services:
     t: Translator
     people: PeopleService
     roles: RolesService
+    changes: ChangeService
     programme: ProgrammeService
     agenda: AgendaService
     bookings: BookingService
     outbox: Outbox
     announcements: AnnouncementService
+    broadcasts: BroadcastService
 
 
 class BotData:
@@ -145,12 +151,16 @@ def build_services(
     # Changes re-plan what the bot will send
     programme.after_change.append(replan_all)
     bookings.after_change.append(announcements.replan)
+
     async def registered(user_id: int, new: bool) -> None:
         roles.forget()  # a username may make someone a facilitator
         if new:
             await announcements.replan({user_id})
 
     people.after_register.append(registered)
+    broadcasts = BroadcastService(
+        db, clock, people, programme, roles, outbox, t, tz, config.event.announce_chat_id
+    )
     return Services(
         config=config,
         clock=clock,
@@ -160,9 +170,11 @@ def build_services(
         programme=programme,
         agenda=AgendaService(programme, roles, clock, tz),
         roles=roles,
+        changes=ChangeService(db, clock, programme, roles, config.event.announce_chat_id, grace),
         bookings=bookings,
         outbox=outbox,
         announcements=announcements,
+        broadcasts=broadcasts,
     )
 
 
@@ -180,6 +192,25 @@ async def startup(services: Services) -> None:
         log.info("programme %s imported: %d items", path.name, report.total)
 
 
+FACILITATOR_MENU = ("change", "participants")
+ORGANISER_MENU = ("change", "participants", "broadcast", "notice", "invites", "log")
+
+
+async def set_role_menu(bot: ExtBot[None], services: Services, user_id: int) -> None:
+    """Give an organiser or a facilitator their own command menu, in their language."""
+    role = await services.roles.role(user_id)
+    extra = {Role.ORGANISER: ORGANISER_MENU, Role.FACILITATOR: FACILITATOR_MENU}.get(role)
+    if extra is None:
+        return
+    lang = await services.people.language(user_id, None)
+    names = [*MENU[:-2], *extra, *MENU[-2:]]
+    commands = [BotCommand(n, services.t(lang, f"commands.{n}")) for n in names]
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+    except TelegramError as exc:
+        log.info("no menu for %s yet (%s): they have not started the bot", user_id, exc)
+
+
 async def set_menu(app: RencontreApp) -> None:
     """Set the command menu in French and English."""
     t = app.bot_data.services.t
@@ -189,6 +220,9 @@ async def set_menu(app: RencontreApp) -> None:
     default = app.bot_data.services.config.event.default_language
     commands = [BotCommand(name, t(default, f"commands.{name}")) for name in MENU]
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+    services = app.bot_data.services
+    for user_id in {*services.config.event.organisers, *await services.roles.facilitating()}:
+        await set_role_menu(app.bot, services, user_id)
 
 
 def build_application(
@@ -212,7 +246,7 @@ def build_application(
         .base_file_url(config.telegram.file_url)
         .context_types(context_types)
         .concurrent_updates(True)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(SlidingWindowRateLimiter())
         .application_class(RencontreApplication)
         .updater(None)
     )
@@ -240,7 +274,9 @@ async def start_sending(app: RencontreApp) -> None:
 
     outbox.on_idle = set_timer
     await services.announcements.replan()
-    await outbox.start(TelegramTransport(app.bot), services.announcements.compose)
+    transport = TelegramTransport(app.bot)
+    await outbox.start(transport, services.announcements.compose)
+    await services.broadcasts.resume(transport)
 
 
 async def _wake_outbox(context: Context) -> None:
@@ -263,6 +299,7 @@ async def stop_polling(app: RencontreApp, poller: Poller) -> None:
     """Stop polling, sending and the application (what is queued stays queued)."""
     await poller.stop()
     services = app.bot_data.services
+    await services.broadcasts.stop()
     await services.outbox.stop()
     await services.bookings.drain()
     await app.stop()

@@ -10,10 +10,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
+from bot.ratelimit import BULK
 from bot.reply import Reply
 from bot.services.outbox import Permanent, RetryLater, Transient, Unreachable
-
-BULK = 1  # the rate limiter's priority for the outbox: replies to people go first
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -8,6 +8,12 @@ send is granted only if the last `limit` grants are all older than the window (p
 the jitter between our clock and Telegram's). Waiting sends are granted in order of priority
 (replies to a person, then bulk sends), first come first served within a priority; a send held
 by its group's window is stepped over, so it never holds back sends that fit.
+
+Grants are also spaced by (1 s + margin) / 30: the same rate, but no burst of 30 requests at
+once. A burst leaves its requests queued behind each other (our event loop, the connection
+pool, TLS set-ups), so they reach Telegram up to a few hundred milliseconds after their grant,
+and the next burst, on warm connections, catches up with them: through the emulator, 70 sends
+in bursts got a 429 in 13 runs out of 18 with a 20 ms margin; spaced, in none out of 58.
 """
 
 from __future__ import annotations
@@ -92,7 +98,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
     """Throttle message-producing calls to strict sliding windows, replies before bulk sends.
 
     rate_limit_args is the priority: None or INTERACTIVE (0) for a reply to a person, BULK (1)
-    for the outbox; a lower number goes first.
+    for the outbox; a lower number goes first. spacing is the least time between two grants:
+    None spreads each second's sends evenly, 0 lets a whole window's worth go at once.
     """
 
     def __init__(
@@ -103,12 +110,17 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 3,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        spacing: float | None = None,
     ) -> None:
         if overall_per_second < 1 or group_per_minute < 1:
             raise ValueError("the limits must allow at least one message per window")
-        if margin < 0 or max_retries < 0:
-            raise ValueError("margin and max_retries cannot be negative")
+        if margin < 0 or max_retries < 0 or (spacing is not None and spacing < 0):
+            raise ValueError("margin, max_retries and spacing cannot be negative")
         self._overall = _Window(overall_per_second, 1.0 + margin)
+        if spacing is None:
+            spacing = (1.0 + margin) / overall_per_second
+        # One grant per `spacing` seconds, as a window that holds a single send (0: bursts).
+        self._pace = _Window(1, spacing) if spacing > 0 else None
         self._group_limit = group_per_minute
         self._group_span = 60.0 + margin
         self._groups: dict[GroupKey, _Window] = {}
@@ -211,14 +223,14 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
                 continue
             window = self._groups.get(waiter.group) if waiter.group is not None else None
             group_free = window.free_at() if window is not None else -math.inf
-            fits_at = max(self._overall.free_at(), group_free)
+            fits_at = max(self._overall_free_at(), group_free)
             if fits_at <= now + _TOLERANCE:
                 self._grant(waiter, now)
                 gone.append(index)
                 continue
             next_fit = min(next_fit, fits_at)
             if group_free <= now + _TOLERANCE:
-                # The overall window holds this send, so it holds every one after it too.
+                # The overall window (or the spacing) holds this send, and every one after it.
                 break
             # Its group's window holds it: step over it, the next one may fit.
         for index in reversed(gone):
@@ -228,8 +240,14 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         else:
             self._cancel_timer()
 
+    def _overall_free_at(self) -> float:
+        free_at = self._overall.free_at()
+        return free_at if self._pace is None else max(free_at, self._pace.free_at())
+
     def _grant(self, waiter: _Waiter, now: float) -> None:
         self._overall.times.append(now)
+        if self._pace is not None:
+            self._pace.times.append(now)
         if waiter.group is not None:
             window = self._groups.get(waiter.group)
             if window is None:

@@ -565,6 +565,77 @@ class Renderer:
         r = next(x for x in programme.rota if x.id == params["target_id"])
         return self.promoted(Target.of_rota(r))
 
+    # Changes
+
+    def change_text(
+        self, kind: str, value: str, before: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> str:
+        """Say in one line what a change does."""
+        if kind == "cancel":
+            return self("change.says_cancel")
+        if kind == "room":
+            return self(
+                "change.says_room", room=escape(value), was=escape(str(before.get("room") or "?"))
+            )
+        if kind in ("shift", "late"):
+            start = datetime.fromisoformat(str(after["start"]))
+            end = datetime.fromisoformat(str(after["end"]))
+            key = "change.says_late" if kind == "late" else "change.says_shift"
+            return self(key, minutes=value, when=self.when(start, end))
+        if kind == "capacity":
+            return self("change.says_capacity", places=value)
+        return self("change.says_note", note=escape(value))
+
+    def change_notice(self, params: Mapping[str, Any]) -> Reply:
+        """Tell the people concerned (or the group) about a change."""
+        before, after = params["before"], params["after"]
+        title = escape(str(before.get("title", "")))
+        says = self.change_text(params["kind"], params["value"], before, after)
+        return Reply(self("change.notice", title=title, says=says))
+
+    def audit_line(
+        self,
+        at: datetime,
+        who: str,
+        action: str,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+    ) -> str:
+        """Give one line of the audit log: when, who, which item, what changed."""
+        title = escape(str(before.get("title") or after.get("title") or "?"))
+        if action == "cancel":
+            what = self("change.log_cancel")
+        elif action == "room":
+            what = self(
+                "change.log_room",
+                was=escape(str(before.get("room"))),
+                now=escape(str(after.get("room"))),
+            )
+        elif action in ("shift", "late"):
+            was = self.time(datetime.fromisoformat(str(before["start"])))
+            now = self.time(datetime.fromisoformat(str(after["start"])))
+            what = self("change.log_time", was=was, now=now)
+        elif action == "capacity":
+            what = self(
+                "change.log_capacity", was=before.get("capacity"), now=after.get("capacity")
+            )
+        elif action == "note":
+            what = self("change.log_note")
+        else:
+            what = escape(action)
+        when = f"{self.date(local_day(at, self.tz))} {self.time(at)}"
+        return self("change.log_line", at=when, who=escape(who), item=title, action=what)
+
+    def change_preview(self, told: int, group: bool, title: str, says: str) -> Reply:
+        """Ask to confirm a change, saying who will be told."""
+        text = self("change.preview", title=escape(title), says=says, told=told)
+        if group:
+            text += "\n" + self("change.preview_group")
+        buttons = (
+            (Button(self("change.confirm"), "ch:ok"), Button(self("change.abandon"), "ch:no")),
+        )
+        return Reply(text, buttons)
+
     def item_buttons(
         self, items: Sequence[Workshop], seats: Seats
     ) -> tuple[tuple[Button, ...], ...]:

@@ -47,7 +47,18 @@ async def _gatekeeper(update: Update, context: Context) -> None:
 
 def register(app: RencontreApp) -> None:
     """Register every handler in its group and order."""
-    from handlers import bookings, errors, help, importing, programme, settings, start
+    from handlers import (
+        bookings,
+        broadcast,
+        change,
+        errors,
+        help,
+        importing,
+        programme,
+        roles,
+        settings,
+        start,
+    )
 
     private = filters.ChatType.PRIVATE
     # Group -1: the gatekeeper runs before everything else
@@ -71,6 +82,13 @@ def register(app: RencontreApp) -> None:
         (("participants", "inscrits"), bookings.participants, None),
         (("rota", "rangement"), bookings.rota, None),
         (("settings", "reglages"), settings.settings, None),
+        (("invites", "invitations"), roles.invites, private),
+        (("facilitator", "animateur"), roles.facilitator, private),
+        (("change", "changer"), change.change, private),
+        (("log", "journal"), change.audit_log, private),
+        (("broadcast", "diffuser"), broadcast.broadcast, private),
+        (("notice", "annonce"), broadcast.notice, None),
+        (("notices", "annonces"), broadcast.notices, None),
     ]
     for names, callback, only in commands:
         app.add_handler(CommandHandler(list(names), callback, filters=only))
@@ -82,6 +100,8 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(programme.noop_button, pattern=r"^noop$"))
     app.add_handler(CallbackQueryHandler(bookings.button, pattern=r"^b:"))
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
+    app.add_handler(CallbackQueryHandler(change.button, pattern=r"^ch:"))
+    app.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

@@ -6,7 +6,7 @@ from html import escape
 
 from telegram import Update
 
-from bot.app import Context
+from bot.app import Context, set_role_menu
 from bot.domain.errors import DomainError
 from bot.reply import Button, Reply
 from handlers.common import edit, renderer, send, services
@@ -22,6 +22,15 @@ async def start(update: Update, context: Context) -> None:
     )
     r = await renderer(update, context)
     name = escape(person.first_name)
+    if context.args:
+        # A facilitator's invitation link: t.me/<bot>?start=<token>
+        _, items = await s.roles.redeem(context.args[0], user.id)
+        await s.announcements.replan({user.id})
+        titles = "\n".join(f"• {escape(w.title)}" for w in items)
+        await send(update, context, Reply(r("roles.welcome_facilitator", name=name, titles=titles)))
+        await set_role_menu(context.bot, s, user.id)
+        return
+    await set_role_menu(context.bot, s, user.id)
     if new or person.organisation is None:
         await send(
             update,

@@ -19,6 +19,7 @@ class Broadcast:
     by_user: int
     text: str
     audience: str
+    language: str
     recipients: int
     created_at: datetime
     status: str
@@ -44,6 +45,7 @@ def _broadcast(row: aiosqlite.Row) -> Broadcast:
         by_user=row["by_user"],
         text=row["text"],
         audience=row["audience"],
+        language=row["language"],
         recipients=row["recipients"],
         created_at=from_db(row["created_at"]),
         status=row["status"],
@@ -65,6 +67,7 @@ async def add(
     by_user: int,
     text: str,
     audience: str,
+    language: str,
     recipients: int,
     now: datetime,
     progress_chat: int | None,
@@ -72,9 +75,18 @@ async def add(
 ) -> int:
     """Record a broadcast being sent; give its id."""
     async with conn.execute(
-        "INSERT INTO broadcast (by_user, text, audience, recipients, created_at, progress_chat, "
-        "progress_message) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (by_user, text, audience, recipients, to_db(now), progress_chat, progress_message),
+        "INSERT INTO broadcast (by_user, text, audience, language, recipients, created_at, "
+        "progress_chat, progress_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            by_user,
+            text,
+            audience,
+            language,
+            recipients,
+            to_db(now),
+            progress_chat,
+            progress_message,
+        ),
     ) as cursor:
         row = await cursor.fetchone()
     assert row is not None

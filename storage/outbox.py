@@ -253,3 +253,20 @@ async def set_board_message(conn: aiosqlite.Connection, chat_id: int, message_id
         "ON CONFLICT (chat_id) DO UPDATE SET message_id = excluded.message_id",
         (chat_id, message_id),
     )
+
+
+async def retarget_sent_reminders(
+    conn: aiosqlite.Connection, target_id: str, start: str, room: str | None
+) -> None:
+    """Record that people told of a change know the new time and room (no correction needed)."""
+    async with conn.execute(
+        "SELECT id, params FROM outbox WHERE kind = 'reminder' AND status = 'sent'"
+    ) as cursor:
+        rows = [(row["id"], json.loads(row["params"])) async for row in cursor]
+    for row_id, params in rows:
+        if params.get("target_kind") == "workshop" and params.get("target_id") == target_id:
+            params.update(start=start, room=room)
+            await conn.execute(
+                "UPDATE outbox SET params = ? WHERE id = ?",
+                (json.dumps(params, ensure_ascii=False, sort_keys=True), row_id),
+            )

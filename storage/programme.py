@@ -138,3 +138,22 @@ async def replace(conn: aiosqlite.Connection, programme: Programme) -> None:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (programme.name,),
         )
+
+
+async def update_workshop(conn: aiosqlite.Connection, item: Workshop) -> None:
+    """Store a changed item (same id)."""
+    await conn.execute(
+        f"UPDATE workshop SET ({_WORKSHOP_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "WHERE id = ?",
+        (*_workshop_values(item), item.id),
+    )
+
+
+async def delete_workshop(conn: aiosqlite.Connection, item_id: str) -> None:
+    """Take an item out of the programme."""
+    await conn.execute("DELETE FROM workshop WHERE id = ?", (item_id,))
+
+
+async def add_room(conn: aiosqlite.Connection, name: str) -> None:
+    """Declare a room if it is new."""
+    await conn.execute("INSERT OR IGNORE INTO room (name) VALUES (?)", (name,))

@@ -108,9 +108,9 @@ async def audit(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-) -> None:
-    """Write one change to the audit log."""
-    await conn.execute(
+) -> int:
+    """Write one change to the audit log; give its number."""
+    cursor = await conn.execute(
         "INSERT INTO audit_log (at, user_id, item_id, action, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (
@@ -122,6 +122,8 @@ async def audit(
             json.dumps(after, ensure_ascii=False) if after is not None else None,
         ),
     )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 async def audit_log(conn: aiosqlite.Connection, limit: int) -> list[AuditEntry]:

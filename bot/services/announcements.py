@@ -23,6 +23,7 @@ from bot.domain.planning import (
 from bot.domain.schedule import by_start, local_day, next_slot, running
 from bot.i18n import Translator
 from bot.render import Renderer
+from bot.services import broadcasts
 from bot.services.bookings import BookingService
 from bot.services.outbox import Delivery, Outbox
 from bot.services.people import PeopleService
@@ -211,8 +212,12 @@ class AnnouncementService:
             return await self._digest(row, programme, r)
         if row.kind == planning.CORRECTION:
             return Delivery(r.correction(row.params, programme))
+        if row.kind == "change":
+            return Delivery(r.change_notice(row.params))
         if row.kind == "promoted":
             return Delivery(r.promoted_row(row.params, programme))
+        if row.kind in broadcasts.KINDS:
+            return broadcasts.compose(row, r)
         log.warning("unknown outbox kind %s", row.kind)
         return None
 

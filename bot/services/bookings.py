@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -263,7 +264,8 @@ class BookingService:
             conn,
             [
                 Entry(
-                    f"promoted:{target.kind.value}:{target.id}:{u}:{now.isoformat()}",
+                    # queued in the promotion's own transaction: the key needs no meaning
+                    f"promoted:{target.kind.value}:{target.id}:{u}:{secrets.token_hex(8)}",
                     "promoted",
                     u,
                     now,

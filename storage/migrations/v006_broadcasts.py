@@ -7,6 +7,7 @@ STATEMENTS = [
         by_user INTEGER NOT NULL,
         text TEXT NOT NULL,
         audience TEXT NOT NULL,
+        language TEXT NOT NULL,
         recipients INTEGER NOT NULL,
         created_at TEXT NOT NULL,
         status TEXT NOT NULL DEFAULT 'sending' CHECK (status IN ('sending', 'done')),

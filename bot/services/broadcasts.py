@@ -1,0 +1,462 @@
+"""Organisers' broadcasts and notices: written once, sent through the outbox, followed to the end.
+
+A broadcast is one `broadcast` row and one outbox message per recipient, queued in the same
+transaction; the outbox sends them within Telegram's limits and records each one's fate. A
+watcher edits the organiser's progress message every few seconds, and when nothing is left in
+flight it queues the final report (once: the broadcast is marked done in the same transaction).
+After a restart, `resume` gives the unfinished broadcasts their watcher back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain.booking import Status, TargetKind, ref
+from bot.domain.errors import DomainError
+from bot.domain.models import Workshop
+from bot.domain.schedule import local_day
+from bot.domain.text import best_matches
+from bot.i18n import Translator
+from bot.render import Renderer
+from bot.reply import Reply
+from bot.services.outbox import Delivery, DeliveryError, Outbox, Transport
+from bot.services.people import PeopleService
+from bot.services.programme import ProgrammeService
+from bot.services.roles import RolesService
+from storage import broadcasts as repo
+from storage import outbox as outbox_repo
+from storage.broadcasts import Broadcast, Notice
+from storage.db import Database
+from storage.outbox import Entry, Row
+
+log = logging.getLogger(__name__)
+
+BROADCAST = "broadcast"
+NOTICE = "notice"
+REPORT = "broadcast_report"
+KINDS = (BROADCAST, NOTICE, REPORT)
+"""The outbox kinds this module composes (see `compose`)."""
+
+MAX_TEXT = 3500  # Telegram takes 4096 characters; the header and the preview need the rest
+PROGRESS_EVERY = 3.0  # seconds between two edits of the progress message
+NOTICE_HOURS = 24
+MAX_NOTICES = 10
+MAX_ITEMS = 8
+
+
+class AudienceKind(StrEnum):
+    """Who a broadcast goes to."""
+
+    ALL = "all"
+    GROUP = "group"
+    ITEM = "item"
+    FACILITATORS = "facilitators"
+    ROTA = "rota"
+    ORGANISATION = "org"
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """An audience and its argument: the item's id, the organisation's name."""
+
+    kind: AudienceKind
+    arg: str | None = None
+
+    @property
+    def code(self) -> str:
+        """Give the stored form: 'all', 'item:<id>', 'org:<name>'."""
+        return self.kind.value if self.arg is None else f"{self.kind.value}:{self.arg}"
+
+    @classmethod
+    def parse(cls, code: str) -> Audience:
+        """Read the stored form back."""
+        kind, _, arg = code.partition(":")
+        return cls(AudienceKind(kind), arg or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    """The chats an audience stands for now, and how many of them the bot could not reach."""
+
+    audience: Audience
+    chat_ids: tuple[int, ...]
+    unreachable: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Where a broadcast's messages stand."""
+
+    total: int
+    sent: int
+    unreachable: int
+    failed: int
+    waiting: int
+
+    @property
+    def done(self) -> bool:
+        """Tell whether every message has met its fate."""
+        return self.waiting == 0
+
+    @classmethod
+    def of(cls, by_status: dict[str, int]) -> Counts:
+        """Sum the outbox's counts by status."""
+        waiting = by_status.get("pending", 0) + by_status.get("sending", 0)
+        failed = sum(by_status.get(s, 0) for s in ("failed", "dropped", "cancelled"))
+        sent, unreachable = by_status.get("sent", 0), by_status.get("unreachable", 0)
+        return cls(sent + unreachable + failed + waiting, sent, unreachable, failed, waiting)
+
+
+def batch(broadcast_id: int) -> str:
+    """Name the outbox batch of a broadcast."""
+    return f"broadcast:{broadcast_id}"
+
+
+def compose(row: Row, r: Renderer) -> Delivery | None:
+    """Write a broadcast, a notice or a report, in the language of the chat it goes to."""
+    if row.kind == BROADCAST:
+        return Delivery(Reply(r("broadcast.header") + "\n\n" + row.params["html"]))
+    if row.kind == NOTICE:
+        return Delivery(Reply(r("broadcast.notice_header") + "\n\n" + row.params["html"]), pin=True)
+    if row.kind == REPORT:
+        return Delivery(Reply(row.params["html"]))
+    return None
+
+
+class BroadcastService:
+    """Let organisers write to many people at once, and see it through."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        people: PeopleService,
+        programme: ProgrammeService,
+        roles: RolesService,
+        outbox: Outbox,
+        t: Translator,
+        tz: ZoneInfo,
+        group_chat: int | None,
+        *,
+        progress_every: float = PROGRESS_EVERY,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._people = people
+        self._programme = programme
+        self._roles = roles
+        self._outbox = outbox
+        self._t = t
+        self._tz = tz
+        self.group_chat = group_chat
+        self.progress_every = progress_every
+        """Seconds between two edits of a progress message."""
+        self._transport: Transport | None = None
+        self._watchers: dict[int, asyncio.Task[None]] = {}
+
+    # Who may, and what
+
+    def require_organiser(self, user_id: int) -> None:
+        """Refuse anyone but an organiser."""
+        if not self._people.is_organiser(user_id):
+            raise DomainError("common.not_allowed")
+
+    @staticmethod
+    def check_text(text: str) -> str:
+        """Give the message to send, or refuse an empty or too long one."""
+        text = text.strip()
+        if not text:
+            raise DomainError("broadcast.empty")
+        if len(text) > MAX_TEXT:
+            raise DomainError("broadcast.too_long", length=len(text), limit=MAX_TEXT)
+        return text
+
+    def audiences(self) -> list[AudienceKind]:
+        """List the audiences this event offers (the group and organisations if configured)."""
+        out = [AudienceKind.ALL]
+        if self.group_chat is not None:
+            out.append(AudienceKind.GROUP)
+        out += [AudienceKind.ITEM, AudienceKind.FACILITATORS, AudienceKind.ROTA]
+        if self._people.organisations:
+            out.append(AudienceKind.ORGANISATION)
+        return out
+
+    async def items_matching(self, organiser: int, query: str) -> list[Workshop]:
+        """Find the items that take sign-ups whose title matches `query` (or whose id it is)."""
+        self.require_organiser(organiser)
+        items = [w for w in (await self._programme.current()).workshops if w.takes_signups]
+        exact = [w for w in items if w.id == query.strip()]
+        if exact:
+            return exact
+        ranked = best_matches(query, items, key=[w.title for w in items])
+        return [w for _, w in ranked][:MAX_ITEMS]
+
+    async def item_by_ref(self, organiser: int, code: str) -> Workshop:
+        """Give the item a button refers to, or refuse a stale reference."""
+        self.require_organiser(organiser)
+        for w in (await self._programme.current()).workshops:
+            if w.takes_signups and ref(w.id) == code:
+                return w
+        raise DomainError("common.stale_button")
+
+    async def recipients(self, organiser: int, audience: Audience) -> Recipients:
+        """Give who an audience stands for now; refuse one that does not exist (any more)."""
+        self.require_organiser(organiser)
+        chats: list[int]
+        kind = audience.kind
+        if kind is AudienceKind.GROUP:
+            if self.group_chat is None:
+                raise DomainError("common.stale_button")
+            return Recipients(audience, (self.group_chat,), 0)
+        if kind is AudienceKind.FACILITATORS:
+            chats = list(await self._roles.facilitating())
+        elif kind is AudienceKind.ITEM:
+            item = await self._item(audience.arg)
+            async with self._db.read() as conn:
+                chats = await repo.booked(
+                    conn,
+                    TargetKind.WORKSHOP.value,
+                    [item.id],
+                    [Status.IN.value, Status.WAITING.value],
+                )
+        elif kind is AudienceKind.ROTA:
+            today = local_day(self._clock.now(), self._tz)
+            slots = [
+                s.id
+                for s in (await self._programme.current()).rota
+                if local_day(s.start, self._tz) == today
+            ]
+            async with self._db.read() as conn:
+                chats = await repo.booked(conn, TargetKind.ROTA.value, slots, [Status.IN.value])
+        elif kind is AudienceKind.ORGANISATION:
+            if audience.arg not in self._people.organisations:
+                raise DomainError("common.stale_button")
+            async with self._db.read() as conn:
+                chats = await repo.of_organisation(conn, audience.arg)
+        else:
+            async with self._db.read() as conn:
+                chats = await repo.registered(conn)
+        chat_ids = tuple(sorted(set(chats)))
+        async with self._db.read() as conn:
+            unreachable = await repo.count_unreachable(conn, chat_ids)
+        return Recipients(audience, chat_ids, unreachable)
+
+    async def _item(self, item_id: str | None) -> Workshop:
+        for w in (await self._programme.current()).workshops:
+            if w.id == item_id and w.takes_signups:
+                return w
+        raise DomainError("common.stale_button")
+
+    async def label(self, audience: Audience, lang: str) -> str:
+        """Name an audience for the organiser: 'everyone registered', 'Atelier A', 'Oxalis'."""
+        kind = audience.kind
+        if kind is AudienceKind.ITEM:
+            programme = await self._programme.current()
+            title = next((w.title for w in programme.workshops if w.id == audience.arg), None)
+            return self._t(lang, "broadcast.audience_item", title=escape(title or "?"))
+        if kind is AudienceKind.ORGANISATION:
+            return self._t(lang, "broadcast.audience_org", organisation=escape(audience.arg or "?"))
+        return self._t(lang, f"broadcast.audience_{kind.value}")
+
+    # Sending
+
+    async def send(
+        self,
+        organiser: int,
+        text: str,
+        audience: Audience,
+        *,
+        language: str | None = None,
+        progress_chat: int | None = None,
+        progress_message: int | None = None,
+    ) -> Broadcast:
+        """Queue a broadcast, one outbox message per recipient, in one transaction; follow it.
+
+        Its progress and report are written in `language` (by default the organiser's).
+
+        People the bot could not reach last time are tried once more all the same: the flag
+        may be stale (someone who unblocked the bot), and a refusal costs one call, no retry.
+        """
+        self.require_organiser(organiser)
+        text = self.check_text(text)
+        recipients = await self.recipients(organiser, audience)
+        if not recipients.chat_ids:
+            raise DomainError("broadcast.nobody")
+        now = self._clock.now()
+        params = {"html": escape(text)}
+        lang = language or await self._people.language(organiser, None)
+        async with self._db.transaction() as conn:
+            broadcast_id = await repo.add(
+                conn,
+                by_user=organiser,
+                text=text,
+                audience=audience.code,
+                language=lang,
+                recipients=len(recipients.chat_ids),
+                now=now,
+                progress_chat=progress_chat,
+                progress_message=progress_message,
+            )
+            entries = [
+                Entry(
+                    f"broadcast:{broadcast_id}:{chat}",
+                    BROADCAST,
+                    chat,
+                    now,
+                    params,
+                    batch=batch(broadcast_id),
+                )
+                for chat in recipients.chat_ids
+            ]
+            await outbox_repo.add(conn, entries, now)
+            broadcast = await repo.get(conn, broadcast_id)
+        assert broadcast is not None
+        log.info(
+            "broadcast %d by %d to %s: %d recipients",
+            broadcast_id,
+            organiser,
+            audience.code,
+            len(recipients.chat_ids),
+        )
+        self._outbox.wake()
+        self._follow(broadcast)
+        return broadcast
+
+    async def counts(self, broadcast_id: int) -> Counts:
+        """Count a broadcast's messages by fate."""
+        async with self._db.read() as conn:
+            return Counts.of(await outbox_repo.batch_counts(conn, batch(broadcast_id)))
+
+    # Following
+
+    async def resume(self, transport: Transport) -> None:
+        """Follow broadcasts from now on, and the unfinished ones again (at start-up)."""
+        self._transport = transport
+        async with self._db.read() as conn:
+            unfinished = await repo.unfinished(conn)
+        for broadcast in unfinished:
+            log.info("following broadcast %d again after a restart", broadcast.id)
+            self._follow(broadcast)
+
+    async def stop(self) -> None:
+        """Stop following (the broadcasts go on; `resume` picks them up again)."""
+        watchers = list(self._watchers.values())
+        for task in watchers:
+            task.cancel()
+        for task in watchers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._transport = None
+
+    async def drain(self) -> None:
+        """Wait until every followed broadcast is finished (tests, rehearsals)."""
+        while self._watchers:
+            await asyncio.gather(*self._watchers.values(), return_exceptions=True)
+
+    def _follow(self, broadcast: Broadcast) -> None:
+        if self._transport is None or broadcast.id in self._watchers:
+            return
+        task = asyncio.create_task(self._watch(broadcast), name=f"broadcast-{broadcast.id}")
+        self._watchers[broadcast.id] = task
+        task.add_done_callback(lambda _: self._watchers.pop(broadcast.id, None))
+
+    async def _watch(self, broadcast: Broadcast) -> None:
+        lang = broadcast.language
+        shown: str | None = None
+        while True:
+            try:
+                label = await self.label(Audience.parse(broadcast.audience), lang)
+                counts = await self.counts(broadcast.id)
+                if counts.done:
+                    await self._finish(broadcast, counts, lang, label)
+                    return
+                text = self._t(
+                    lang,
+                    "broadcast.progress",
+                    audience=label,
+                    handled=counts.total - counts.waiting,
+                    total=counts.total,
+                    sent=counts.sent,
+                    unreachable=counts.unreachable,
+                    failed=counts.failed,
+                )
+                if text != shown:
+                    await self._show(broadcast, text)
+                    shown = text
+            except Exception:
+                log.exception("following broadcast %d failed; trying again", broadcast.id)
+            await asyncio.sleep(self.progress_every)
+
+    async def _finish(self, broadcast: Broadcast, counts: Counts, lang: str, label: str) -> None:
+        values = {
+            "audience": label,
+            "total": counts.total,
+            "sent": counts.sent,
+            "unreachable": counts.unreachable,
+            "failed": counts.failed,
+        }
+        report = self._t(lang, "broadcast.report", **values)
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            first = await repo.finish(conn, broadcast.id, now)
+            if first:
+                entry = Entry(
+                    f"broadcast:{broadcast.id}:report",
+                    REPORT,
+                    broadcast.by_user,
+                    now,
+                    {"html": report},
+                    urgent=True,
+                )
+                await outbox_repo.add(conn, [entry], now)
+        if first:
+            log.info("broadcast %d done: %s", broadcast.id, counts)
+            self._outbox.wake()
+            await self._show(broadcast, self._t(lang, "broadcast.progress_done", **values))
+
+    async def _show(self, broadcast: Broadcast, text: str) -> None:
+        chat, message = broadcast.progress_chat, broadcast.progress_message
+        if self._transport is None or chat is None or message is None:
+            return
+        try:
+            await self._transport.edit(chat, message, Reply(text))
+        except DeliveryError as exc:
+            # Progress is a courtesy: the report still comes at the end
+            log.info("could not show the progress of broadcast %d: %s", broadcast.id, exc)
+
+    # Notices
+
+    async def notice(self, organiser: int, text: str) -> int:
+        """Post a notice to the group and pin it, through the outbox; give its id."""
+        self.require_organiser(organiser)
+        text = self.check_text(text)
+        if self.group_chat is None:
+            raise DomainError("broadcast.no_group")
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            notice_id = await repo.add_notice(conn, organiser, text, self.group_chat, now)
+            entry = Entry(
+                f"notice:{notice_id}",
+                NOTICE,
+                self.group_chat,
+                now,
+                {"html": escape(text)},
+                urgent=True,
+            )
+            await outbox_repo.add(conn, [entry], now)
+        self._outbox.wake()
+        return notice_id
+
+    async def notices(self) -> list[Notice]:
+        """List the notices still current: those posted in the last 24 hours, newest first."""
+        since = self._clock.now() - timedelta(hours=NOTICE_HOURS)
+        async with self._db.read() as conn:
+            return await repo.notices_since(conn, since, MAX_NOTICES)

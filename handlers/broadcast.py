@@ -1,0 +1,287 @@
+"""/broadcast (write, choose the audience, preview, confirm), /notice and /notices.
+
+The draft lives in user_data under a short random tag that every button of the flow carries:
+a button from an older draft, or from before a restart, is stale.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, replace
+from html import escape
+
+from telegram import Update
+
+from bot.app import Context
+from bot.domain.booking import ref
+from bot.domain.errors import DomainError
+from bot.domain.schedule import local_day
+from bot.render import Renderer, truncate
+from bot.reply import Button, Reply
+from bot.services.broadcasts import MAX_TEXT, Audience, AudienceKind
+from handlers import awaiting
+from handlers.common import edit, renderer, send, services
+
+_DRAFT = "broadcast_draft"
+_BUTTON = re.compile(
+    r"^bc:(?P<op>a|o|i|ok|sure|no):(?P<tag>[0-9a-f]{6})(?::(?P<arg>[A-Za-z0-9_-]{1,20}))?$"
+)
+_NEEDS_ARG = {"a", "o", "i"}
+_ICONS = {  # the audience buttons, in this order
+    AudienceKind.ALL: "broadcast.button_all",
+    AudienceKind.GROUP: "broadcast.button_group",
+    AudienceKind.ITEM: "broadcast.button_item",
+    AudienceKind.FACILITATORS: "broadcast.button_facilitators",
+    AudienceKind.ROTA: "broadcast.button_rota",
+    AudienceKind.ORGANISATION: "broadcast.button_org",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A broadcast being written: its tag, its text, and once chosen its audience."""
+
+    tag: str
+    text: str
+    audience: Audience | None = None
+
+
+def _draft(context: Context, tag: str | None = None) -> Draft:
+    draft = context.user_data.get(_DRAFT) if context.user_data is not None else None
+    if not isinstance(draft, Draft) or (tag is not None and draft.tag != tag):
+        raise DomainError("common.stale_button")
+    return draft
+
+
+def _keep(context: Context, draft: Draft | None) -> None:
+    if context.user_data is None:
+        return
+    if draft is None:
+        context.user_data.pop(_DRAFT, None)
+    else:
+        context.user_data[_DRAFT] = draft
+
+
+def _after_command(update: Update) -> str:
+    """Give what follows the command, new lines kept."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    parts = message.text.split(None, 1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _user_id(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def _cancel(r: Renderer, tag: str) -> tuple[Button, ...]:
+    return (Button(r("broadcast.button_cancel"), f"bc:no:{tag}"),)
+
+
+async def broadcast(update: Update, context: Context) -> None:
+    """Start a broadcast: take the text given, or ask for it (/broadcast)."""
+    services(context).broadcasts.require_organiser(_user_id(update))
+    text = _after_command(update)
+    if text.strip():
+        await _got_text(update, context, text)
+        return
+    awaiting.expect(context, "broadcast")
+    r = await renderer(update, context)
+    await send(update, context, Reply(r("broadcast.ask_text", limit=MAX_TEXT)))
+
+
+@awaiting.reader("broadcast")
+async def read_text(update: Update, context: Context, text: str) -> None:
+    """Take the text of a broadcast, then offer the audiences."""
+    await _got_text(update, context, text)
+
+
+async def _got_text(update: Update, context: Context, text: str) -> None:
+    s = services(context)
+    s.broadcasts.require_organiser(_user_id(update))
+    try:
+        text = s.broadcasts.check_text(text)
+    except DomainError:
+        awaiting.expect(context, "broadcast")  # the next text is the shorter version
+        raise
+    draft = Draft(secrets.token_hex(3), text)
+    _keep(context, draft)
+    r = await renderer(update, context)
+    rows: list[tuple[Button, ...]] = [
+        (Button(r(_ICONS[kind]), f"bc:a:{draft.tag}:{kind.value}"),)
+        for kind in s.broadcasts.audiences()
+    ]
+    rows.append(_cancel(r, draft.tag))
+    await send(update, context, Reply(r("broadcast.choose_audience"), tuple(rows)))
+
+
+@awaiting.reader("broadcast_item")
+async def read_item(update: Update, context: Context, text: str) -> None:
+    """Find the workshop whose people the broadcast goes to."""
+    s = services(context)
+    user_id = _user_id(update)
+    draft = _draft(context)
+    items = await s.broadcasts.items_matching(user_id, text[:100])
+    r = await renderer(update, context)
+    if not items:
+        awaiting.expect(context, "broadcast_item")
+        query = escape(truncate(text.strip(), 60))
+        await send(update, context, Reply(r("broadcast.item_not_found", query=query)))
+        return
+    if len(items) == 1:
+        draft = replace(draft, audience=Audience(AudienceKind.ITEM, items[0].id))
+        _keep(context, draft)
+        await send(update, context, await _preview(update, context, draft))
+        return
+    rows: list[tuple[Button, ...]] = [
+        (Button(truncate(w.title, 40), f"bc:i:{draft.tag}:{ref(w.id)}"),) for w in items
+    ]
+    rows.append(_cancel(r, draft.tag))
+    await send(update, context, Reply(r("broadcast.choose_item"), tuple(rows)))
+
+
+async def _preview(update: Update, context: Context, draft: Draft) -> Reply:
+    """Show the message as people will read it, who gets it, and Send / Cancel."""
+    s = services(context)
+    assert draft.audience is not None
+    found = await s.broadcasts.recipients(_user_id(update), draft.audience)
+    r = await renderer(update, context)
+    if not found.chat_ids:
+        _keep(context, None)
+        return Reply(r("broadcast.nobody"))
+    note = r("broadcast.unreachable_note", count=found.unreachable) if found.unreachable else ""
+    text = r(
+        "broadcast.preview",
+        audience=await s.broadcasts.label(draft.audience, r.lang),
+        count=len(found.chat_ids),
+        note=note,
+        message=r("broadcast.header") + "\n\n" + escape(draft.text),
+    )
+    buttons = (
+        (Button(r("broadcast.button_confirm"), f"bc:ok:{draft.tag}"),),
+        _cancel(r, draft.tag),
+    )
+    return Reply(text, buttons)
+
+
+async def button(update: Update, context: Context) -> None:
+    """Act on a broadcast button (bc:<op>:<tag>[:<arg>])."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = _BUTTON.match(query.data)
+    if match is None or (match["op"] in _NEEDS_ARG) != (match["arg"] is not None):
+        raise DomainError("common.bad_button")
+    s = services(context)
+    user_id = query.from_user.id
+    s.broadcasts.require_organiser(user_id)
+    op, arg = match["op"], match["arg"] or ""
+    draft = _draft(context, match["tag"])
+    sending = op == "sure" or (
+        op == "ok" and draft.audience is not None and draft.audience.kind is not AudienceKind.ALL
+    )
+    if sending:
+        # Taken before anything is awaited: a second press finds it stale, nothing goes twice
+        _keep(context, None)
+    r = await renderer(update, context)
+    if op == "no":
+        _keep(context, None)
+        awaiting.forget(context)
+        await query.answer()
+        await edit(update, Reply(r("broadcast.cancelled")))
+        return
+    if op == "a":
+        try:
+            kind = AudienceKind(arg)
+        except ValueError:
+            raise DomainError("common.bad_button") from None
+        if kind not in s.broadcasts.audiences():
+            raise DomainError("common.stale_button")
+        if kind is AudienceKind.ITEM:
+            awaiting.expect(context, "broadcast_item")
+            await query.answer()
+            await edit(update, Reply(r("broadcast.ask_item"), (_cancel(r, draft.tag),)))
+            return
+        if kind is AudienceKind.ORGANISATION:
+            rows: list[tuple[Button, ...]] = [
+                (Button(org, f"bc:o:{draft.tag}:{i}"),)
+                for i, org in enumerate(s.people.organisations)
+            ]
+            rows.append(_cancel(r, draft.tag))
+            await query.answer()
+            await edit(update, Reply(r("broadcast.choose_org"), tuple(rows)))
+            return
+        draft = replace(draft, audience=Audience(kind))
+    elif op == "o":
+        if not arg.isdigit() or int(arg) >= len(s.people.organisations):
+            raise DomainError("common.stale_button")
+        organisation = s.people.organisations[int(arg)]
+        draft = replace(draft, audience=Audience(AudienceKind.ORGANISATION, organisation))
+    elif op == "i":
+        item = await s.broadcasts.item_by_ref(user_id, arg)
+        draft = replace(draft, audience=Audience(AudienceKind.ITEM, item.id))
+    else:
+        await _confirm(update, context, draft, sure=op == "sure")
+        return
+    _keep(context, draft)
+    await query.answer()
+    await edit(update, await _preview(update, context, draft))
+
+
+async def _confirm(update: Update, context: Context, draft: Draft, *, sure: bool) -> None:
+    """Send the draft; everyone asks a second time first."""
+    query = update.callback_query
+    assert query is not None
+    s = services(context)
+    r = await renderer(update, context)
+    if draft.audience is None:
+        raise DomainError("common.stale_button")
+    if draft.audience.kind is AudienceKind.ALL and not sure:
+        found = await s.broadcasts.recipients(query.from_user.id, draft.audience)
+        buttons = (
+            (Button(r("broadcast.button_sure"), f"bc:sure:{draft.tag}"),),
+            _cancel(r, draft.tag),
+        )
+        await query.answer()
+        await edit(update, Reply(r("broadcast.sure", count=len(found.chat_ids)), buttons))
+        return
+    if sure and draft.audience.kind is not AudienceKind.ALL:
+        raise DomainError("common.bad_button")
+    message = query.message
+    await s.broadcasts.send(
+        query.from_user.id,
+        draft.text,
+        draft.audience,
+        language=r.lang,
+        progress_chat=message.chat.id if message is not None else None,
+        progress_message=message.message_id if message is not None else None,
+    )
+    await query.answer(r("broadcast.started"))
+
+
+async def notice(update: Update, context: Context) -> None:
+    """Post a notice to the group and pin it (/notice <text>)."""
+    s = services(context)
+    s.broadcasts.require_organiser(_user_id(update))
+    text = _after_command(update)
+    r = await renderer(update, context)
+    if not text.strip():
+        await send(update, context, Reply(r("broadcast.notice_usage")))
+        return
+    await s.broadcasts.notice(_user_id(update), text)
+    await send(update, context, Reply(r("broadcast.notice_queued")))
+
+
+async def notices(update: Update, context: Context) -> None:
+    """List the notices still current (/notices)."""
+    current = await services(context).broadcasts.notices()
+    r = await renderer(update, context)
+    if not current:
+        await send(update, context, Reply(r("broadcast.notices_none")))
+        return
+    lines = [r("broadcast.notices_title")]
+    for n in current:
+        when = f"{r.date(local_day(n.created_at, r.tz))}, {r.time(n.created_at)}"
+        lines.append(r("broadcast.notice_line", when=when, text=escape(truncate(n.text, 300))))
+    await send(update, context, Reply("\n\n".join(lines)))

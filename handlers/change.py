@@ -1,0 +1,219 @@
+"""/change: a facilitator (or an organiser) moves, delays, resizes, cancels or annotates an item.
+
+Choose the item, then what changes, then see a preview and confirm. Nothing counts before the
+confirmation; the service checks the permission again when it acts.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from telegram import Update
+
+from bot.app import Context
+from bot.domain.booking import ref
+from bot.domain.changes import Change, ChangeKind
+from bot.domain.errors import DomainError
+from bot.domain.models import Workshop
+from bot.render import Renderer, truncate
+from bot.reply import Button, Reply
+from handlers import awaiting
+from handlers.common import args_text, edit, renderer, send, services
+
+DRAFT = "change_draft"
+SHIFTS = (-30, -15, 15, 30, 60)
+DELAYS = (5, 10, 15, 30)
+MAX_LISTED = 8
+_DATA = re.compile(
+    r"^ch:(?:(?P<op>[iktrsl]):(?P<ref>[A-Za-z0-9_-]{11})(?::(?P<arg>[a-z0-9-]{1,12}))?|ok|no)$"
+)
+_KINDS = {
+    "room": ChangeKind.ROOM,
+    "shift": ChangeKind.SHIFT,
+    "late": ChangeKind.LATE,
+    "cap": ChangeKind.CAPACITY,
+    "cancel": ChangeKind.CANCEL,
+    "note": ChangeKind.NOTE,
+}
+
+
+def _kinds_menu(r: Renderer, item: Workshop) -> Reply:
+    code = ref(item.id)
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(r("change.kind_room"), f"ch:k:{code}:room"),
+            Button(r("change.kind_shift"), f"ch:k:{code}:shift"),
+        ),
+        (
+            Button(r("change.kind_late"), f"ch:k:{code}:late"),
+            Button(r("change.kind_note"), f"ch:k:{code}:note"),
+        ),
+    ]
+    if item.capacity is not None:
+        rows.append((Button(r("change.kind_capacity"), f"ch:k:{code}:cap"),))
+    rows.append((Button(r("change.kind_cancel"), f"ch:k:{code}:cancel"),))
+    text = r("change.choose_kind", title=escape(item.title), when=r.when(item.start, item.end))
+    return Reply(text, tuple(rows))
+
+
+async def change(update: Update, context: Context) -> None:
+    """Start a change: pick one of your items (/change [words])."""
+    user = update.effective_user
+    assert user is not None
+    s = services(context)
+    r = await renderer(update, context)
+    words = args_text(context)
+    if words:
+        found = await s.agenda.workshop(words[:200])
+        if len(found.items) == 1:
+            item = await s.changes.item(user.id, found.items[0].id)
+            await send(update, context, _kinds_menu(r, item))
+            return
+    items = await s.changes.changeable(user.id)
+    if not items:
+        raise DomainError("change.nothing_to_change")
+    if words:
+        wanted = {w.id for w in (await s.agenda.workshop(words[:200])).items}
+        items = [w for w in items if w.id in wanted] or items
+    rows = tuple(
+        (Button(f"{r.time(w.start)} {truncate(w.title, 40)}", f"ch:i:{ref(w.id)}"),)
+        for w in items[:MAX_LISTED]
+    )
+    text = r("change.choose_item")
+    if len(items) > MAX_LISTED:
+        text += "\n" + r("change.organiser_hint")
+    await send(update, context, Reply(text, rows))
+
+
+async def button(update: Update, context: Context) -> None:
+    """Move through the change flow (ch:...)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = _DATA.match(query.data)
+    if match is None:
+        raise DomainError("common.bad_button")
+    s = services(context)
+    r = await renderer(update, context)
+    user_id = query.from_user.id
+    drafts = context.user_data if context.user_data is not None else {}
+    if query.data == "ch:no":
+        drafts.pop(DRAFT, None)
+        awaiting.forget(context)
+        await query.answer()
+        await edit(update, Reply(r("change.abandoned")))
+        return
+    if query.data == "ch:ok":
+        draft = drafts.pop(DRAFT, None)
+        if not isinstance(draft, Change):
+            raise DomainError("change.no_draft")
+        preview = await s.changes.apply(user_id, draft)
+        await query.answer()
+        await edit(update, Reply(r("change.done", told=preview.told)))
+        s.outbox.wake()
+        return
+    item = await s.changes.item(user_id, (await s.agenda.by_ref(match["ref"])).id)
+    op, arg = match["op"], match["arg"]
+    await query.answer()
+    if op == "i":
+        await edit(update, _kinds_menu(r, item))
+    elif op == "k":
+        kind = _KINDS.get(arg or "")
+        if kind is None:
+            raise DomainError("common.bad_button")
+        await _ask_value(update, context, r, item, kind)
+    elif op == "t":
+        drafts[DRAFT] = Change(item.id, ChangeKind.ROOM)
+        awaiting.expect(context, "change")
+        await edit(update, Reply(r("change.type_room_prompt")))
+    elif op == "r":
+        rooms = sorted(room.name for room in (await s.programme.current()).rooms)
+        if not arg or not arg.isdigit() or int(arg) >= len(rooms):
+            raise DomainError("common.stale_button")
+        await _preview(
+            update, context, r, Change(item.id, ChangeKind.ROOM, rooms[int(arg)]), edit_it=True
+        )
+    elif op in ("s", "l"):
+        kind = ChangeKind.SHIFT if op == "s" else ChangeKind.LATE
+        await _preview(update, context, r, Change(item.id, kind, arg or ""), edit_it=True)
+
+
+async def _ask_value(
+    update: Update, context: Context, r: Renderer, item: Workshop, kind: ChangeKind
+) -> None:
+    code = ref(item.id)
+    drafts = context.user_data if context.user_data is not None else {}
+    if kind is ChangeKind.CANCEL:
+        await _preview(update, context, r, Change(item.id, kind), edit_it=True)
+    elif kind is ChangeKind.ROOM:
+        rooms = sorted(room.name for room in (await services(context).programme.current()).rooms)
+        rows = [
+            (Button(truncate(name, 40), f"ch:r:{code}:{i}"),)
+            for i, name in enumerate(rooms)
+            if name != item.room
+        ][:MAX_LISTED]
+        rows.append((Button(r("change.type_room"), f"ch:t:{code}"),))
+        await edit(update, Reply(r("change.choose_room"), tuple(rows)))
+    elif kind in (ChangeKind.SHIFT, ChangeKind.LATE):
+        steps = SHIFTS if kind is ChangeKind.SHIFT else DELAYS
+        op = "s" if kind is ChangeKind.SHIFT else "l"
+        row = tuple(Button(f"{m:+d} min", f"ch:{op}:{code}:{m}") for m in steps)
+        key = "change.choose_shift" if kind is ChangeKind.SHIFT else "change.choose_late"
+        await edit(update, Reply(r(key), (row,)))
+    else:
+        drafts[DRAFT] = Change(item.id, kind)
+        awaiting.expect(context, "change")
+        key = "change.type_capacity" if kind is ChangeKind.CAPACITY else "change.type_note"
+        await edit(update, Reply(r(key)))
+
+
+async def _preview(
+    update: Update, context: Context, r: Renderer, draft: Change, *, edit_it: bool
+) -> None:
+    s = services(context)
+    user = update.effective_user
+    assert user is not None
+    preview = await s.changes.preview(user.id, draft)
+    if context.user_data is not None:
+        context.user_data[DRAFT] = preview.change
+    after = preview.after
+    says = r.change_text(
+        preview.change.kind.value,
+        preview.change.value,
+        {"room": preview.before.room},
+        {"start": after.start.isoformat(), "end": after.end.isoformat()} if after else {},
+    )
+    reply = r.change_preview(preview.told, preview.group, preview.before.title, says)
+    if edit_it:
+        await edit(update, reply)
+    else:
+        await send(update, context, reply)
+
+
+@awaiting.reader("change")
+async def typed_value(update: Update, context: Context, text: str) -> None:
+    """Read the room, the number of places or the note a change waits for."""
+    drafts = context.user_data if context.user_data is not None else {}
+    draft = drafts.get(DRAFT)
+    if not isinstance(draft, Change):
+        raise DomainError("change.no_draft")
+    r = await renderer(update, context)
+    await _preview(update, context, r, Change(draft.item_id, draft.kind, text), edit_it=False)
+
+
+async def audit_log(update: Update, context: Context) -> None:
+    """Show the newest changes to the organisers (/log)."""
+    user = update.effective_user
+    assert user is not None
+    s = services(context)
+    entries = await s.changes.log(user.id)
+    r = await renderer(update, context)
+    if not entries:
+        await send(update, context, Reply(r("change.log_empty")))
+        return
+    lines = [r("change.log_title")]
+    for e in entries:
+        person = await s.people.get(e.user_id)
+        who = person.display_name if person else str(e.user_id)
+        lines.append(r.audit_line(e.at, who, e.action, e.before or {}, e.after or {}))
+    await send(update, context, Reply("\n".join(lines)))

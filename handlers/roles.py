@@ -1,0 +1,56 @@
+"""Organisers' tools for roles: /invites and /facilitator."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from bot.app import Context, set_role_menu
+from bot.domain.errors import DomainError
+from bot.reply import Reply
+from handlers.common import args_text, renderer, send, services
+
+
+async def invites(update: Update, context: Context) -> None:
+    """Give the organisers one personal invitation link per facilitator (/invites)."""
+    user = update.effective_user
+    assert user is not None
+    s = services(context)
+    found = await s.roles.invites(user.id)
+    r = await renderer(update, context)
+    if not found:
+        await send(update, context, Reply(r("roles.no_facilitators")))
+        return
+    bot = context.bot.username
+    lines = [r("roles.invites_title")]
+    for invite in found:
+        link = f"https://t.me/{bot}?start={invite.token}"
+        lines.append(
+            r("roles.invite_line", name=escape(invite.facilitator), items=invite.items, link=link)
+        )
+    lines.append("\n" + r("roles.invites_note"))
+    await send(update, context, Reply("\n".join(lines)))
+
+
+async def facilitator(update: Update, context: Context) -> None:
+    """Add or remove a facilitator of an item: /facilitator add|remove <@person> <item>."""
+    user = update.effective_user
+    assert user is not None
+    s = services(context)
+    await s.roles.require_organiser(user.id)
+    words = args_text(context).split(maxsplit=2)
+    if len(words) < 3 or words[0].lower() not in ("add", "ajouter", "remove", "retirer"):
+        raise DomainError("roles.facilitator_usage")
+    add = words[0].lower() in ("add", "ajouter")
+    person = await s.roles.find_person(words[1])
+    found = await s.agenda.workshop(words[2][:200])
+    if len(found.items) != 1:
+        raise DomainError("roles.which_item", text=escape(words[2][:80]))
+    item = found.items[0]
+    await s.roles.set_facilitator(user.id, item, person, add=add)
+    await s.announcements.replan({person})
+    await set_role_menu(context.bot, s, person)
+    r = await renderer(update, context)
+    key = "roles.facilitator_added" if add else "roles.facilitator_removed"
+    await send(update, context, Reply(r(key, person=escape(words[1]), title=escape(item.title))))

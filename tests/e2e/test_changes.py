@@ -1,0 +1,170 @@
+"""Issue 6: roles, invitations, facilitators' changes with their notices, the audit log."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.domain.booking import ref
+from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.harness import Harness, forge_press, local_config
+from storage import outbox as outbox_repo
+from tests.conftest import ALICE, BOB, GROUP, MATHILDE, ORGANISER, STRANGER
+from tests.e2e.test_announcements import PROGRAMME, START, at, move_to, registered, sign_up
+
+
+@pytest.fixture
+async def week(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
+    programme = tmp_path / "semaine.toml"
+    programme.write_text(PROGRAMME, encoding="utf-8")
+    config = local_config(
+        emu,
+        tmp_path / "r.sqlite3",
+        programme=programme,
+        event={"organisers": [ORGANISER], "announce_chat_id": GROUP},
+        extra={"announcements": {"board": False}},
+    )
+    async with Harness.running(emu, config, FrozenClock(START)) as bot:
+        await registered(bot, ALICE, BOB, ORGANISER)
+        yield bot
+
+
+def texts(bot: Harness, chat: int, since: int = 0) -> list[str]:
+    return [m.plain_text for m in bot.emu.messages(chat)[since:]]
+
+
+async def confirm_change(bot: Harness, user: int, item: str, kind: str, value: str | None) -> str:
+    """Go through /change: item, kind, value (a button's data or typed text), confirm."""
+    (menu,) = await bot.say(user, f"/change {item}")
+    await bot.press(user, menu, f"ch:k:{ref(item)}:{kind}")
+    step = bot.emu.message(user, menu.message_id)
+    if kind in ("cap", "note"):
+        assert value is not None
+        (preview,) = await bot.say(user, value)
+    elif kind == "cancel":
+        preview = step
+    else:
+        assert value is not None
+        await bot.press(user, step, value)
+        preview = bot.emu.message(user, menu.message_id)
+    assert ("✅ Confirmer", "ch:ok") in preview.buttons, preview.plain_text
+    await bot.press(user, preview, "ch:ok")
+    await bot.services.bookings.drain()
+    await bot.services.outbox.flush()
+    return bot.emu.message(user, preview.message_id).plain_text
+
+
+async def test_the_invitation_link_makes_a_facilitator_once(week: Harness) -> None:
+    bot = week
+    (links,) = await bot.say(ORGANISER, "/invites")
+    line = next(x for x in links.plain_text.splitlines() if x.startswith("• Mathilde Garnier"))
+    token = re.search(r"start=([A-Za-z0-9_-]+)", line).group(1)  # type: ignore[union-attr]
+    assert 20 <= len(token) <= 64
+    (welcome,) = await bot.say(STRANGER, f"/start {token}")
+    assert welcome.plain_text.startswith("🎤 Bienvenue Sam ! Vous êtes maintenant reconnu·e")
+    assert "• Atelier C" in welcome.plain_text
+    menu = bot.emu.commands({"type": "chat", "chat_id": STRANGER})
+    assert "change" in [c["command"] for c in menu]
+    (help_,) = await bot.say(STRANGER, "/help")
+    assert "Pour les animateur·rices" in help_.plain_text
+    # the same link again, by someone else, and a made-up one: refused, revealing nothing
+    (again,) = await bot.say(BOB, f"/start {token}")
+    (wrong,) = await bot.say(BOB, "/start AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    assert again.plain_text == wrong.plain_text
+    assert again.plain_text.startswith("This invitation link is not (or no longer) valid.")
+    (menu,) = await bot.say(BOB, "/change")
+    assert menu.plain_text == "You can only change the workshops you run."
+
+
+async def test_a_participant_cannot_change_or_read_the_log(week: Harness) -> None:
+    bot = week
+    (refused,) = await bot.say(ALICE, "/change Atelier C")
+    assert refused.plain_text == "Vous ne pouvez changer que les ateliers que vous animez."
+    (details,) = await bot.say(ALICE, "/workshop c")
+    answer = await forge_press(bot.emu, ALICE, details, f"ch:k:{ref('c')}:cancel")
+    assert answer["text"] == "Vous ne pouvez changer que les ateliers que vous animez."
+    answer = await forge_press(bot.emu, ALICE, details, "ch:ok")
+    assert answer["text"].startswith("Il n'y a rien à confirmer")
+    assert (await bot.services.agenda.by_id("c")).room == "Plage"
+    (log,) = await bot.say(ALICE, "/log")
+    assert log.plain_text == "Cette action est réservée à l'équipe d'organisation."
+
+
+async def test_a_room_move_tells_the_people_signed_up_and_the_group(week: Harness) -> None:
+    bot = week
+    await bot.say(MATHILDE, "/start")  # linked by her @username
+    await sign_up(bot, ALICE, "c")
+    mark, group = bot.emu.mark(ALICE), bot.emu.mark(GROUP)
+    rooms = sorted(r.name for r in (await bot.services.programme.current()).rooms)
+    done = await confirm_change(
+        bot, MATHILDE, "c", "room", f"ch:r:{ref('c')}:{rooms.index('Chapiteau')}"
+    )
+    assert done == "✅ C'est fait. 1 personne(s) prévenue(s)."
+    notice = "📢 Changement pour Atelier C : nouvelle salle : 📍 Chapiteau (au lieu de Plage)."
+    assert texts(bot, ALICE, mark) == [notice]
+    assert texts(bot, GROUP, group) == [notice]
+    (details,) = await bot.say(BOB, "/workshop c")
+    assert "📍 Chapiteau" in details.plain_text
+
+
+async def test_time_shift_replans_reminders(week: Harness) -> None:
+    bot = week
+    await bot.say(MATHILDE, "/start")
+    await sign_up(bot, ALICE, "c")
+    await confirm_change(bot, MATHILDE, "c", "shift", f"ch:s:{ref('c')}:30")
+    async with bot.db.read() as conn:
+        pending = {
+            r.key for r in await outbox_repo.rows(conn, kinds=["reminder"], statuses=["pending"])
+        }
+    assert f"reminder:{ALICE}:workshop:c:2026-08-24T13:00+00:00" in pending  # 15:00 in Paris
+    assert not any(":c:2026-08-24T12:30" in k for k in pending)
+    mark = bot.emu.mark(ALICE)
+    await move_to(bot, at(24, 14, 50))
+    assert texts(bot, ALICE, mark) == ["⏰ Dans 10 min : Atelier C (15:00–16:30, 📍 Plage)."]
+
+
+async def test_late_capacity_note_and_cancel(week: Harness) -> None:
+    bot = week
+    await bot.say(MATHILDE, "/start")
+    await sign_up(bot, ALICE, "c")
+    mark = bot.emu.mark(ALICE)
+    await confirm_change(bot, MATHILDE, "c", "late", f"ch:l:{ref('c')}:10")
+    await confirm_change(bot, MATHILDE, "c", "note", "Prenez un maillot !")
+    await confirm_change(bot, ORGANISER, "c", "cap", "8")
+    assert texts(bot, ALICE, mark) == [
+        "📢 Changement pour Atelier C : 10 min de retard : ça commence lundi 24 août, 14:40–16:10.",
+        "📢 Changement pour Atelier C : « Prenez un maillot ! »",
+        "📢 Changement pour Atelier C : 8 place(s) en tout désormais.",
+    ]
+    (details,) = await bot.say(BOB, "/workshop c")
+    assert "📝 Prenez un maillot !" in details.plain_text and "8 of 8" not in details.plain_text
+    await confirm_change(bot, ORGANISER, "c", "cancel", None)
+    assert texts(bot, ALICE, mark)[-1] == "📢 Changement pour Atelier C : l'atelier est annulé."
+    (mine,) = await bot.say(ALICE, "/mine")
+    assert "Atelier C" not in mine.plain_text
+    (log,) = await bot.say(ORGANISER, "/log")
+    lines = log.plain_text.splitlines()
+    assert lines[0] == "🗂 Journal des changements"
+    assert "Oriane · Atelier C : annulé" in lines[1]
+    assert "Mathilde · Atelier C : horaire 14:30 → 14:40" in lines[-1]
+
+
+async def test_organisers_add_and_remove_a_facilitator(week: Harness) -> None:
+    bot = week
+    (added,) = await bot.say(ORGANISER, "/facilitator add @nobody a")
+    assert added.plain_text.startswith("Je ne connais pas cette personne")
+    await bot.emu.send_text(BOB, "/start")  # Bob has no username: use his number
+    await bot.settle()
+    (added,) = await bot.say(ORGANISER, f"/facilitator add {BOB} Atelier A")
+    assert added.plain_text == f"✅ {BOB} anime maintenant « Atelier A »."
+    (menu,) = await bot.say(BOB, "/change")
+    assert ("10:00 Atelier A", f"ch:i:{ref('a')}") in menu.buttons
+    await bot.say(ORGANISER, f"/facilitator remove {BOB} Atelier A")
+    (refused,) = await bot.say(BOB, "/change")
+    assert refused.plain_text == "You can only change the workshops you run."
+    (refused,) = await bot.say(ALICE, f"/facilitator add {ALICE} Atelier A")
+    assert refused.plain_text == "Cette action est réservée à l'équipe d'organisation."
