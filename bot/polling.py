@@ -39,10 +39,12 @@ class Inbox:
 
     async def store(self, updates: list[Update]) -> list[Update]:
         """Write down a batch; give back the updates not seen before."""
-        rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+        unique = list({u.update_id: u for u in reversed(updates)}.values())[::-1]
+        rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in unique]
         async with self._db.transaction() as conn:
             new = set(await inbox_repo.store(conn, rows, self._clock.now()))
-        return [u for u in updates if u.update_id in new]
+        # The same update twice in one batch, or again later, is handled once
+        return [u for u in unique if u.update_id in new]
 
     async def done(self, update_id: int) -> None:
         """Mark an update handled."""

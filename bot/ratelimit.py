@@ -30,8 +30,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+
+NETWORK_RETRY_PAUSES = (0.3, 1.0)  # after a 5xx or a dropped connection
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +163,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         """Make the call when the windows allow; after a 429, hold every message and retry."""
         chat_id = data.get("chat_id")
         if chat_id is None or not counts_as_message(endpoint):
-            return await callback(*args, **kwargs)
+            return await self._with_retries(callback, args, kwargs, endpoint)
         priority = rate_limit_args or INTERACTIVE
         group = group_of(chat_id)
         ticket = next(self._tickets)  # kept across retries: a retry keeps its place in line
@@ -169,7 +171,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         while True:
             await self._turn(priority, ticket, group)
             try:
-                return await callback(*args, **kwargs)
+                return await self._with_retries(callback, args, kwargs, endpoint)
             except RetryAfter as exc:
                 seconds = _seconds(exc)
                 self._pause(seconds)
@@ -190,6 +192,31 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
                     self._max_retries,
                     seconds,
                 )
+
+    async def _with_retries(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+    ) -> Result:
+        """Try again after a server error or a dropped connection, where it is safe.
+
+        A time-out on a send is not retried: Telegram may have delivered it, and a second
+        copy is worse than none (the outbox, which keeps its own record, decides for bulk).
+        """
+        for attempt, pause in enumerate((*NETWORK_RETRY_PAUSES, None)):
+            try:
+                return await callback(*args, **kwargs)
+            except (TimedOut, NetworkError) as exc:
+                unsafe = isinstance(exc, TimedOut) and endpoint.lower().startswith("send")
+                if pause is None or unsafe or endpoint == "getUpdates":
+                    raise
+                log.info(
+                    "%s failed (%s); try %d again in %.1f s", endpoint, exc, attempt + 2, pause
+                )
+                await self._sleep(pause)
+        raise AssertionError("unreachable")
 
     # --- the queue ----------------------------------------------------------------------
 
