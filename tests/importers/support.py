@@ -23,10 +23,10 @@ def shared_dir() -> Path:
 
 
 def schedule_bytes(name: str) -> bytes:
-    """Read one of the real schedules, or skip when the shared files are not there."""
+    """Read one of the real schedules (a missing file is an error, not a skip)."""
     path = shared_dir() / "schedules" / name
     if not path.is_file():
-        pytest.skip(f"{path} is missing (set RENCONTRE_SHARED_DIR)")
+        pytest.fail(f"{path} is missing (set RENCONTRE_SHARED_DIR)")
     return path.read_bytes()
 
 
