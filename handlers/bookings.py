@@ -102,8 +102,17 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
     keyboard = message.reply_markup
     if keyboard is None or target.kind is not TargetKind.WORKSHOP:
         return
-    item = await services(context).agenda.by_id(target.id)
-    seats = await services(context).bookings.seats([item], query.from_user.id)
+    s = services(context)
+    item = await s.agenda.by_id(target.id)
+    seats = await s.bookings.seats([item], query.from_user.id)
+    only = [b for row in keyboard.inline_keyboard for b in row]
+    data = only[0].callback_data if len(only) == 1 else None
+    if isinstance(data, str) and data.endswith(target.ref):
+        # A workshop's details: show its new places and button together
+        programme = await s.programme.current()
+        note = next((x.description for x in programme.rooms if x.name == item.room), "")
+        await edit(update, r.workshop(item, seats, note))
+        return
     rows = []
     for row in keyboard.inline_keyboard:
         new_row = []
