@@ -26,24 +26,27 @@ async def standing(conn: aiosqlite.Connection, target: Target) -> Standing:
 async def standings(
     conn: aiosqlite.Connection, targets: Sequence[Target]
 ) -> dict[tuple[TargetKind, str], Standing]:
-    """Read the standing of several targets at once."""
+    """Read the standing of several targets at once (only their rows are read)."""
     found: dict[tuple[TargetKind, str], tuple[list[int], list[int]]] = {
         (t.kind, t.id): ([], []) for t in targets
     }
-    if not targets:
-        return {}
-    async with conn.execute(
-        "SELECT kind, target_id, user_id, status FROM booking ORDER BY seq"
-    ) as cursor:
-        async for row in cursor:
-            key = (TargetKind(row["kind"]), row["target_id"])
-            if key in found:
-                found[key][0 if row["status"] == Status.IN else 1].append(row["user_id"])
+    for kind in {t.kind for t in targets}:
+        ids = sorted({t.id for t in targets if t.kind is kind})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with conn.execute(
+                f"SELECT target_id, user_id, status FROM booking "
+                f"WHERE kind = ? AND target_id IN ({marks}) ORDER BY seq",
+                (kind.value, *chunk),
+            ) as cursor:
+                async for row in cursor:
+                    pair = found[(kind, row["target_id"])]
+                    pair[0 if row["status"] == Status.IN else 1].append(row["user_id"])
     return {
-        (t.kind, t.id): Standing(
-            t, tuple(found[(t.kind, t.id)][0]), tuple(found[(t.kind, t.id)][1])
-        )
+        key: Standing(t, tuple(found[key][0]), tuple(found[key][1]))
         for t in targets
+        for key in [(t.kind, t.id)]
     }
 
 
