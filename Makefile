@@ -33,3 +33,9 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+
+# Benchmarks: each prints its figures next to an echo bot measured in the same run (bench/README.md)
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench.questions
+	$(BIN)/python -m bench.signups

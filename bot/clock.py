@@ -51,8 +51,9 @@ class RehearsalClock:
         self.speed = speed
 
     def now(self) -> datetime:
-        """Give the rehearsal's current instant."""
-        return self._origin + timedelta(seconds=(self._monotonic() - self._t0) * self.speed)
+        """Give the rehearsal's current instant, in UTC (cheap to compare with stored times)."""
+        elapsed = timedelta(seconds=(self._monotonic() - self._t0) * self.speed)
+        return (self._origin + elapsed).astimezone(UTC)
 
     def seconds_until(self, when: datetime) -> float:
         """Give the real seconds until `when` on the rehearsal clock."""

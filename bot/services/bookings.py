@@ -243,6 +243,8 @@ class BookingService:
                 language=user.language,
                 now=self._clock.now(),
             )
+            # Known from a group button only: no private message until they send /start
+            await participants_repo.set_unreachable(conn, user.user_id)
 
     async def _release(
         self, conn: aiosqlite.Connection, target: Target, user_id: int

@@ -1,0 +1,416 @@
+"""What every benchmark shares: the echo baseline, the real bot, the timing and the tables.
+
+Both bots run in this process, each on its own Bot API emulator on 127.0.0.1, driven the same
+way. A reply's time is taken when its sendMessage (or answerCallbackQuery) request reaches the
+emulator, by an interceptor that stamps it and lets it through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import math
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import telegram
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.clock import FrozenClock
+from bot.sandbox.emulator import ApiRequest, BotApiEmulator
+from bot.sandbox.harness import Harness, local_config
+
+PARIS = ZoneInfo("Europe/Paris")
+GROUP = -1001234567
+TIMEOUT = 60.0
+# The Bot API methods that add a message to a chat (what Rig stamps, per chat)
+MESSAGE_METHODS = frozenset(("sendMessage", "sendDocument"))
+FLOOD_NOTE = (
+    "Emulator flood control is OFF for both bots (it models Telegram's 30 messages/s and would "
+    "throttle a burst)."
+)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """Give an instant of August 2026 in Paris."""
+    return datetime(2026, 8, day, hour, minute, tzinfo=PARIS)
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Give the nearest-rank percentile (fraction 0.99 for p99) of some values."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """p50, p99 and max of some durations, in seconds."""
+
+    n: int
+    p50: float
+    p99: float
+    max: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        """Summarise durations."""
+        return cls(len(values), percentile(values, 0.5), percentile(values, 0.99), max(values))
+
+
+def ms(seconds: float) -> str:
+    """Format seconds as milliseconds."""
+    return f"{seconds * 1000:.1f} ms"
+
+
+def ratio(bot: float, echo: float) -> str:
+    """Format bot/echo."""
+    return f"{bot / echo:.2f}x" if echo > 0 else "n/a"
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Print rows under headers, columns aligned (first column left, the others right)."""
+    table = [list(headers), *[list(row) for row in rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        return "  ".join(cells).rstrip()
+
+    print(line(table[0]))
+    print("  ".join("-" * w for w in widths))
+    for row in table[1:]:
+        print(line(row))
+    print()
+
+
+def machine() -> str:
+    """Describe the machine and the software the figures come from."""
+    model = "unknown CPU"
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                model = text.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cpus = len(os.sched_getaffinity(0))
+    return (
+        f"{cpus} CPU(s) (nproc), {model}; Python {platform.python_version()}; "
+        f"python-telegram-bot {telegram.__version__}"
+    )
+
+
+def code_version() -> str:
+    """Name the commit measured, and whether the working tree differs from it."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "code: unknown (no git)"
+    return f"code: {commit or 'unknown'}" + (" + uncommitted changes" if changed else "")
+
+
+def header(title: str) -> None:
+    """Print what is measured, where, and how the emulator is set."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    print(title)
+    print(machine())
+    print(code_version())
+    print(FLOOD_NOTE)
+    print()
+
+
+# --- the emulator, with the moment things reach it ----------------------------------------
+
+
+class Rig:
+    """An emulator, and the moment each sendMessage and answerCallbackQuery reached it."""
+
+    def __init__(self, emu: BotApiEmulator) -> None:
+        self.emu = emu
+        self.sent: defaultdict[int, list[tuple[float, str]]] = defaultdict(list)
+        """By chat: when each message-creating call arrived, and its text."""
+        self.answered: dict[str, float] = {}
+        self.asked = 0
+        self.others = 0
+        """Messages that came before the one waited for (not answers to the question)."""
+        emu.add_interceptor(self._stamp)
+
+    async def _stamp(self, request: ApiRequest) -> None:
+        now = time.perf_counter()
+        params = request.raw_params
+        if request.method in MESSAGE_METHODS:
+            text = params.get("text", params.get("caption", ""))
+            self.sent[int(params["chat_id"])].append((now, str(text)))
+        elif request.method == "answerCallbackQuery":
+            self.answered.setdefault(str(params["callback_query_id"]), now)
+
+    def refusals(self) -> list[str]:
+        """List the calls the emulator refused (none is expected), as 'method status: why'."""
+        return [
+            f"{call.method} {call.status}: {call.response.get('description', '')}"
+            for call in self.emu.calls
+            if not call.ok
+        ]
+
+    def summary(self) -> str:
+        """Sum up the calls the bot made (long polls left out) and those refused."""
+        made = Counter(call.method for call in self.emu.calls if call.method != "getUpdates")
+        refused = Counter(self.refusals())
+        return (
+            "calls: "
+            + ", ".join(f"{method} {n}" for method, n in made.most_common())
+            + "; refused: "
+            + ("; ".join(f"{n} x {why}" for why, n in refused.most_common()) or "none")
+        )
+
+
+@asynccontextmanager
+async def rig(
+    users: Iterable[int],
+    *,
+    group: int | None = None,
+    language_code: str = "fr",
+    flood_control: bool = False,
+) -> AsyncIterator[Rig]:
+    """Start an emulator that knows these people (and a group of all of them)."""
+    emu = BotApiEmulator(flood_control=flood_control)
+    await emu.start()
+    try:
+        people = list(users)
+        for user in people:
+            emu.add_user(user, f"Personne {user}", language_code=language_code)
+        if group is not None:
+            emu.add_group(group, "Bigre Rencontre 2026", members=people)
+        yield Rig(emu)
+    finally:
+        await emu.stop()
+
+
+# --- the two bots ---------------------------------------------------------------------------
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await context.bot.send_message(message.chat_id, message.text)
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    await context.bot.answer_callback_query(query.id, text=f"Reçu : {query.data}")
+
+
+@asynccontextmanager
+async def echo_bot(
+    emu: BotApiEmulator, *, rate_limiter: BaseRateLimiter[Any] | None = None
+) -> AsyncIterator[Any]:
+    """Run the baseline: a bare Application that echoes texts and answers button presses.
+
+    Built like the real bot (concurrent updates, long polling with no pause); with
+    `rate_limiter` (see same_limiter), it also paces its requests as the real bot does.
+    """
+    builder = (
+        ApplicationBuilder()
+        .token(emu.token)
+        .base_url(emu.base_url)
+        .base_file_url(emu.base_file_url)
+        .concurrent_updates(True)
+    )
+    app: Application[Any, Any, Any, Any, Any, Any] = (
+        builder.build() if rate_limiter is None else builder.rate_limiter(rate_limiter).build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    app.add_handler(CallbackQueryHandler(_answer))
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=10)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+def same_limiter(bot: Harness) -> BaseRateLimiter[Any] | None:
+    """Give a new rate limiter of the kind the real bot uses (None if it uses none)."""
+    used = bot.app.bot.rate_limiter
+    return None if used is None else type(used)()
+
+
+async def post_button(app: Any, chat_id: int, data: str) -> int:
+    """Have the echo bot post a message with one button; return its message_id."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("S'inscrire", callback_data=data)]])
+    sent = await app.bot.send_message(chat_id, "Un atelier", reply_markup=keyboard)
+    return int(sent.message_id)
+
+
+@asynccontextmanager
+async def real_bot(
+    emu: BotApiEmulator,
+    clock: FrozenClock,
+    programme: bytes,
+    *,
+    event: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Harness]:
+    """Run the real application (build_application) on `emu`, with `programme` imported."""
+    with tempfile.TemporaryDirectory(prefix="rencontre-bench-") as tmp:
+        config = local_config(emu, Path(tmp) / "bench.sqlite3", programme=None, event=event)
+        async with Harness.running(emu, config, clock) as harness:
+            await harness.services.programme.import_bytes(programme, "bench.toml")
+            yield harness
+
+
+# --- driving --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Everything sent at once: each one's latency, and first send to last answer."""
+
+    latencies: list[float]
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Give answers per second."""
+        return len(self.latencies) / self.elapsed
+
+
+Expect = Callable[[str, str], bool]
+"""Tell whether a message's plain text (2nd argument) answers a question (1st argument)."""
+
+
+def echoes(question: str, text: str) -> bool:
+    """Tell whether a text is the echo of a question."""
+    return text == question
+
+
+async def _answer_time(
+    rig: Rig, user: int, question: str, mark: int, seen: int, expect: Expect | None
+) -> float:
+    """Wait for the first message after `mark` that `expect` accepts; give when it arrived.
+
+    Messages before it (a digest the bot sends on its own, say) are counted in rig.others.
+    Its arrival is the first call stamped after `seen` with its text (a refused call made no
+    message, and is skipped).
+    """
+    count = 1
+    while True:
+        got = await rig.emu.wait_for_messages(user, count, TIMEOUT, after=mark)
+        answer = got[-1]
+        if expect is None or expect(question, answer.plain_text):
+            rig.asked += 1
+            rig.others += count - 1
+            return next(t for t, text in rig.sent[user][seen:] if text == answer.text)
+        count += 1
+
+
+async def ask_one_by_one(
+    rig: Rig,
+    questions: Sequence[tuple[int, str]],
+    *,
+    expect: Expect | None = None,
+    pace: float = 0.0,
+) -> list[float]:
+    """Ask each question in private once the previous one is answered; give each latency.
+
+    With `pace`, two questions start at least that many seconds apart.
+    """
+    gc.collect()
+    latencies = []
+    for user, text in questions:
+        seen = len(rig.sent[user])
+        mark = rig.emu.mark(user)
+        start = time.perf_counter()
+        await rig.emu.send_text(user, text)
+        latencies.append(await _answer_time(rig, user, text, mark, seen, expect) - start)
+        rest = start + pace - time.perf_counter()
+        if rest > 0:
+            await asyncio.sleep(rest)
+    return latencies
+
+
+async def ask_together(
+    rig: Rig, questions: Sequence[tuple[int, str]], *, expect: Expect | None = None
+) -> Burst:
+    """Queue every question (one per person) before the bot can fetch any; wait for all."""
+    people = [user for user, _ in questions]
+    if len(set(people)) != len(people):
+        raise ValueError("one question per person in a burst")
+    gc.collect()
+    seen = {user: len(rig.sent[user]) for user in people}
+    marks = {user: rig.emu.mark(user) for user in people}
+    start = time.perf_counter()
+    for user, text in questions:
+        await rig.emu.send_text(user, text)
+    latencies = [
+        await _answer_time(rig, user, text, marks[user], seen[user], expect) - start
+        for user, text in questions
+    ]
+    return Burst(latencies, max(latencies))
+
+
+@dataclass(frozen=True)
+class Press:
+    """A person pressing a button of a message (in a group when chat_id is set)."""
+
+    user: int
+    message_id: int
+    data: str
+    chat_id: int | None = None
+
+
+async def press_together(rig: Rig, presses: Sequence[Press]) -> tuple[Burst, list[str]]:
+    """Queue every press before the bot can fetch any; wait for every answer.
+
+    Give the burst and the query ids, in the order of the presses.
+    """
+    gc.collect()
+    start = time.perf_counter()
+    queries = [
+        await rig.emu.press_button(p.user, p.message_id, p.data, chat_id=p.chat_id) for p in presses
+    ]
+    for query in queries:
+        await rig.emu.wait_for_callback_answer(query, TIMEOUT)
+    latencies = [rig.answered[query] - start for query in queries]
+    return Burst(latencies, max(latencies)), queries

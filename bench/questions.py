@@ -1,0 +1,354 @@
+"""Issue 3: how fast the bot answers questions on a 1,000-item programme, next to an echo bot.
+
+    .venv/bin/python -m bench.questions
+
+300 people are registered with 6 bookings each, as in the middle of the week. Sequential:
+300 requests per question from 30 of them, each sent once the previous one is answered,
+starting at most 28 a second (the real bot's rate limiter lets 30 messages a second through;
+faster, its pacing would be what is measured). Concurrent: 30 people ask at once, 10 rounds
+back to back, next to the bare echo bot and to an echo bot with the same limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from datetime import datetime, timedelta
+
+from bench.common import (
+    Expect,
+    Rig,
+    Spread,
+    ask_one_by_one,
+    ask_together,
+    at,
+    echo_bot,
+    echoes,
+    header,
+    ms,
+    print_table,
+    ratio,
+    real_bot,
+    rig,
+    same_limiter,
+)
+from bot.clock import FrozenClock
+from bot.domain.booking import Status
+from bot.sandbox.harness import Harness
+from storage import bookings as bookings_repo
+from storage import participants as participants_repo
+
+PEOPLE = list(range(10_000, 10_030))
+# Everyone at the week, the 30 who ask included; each already signed up for a few items
+REGISTERED = [*PEOPLE, *range(10_030, 10_300)]
+SIGN_UPS = 6
+QUESTIONS = ("/next", "/today", "c'est quoi la suite ?")
+# What each answer starts with: the bot answered the question (not an error, not a digest)
+EXPECTED = {
+    "/start": "Bonjour",
+    "/next": "⏭",
+    "/today": "📅 Aujourd'hui",
+    "c'est quoi la suite ?": "⏭",
+}
+N = 300
+PACE = 1 / 28  # under the 30 messages a second the bot's rate limiter lets through
+ROUNDS = 10
+ITEMS = 1000
+NOW = at(26, 10, 50)  # Wednesday morning, mid-week
+TARGET = 1.5
+
+ROOMS = (
+    "Salle des Pins",
+    "Salle Brassens",
+    "Salle Agnès Varda",
+    "Salle Jean Vilar",
+    "Chapiteau",
+    "Amphithéâtre de verdure",
+    "Plage",
+    "Ponton",
+    "Paillote",
+    "Terrasse",
+    "Club enfants",
+    "Bibliothèque",
+)
+FORMATS = (
+    "Atelier",
+    "Table ronde",
+    "Initiation",
+    "Retour d'expérience",
+    "Discussion",
+    "Jeu coopératif",
+    "Formation express",
+    "Cercle de parole",
+    "Conférence gesticulée",
+    "Balade",
+)
+TOPICS = (
+    "gouvernance partagée",
+    "salaires et coopération",
+    "la comptabilité pour toutes et tous",
+    "facilitation graphique",
+    "communication non violente",
+    "décider par consentement",
+    "le droit du travail en CAE",
+    "mutualiser nos outils numériques",
+    "logiciels libres au bureau",
+    "écologie au travail",
+    "couture et réparation",
+    "chant polyphonique",
+    "théâtre-forum",
+    "kayak de mer",
+    "yoga du matin",
+    "cuisine des restes",
+    "photographie argentique",
+    "histoire des coopératives",
+    "entrepreneuriat salarié",
+    "temps partiel choisi",
+    "accueillir les nouveaux membres",
+    "traverser les conflits",
+    "sobriété numérique",
+    "faire un podcast",
+    "permaculture",
+    "la retraite des indépendant·es",
+    "se payer quand on démarre",
+    "l'assurance chômage expliquée",
+    "vendre sans se vendre",
+    "aquarelle en bord de mer",
+)
+FACILITATORS = (
+    ("Camille Martin", "@camille_m"),
+    ("Yann Le Goff", "@yannlg"),
+    ("Mathilde Garnier", "@mathilde_g"),
+    ("Hélène Vidal", "@helene_vidal"),
+    ("Wouter Claes", ""),
+    ("Nadia Benali", "@nadia_b"),
+    ("Lucas Fontaine", "@lucas_f"),
+    ("Inès Moreau", ""),
+    ("Théo Lambert", "@theo_l"),
+    ("Salomé Petit", "@salome_p"),
+)
+DURATIONS = (30, 30, 45, 60, 60, 90, 120)
+MEALS = ((8, 0, 60, "Petit-déjeuner"), (12, 30, 90, "Déjeuner"), (19, 30, 90, "Dîner"))
+
+
+def _toml(value: object) -> str:
+    """Write a value as TOML (a datetime as a local datetime: the event's time zone)."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
+
+
+def _workshop(fields: dict[str, object]) -> str:
+    return "[[workshop]]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in fields.items())
+
+
+def synthetic_programme(items: int = ITEMS, seed: int = 2026) -> bytes:
+    """Write a native TOML programme: 6 days, 12 rooms and a restaurant, items of 30-120 min."""
+    rng = random.Random(seed)
+    days = [at(24 + d, 0) for d in range(6)]
+    parts = ['[event]\nname = "Rencontre d\'essai"\n']
+    parts += [f"[[room]]\nname = {_toml(room)}\n" for room in (*ROOMS, "Restaurant")]
+    count = 0
+    for d, day in enumerate(days):
+        for hour, minute, length, title in MEALS:
+            start = day.replace(hour=hour, minute=minute)
+            fields: dict[str, object] = {
+                "id": f"j{d}-repas-{hour:02d}",
+                "title": title,
+                "start": start,
+                "end": start + timedelta(minutes=length),
+                "room": "Restaurant",
+                "kind": "meal",
+            }
+            parts.append(_workshop(fields))
+            count += 1
+    # The rest goes round the days and rooms, each room filling from 08:00 without overlap
+    cursors = {(d, r): days[d].replace(hour=8) for d in range(len(days)) for r in ROOMS}
+    keys = list(cursors)
+    while count < items:
+        key = keys[count % len(keys)]
+        d, room = key
+        start = cursors[key] + timedelta(minutes=rng.choice((0, 0, 15)))
+        end = start + timedelta(minutes=rng.choice(DURATIONS))
+        cursors[key] = end
+        kind = "kids" if room == "Club enfants" else "evening" if start.hour >= 21 else "workshop"
+        title = f"{rng.choice(FORMATS)} : {rng.choice(TOPICS)}"
+        fields = {
+            "id": f"j{d}-{count:04d}",
+            "title": title,
+            "start": start,
+            "end": end,
+            "room": room,
+            "kind": kind,
+            "description": f"{title}. Ouvert à toutes et tous, sans prérequis.",
+        }
+        if rng.random() < 0.8:
+            chosen = rng.sample(FACILITATORS, rng.choice((1, 1, 2)))
+            fields["facilitators"] = [name for name, _ in chosen]
+            fields["telegram"] = [handle for _, handle in chosen]
+        if kind == "workshop" and rng.random() < 0.4:
+            fields["capacity"] = rng.choice((8, 12, 15, 20, 25, 30))
+        parts.append(_workshop(fields))
+        count += 1
+    return "\n".join(parts).encode()
+
+
+def answers(question: str, text: str) -> bool:
+    """Tell whether a text is the real bot's answer to a question."""
+    return text.startswith(EXPECTED[question])
+
+
+async def book_the_week(bot: Harness, seed: int = 2026) -> int:
+    """Register REGISTERED with SIGN_UPS bookings each, written straight into the database.
+
+    Mid-week, answers are read against a booking table this full. Only capacities are applied
+    (beyond them, people wait), not the booking rules (clashes, closed sign-ups). Give the
+    number of bookings.
+    """
+    programme = await bot.services.programme.current()
+    targets = [
+        target
+        for item in programme.workshops
+        if (target := bot.services.bookings.workshop_target(item)) is not None
+    ]
+    rng = random.Random(seed)
+    now = bot.clock.now()
+    taken: dict[str, int] = {}
+    async with bot.db.transaction() as conn:
+        for user in REGISTERED:
+            await participants_repo.upsert(
+                conn,
+                user_id=user,
+                first_name=f"Personne {user}",
+                last_name=None,
+                username=None,
+                language="fr",
+                now=now,
+            )
+            for target in rng.sample(targets, SIGN_UPS):
+                status = Status.IN if taken.get(target.id, 0) < target.places else Status.WAITING
+                taken[target.id] = taken.get(target.id, 0) + 1
+                await bookings_repo.add(conn, target, user, status, now)
+    return sum(taken.values())
+
+
+async def _warm_up(target: Rig, expect: Expect) -> None:
+    """Register everyone (/start) and ask each question once, outside the measures."""
+    await ask_one_by_one(target, [(user, "/start") for user in PEOPLE], expect=expect)
+    await ask_one_by_one(target, [(PEOPLE[0], q) for q in QUESTIONS], expect=expect)
+
+
+async def sequential(echo: Rig, real: Rig) -> None:
+    """Ask each question N times, one after the other, of both bots; print the comparison."""
+    print(
+        f"Sequential: N={N} per question and bot, {len(PEOPLE)} people, "
+        f"at most {1 / PACE:.0f} requests/s, "
+        f"echo and bot in turn by {len(PEOPLE)}"
+    )
+    rows = []
+    verdicts = []
+    for question in QUESTIONS:
+        # Blocks of one question per person, echo and bot in turn: a pause of the machine
+        # lands on both rather than on one
+        block = [(user, question) for user in PEOPLE]
+        echoed: list[float] = []
+        answered: list[float] = []
+        for _ in range(N // len(block)):
+            echoed += await ask_one_by_one(echo, block, expect=echoes, pace=PACE)
+            answered += await ask_one_by_one(real, block, expect=answers, pace=PACE)
+        e, b = Spread.of(echoed), Spread.of(answered)
+        verdicts.append((question, b.p99 / e.p99))
+        rows.append(
+            [
+                question,
+                ms(e.p50),
+                ms(b.p50),
+                ratio(b.p50, e.p50),
+                ms(e.p99),
+                ms(b.p99),
+                ratio(b.p99, e.p99),
+                ms(b.max),
+            ]
+        )
+    print_table(
+        ["question", "echo p50", "bot p50", "ratio", "echo p99", "bot p99", "ratio", "bot max"],
+        rows,
+    )
+    for question, value in verdicts:
+        met = "met" if value <= TARGET else "NOT met"
+        print(f"  {question!r}: p99(bot)/p99(echo) = {value:.2f}; target <= {TARGET}: {met}")
+    print()
+
+
+async def concurrent(echo: Rig, limited: Rig, real: Rig, limiter: str) -> None:
+    """Have everyone ask at once, ROUNDS times, of the three bots; print the throughputs.
+
+    `limited` runs the echo bot with a rate limiter like the real bot's, named `limiter`.
+    """
+    print(f"Concurrent: {len(PEOPLE)} people at once x {ROUNDS} rounds, the three questions mixed")
+    rows = []
+    rates = {}
+    with_limiter = f"echo + {limiter}"
+    bots = (("echo", echo, echoes), (with_limiter, limited, echoes), ("bot", real, answers))
+    for name, target, expect in bots:
+        latencies: list[float] = []
+        elapsed = 0.0
+        for n in range(ROUNDS):
+            plan = [(user, QUESTIONS[(i + n) % len(QUESTIONS)]) for i, user in enumerate(PEOPLE)]
+            burst = await ask_together(target, plan, expect=expect)
+            latencies += burst.latencies
+            elapsed += burst.elapsed
+        spread = Spread.of(latencies)
+        rates[name] = len(latencies) / elapsed
+        rows.append([name, f"{rates[name]:.0f}/s", ms(spread.p50), ms(spread.p99), ms(spread.max)])
+    print_table(["bot", "answers/s", "p50", "p99", "max"], rows)
+    print(
+        f"  throughput bot/echo = {rates['bot'] / rates['echo']:.2f}; "
+        f"bot/({with_limiter}) = {rates['bot'] / rates[with_limiter]:.2f}"
+    )
+
+
+async def main() -> None:
+    """Measure, print, compare."""
+    header(f"bench.questions: {ITEMS} items, clock at {NOW:%A %d %B %H:%M} (Paris)")
+    began = time.perf_counter()
+    programme = synthetic_programme()
+    clock = FrozenClock(NOW)
+    async with rig(PEOPLE) as echo, echo_bot(echo.emu), rig(PEOPLE) as real:
+        started = time.perf_counter()
+        async with real_bot(real.emu, clock, programme) as bot:
+            started = time.perf_counter() - started
+            booked = await book_the_week(bot)
+            print(
+                f"{len(REGISTERED)} people registered, {booked} bookings "
+                "(written into the database before the run)\n"
+            )
+            limiter = same_limiter(bot)
+            name = type(limiter).__name__ if limiter is not None else "no limiter"
+            async with rig(PEOPLE) as limited, echo_bot(limited.emu, rate_limiter=limiter):
+                for target, expect in ((echo, echoes), (limited, echoes), (real, answers)):
+                    await _warm_up(target, expect)
+                await sequential(echo, real)
+                await concurrent(echo, limited, real, name)
+                await bot.settle(30)
+                refused = len(echo.refusals()) + len(limited.refusals())
+            print(
+                f"  the echo bots: {refused} refused call(s), "
+                f"{echo.others + limited.others} message(s) besides the answers\n"
+                f"  the bot's {real.summary()}\n"
+                f"  questions asked of the bot: {real.asked}, with {real.others} other message(s) "
+                "arriving before an answer (skipped)"
+            )
+    print(
+        f"\nBot start and import of the {ITEMS}-item programme: {started:.2f} s; "
+        f"whole run: {time.perf_counter() - began:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
