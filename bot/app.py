@@ -53,6 +53,7 @@ MENU = (
     "search",
     "workshop",
     "settings",
+    "notices",
     "lang",
     "help",
 )

@@ -14,7 +14,7 @@ from html import escape
 from telegram import Update
 
 from bot.app import Context
-from bot.domain.booking import ref
+from bot.domain.booking import REF_LENGTH, ref
 from bot.domain.errors import DomainError
 from bot.domain.schedule import local_day
 from bot.render import Renderer, truncate
@@ -27,8 +27,12 @@ _DRAFT = "broadcast_draft"
 _BUTTON = re.compile(
     r"^bc:(?P<op>a|o|i|ok|sure|no):(?P<tag>[0-9a-f]{6})(?::(?P<arg>[A-Za-z0-9_-]{1,20}))?$"
 )
-_NEEDS_ARG = {"a", "o", "i"}
-_ICONS = {  # the audience buttons, in this order
+_ARGS = {  # what each operation's argument looks like; the others take none
+    "a": re.compile("|".join(kind.value for kind in AudienceKind)),
+    "o": re.compile(r"\d{1,2}"),
+    "i": re.compile(rf"[A-Za-z0-9_-]{{{REF_LENGTH}}}"),
+}
+_AUDIENCE_BUTTONS = {  # the audience buttons, in this order
     AudienceKind.ALL: "broadcast.button_all",
     AudienceKind.GROUP: "broadcast.button_group",
     AudienceKind.ITEM: "broadcast.button_item",
@@ -101,6 +105,7 @@ async def read_text(update: Update, context: Context, text: str) -> None:
 async def _got_text(update: Update, context: Context, text: str) -> None:
     s = services(context)
     s.broadcasts.require_organiser(_user_id(update))
+    awaiting.forget(context)
     try:
         text = s.broadcasts.check_text(text)
     except DomainError:
@@ -110,7 +115,7 @@ async def _got_text(update: Update, context: Context, text: str) -> None:
     _keep(context, draft)
     r = await renderer(update, context)
     rows: list[tuple[Button, ...]] = [
-        (Button(r(_ICONS[kind]), f"bc:a:{draft.tag}:{kind.value}"),)
+        (Button(r(_AUDIENCE_BUTTONS[kind]), f"bc:a:{draft.tag}:{kind.value}"),)
         for kind in s.broadcasts.audiences()
     ]
     rows.append(_cancel(r, draft.tag))
@@ -166,12 +171,17 @@ async def _preview(update: Update, context: Context, draft: Draft) -> Reply:
     return Reply(text, buttons)
 
 
+def _well_formed(op: str, arg: str | None) -> bool:
+    shape = _ARGS.get(op)
+    return arg is None if shape is None else arg is not None and bool(shape.fullmatch(arg))
+
+
 async def button(update: Update, context: Context) -> None:
     """Act on a broadcast button (bc:<op>:<tag>[:<arg>])."""
     query = update.callback_query
     assert query is not None and query.data is not None
     match = _BUTTON.match(query.data)
-    if match is None or (match["op"] in _NEEDS_ARG) != (match["arg"] is not None):
+    if match is None or not _well_formed(match["op"], match["arg"]):
         raise DomainError("common.bad_button")
     s = services(context)
     user_id = query.from_user.id
@@ -192,10 +202,7 @@ async def button(update: Update, context: Context) -> None:
         await edit(update, Reply(r("broadcast.cancelled")))
         return
     if op == "a":
-        try:
-            kind = AudienceKind(arg)
-        except ValueError:
-            raise DomainError("common.bad_button") from None
+        kind = AudienceKind(arg)
         if kind not in s.broadcasts.audiences():
             raise DomainError("common.stale_button")
         if kind is AudienceKind.ITEM:
@@ -214,7 +221,7 @@ async def button(update: Update, context: Context) -> None:
             return
         draft = replace(draft, audience=Audience(kind))
     elif op == "o":
-        if not arg.isdigit() or int(arg) >= len(s.people.organisations):
+        if int(arg) >= len(s.people.organisations):
             raise DomainError("common.stale_button")
         organisation = s.people.organisations[int(arg)]
         draft = replace(draft, audience=Audience(AudienceKind.ORGANISATION, organisation))
