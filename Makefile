@@ -39,3 +39,4 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python -m bench.questions
 	$(BIN)/python -m bench.signups
+	$(BIN)/python -m bench.broadcast
