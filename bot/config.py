@@ -38,7 +38,8 @@ def _known_timezone(name: str) -> str:
 
 def _base_url(url: str) -> str:
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"{url!r} must start with http:// or https://")
+        # The value is not quoted back: a token pasted into it must not reach the terminal
+        raise ValueError("must start with http:// or https://")
     return url
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 NETWORK_RETRY_PAUSES = (0.3, 1.0)  # after a 5xx or a dropped connection
@@ -209,8 +209,10 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
             try:
                 return await callback(*args, **kwargs)
             except (TimedOut, NetworkError) as exc:
+                # PTB's BadRequest is a NetworkError: a refusal, not a network fault
+                refused = isinstance(exc, BadRequest)
                 unsafe = isinstance(exc, TimedOut) and endpoint.lower().startswith("send")
-                if pause is None or unsafe or endpoint == "getUpdates":
+                if pause is None or refused or unsafe or endpoint == "getUpdates":
                     raise
                 log.info(
                     "%s failed (%s); try %d again in %.1f s", endpoint, exc, attempt + 2, pause

@@ -62,7 +62,9 @@ async def button(update: Update, context: Context) -> None:
     elif op[1] == "c":
         move = await bookings.cancel(user.id, kind, arg)
     else:
-        move = await bookings.switch(user.id, kind, arg, username=user.username)
+        move = await bookings.switch(
+            user.id, kind, arg, username=user.username, person=person_of(user)
+        )
     r = await renderer(update, context)
     if move.clash:
         await _offer_switch(update, context, r, move)
@@ -239,7 +241,7 @@ async def rota(update: Update, context: Context) -> None:
             await send(update, context, Reply(r.fairness(await s.bookings.fairness())))
         return
     if word:
-        raise DomainError("bookings.rota_unknown", text=escape(truncate(word, 40)))
+        raise DomainError("bookings.rota_unknown", text=truncate(word, 40))
     today = s.agenda.today()
     slots = await s.bookings.rota([today, today.fromordinal(today.toordinal() + 1)])
     offers = await s.bookings.open_offers()

@@ -114,7 +114,6 @@ async def button(update: Update, context: Context) -> None:
         return
     item = await s.changes.item(user_id, (await s.agenda.by_ref(match["ref"])).id)
     op, arg = match["op"], match["arg"]
-    await query.answer()
     if op == "i":
         await edit(update, _kinds_menu(r, item))
     elif op == "k":
@@ -136,6 +135,8 @@ async def button(update: Update, context: Context) -> None:
     elif op in ("s", "l"):
         kind = ChangeKind.SHIFT if op == "s" else ChangeKind.LATE
         await _preview(update, context, r, Change(item.id, kind, arg or ""), edit_it=True)
+    # Answered once the step is shown: a refusal above is answered with its own alert
+    await query.answer()
 
 
 async def _ask_value(

@@ -47,9 +47,25 @@ async def edit(update: Update, reply: Reply) -> None:
     """Replace the message a button belongs to with a Reply."""
     query = update.callback_query
     assert query is not None
+    if query.message is not None and not query.message.is_accessible:
+        # Too old or deleted for Telegram to hand it over (date 0): the answer is a new message
+        await query.get_bot().send_message(
+            query.message.chat.id,
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(reply),
+            disable_web_page_preview=True,
+        )
+        return
     if (
-        query.message is not None
-        and isinstance(query.message, Message)
+        isinstance(query.message, Message)
+        and query.message.chat.type != "private"
+        and not _offers(query.message, query.data)
+    ):
+        # Data the message never offered (a forged press): a group's message stays as it is
+        return
+    if (
+        isinstance(query.message, Message)
         and query.message.text_html == reply.text
         and query.message.reply_markup == markup(reply)
     ):
@@ -60,6 +76,12 @@ async def edit(update: Update, reply: Reply) -> None:
         reply_markup=markup(reply),
         disable_web_page_preview=True,
     )
+
+
+def _offers(message: Message, data: str | None) -> bool:
+    """Tell whether a message has a button with this callback data."""
+    keyboard = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    return any(button.callback_data == data for row in keyboard for button in row)
 
 
 def args_text(context: Context) -> str:

@@ -8,7 +8,7 @@ import time
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.app import Context
 from bot.domain.errors import DomainError
@@ -48,7 +48,15 @@ async def on_error(update: object, context: Context) -> None:
         log.error("error outside an update: %r", error, exc_info=error)
         return
     if isinstance(error, DomainError):
-        await _tell(update, context, error.key, error.params)
+        try:
+            await _tell(update, context, error.key, error.params)
+        except TelegramError as exc:
+            # A button pressed too long ago, a chat gone: the refusal has nowhere to go
+            log.warning("could not give the refusal %s: %s", error.key, exc)
+        return
+    if _unreachable(error):
+        # The person blocked the bot, or the chat is gone: nobody to tell, nothing to fix
+        log.warning("update %s: its chat cannot be reached (%s)", update.update_id, error)
         return
     log.error("error while handling update %s", update.to_dict(), exc_info=error)
     try:
@@ -58,15 +66,26 @@ async def on_error(update: object, context: Context) -> None:
     await _report(update, context, error)
 
 
+def _unreachable(error: object) -> bool:
+    """Tell whether an error says the chat cannot be written to (blocked, kicked, gone)."""
+    if isinstance(error, Forbidden):
+        return True
+    return isinstance(error, BadRequest) and "chat not found" in error.message.lower()
+
+
 async def _tell(update: Update, context: Context, key: str, params: dict[str, object]) -> None:
     s = services(context)
-    text = s.t(await language(update, context), key, **params)
+    lang = await language(update, context)
     if update.callback_query is not None:
-        # A button: answer it (so the client stops spinning) with the message as an alert
+        # A button: answer it (so the client stops spinning) with the message as an alert,
+        # which is plain text: the parameters go in as they are
+        text = s.t(lang, key, **params)
         await update.callback_query.answer(truncate(text, 200), show_alert=True)
         return
     if update.effective_chat is not None:
-        await send(update, context, Reply(text))
+        # Parameters are plain text (what the person typed, a title): escaped for HTML here
+        safe = {k: html.escape(v) if isinstance(v, str) else v for k, v in params.items()}
+        await send(update, context, Reply(s.t(lang, key, **safe)))
 
 
 async def _report(update: Update, context: Context, error: BaseException | None) -> None:
@@ -75,10 +94,12 @@ async def _report(update: Update, context: Context, error: BaseException | None)
     if not due:
         return
     lang = s.config.event.default_language
+    # An exception may quote a request URL, and the URL holds the token
+    said = repr(error).replace(context.bot.token, "<token>")
     text = s.t(
         lang,
         "errors.report",
-        error=html.escape(truncate(repr(error), 300)),
+        error=html.escape(truncate(said, 300)),
         update=html.escape(str(update.update_id)),
     )
     if held:

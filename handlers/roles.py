@@ -46,7 +46,7 @@ async def facilitator(update: Update, context: Context) -> None:
     person = await s.roles.find_person(words[1])
     found = await s.agenda.workshop(words[2][:200])
     if len(found.items) != 1:
-        raise DomainError("roles.which_item", text=escape(words[2][:80]))
+        raise DomainError("roles.which_item", text=words[2][:80])
     item = found.items[0]
     await s.roles.set_facilitator(user.id, item, person, add=add)
     await s.announcements.replan({person})

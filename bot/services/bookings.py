@@ -316,7 +316,13 @@ class BookingService:
         return Move(user_id, outcome, after)
 
     async def switch(
-        self, user_id: int, kind: TargetKind, ref: str, *, username: str | None = None
+        self,
+        user_id: int,
+        kind: TargetKind,
+        ref: str,
+        *,
+        username: str | None = None,
+        person: Participant | None = None,
     ) -> Move:
         """Give up what clashes with a target and take it in one step: never both, never neither."""
         programme = await self._programme.current()
@@ -328,6 +334,7 @@ class BookingService:
         index = {(t.kind, t.id): t for t in self._targets(programme).values()}
         runs = await self._roles.items_run_by(user_id)
         async with self._db.transaction() as conn:
+            await self._ensure_registered(conn, person, user_id)
             current = await repo.standing(conn, target)
             outcome = core.decide_sign_up(current, user_id)
             if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
