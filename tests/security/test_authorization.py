@@ -235,13 +235,12 @@ BUTTONS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     ("bc:no", organisers(NOT_ALLOWED, ok("broadcast.cancelled")), organisers(NOT_ALLOWED, KEPT)),
 ]
 
-# Cells that fail today, and why (left failing: the fix is not in a handler)
+# Cells that failed once, and why (kept to explain a regression)
 BUGS = {
     ("b:wx:t", "stranger"): (
-        "BookingService.switch (bot/services/bookings.py) adds the booking without registering "
-        "the person, unlike sign_up and take (_ensure_registered): for someone who never sent "
-        "/start the insert breaks the booking.user_id foreign key, and the press ends in "
-        "'Oups' and an error report to the organisers"
+        "BookingService.switch must register the person as sign_up and take do "
+        "(_ensure_registered): for someone who never sent /start the booking breaks the "
+        "booking.user_id foreign key, and the press ends in 'Oups' and an error report"
     ),
 }
 
