@@ -40,3 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.questions
 	$(BIN)/python -m bench.signups
 	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.week

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import math
 import random
 import statistics
 import tempfile
@@ -81,6 +80,7 @@ PER_SECOND, GROUP_PER_MINUTE = 30, 20
 KINDS = (planning.ANNOUNCE, planning.BOARD, planning.REMINDER, planning.DIGEST)
 SENDS = ("sendMessage", "editMessageText")
 TRIED_SPEEDS = (1, 10, 30, 60, 120, 300, 600, 1200, 2400)
+OVERDUE = 1.0  # real seconds a private message waits in a silence for it to count
 GRACE = 15.0  # real seconds allowed past the last due message for the outbox to finish
 
 
@@ -510,11 +510,12 @@ def per_person_day(rows: Iterable[Row]) -> str:
 
 
 def longest_stall(run: Run, schedule: Sequence[Row], line: Timeline, end: float) -> str:
-    """Find the longest real time private messages were overdue while nothing at all was sent.
+    """Find the longest real time nothing was sent while private messages were kept waiting.
 
-    (A group message may wait for its group's window; a private one has no reason to wait
-    while nothing goes out.) One still queued at the end counts as sent at the end; one dropped
-    as stale, as gone at its expiry (it went no sooner).
+    A silence counts if some private message was overdue through OVERDUE s of it (a group
+    message may wait for its group's window; a private one has no reason to wait while nothing
+    goes out). One still queued at the end counts as sent at the end; one dropped as stale, as
+    gone at its expiry (it went no sooner).
     """
 
     def gone(row: Row) -> float:
@@ -529,27 +530,18 @@ def longest_stall(run: Run, schedule: Sequence[Row], line: Timeline, end: float)
         if row.chat_id > 0 and run.fates[row.key] in ("sent", "unsent", "dropped")
     ]
     moments = sorted({a.at for a in run.taken()} | {end})
-    longest, begin, until = 0.0, 0.0, 0.0
+    longest, begin, held = 0.0, 0.0, 0
     for first, last in sorted(pairwise(moments), key=lambda g: g[0] - g[1]):
         if last - first <= longest:
             break  # the gaps left are shorter than what was found
-        # the stretches of this silence during which some private message was overdue
-        clipped = sorted(
-            (max(first, due), min(last, left)) for due, left in spans if due < last and left > first
-        )
-        start, stop = -1.0, -1.0
-        for a, b in [*clipped, (math.inf, math.inf)]:
-            if a > stop:
-                if stop - start > longest:
-                    longest, begin, until = stop - start, start, stop
-                start = a
-            stop = max(stop, b)
-    if longest <= 0:
+        overdue = sum(min(last, left) - max(first, due) >= OVERDUE for due, left in spans)
+        if overdue:
+            longest, begin, held = last - first, first, overdue
+    if not held:
         return "-"
-    waiting = sum(due < until and left > begin for due, left in spans)
     # Was the group's window full as it began (20 in the minute before)?
     group = sum(begin - 60.0 < a.at <= begin for a in run.taken() if a.chat_id < 0)
-    return f"{longest:.1f} s ({waiting} waiting; group {group}/min before)"
+    return f"{longest:.1f} s ({held} overdue in it; group {group}/min before)"
 
 
 def expected_due(row: Row, config: Config) -> datetime | None:
@@ -805,7 +797,7 @@ def limits(r: Report, floor_here: dict[str, float | None]) -> None:
                 f"ran {r.end - r.line.real(START):.0f} s",
             ),
             each(
-                "longest real silence while private messages were overdue",
+                "longest real silence with private messages overdue",
                 lambda run: longest_stall(run, schedule, r.line, r.end),
                 "-",
                 "-",
