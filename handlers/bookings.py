@@ -233,12 +233,10 @@ async def rota(update: Update, context: Context) -> None:
         "repartition",
         "répartition",
     ):
-        if not s.people.is_organiser(user.id):
-            raise DomainError("bookings.rota_organisers_only")
         if word in ("gaps", "trous", "manques"):
-            await send(update, context, Reply(r.gaps(await s.bookings.gaps())))
+            await send(update, context, Reply(r.gaps(await s.bookings.gaps(user.id))))
         else:
-            await send(update, context, Reply(r.fairness(await s.bookings.fairness())))
+            await send(update, context, Reply(r.fairness(await s.bookings.fairness(user.id))))
         return
     if word:
         raise DomainError("bookings.rota_unknown", text=truncate(word, 40))

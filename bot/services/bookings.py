@@ -527,8 +527,13 @@ class BookingService:
         self._changed({user_id, offer.user_id})
         return target, taken
 
-    async def gaps(self, hours: int = 24) -> list[Standing]:
+    def _organisers_only(self, actor: int) -> None:
+        if not self._people.is_organiser(actor):
+            raise DomainError("bookings.rota_organisers_only")
+
+    async def gaps(self, actor: int, hours: int = 24) -> list[Standing]:
         """List the rota slots of the next hours that still lack people (organisers)."""
+        self._organisers_only(actor)
         programme = await self._programme.current()
         now = self._clock.now()
         targets = [
@@ -539,8 +544,9 @@ class BookingService:
         found = await self.standings(targets)
         return [s for t in targets if (s := found[(t.kind, t.id)]).left > 0]
 
-    async def fairness(self) -> Fairness:
+    async def fairness(self, actor: int) -> Fairness:
         """Tell how the rota is shared among registered people (organisers)."""
+        self._organisers_only(actor)
         async with self._db.read() as conn:
             rows = await repo.rota_slots_per_person(conn)
         spread = Counter(n for _, _, n in rows)
