@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -100,8 +101,11 @@ class Outbox:
         self.on_idle: Callable[[datetime | None], None] | None = None
         """Called with the next due time when the sender goes to sleep (to set a timer)."""
         self.sent_count = 0
-        self._gate = asyncio.Semaphore(window)
-        self._in_flight = 0
+        # Group sends may wait a minute on Telegram's 20-a-minute rule: they get their own
+        # place, so that they never hold back private messages (in flight: window at most)
+        self._private_gate = asyncio.Semaphore(max(1, window - 1))
+        self._group_gate = asyncio.Semaphore(1)
+        self._busy: dict[int, asyncio.Task[None]] = {}
 
     async def add(self, entries: Iterable[Entry]) -> int:
         """Queue messages in their own transaction; a key already queued is left alone."""
@@ -131,6 +135,10 @@ class Outbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        # Sends under way are cut short: left `sending`, they go again at the next start
+        for task in list(self._busy.values()):
+            task.cancel()
+        await asyncio.gather(*list(self._busy.values()), return_exceptions=True)
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -158,32 +166,37 @@ class Outbox:
                     await self._wake.wait()
 
     async def send_due(self) -> int:
-        """Send every message due now; give how many were handled."""
+        """Start sending every message due now (each on its own); give how many were started."""
         async with self._db.read() as conn:
-            rows = await repo.due(conn, self._clock.now(), BATCH)
-        if not rows:
-            return 0
+            rows = await repo.due(conn, self._clock.now(), BATCH + len(self._busy))
+        fresh = [row for row in rows if row.id not in self._busy][:BATCH]
+        for row in fresh:
+            task = asyncio.create_task(self._one(row), name=f"outbox-{row.id}")
+            self._busy[row.id] = task
+            task.add_done_callback(functools.partial(self._done, row.id))
+        return len(fresh)
 
-        async def one(row: Row) -> None:
-            async with self._gate:
-                self._in_flight += 1
-                try:
-                    await self._deliver(row)
-                finally:
-                    self._in_flight -= 1
+    def _done(self, row_id: int, _: object) -> None:
+        self._busy.pop(row_id, None)
+        self.wake()  # a place is free: look again
 
-        await asyncio.gather(*(one(row) for row in rows))
-        return len(rows)
+    async def _one(self, row: Row) -> None:
+        gate = self._group_gate if row.chat_id < 0 else self._private_gate
+        try:
+            async with gate:
+                await self._deliver(row)
+        except Exception:
+            log.exception("sending %s failed unexpectedly; it stays queued", row.key)
 
     async def flush(self) -> None:
         """Send everything due now and wait until nothing is in flight (tests, rehearsals)."""
         while True:
-            if await self.send_due():
+            started = await self.send_due()
+            if self._busy:
+                await asyncio.gather(*list(self._busy.values()), return_exceptions=True)
                 continue
-            if not self._in_flight:
+            if not started:
                 return
-            # the background sender's last sends end within one request's time
-            await asyncio.sleep(0.01)
 
     async def _mark(self, row: Row, status: str, **fields: object) -> None:
         async with self._db.transaction() as conn:
