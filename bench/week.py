@@ -903,7 +903,7 @@ def meaning(r: Report, floor_week: dict[str, float | None]) -> None:
         f"What speed {r.speed:g} means: 1 real s = {r.speed / 60:.0f} rehearsal min, so "
         f"Telegram's {PER_SECOND} messages/s become {PER_SECOND} per {r.speed / 60:.0f} "
         f"rehearsal min, and {GROUP_PER_MINUTE}/min in a group {GROUP_PER_MINUTE} per "
-        f"{r.speed / 3600:.1f} rehearsal h.\n"
+        f"{r.speed / 60:.0f} rehearsal h.\n"
         f"  The group's {len(group)} planned messages had {ran:.0f} real s: room for "
         f"{GROUP_PER_MINUTE * ran / 60:.0f} at most, so many are late or dropped whoever sends "
         f"them; in the real week the busiest minute plans {peak_group} group message(s). The "
