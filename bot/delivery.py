@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -10,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.ratelimit import BULK
+from bot.ratelimit import BULK, retry_after_seconds
 from bot.reply import Reply
 from bot.services.outbox import Permanent, RetryLater, Transient, Unreachable
 
@@ -25,11 +24,6 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
             for row in reply.buttons
         ]
     )
-
-
-def _retry_after(exc: RetryAfter) -> float:
-    value: Any = exc._retry_after  # the public property warns about its future type
-    return float(value.total_seconds() if isinstance(value, timedelta) else value)
 
 
 class TelegramTransport:
@@ -81,7 +75,7 @@ def _sorted(exc: TelegramError) -> Exception:
     if isinstance(exc, Forbidden):
         return Unreachable(str(exc))
     if isinstance(exc, RetryAfter):
-        return RetryLater(_retry_after(exc))
+        return RetryLater(retry_after_seconds(exc))
     if isinstance(exc, (TimedOut, NetworkError)) and not isinstance(exc, BadRequest):
         return Transient(str(exc))
     return Permanent(str(exc))

@@ -20,6 +20,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.ratelimit import retry_after_seconds
 from storage import inbox as inbox_repo
 from storage.db import Database
 
@@ -106,7 +107,7 @@ class Poller:
                     read_timeout=poll_timeout + 10,
                 )
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc))
+                await asyncio.sleep(retry_after_seconds(exc))
                 continue
             except (Conflict, InvalidToken) as exc:
                 log.error("polling stopped: %s", exc)
@@ -122,8 +123,3 @@ class Poller:
             for update in await self._inbox.store(list(updates)):
                 await self._app.update_queue.put(update)
             offset = updates[-1].update_id + 1
-
-
-def _seconds(exc: RetryAfter) -> float:
-    value: Any = exc._retry_after  # the public property warns about its future type
-    return float(value.total_seconds() if isinstance(value, timedelta) else value)

@@ -173,7 +173,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
             try:
                 return await self._with_retries(callback, args, kwargs, endpoint)
             except RetryAfter as exc:
-                seconds = _seconds(exc)
+                seconds = retry_after_seconds(exc)
                 self._pause(seconds)
                 if retries >= self._max_retries:
                     log.warning(
@@ -316,6 +316,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         self._timer_due = math.inf
 
 
-def _seconds(exc: RetryAfter) -> float:
-    value: timedelta | int = exc._retry_after  # the public property warns about its future type
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Give how long Telegram asks to wait (the public property warns about its future type)."""
+    value: timedelta | int = exc._retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -12,8 +12,6 @@ import aiosqlite
 
 from storage.timefmt import from_db, to_db
 
-PLANNED_STATUSES = ("pending", "cancelled")
-
 
 @dataclass(frozen=True, slots=True)
 class Row:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -288,8 +288,3 @@ def corrections(sent: Iterable[SentReminder], programme: Programme, now: datetim
             )
         )
     return out
-
-
-def week_days(programme: Programme, tz: ZoneInfo) -> list[date]:
-    """List the days of the programme."""
-    return sorted({local_day(w.start, tz) for w in programme.workshops})

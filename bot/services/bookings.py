@@ -90,9 +90,6 @@ class Seats:
         return item.id in self.open_ids
 
 
-NO_SEATS = Seats(None, {}, frozenset())
-
-
 @dataclass(frozen=True, slots=True)
 class AgendaEntry:
     """One line of a person's agenda."""
