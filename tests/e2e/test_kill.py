@@ -14,16 +14,8 @@ from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import ROOT
 from storage.db import Database
 from tests.conftest import ALICE, GROUP
+from tests.e2e.test_storm import PROGRAMME  # the same 20-place workshop
 
-PROGRAMME = """
-[[workshop]]
-id = "populaire"
-title = "Initiation à la joute nautique"
-start = 2026-08-24T17:00:00
-end = 2026-08-24T18:30:00
-room = "Ponton"
-capacity = 20
-"""
 PEOPLE = 300
 FIRST = 70_000
 
