@@ -73,7 +73,7 @@ async def lang(update: Update, context: Context) -> None:
         await send(update, context, Reply((await renderer(update, context))("lang.chosen")))
         return
     r = await renderer(update, context)
-    buttons = ((Button("🇫🇷 Français", "lang:fr"), Button("🇬🇧 English", "lang:en")),)
+    buttons = ((Button(r("lang.button_fr"), "lang:fr"), Button(r("lang.button_en"), "lang:en")),)
     await send(update, context, Reply(r("lang.choose"), buttons))
 
 
