@@ -238,7 +238,8 @@ async def html_bot(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness
             "organisations": [ORGANISATION, "Smart"],
             "announce_chat_id": GROUP,
         },
-        extra={"announcements": {"board": False}},
+        # The group announcement is checked; digests, arriving on their own, would race the replies
+        extra={"announcements": {"board": False, "digest_at": "23:00"}},
     )
     async with Harness.running(emu, config, FrozenClock(FIRST_MORNING)) as bot:
         yield bot
