@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -9,9 +11,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.ratelimit import BULK, retry_after_seconds
+from bot.ratelimit import BULK, Turn, retry_after_seconds, surely_not_taken
 from bot.reply import Reply
-from bot.services.outbox import Permanent, RetryLater, Transient, Unreachable
+from bot.services.outbox import Permanent, RetryLater, Transient, Uncertain, Unreachable
+
+log = logging.getLogger(__name__)
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -32,8 +36,15 @@ class TelegramTransport:
     def __init__(self, bot: ExtBot[Any]) -> None:
         self._bot = bot
 
-    async def send(self, chat_id: int, reply: Reply, *, pin: bool = False) -> int:
-        """Send a message (and pin it); give its id."""
+    async def send(
+        self,
+        chat_id: int,
+        reply: Reply,
+        *,
+        pin: bool = False,
+        on_grant: Callable[[], None] | None = None,
+    ) -> int:
+        """Send a message (and pin it); give its id. on_grant: called as the request leaves."""
         try:
             message = await self._bot.send_message(
                 chat_id,
@@ -41,14 +52,22 @@ class TelegramTransport:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup(reply),
                 disable_web_page_preview=True,
-                rate_limit_args=BULK,
+                rate_limit_args=Turn(BULK, on_grant),
             )
-            if pin:
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest) or surely_not_taken(exc):
+                raise _sorted(exc) from exc
+            raise Uncertain(str(exc)) from exc  # it may have arrived: not again
+        except TelegramError as exc:
+            raise _sorted(exc) from exc
+        if pin:
+            try:
                 await self._bot.pin_chat_message(
                     chat_id, message.message_id, disable_notification=True
                 )
-        except TelegramError as exc:
-            raise _sorted(exc) from exc
+            except TelegramError as exc:
+                # The message is out: a pin that failed is not worth sending it twice
+                log.warning("message %s in %s not pinned: %s", message.message_id, chat_id, exc)
         return message.message_id
 
     async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:

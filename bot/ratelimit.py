@@ -14,6 +14,12 @@ once. A burst leaves its requests queued behind each other (our event loop, the 
 pool, TLS set-ups), so they reach Telegram up to a few hundred milliseconds after their grant,
 and the next burst, on warm connections, catches up with them: through the emulator, 70 sends
 in bursts got a 429 in 13 runs out of 18 with a 20 ms margin; spaced, in none out of 58.
+
+A failed send is tried again only when Telegram surely did not take it (a 5xx answer, a
+connection that could not be opened), or when it is a reply to a person (a reply twice is
+better than none). A bulk send that may have reached Telegram (a time-out, a connection lost
+after the request went) is not sent again: the outbox records it as uncertain, since a
+reminder or a broadcast twice is what it promises never to do.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
@@ -49,6 +56,30 @@ _GROUPS_KEPT = 256
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 GroupKey = int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """rate_limit_args of an outbox send: its priority, and what to do once it may go.
+
+    on_grant is called (synchronously) when the send is granted, just before its request
+    leaves: from then on Telegram may have the message.
+    """
+
+    priority: int = BULK
+    on_grant: Callable[[], None] | None = None
+
+
+def surely_not_taken(exc: NetworkError) -> bool:
+    """Say whether a failed call surely did not reach Telegram (safe to make again)."""
+    if isinstance(exc, BadRequest):
+        return False
+    cause = exc.__cause__
+    if isinstance(exc, TimedOut):
+        return isinstance(cause, (httpx.PoolTimeout, httpx.ConnectTimeout))
+    if isinstance(cause, httpx.HTTPError):
+        return isinstance(cause, httpx.ConnectError)
+    return True  # Telegram answered with a server error: the call was not carried out
 
 
 def counts_as_message(endpoint: str) -> bool:
@@ -96,12 +127,12 @@ class _Waiter:
     granted: asyncio.Future[None] = field(compare=False)
 
 
-class SlidingWindowRateLimiter(BaseRateLimiter[int]):
+class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
     """Throttle message-producing calls to strict sliding windows, replies before bulk sends.
 
     rate_limit_args is the priority: None or INTERACTIVE (0) for a reply to a person, BULK (1)
-    for the outbox; a lower number goes first. spacing is the least time between two grants:
-    None spreads each second's sends evenly, 0 lets a whole window's worth go at once.
+    or a Turn for the outbox; a lower number goes first. spacing is the least time between two
+    grants: None spreads each second's sends evenly, 0 lets a whole window's worth go at once.
     """
 
     def __init__(
@@ -158,20 +189,29 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: int | Turn | None,
     ) -> Result:
         """Make the call when the windows allow; after a 429, hold every message and retry."""
+        if isinstance(rate_limit_args, Turn):
+            priority, on_grant = rate_limit_args.priority, rate_limit_args.on_grant
+        else:
+            priority, on_grant = rate_limit_args or INTERACTIVE, None
+        careful = priority != INTERACTIVE
         chat_id = data.get("chat_id")
         if chat_id is None or not counts_as_message(endpoint):
-            return await self._with_retries(callback, args, kwargs, endpoint)
-        priority = rate_limit_args or INTERACTIVE
+            if on_grant is not None:
+                on_grant()
+            return await self._with_retries(callback, args, kwargs, endpoint, careful)
         group = group_of(chat_id)
         ticket = next(self._tickets)  # kept across retries: a retry keeps its place in line
         retries = 0
         while True:
             await self._turn(priority, ticket, group)
+            if on_grant is not None:
+                on_grant()
+                on_grant = None
             try:
-                return await self._with_retries(callback, args, kwargs, endpoint)
+                return await self._with_retries(callback, args, kwargs, endpoint, careful)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self._pause(seconds)
@@ -199,19 +239,23 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
+        careful: bool = False,
     ) -> Result:
         """Try again after a server error or a dropped connection, where it is safe.
 
         A time-out on a send is not retried: Telegram may have delivered it, and a second
-        copy is worse than none (the outbox, which keeps its own record, decides for bulk).
+        copy is worse than none. A careful (bulk) send is retried only if Telegram surely did
+        not take it; the outbox, which keeps its own record, decides about the others.
         """
         for attempt, pause in enumerate((*NETWORK_RETRY_PAUSES, None)):
             try:
                 return await callback(*args, **kwargs)
-            except (TimedOut, NetworkError) as exc:
-                # PTB's BadRequest is a NetworkError: a refusal, not a network fault
+            except NetworkError as exc:  # TimedOut, and PTB's BadRequest, are NetworkErrors
                 refused = isinstance(exc, BadRequest)
-                unsafe = isinstance(exc, TimedOut) and endpoint.lower().startswith("send")
+                send = endpoint.lower().startswith("send")
+                unsafe = (
+                    send and (careful or isinstance(exc, TimedOut)) and not surely_not_taken(exc)
+                )
                 if pause is None or refused or unsafe or endpoint == "getUpdates":
                     raise
                 log.info(

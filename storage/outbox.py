@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,8 @@ from typing import Any
 import aiosqlite
 
 from storage.timefmt import from_db, to_db
+
+UNCERTAIN_AT_STOP = "the bot stopped while it was being sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +201,24 @@ async def claim(conn: aiosqlite.Connection, row_id: int) -> bool:
     return cursor.rowcount == 1
 
 
-async def recover_in_flight(conn: aiosqlite.Connection) -> int:
-    """Put back the messages that were being sent when the bot stopped; count them."""
+async def recover_in_flight(
+    conn: aiosqlite.Connection, left: Collection[tuple[int, int]]
+) -> tuple[int, list[str]]:
+    """Settle the messages being sent when the bot stopped.
+
+    left holds the (id, attempt) whose request had been allowed to leave: those become
+    `uncertain`; the others go back to `pending`. Give how many went back, and the keys of the
+    uncertain.
+    """
+    async with conn.execute("SELECT id, key, attempts FROM outbox WHERE status = 'sending'") as c:
+        rows = [(row["id"], row["key"], row["attempts"]) async for row in c]
+    unsure = [(row_id, key) for row_id, key, attempts in rows if (row_id, attempts) in left]
+    await conn.executemany(
+        "UPDATE outbox SET status = 'uncertain', last_error = ? WHERE id = ?",
+        [(UNCERTAIN_AT_STOP, row_id) for row_id, _ in unsure],
+    )
     cursor = await conn.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
-    return cursor.rowcount
+    return cursor.rowcount, [key for _, key in unsure]
 
 
 async def rows(

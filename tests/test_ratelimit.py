@@ -16,12 +16,19 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.ratelimit import BULK, INTERACTIVE, SlidingWindowRateLimiter, counts_as_message
+from bot.ratelimit import (
+    BULK,
+    INTERACTIVE,
+    SlidingWindowRateLimiter,
+    Turn,
+    counts_as_message,
+)
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.methods import produces_message
 from bot.sandbox.spec import default_spec_path
@@ -79,7 +86,7 @@ class Sends:
         self,
         label: str,
         chat_id: int | str | None = 1,
-        priority: int | None = None,
+        priority: int | Turn | None = None,
         endpoint: str = "sendMessage",
         answer: Callable[[], Coroutine[Any, Any, Any]] | None = None,
     ) -> Any:
@@ -287,6 +294,85 @@ async def test_the_refusal_is_raised_after_max_retries(
 
     assert attempts == [0.0, 2.0, 4.0, 6.0]  # the first try and max_retries=3 retries
     assert "giving up" in caplog.text
+
+
+# --- at most once: what the outbox needs -------------------------------------------------
+
+
+async def test_a_turn_says_when_its_send_leaves_once_even_after_a_refusal(
+    sends: Sends, fake: FakeTime
+) -> None:
+    grants: list[tuple[float, list[str]]] = []
+    tries = 0
+
+    async def refuse_once() -> Any:
+        nonlocal tries
+        tries += 1
+        if tries == 1:
+            raise retry_after(3)
+        return {"ok": True}
+
+    def on_grant() -> None:
+        grants.append((fake.now, sends.labels()))
+
+    await fake.run(*(sends.send(f"fill {n}", chat_id=1000 + n) for n in range(30)))
+    start = fake.now
+    await fake.run(sends.send("bulk", priority=Turn(BULK, on_grant), answer=refuse_once))
+    # granted once the window had room, just before its first request; not again on the retry
+    assert len(grants) == 1
+    at, before = grants[0]
+    assert at == pytest.approx(max(start, SECOND)) and "bulk" not in before
+    assert sends.times("bulk") == [at, pytest.approx(at + 3)]
+
+
+def failure(kind: type[NetworkError], cause: Exception | None) -> NetworkError:
+    """Build what PTB raises when httpx fails (cause) or Telegram answers 5xx (no cause)."""
+    exc = kind("what went wrong")
+    exc.__cause__ = cause
+    return exc
+
+
+REQUEST = httpx.Request("POST", "http://127.0.0.1/")
+LEFT = failure(NetworkError, httpx.ReadError("lost", request=REQUEST))  # the request went
+NEVER_LEFT = failure(NetworkError, httpx.ConnectError("refused", request=REQUEST))
+SERVER_ERROR = failure(NetworkError, None)  # Telegram answered 502: not carried out
+READ_TIMEOUT = failure(TimedOut, httpx.ReadTimeout("slow", request=REQUEST))
+CONNECT_TIMEOUT = failure(TimedOut, httpx.ConnectTimeout("slow", request=REQUEST))
+
+
+@pytest.mark.parametrize(
+    ("error", "priority", "tries"),
+    [
+        (LEFT, BULK, 1),  # may have arrived: the outbox records it as uncertain
+        (LEFT, INTERACTIVE, 2),  # a reply twice is better than none
+        (READ_TIMEOUT, BULK, 1),
+        (READ_TIMEOUT, INTERACTIVE, 1),
+        (NEVER_LEFT, BULK, 2),
+        (SERVER_ERROR, BULK, 2),
+        (CONNECT_TIMEOUT, BULK, 2),
+    ],
+    ids=["left-bulk", "left-reply", "timeout-bulk", "timeout-reply", "connect", "5xx", "connect-t"],
+)
+async def test_a_failed_send_is_tried_again_only_when_safe(
+    sends: Sends, fake: FakeTime, error: NetworkError, priority: int, tries: int
+) -> None:
+    attempts = 0
+
+    async def fail_once() -> Any:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise error
+        return {"ok": True}
+
+    if tries == 1:
+        with pytest.raises(type(error)):
+            await fake.run(sends.send("one", priority=priority, answer=fail_once))
+    else:
+        assert await fake.run(sends.send("one", priority=priority, answer=fail_once)) == [
+            {"ok": True}
+        ]
+    assert attempts == tries
 
 
 # --- what is not limited, and leaving the line -----------------------------------------

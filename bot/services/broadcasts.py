@@ -100,6 +100,8 @@ class Counts:
     unreachable: int
     failed: int
     waiting: int
+    uncertain: int = 0
+    """Left as the bot stopped or the connection failed: maybe received, not sent again."""
 
     @property
     def done(self) -> bool:
@@ -112,7 +114,9 @@ class Counts:
         waiting = by_status.get("pending", 0) + by_status.get("sending", 0)
         failed = sum(by_status.get(s, 0) for s in ("failed", "dropped", "cancelled"))
         sent, unreachable = by_status.get("sent", 0), by_status.get("unreachable", 0)
-        return cls(sent + unreachable + failed + waiting, sent, unreachable, failed, waiting)
+        uncertain = by_status.get("uncertain", 0)
+        total = sent + unreachable + failed + waiting + uncertain
+        return cls(total, sent, unreachable, failed, waiting, uncertain)
 
 
 def batch(broadcast_id: int) -> str:
@@ -404,6 +408,8 @@ class BroadcastService:
             "failed": counts.failed,
         }
         report = self._t(lang, "broadcast.report", **values)
+        if counts.uncertain:
+            report += self._t(lang, "broadcast.report_uncertain", count=counts.uncertain)
         now = self._clock.now()
         async with self._db.transaction() as conn:
             first = await repo.finish(conn, broadcast.id, now)

@@ -1,8 +1,11 @@
 """The sender: every message the bot sends on its own leaves from the outbox, once.
 
-A message is marked `sending` before it goes out and `sent` when Telegram took it. After a
-crash, what was `sending` goes out again: the one possible duplicate, bounded by the window of
-messages in flight at once (config `delivery.window`).
+A message is marked `sending` when the sender takes it and `sent` when Telegram took it. The
+moment its request is allowed to leave (the rate limiter's grant), a line goes to the wire log
+(storage/wire.py). After a crash, a message still `sending` goes out again only if the wire
+log shows its request never left; one whose request had left may or may not have reached
+Telegram, and becomes `uncertain`: not sent again, since nothing goes out twice. The same
+holds for a send that timed out or lost its connection after the request went.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from storage import outbox as repo
 from storage import participants as participants_repo
 from storage.db import Database
 from storage.outbox import Entry, Row
+from storage.wire import WireLog
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,10 @@ class Permanent(DeliveryError):
     """Telegram refused the message itself: trying again would not help."""
 
 
+class Uncertain(DeliveryError):
+    """The request left but no answer came back: Telegram may have the message, or not."""
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """What to do with a composed message: send it (and maybe pin it), or edit the board."""
@@ -66,8 +74,15 @@ class Delivery:
 class Transport(Protocol):
     """Sends to Telegram; raises the DeliveryError subclasses above."""
 
-    async def send(self, chat_id: int, reply: Reply, *, pin: bool = False) -> int:
-        """Send a message; give its id."""
+    async def send(
+        self,
+        chat_id: int,
+        reply: Reply,
+        *,
+        pin: bool = False,
+        on_grant: Callable[[], None] | None = None,
+    ) -> int:
+        """Send a message; give its id. Call on_grant just before the request leaves."""
         ...
 
     async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
@@ -88,9 +103,11 @@ class Outbox:
         *,
         window: int = 4,
         max_attempts: int = 5,
+        wire: WireLog | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
+        self._wire = wire if wire is not None else WireLog.beside(db.path)
         self._window = window
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
@@ -119,12 +136,16 @@ class Outbox:
         self._wake.set()
 
     async def start(self, transport: Transport, compose: Composer) -> None:
-        """Put back what was in flight at the last stop, then send in the background."""
+        """Settle what was in flight at the last stop, then send in the background."""
         self._transport, self._compose = transport, compose
+        left = self._wire.read()
         async with self._db.transaction() as conn:
-            again = await repo.recover_in_flight(conn)
+            again, unsure = await repo.recover_in_flight(conn, left)
+        self._wire.clear()
         if again:
-            log.warning("%d message(s) were being sent at the last stop: sending them again", again)
+            log.warning("%d message(s) had not left at the last stop: sending them now", again)
+        for key in unsure:
+            log.warning("%s was leaving at the last stop: it may have arrived, not sent again", key)
         self._task = asyncio.create_task(self._run(), name="rencontre-outbox")
 
     async def stop(self) -> None:
@@ -139,6 +160,7 @@ class Outbox:
         for task in list(self._busy.values()):
             task.cancel()
         await asyncio.gather(*list(self._busy.values()), return_exceptions=True)
+        self._wire.close()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -212,6 +234,7 @@ class Outbox:
         async with self._db.transaction() as conn:
             if not await repo.claim(conn, row.id):
                 return  # another sender took it
+        attempt = row.attempts + 1  # what claim made it
         delivery = await self._compose(row)
         if delivery is None:
             log.info("dropped %s: nothing to say any more", row.key)
@@ -219,11 +242,18 @@ class Outbox:
             return
         try:
             if delivery.board and row.message_id is None:
-                message_id = await self._board(row, delivery)
+                message_id = await self._board(row, delivery, attempt)
             else:
                 message_id = await self._transport.send(
-                    row.chat_id, delivery.reply, pin=delivery.pin
+                    row.chat_id,
+                    delivery.reply,
+                    pin=delivery.pin,
+                    on_grant=functools.partial(self._wire.record, row.id, attempt),
                 )
+        except Uncertain as exc:
+            log.warning("%s may or may not have arrived (%s): not sent again", row.key, exc)
+            await self._mark(row, "uncertain", error=str(exc))
+            return
         except Unreachable as exc:
             async with self._db.transaction() as conn:
                 await repo.set_status(conn, row.id, "unreachable", now=now, error=str(exc))
@@ -250,7 +280,7 @@ class Outbox:
         await self._mark(row, "sent", message_id=message_id)
         self.sent_count += 1
 
-    async def _board(self, row: Row, delivery: Delivery) -> int:
+    async def _board(self, row: Row, delivery: Delivery, attempt: int) -> int:
         """Edit the group's pinned board, or post and pin a new one."""
         assert self._transport is not None
         async with self._db.read() as conn:
@@ -261,7 +291,12 @@ class Outbox:
                 return existing
             except Permanent as exc:
                 log.info("the board message could not be edited (%s): posting a new one", exc)
-        message_id = await self._transport.send(row.chat_id, delivery.reply, pin=True)
+        message_id = await self._transport.send(
+            row.chat_id,
+            delivery.reply,
+            pin=True,
+            on_grant=functools.partial(self._wire.record, row.id, attempt),
+        )
         async with self._db.transaction() as conn:
             await repo.set_board_message(conn, row.chat_id, message_id)
         return message_id

@@ -1,4 +1,4 @@
-"""kill -9 in the middle of a broadcast to 600: nobody lost, duplicates bounded, report right."""
+"""kill -9 in the middle of a broadcast to 600: nobody twice, nobody lost but what was leaving."""
 
 from __future__ import annotations
 
@@ -156,17 +156,33 @@ window = {WINDOW}
             await bot.wait()
 
     counts = {user: delivered(emu, user) for user in users}
-    assert [u for u in users if counts[u] == 0] == sorted(BLOCKED), "nobody lost"
-    twice = {u: n for u, n in counts.items() if n > 1}
-    # the one possible duplicate: a message Telegram took while the bot died before noting it
-    assert set(twice) <= in_flight and all(n == 2 for n in twice.values()), twice
+    assert {u: n for u, n in counts.items() if n > 1} == {}, "nobody gets it twice"
+    state = await outbox_state(database)
+    unsure = set(state.get("uncertain", []))
+    # What was leaving at the kill may or may not have arrived: it is not sent again. What was
+    # taken but not yet leaving went out after the restart.
+    assert unsure <= in_flight
+    assert all(counts[u] == 1 for u in in_flight - unsure), "the ones not yet leaving went"
+    missed = [u for u in users if counts[u] == 0]
+    assert set(missed) - unsure == BLOCKED, "nobody lost but what was leaving"
+    sent = PEOPLE - len(BLOCKED) - len(unsure)
+    assert {s: len(chats) for s, chats in state.items()} == {
+        "sent": sent,
+        "unreachable": 10,
+        **({"uncertain": len(unsure)} if unsure else {}),
+    }
+    maybe = (
+        f"\n❔ {len(unsure)} peut-être reçus : l'envoi a été interrompu (arrêt du bot ou "
+        "connexion perdue) ; pour ne rien envoyer en double, je ne les renvoie pas"
+    )
     assert report.plain_text == (
-        "📬 Message envoyé (toutes les personnes inscrites)\n✅ 590 reçus sur 600\n"
+        f"📬 Message envoyé (toutes les personnes inscrites)\n✅ {sent} reçus sur 600\n"
         "🚫 10 injoignables (le bot est bloqué ou n'a jamais été lancé)\n⚠️ 0 en échec"
+        + (maybe if unsure else "")
     )
     progress = emu.message(ORGANISER, choose.message_id)
     assert progress.plain_text.startswith(
-        "📤 Envoi terminé (toutes les personnes inscrites) : 590 reçus sur 600"
+        f"📤 Envoi terminé (toutes les personnes inscrites) : {sent} reçus sur 600"
     )
     edits = [
         c
@@ -174,5 +190,3 @@ window = {WINDOW}
         if str(c.params.get("message_id")) == str(choose.message_id)
     ]
     assert 3 <= len(edits) <= 40, "edited every few seconds, not once per message"
-    state = await outbox_state(database)
-    assert {s: len(chats) for s, chats in state.items()} == {"sent": 590, "unreachable": 10}

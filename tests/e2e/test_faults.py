@@ -118,3 +118,22 @@ async def test_outbox_messages_survive_server_errors(bot: Harness) -> None:
     assert [m.plain_text for m in bot.emu.messages(GROUP)] == [
         "📢 Changement pour Atelier : « Bonjour »"
     ]
+
+
+async def test_an_outbox_send_that_may_have_arrived_is_not_sent_again(bot: Harness) -> None:
+    # The connection drops after the request went: Telegram may have the message or not. A
+    # reply to a person is tried again (test above); a message the bot sends on its own is
+    # not, since nothing goes out twice: it is recorded as uncertain.
+    params = {"item_id": "x", "kind": "note", "value": "Bonjour"}
+    params |= {"before": {"title": "Atelier"}, "after": {}}
+    await bot.services.outbox.add([Entry("test:1", "change", GROUP, bot.clock.now(), params)])
+    bot.emu.add_interceptor(once("sendMessage", ApiReply(0, {}, drop_connection=True)))
+    await bot.services.outbox.flush()
+    bot.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    await bot.services.outbox.flush()
+    async with bot.db.read() as conn:
+        (row,) = await outbox_repo.rows(conn, kinds=["change"])
+    assert row.status == "uncertain"
+    assert bot.emu.messages(GROUP) == []
+    tries = [c for c in bot.emu.calls_to("sendMessage") if str(c.params["chat_id"]) == str(GROUP)]
+    assert len(tries) == 1
