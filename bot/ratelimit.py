@@ -51,6 +51,8 @@ BULK = 1
 
 # How early (s) a window may be found free: a timer due at t may wake a float rounding before t.
 _TOLERANCE = 1e-6
+# How much earlier (s) than the moment it is made a grant may be stamped (well inside margin).
+_LATE_KEPT = 0.005
 # Past this many groups, forget those whose window has emptied.
 _GROUPS_KEPT = 256
 
@@ -125,6 +127,7 @@ class _Waiter:
     ticket: int
     group: GroupKey | None = field(compare=False)
     granted: asyncio.Future[None] = field(compare=False)
+    since: float = field(compare=False, default=-math.inf)
 
 
 class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
@@ -268,7 +271,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
 
     async def _turn(self, priority: int, ticket: int, group: GroupKey | None) -> None:
         """Wait until this send is granted; from then on it counts as sent."""
-        waiter = _Waiter(priority, ticket, group, asyncio.get_running_loop().create_future())
+        granted = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(priority, ticket, group, granted, self._monotonic())
         bisect.insort(self._waiting, waiter)
         self._dispatch()
         try:
@@ -296,9 +300,13 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
                 continue
             window = self._groups.get(waiter.group) if waiter.group is not None else None
             group_free = window.free_at() if window is not None else -math.inf
-            fits_at = max(self._overall_free_at(), group_free)
+            fits_at = max(self._overall_free_at(), group_free, self._paused_until)
             if fits_at <= now + _TOLERANCE:
-                self._grant(waiter, now)
+                # A send that waited for this moment and was woken up late is stamped up to
+                # _LATE_KEPT earlier, at its due moment if it can: lateness then does not add
+                # up send after send (a slower rate, not a safer one)
+                waited = fits_at > waiter.since
+                self._grant(waiter, max(fits_at, now - _LATE_KEPT) if waited else now)
                 gone.append(index)
                 continue
             next_fit = min(next_fit, fits_at)

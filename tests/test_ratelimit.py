@@ -154,6 +154,21 @@ async def test_a_hundred_sends_stay_within_the_window_at_full_rate(
     assert sends.limiter.waiting == 0
 
 
+async def test_late_wake_ups_do_not_add_up_nor_break_the_window(fake: FakeTime) -> None:
+    async def oversleep(delay: float) -> None:  # every timer fires 3 ms late
+        await fake.sleep(delay + 0.003)
+
+    limiter = SlidingWindowRateLimiter(margin=MARGIN, monotonic=fake.monotonic, sleep=oversleep)
+    sends = Sends(limiter, fake)
+    await fake.run(*(sends.send(f"m{n}", chat_id=1000 + n) for n in range(300)))
+
+    times = sends.times()
+    # each send is at most 3 ms behind its due moment; stamped at that moment, the next one
+    # is due a step after it, not a step after the late wake-up (that would be 300 x 3 ms)
+    assert times[-1] == pytest.approx(299 * STEP + 0.003)
+    assert most_in_a_window(times, 1.0) <= 30  # Telegram's own window, without our margin
+
+
 async def test_without_spacing_a_whole_window_goes_at_once(fake: FakeTime) -> None:
     limiter = SlidingWindowRateLimiter(
         margin=MARGIN, monotonic=fake.monotonic, sleep=fake.sleep, spacing=0
