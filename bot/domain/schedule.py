@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -94,15 +95,33 @@ def by_start(items: Iterable[Workshop]) -> list[Slot]:
     return [Slot(start, tuple(items)) for start, items in slots.items()]
 
 
-def days(workshops: Iterable[Workshop], tz: ZoneInfo) -> list[date]:
-    """List the days that have items."""
-    return sorted({local_day(w.start, tz) for w in workshops})
+@dataclass(frozen=True, slots=True)
+class Days:
+    """A programme's items by local day, worked out once (a day's list in time order)."""
 
+    by_day: Mapping[date, tuple[Workshop, ...]]
+    days: tuple[date, ...]
 
-def next_day_after(workshops: Iterable[Workshop], day: date, tz: ZoneInfo) -> date | None:
-    """Give the first day after `day` that has items."""
-    later = [d for d in days(workshops, tz) if d > day]
-    return later[0] if later else None
+    @classmethod
+    def of(cls, workshops: Iterable[Workshop], tz: ZoneInfo) -> Days:
+        """Sort the items into their days."""
+        grouped: dict[date, list[Workshop]] = {}
+        for w in workshops:
+            grouped.setdefault(local_day(w.start, tz), []).append(w)
+        by_day = {
+            day: tuple(sorted(items, key=lambda w: (w.start, w.title)))
+            for day, items in grouped.items()
+        }
+        return cls(by_day, tuple(sorted(by_day)))
+
+    def on(self, day: date) -> tuple[Workshop, ...]:
+        """List the items that start on `day`, in time order."""
+        return self.by_day.get(day, ())
+
+    def after(self, day: date) -> date | None:
+        """Give the first day after `day` that has items."""
+        index = bisect.bisect_right(self.days, day)
+        return self.days[index] if index < len(self.days) else None
 
 
 def parse_day(text: str, today: date, week: Sequence[date] = ()) -> date | None:

@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.domain import schedule
 from bot.domain.booking import ref
 from bot.domain.errors import DomainError
-from bot.domain.models import Workshop
+from bot.domain.models import Programme, Workshop
 from bot.domain.schedule import Phase, Slot
 from bot.domain.text import best_matches, fold
 from bot.services.programme import ProgrammeService
@@ -69,9 +69,17 @@ class AgendaService:
         self._roles = roles
         self._clock = clock
         self.tz = tz
+        self._by_day: tuple[Programme, schedule.Days] | None = None
 
     async def _items(self) -> tuple[Workshop, ...]:
         return (await self._programme.current()).workshops
+
+    async def _days(self) -> schedule.Days:
+        """The current programme by day, sorted once per programme."""
+        programme = await self._programme.current()
+        if self._by_day is None or self._by_day[0] is not programme:
+            self._by_day = (programme, schedule.Days.of(programme.workshops, self.tz))
+        return self._by_day[1]
 
     def today(self) -> date:
         """Give today's date in the event's timezone."""
@@ -96,19 +104,15 @@ class AgendaService:
 
     async def day(self, day: date) -> DayAnswer:
         """Give one day's programme."""
-        items = await self._items()
-        on_day = tuple(schedule.on_day(items, day, self.tz))
-        next_day = schedule.next_day_after(items, day, self.tz)
-        first = None
-        if next_day is not None:
-            following = schedule.on_day(items, next_day, self.tz)
-            first = schedule.by_start(following)[0]
-        return DayAnswer(schedule.phase(items, self._clock.now()), day, on_day, next_day, first)
+        items, days = await self._items(), await self._days()
+        next_day = days.after(day)
+        first = schedule.by_start(days.on(next_day))[0] if next_day is not None else None
+        phase = schedule.phase(items, self._clock.now())
+        return DayAnswer(phase, day, days.on(day), next_day, first)
 
     async def day_named(self, text: str) -> DayAnswer:
         """Give the programme of a day written as people write it ('mardi', '27/08')."""
-        items = await self._items()
-        day = schedule.parse_day(text, self.today(), schedule.days(items, self.tz))
+        day = schedule.parse_day(text, self.today(), (await self._days()).days)
         if day is None:
             raise DomainError("agenda.bad_day", text=text)
         return await self.day(day)

@@ -60,3 +60,17 @@ def test_parse_day_reads_names_and_dates() -> None:
     assert schedule.parse_day("demain", today, week) == date(2026, 8, 25)
     assert schedule.parse_day("31/02", today, week) is None
     assert schedule.parse_day("blurp", today, week) is None
+
+
+def test_days_sorts_items_into_local_days_once() -> None:
+    late = item("e", datetime(2026, 8, 24, 23, 30, tzinfo=PARIS))  # 21:30 UTC: still Monday
+    night = item("f", datetime(2026, 8, 24, 22, 30, tzinfo=ZoneInfo("UTC")))  # Tuesday 00:30
+    days = schedule.Days.of([*ITEMS, late, night], PARIS)
+    monday, tuesday = date(2026, 8, 24), date(2026, 8, 25)
+    assert days.days == (monday, tuesday)
+    assert [w.id for w in days.on(monday)] == ["a", "b", "c", "e"]
+    assert [w.id for w in days.on(tuesday)] == ["f", "d"]
+    assert days.on(date(2026, 8, 26)) == ()
+    assert days.after(date(2026, 8, 23)) == monday
+    assert days.after(monday) == tuesday
+    assert days.after(tuesday) is None
