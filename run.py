@@ -108,6 +108,11 @@ async def import_file(config: Config, path: Path) -> int:
         f"{report.unchanged} unchanged), "
         f"{report.rooms} rooms, {report.rota_slots} rota slots"
     )
+    if report.kept:
+        print(
+            f"changes made in chat kept for {len(report.kept)} item(s) the file did not "
+            f"update: {', '.join(report.kept)}"
+        )
     return 0
 
 

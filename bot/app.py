@@ -113,7 +113,7 @@ def build_services(
     """Build the services on an open database."""
     t = t or Translator.load(config.event.default_language)
     tz = config.event.tz
-    programme = ProgrammeService(db, tz, rota_rules(config))
+    programme = ProgrammeService(db, tz, rota_rules(config), clock)
     people = PeopleService(db, clock, config.event.organisers, config.event.organisations)
     grace = timedelta(minutes=config.signups.close_after_start_minutes)
     roles = RolesService(db, clock, programme, people)

@@ -50,4 +50,6 @@ async def programme_file(update: Update, context: Context) -> None:
         rooms=report.rooms,
         rota=report.rota_slots,
     )
+    if report.kept:
+        text += "\n" + r("programme.kept_changes", count=len(report.kept))
     await send(update, context, Reply(text))

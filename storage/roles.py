@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -108,11 +109,12 @@ async def audit(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    value: str | None = None,
 ) -> int:
     """Write one change to the audit log; give its number."""
     cursor = await conn.execute(
-        "INSERT INTO audit_log (at, user_id, item_id, action, before, after) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at, user_id, item_id, action, before, after, value) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             to_db(at),
             user_id,
@@ -120,10 +122,42 @@ async def audit(
             action,
             json.dumps(before, ensure_ascii=False) if before is not None else None,
             json.dumps(after, ensure_ascii=False) if after is not None else None,
+            value,
         ),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedChange:
+    """A change to an item as the log keeps it (value: None in logs older than version 8)."""
+
+    item_id: str
+    action: str
+    value: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+async def item_changes(conn: aiosqlite.Connection, actions: Sequence[str]) -> list[LoggedChange]:
+    """List the logged changes of some kinds to items, oldest first."""
+    marks = ",".join("?" * len(actions))
+    async with conn.execute(
+        "SELECT item_id, action, value, before, after FROM audit_log "
+        f"WHERE item_id IS NOT NULL AND action IN ({marks}) ORDER BY id",
+        tuple(actions),
+    ) as cursor:
+        return [
+            LoggedChange(
+                row["item_id"],
+                row["action"],
+                row["value"],
+                json.loads(row["before"]) if row["before"] else {},
+                json.loads(row["after"]) if row["after"] else {},
+            )
+            async for row in cursor
+        ]
 
 
 async def audit_log(conn: aiosqlite.Connection, limit: int) -> list[AuditEntry]:

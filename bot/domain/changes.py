@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.errors import DomainError
@@ -100,3 +101,104 @@ def summary(item: Workshop | None) -> dict[str, object]:
         "room": item.room,
         "capacity": item.capacity,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A change made in chat, as the log keeps it: the change, and the item's summary before."""
+
+    change: Change
+    before: Mapping[str, object]
+
+
+def logged(
+    item_id: str,
+    action: str,
+    value: str | None,
+    before: Mapping[str, object],
+    after: Mapping[str, object],
+) -> Made | None:
+    """Read a change back from the log (None: not a change to carry over).
+
+    Logs older than version 8 lack the value: it is worked out from the summaries where it
+    can be (a note's text cannot).
+    """
+    try:
+        kind = ChangeKind(action)
+    except ValueError:
+        return None
+    if value is None:
+        if kind is ChangeKind.ROOM and isinstance(after.get("room"), str):
+            value = str(after["room"])
+        elif kind is ChangeKind.CAPACITY and isinstance(after.get("capacity"), int):
+            value = str(after["capacity"])
+        elif kind in (ChangeKind.SHIFT, ChangeKind.LATE):
+            start, moved = _when(before, "start"), _when(after, "start")
+            if start is None or moved is None:
+                return None
+            value = str(int((moved - start).total_seconds() // 60))
+        elif kind is ChangeKind.CANCEL:
+            value = ""
+        else:
+            return None
+    return Made(Change(item_id, kind, value), before)
+
+
+def _when(summary: Mapping[str, object], key: str) -> datetime | None:
+    value = summary.get(key)
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _unaware(item: Workshop, made: Made) -> bool:
+    """Tell whether the file still has the item as it was before the change (so lacks it)."""
+    kind, before = made.change.kind, made.before
+    if kind is ChangeKind.ROOM:
+        return item.room == before.get("room")
+    if kind is ChangeKind.CAPACITY:
+        return item.capacity == before.get("capacity")
+    if kind is ChangeKind.NOTE:
+        return f"📝 {made.change.value}" not in item.description
+    # a time change or a cancellation: the file has the item at its old time
+    return item.start == _when(before, "start") and item.end == _when(before, "end")
+
+
+def carry_over(
+    workshops: Sequence[Workshop], made: Sequence[Made]
+) -> tuple[tuple[Workshop, ...], tuple[str, ...]]:
+    """Make again, on a programme read from a file, the changes made in chat it does not know.
+
+    A re-import must not undo a room move or a cancellation people were told about. Each
+    change, oldest first, is made again if the file still has what it changed as it was
+    before the change; if the file says something else there, the file is newer and wins.
+    Give the items, and the ids of those changed again.
+    """
+    items = {w.id: w for w in workshops}
+    kept: dict[str, None] = {}
+    for m in made:
+        item = items.get(m.change.item_id)
+        if item is None or not _unaware(item, m):
+            continue
+        after = apply(item, m.change)
+        if after is None:
+            del items[item.id]
+        else:
+            items[item.id] = after
+        kept[item.id] = None
+    return tuple(items.values()), tuple(kept)
+
+
+def file_changes(before: Workshop, after: Workshop | None) -> list[Change]:
+    """Say what a new programme file did to an item people signed up to, as chat changes.
+
+    Gone, or no longer taking sign-ups: cancelled (their sign-ups go). Otherwise a room move
+    and a time shift, each told; other edits (a title, a description) are not worth a message.
+    """
+    if after is None or after.capacity is None:
+        return [Change(before.id, ChangeKind.CANCEL)]
+    said = []
+    if after.room != before.room and after.room:
+        said.append(Change(before.id, ChangeKind.ROOM, after.room))
+    if after.start != before.start:
+        minutes = int((after.start - before.start).total_seconds() // 60)
+        said.append(Change(before.id, ChangeKind.SHIFT, str(minutes)))
+    return said

@@ -20,6 +20,8 @@ class ImportReport:
     unchanged: int
     rota_slots: int
     rooms: int
+    kept: tuple[str, ...] = ()
+    """Items changed in chat whose changes the file lacked, and were made again."""
 
     @property
     def total(self) -> int:

@@ -110,6 +110,7 @@ class ChangeService:
                 action=preview.change.kind.value,
                 before=changes.summary(before),
                 after=changes.summary(after),
+                value=preview.change.value,
             )
             people: tuple[int, ...] = ()
             promoted: tuple[int, ...] = ()

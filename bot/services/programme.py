@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
+from bot.clock import Clock, SystemClock
+from bot.domain import changes
+from bot.domain.booking import Target
+from bot.domain.changes import ChangeKind
 from bot.domain.models import Programme
 from bot.domain.programme import (
     ImportReport,
@@ -18,8 +25,11 @@ from bot.domain.programme import (
 )
 from bot.importers import parse_programme
 from storage import bookings as bookings_repo
+from storage import outbox as outbox_repo
 from storage import programme as programme_repo
+from storage import roles as roles_repo
 from storage.db import Database
+from storage.outbox import Entry
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +44,16 @@ def read_programme(
 class ProgrammeService:
     """Import programmes and serve the current one."""
 
-    def __init__(self, db: Database, tz: ZoneInfo, rules: Sequence[RotaRule] = ()) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tz: ZoneInfo,
+        rules: Sequence[RotaRule] = (),
+        clock: Clock | None = None,
+    ) -> None:
         self._db = db
         self._tz = tz
+        self._clock = clock or SystemClock()
         self._rules = tuple(rules)
         self._cache: Programme | None = None
         self.after_change: list[Callable[[], Awaitable[None]]] = []
@@ -58,6 +75,60 @@ class ProgrammeService:
         async with self._db.read() as conn:
             return await programme_repo.is_empty(conn)
 
+    @staticmethod
+    async def _carry_over(
+        conn: aiosqlite.Connection, programme: Programme
+    ) -> tuple[Programme, tuple[str, ...]]:
+        """Make again the changes made in chat that the new file lacks (see carry_over)."""
+        logs = await roles_repo.item_changes(conn, [kind.value for kind in ChangeKind])
+        made = [
+            m
+            for e in logs
+            if (m := changes.logged(e.item_id, e.action, e.value, e.before, e.after)) is not None
+        ]
+        workshops, kept = changes.carry_over(programme.workshops, made)
+        if not kept:
+            return programme, ()
+        for item_id in kept:
+            log.info("re-import: changes made in chat to %s kept", item_id)
+        return with_all_rooms(dataclasses.replace(programme, workshops=workshops)), kept
+
+    async def _tell_booked(self, conn: aiosqlite.Connection, old: Programme, new: Programme) -> int:
+        """Queue word for the people signed up to an item the file moved, or took away.
+
+        The same notices as a change made in chat, to the people in and waiting (not the
+        group: a file can change many items at once). Give how many were queued.
+        """
+        now = self._clock.now()
+        stamp = now.isoformat(timespec="seconds")
+        after = {w.id: w for w in new.workshops}
+        entries: list[Entry] = []
+        for before in old.workshops:
+            if before.capacity is None:
+                continue
+            now_item = after.get(before.id)
+            says = changes.file_changes(before, now_item)
+            if not says:
+                continue
+            standing = await bookings_repo.standing(conn, Target.of_workshop(before))
+            for change in says:
+                params = {
+                    "item_id": before.id,
+                    "kind": change.kind.value,
+                    "value": change.value,
+                    "before": changes.summary(before),
+                    "after": changes.summary(now_item),
+                }
+                entries += [
+                    Entry(f"import:{before.id}:{stamp}:{change.kind}:{u}", "change", u, now, params)
+                    for u in standing.ins + standing.waiting
+                ]
+            if now_item is not None and now_item.start != before.start:
+                start = now_item.start.isoformat(timespec="minutes")
+                await outbox_repo.retarget_sent_reminders(conn, before.id, start, now_item.room)
+        await outbox_repo.add(conn, entries, now)
+        return len(entries)
+
     async def import_bytes(self, data: bytes, filename: str) -> ImportReport:
         """Parse a file and make it the programme, all or nothing."""
         return await self.replace(read_programme(data, filename, self._tz, self._rules))
@@ -73,9 +144,13 @@ class ProgrammeService:
             log.warning("programme: %s", warning)
         async with self._db.transaction() as conn:
             old = await programme_repo.load(conn)
-            report = compare(old, programme)
+            programme, kept = await self._carry_over(conn, programme)
+            report = dataclasses.replace(compare(old, programme), kept=kept)
+            told = await self._tell_booked(conn, old, programme)
             await programme_repo.replace(conn, programme)
             dropped = await bookings_repo.drop_orphans(conn)
+        if told:
+            log.info("re-import: %d message(s) queued for people whose items changed", told)
         if dropped:
             log.info("re-import: %d booking(s) of removed items dropped", dropped)
         self.forget()
