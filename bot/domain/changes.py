@@ -185,20 +185,3 @@ def carry_over(
             items[item.id] = after
         kept[item.id] = None
     return tuple(items.values()), tuple(kept)
-
-
-def file_changes(before: Workshop, after: Workshop | None) -> list[Change]:
-    """Say what a new programme file did to an item people signed up to, as chat changes.
-
-    Gone, or no longer taking sign-ups: cancelled (their sign-ups go). Otherwise a room move
-    and a time shift, each told; other edits (a title, a description) are not worth a message.
-    """
-    if after is None or after.capacity is None:
-        return [Change(before.id, ChangeKind.CANCEL)]
-    said = []
-    if after.room != before.room and after.room:
-        said.append(Change(before.id, ChangeKind.ROOM, after.room))
-    if after.start != before.start:
-        minutes = int((after.start - before.start).total_seconds() // 60)
-        said.append(Change(before.id, ChangeKind.SHIFT, str(minutes)))
-    return said

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -85,7 +85,8 @@ class Planned:
 
 
 def _iso(when: datetime) -> str:
-    return when.isoformat(timespec="minutes")
+    """Write a moment the one way keys use (in UTC, as the stored programme has it)."""
+    return when.astimezone(UTC).isoformat(timespec="minutes")
 
 
 def _private(planned: Planned, rules: Rules, tz: ZoneInfo) -> Planned | None:
@@ -257,6 +258,31 @@ class SentReminder:
     target_id: str
     start: str
     room: str | None
+
+
+def file_correction(
+    user_id: int, before: Workshop, after: Workshop | None, told: SentReminder | None, now: datetime
+) -> Planned | None:
+    """Tell someone signed up that a new programme file moved or took away their item.
+
+    The same message, under the same key, as the correction `corrections` plans for someone
+    already reminded (so they get one, and their reminder of the new time is not repeated);
+    for the others, a key of their own. None when the item neither moved nor went.
+    """
+    if after is None or after.capacity is None:
+        version, params = "cancelled", {"target_id": before.id, "cancelled": True}
+    elif after.start != before.start or after.room != before.room:
+        version = f"{_iso(after.start)}:{after.room}"
+        params = {"target_id": after.id, "start": _iso(after.start), "room": after.room}
+    else:
+        return None
+    key = (
+        f"{CORRECTION}:{told.key}:{version}"
+        if told is not None
+        else f"{CORRECTION}:file:{user_id}:{before.id}:{_iso(before.start)}:{version}"
+    )
+    was = {"was_start": _iso(before.start), "was_room": before.room, "title": before.title}
+    return Planned(key, CORRECTION, user_id, now, {**params, **was}, expires=None, urgent=True)
 
 
 def corrections(sent: Iterable[SentReminder], programme: Programme, now: datetime) -> list[Planned]:

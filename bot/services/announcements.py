@@ -18,14 +18,13 @@ from bot.domain.planning import (
     PersonSettings,
     Planned,
     Rules,
-    SentReminder,
 )
 from bot.domain.schedule import by_start, local_day, next_slot, running
 from bot.i18n import Translator
 from bot.render import Renderer
 from bot.services import broadcasts
 from bot.services.bookings import BookingService
-from bot.services.outbox import Delivery, Outbox
+from bot.services.outbox import Delivery, Outbox, entry, sent_reminder
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
@@ -33,16 +32,11 @@ from storage import bookings as bookings_repo
 from storage import outbox as outbox_repo
 from storage import settings as settings_repo
 from storage.db import Database
-from storage.outbox import Entry, Row
+from storage.outbox import Row
 
 log = logging.getLogger(__name__)
 
 PERSONAL_KINDS = (planning.REMINDER, planning.DIGEST)
-
-
-def entry(p: Planned) -> Entry:
-    """Turn a planned message into an outbox entry."""
-    return Entry(p.key, p.kind, p.chat_id, p.due, dict(p.params), p.expires, p.urgent)
 
 
 class AnnouncementService:
@@ -130,7 +124,7 @@ class AnnouncementService:
                 and r.expires_at > now - timedelta(days=1)
                 and (user_ids is None or r.chat_id in user_ids)
             ]
-            fixes = planning.corrections([_sent(r) for r in sent], programme, now)
+            fixes = planning.corrections([sent_reminder(r) for r in sent], programme, now)
             await outbox_repo.add(conn, [entry(p) for p in fixes], now)
             # A correction stands for the reminder of the new time: one message, not a repeat
             corrected = {(p.chat_id, p.params["target_id"]) for p in fixes}
@@ -286,13 +280,6 @@ class AnnouncementService:
 def _as_row(p: Planned) -> Row:
     return Row(
         0, p.key, p.kind, p.chat_id, dict(p.params), p.due, p.expires, p.urgent, None, "pending", 0
-    )
-
-
-def _sent(row: Row) -> SentReminder:
-    p = row.params
-    return SentReminder(
-        row.key, row.chat_id, p["target_kind"], p["target_id"], p["start"], p.get("room")
     )
 
 

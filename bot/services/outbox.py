@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
+from bot.domain.planning import Planned, SentReminder
 from bot.reply import Reply
 from storage import outbox as repo
 from storage import participants as participants_repo
@@ -91,6 +92,19 @@ class Transport(Protocol):
 
 
 Composer = Callable[[Row], Awaitable[Delivery | None]]
+
+
+def entry(p: Planned) -> Entry:
+    """Turn a planned message into an outbox entry."""
+    return Entry(p.key, p.kind, p.chat_id, p.due, dict(p.params), p.expires, p.urgent)
+
+
+def sent_reminder(row: Row) -> SentReminder:
+    """Read back what a sent reminder said."""
+    p = row.params
+    return SentReminder(
+        row.key, row.chat_id, p["target_kind"], p["target_id"], p["start"], p.get("room")
+    )
 
 
 class Outbox:

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.clock import Clock, SystemClock
-from bot.domain import changes
-from bot.domain.booking import Target
+from bot.domain import changes, planning
+from bot.domain.booking import Target, TargetKind
 from bot.domain.changes import ChangeKind
 from bot.domain.models import Programme
 from bot.domain.programme import (
@@ -24,12 +24,12 @@ from bot.domain.programme import (
     with_rota_rules,
 )
 from bot.importers import parse_programme
+from bot.services.outbox import entry, sent_reminder
 from storage import bookings as bookings_repo
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
 from storage import roles as roles_repo
 from storage.db import Database
-from storage.outbox import Entry
 
 log = logging.getLogger(__name__)
 
@@ -96,38 +96,31 @@ class ProgrammeService:
     async def _tell_booked(self, conn: aiosqlite.Connection, old: Programme, new: Programme) -> int:
         """Queue word for the people signed up to an item the file moved, or took away.
 
-        The same notices as a change made in chat, to the people in and waiting (not the
-        group: a file can change many items at once). Give how many were queued.
+        One short correction each (the one a reminder already sent would get), to the people
+        in and waiting; not to the group: a file can change many items at once. Give how many
+        were queued.
         """
         now = self._clock.now()
-        stamp = now.isoformat(timespec="seconds")
         after = {w.id: w for w in new.workshops}
-        entries: list[Entry] = []
+        sent = await outbox_repo.rows(conn, kinds=[planning.REMINDER], statuses=["sent"])
+        reminded = {
+            (r.chat_id, r.params.get("target_id")): r
+            for r in sent
+            if r.params.get("target_kind") == TargetKind.WORKSHOP.value
+        }
+        fixes: list[planning.Planned] = []
         for before in old.workshops:
-            if before.capacity is None:
-                continue
-            now_item = after.get(before.id)
-            says = changes.file_changes(before, now_item)
-            if not says:
+            if before.capacity is None or before.end <= now:
                 continue
             standing = await bookings_repo.standing(conn, Target.of_workshop(before))
-            for change in says:
-                params = {
-                    "item_id": before.id,
-                    "kind": change.kind.value,
-                    "value": change.value,
-                    "before": changes.summary(before),
-                    "after": changes.summary(now_item),
-                }
-                entries += [
-                    Entry(f"import:{before.id}:{stamp}:{change.kind}:{u}", "change", u, now, params)
-                    for u in standing.ins + standing.waiting
-                ]
-            if now_item is not None and now_item.start != before.start:
-                start = now_item.start.isoformat(timespec="minutes")
-                await outbox_repo.retarget_sent_reminders(conn, before.id, start, now_item.room)
-        await outbox_repo.add(conn, entries, now)
-        return len(entries)
+            for user in standing.ins + standing.waiting:
+                told = reminded.get((user, before.id))
+                fix = planning.file_correction(
+                    user, before, after.get(before.id), sent_reminder(told) if told else None, now
+                )
+                if fix is not None:
+                    fixes.append(fix)
+        return await outbox_repo.add(conn, [entry(f) for f in fixes], now)
 
     async def import_bytes(self, data: bytes, filename: str) -> ImportReport:
         """Parse a file and make it the programme, all or nothing."""

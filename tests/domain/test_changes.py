@@ -10,7 +10,6 @@ from bot.domain.changes import (
     Made,
     apply,
     carry_over,
-    file_changes,
     logged,
     summary,
 )
@@ -93,14 +92,3 @@ def test_logs_without_values_are_read_back_where_they_can_be() -> None:
     assert logged("a", "facilitator_add", None, {}, {"user_id": 5}) is None
     note = logged("a", "note", "Maillot", summary(A), summary(A))
     assert note is not None and note.change.value == "Maillot"
-
-
-def test_what_a_file_did_to_an_item_is_said_as_chat_changes() -> None:
-    later = replace(A, start=A.start + timedelta(minutes=45), end=A.end + timedelta(minutes=45))
-    assert file_changes(A, None) == [Change("a", ChangeKind.CANCEL)]
-    assert file_changes(A, replace(A, capacity=None)) == [Change("a", ChangeKind.CANCEL)]
-    assert file_changes(A, replace(later, room="Salle 2")) == [
-        Change("a", ChangeKind.ROOM, "Salle 2"),
-        Change("a", ChangeKind.SHIFT, "45"),
-    ]
-    assert file_changes(A, replace(A, title="Autre titre", capacity=12)) == []

@@ -165,9 +165,9 @@ window = {WINDOW}
     assert all(counts[u] == 1 for u in in_flight - unsure), "the ones not yet leaving went"
     missed = [u for u in users if counts[u] == 0]
     assert set(missed) - unsure == BLOCKED, "nobody lost but what was leaving"
-    sent = PEOPLE - len(BLOCKED) - len(unsure)
+    got = PEOPLE - len(BLOCKED) - len(unsure)
     assert {s: len(chats) for s, chats in state.items()} == {
-        "sent": sent,
+        "sent": got,
         "unreachable": 10,
         **({"uncertain": len(unsure)} if unsure else {}),
     }
@@ -176,13 +176,13 @@ window = {WINDOW}
         "connexion perdue) ; pour ne rien envoyer en double, je ne les renvoie pas"
     )
     assert report.plain_text == (
-        f"📬 Message envoyé (toutes les personnes inscrites)\n✅ {sent} reçus sur 600\n"
+        f"📬 Message envoyé (toutes les personnes inscrites)\n✅ {got} reçus sur 600\n"
         "🚫 10 injoignables (le bot est bloqué ou n'a jamais été lancé)\n⚠️ 0 en échec"
         + (maybe if unsure else "")
     )
     progress = emu.message(ORGANISER, choose.message_id)
     assert progress.plain_text.startswith(
-        f"📤 Envoi terminé (toutes les personnes inscrites) : {sent} reçus sur 600"
+        f"📤 Envoi terminé (toutes les personnes inscrites) : {got} reçus sur 600"
     )
     edits = [
         c

@@ -74,12 +74,14 @@ async def test_people_signed_up_hear_when_the_file_moves_or_drops_their_item(
         assert report.removed == ("early",)
         await bot.services.outbox.flush()
         assert texts(bot, ALICE, alice) == [
-            "📢 Changement pour Atelier C : nouvelle salle : 📍 Chapiteau (au lieu de Plage).",
-            "📢 Changement pour Yoga très matinal : l'atelier est annulé.",
+            "✏️ Changement : Atelier C a lieu lundi 24 août, 14:30–16:00, 📍 Chapiteau "
+            "(au lieu de 14:30, Plage).",
+            "❌ Annulé : Yoga très matinal n'aura pas lieu.",
         ]
         (moved,) = texts(bot, BOB, bob)
         assert moved == (  # Bob reads English
-            "📢 Change for Atelier A: new time, Monday 24 August, 10:30–12:30 (moved by 30 min)."
+            "✏️ Change: Atelier A is now Monday 24 August, 10:30–12:30, 📍 Salle des Pins "
+            "(instead of 10:00, Salle des Pins)."
         )
         # nothing for the group: a file can change many items at once
         assert [m for m in bot.emu.messages(GROUP) if "Changement" in m.plain_text] == []
