@@ -65,7 +65,8 @@ def register(app: RencontreApp) -> None:
     app.add_handler(TypeHandler(Update, _gatekeeper), group=-1)
 
     # Group 0, in order:
-    # 1. commands (French aliases next to the English names)
+    # 1. commands (French aliases next to the English names); private ones may show personal
+    #    data or start a conversation
     commands = [
         (("start",), start.start, private),
         (("help", "aide"), help.help_, None),
@@ -78,8 +79,8 @@ def register(app: RencontreApp) -> None:
         (("room", "salle"), programme.room, None),
         (("search", "cherche", "chercher"), programme.search, None),
         (("workshop", "atelier"), programme.workshop, None),
-        (("mine", "moi", "monprogramme"), bookings.mine, None),
-        (("participants", "inscrits"), bookings.participants, None),
+        (("mine", "moi", "monprogramme"), bookings.mine, private),
+        (("participants", "inscrits"), bookings.participants, private),
         (("rota", "rangement"), bookings.rota, None),
         (("settings", "reglages"), settings.settings, None),
         (("invites", "invitations"), roles.invites, private),
@@ -92,6 +93,10 @@ def register(app: RencontreApp) -> None:
     ]
     for names, callback, only in commands:
         app.add_handler(CommandHandler(list(names), callback, filters=only))
+    # 1b. a private command sent in a group (/cmd or /cmd@this_bot) gets a hint, not silence
+    kept_private = [name for names, _, only in commands if only is private for name in names]
+    groups = filters.ChatType.GROUPS
+    app.add_handler(CommandHandler(kept_private, help.private_only, filters=groups))
     # 2. buttons, by the prefix of their data; anything else is refused last
     app.add_handler(CallbackQueryHandler(start.organisation_chosen, pattern=r"^org:"))
     app.add_handler(CallbackQueryHandler(start.lang_chosen, pattern=r"^lang:"))
@@ -111,7 +116,7 @@ def register(app: RencontreApp) -> None:
     )
     app.add_handler(
         MessageHandler(
-            filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & _AddressedToBot(),
+            groups & filters.TEXT & ~filters.COMMAND & _AddressedToBot(),
             programme.plain_words,
         )
     )

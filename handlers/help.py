@@ -37,3 +37,9 @@ async def unknown_command(update: Update, context: Context) -> None:
     await send(
         update, context, Reply(r("help.unknown_command", command=escape(truncate(command, 40))))
     )
+
+
+async def private_only(update: Update, context: Context) -> None:
+    """Answer a command kept for private chats, sent in a group: write to me directly."""
+    r = await renderer(update, context)
+    await send(update, context, Reply(r("common.private_only")))

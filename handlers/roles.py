@@ -1,4 +1,4 @@
-"""Organisers' tools for roles: /invites and /facilitator."""
+"""Organisers' tools for roles: /invites (and /invites revoke) and /facilitator."""
 
 from __future__ import annotations
 
@@ -11,12 +11,21 @@ from bot.domain.errors import DomainError
 from bot.reply import Reply
 from handlers.common import args_text, renderer, send, services
 
+REVOKE = ("revoke", "révoquer", "revoquer")
+
 
 async def invites(update: Update, context: Context) -> None:
-    """Give the organisers one personal invitation link per facilitator (/invites)."""
+    """Give each facilitator's invitation link (/invites); /invites revoke <name> revokes one's."""
     user = update.effective_user
     assert user is not None
     s = services(context)
+    words = args_text(context).split(maxsplit=1)
+    if words and words[0].lower() in REVOKE:
+        await _revoke(update, context, words[1] if len(words) > 1 else "")
+        return
+    if words:
+        await s.roles.require_organiser(user.id)
+        raise DomainError("roles.invites_usage")
     found = await s.roles.invites(user.id)
     r = await renderer(update, context)
     if not found:
@@ -31,6 +40,16 @@ async def invites(update: Update, context: Context) -> None:
         )
     lines.append("\n" + r("roles.invites_note"))
     await send(update, context, Reply("\n".join(lines)))
+
+
+async def _revoke(update: Update, context: Context, name: str) -> None:
+    """Revoke a facilitator's unused invitation links: /invites revoke <name>."""
+    user = update.effective_user
+    assert user is not None
+    facilitator, count = await services(context).roles.revoke(user.id, name[:200])
+    r = await renderer(update, context)
+    key = "roles.revoked" if count else "roles.revoked_none"
+    await send(update, context, Reply(r(key, name=escape(facilitator), count=count)))
 
 
 async def facilitator(update: Update, context: Context) -> None:

@@ -36,6 +36,14 @@ async def open_invite(conn: aiosqlite.Connection, facilitator: str) -> str | Non
     return str(row[0]) if row else None
 
 
+async def open_invite_names(conn: aiosqlite.Connection) -> list[str]:
+    """List the facilitators who have an unused, unrevoked invitation."""
+    async with conn.execute(
+        "SELECT DISTINCT facilitator FROM invite WHERE used_by IS NULL AND revoked = 0"
+    ) as cursor:
+        return [str(row[0]) async for row in cursor]
+
+
 async def add_invite(
     conn: aiosqlite.Connection, token: str, facilitator: str, by: int, now: datetime
 ) -> None:

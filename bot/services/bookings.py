@@ -526,7 +526,7 @@ class BookingService:
 
     def _organisers_only(self, actor: int) -> None:
         if not self._people.is_organiser(actor):
-            raise DomainError("bookings.rota_organisers_only")
+            raise DomainError("common.not_allowed")
 
     async def gaps(self, actor: int, hours: int = 24) -> list[Standing]:
         """List the rota slots of the next hours that still lack people (organisers)."""

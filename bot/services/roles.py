@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
 from bot.domain.models import Programme, Role, Workshop
+from bot.domain.text import words
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from storage import participants as participants_repo
@@ -15,6 +17,7 @@ from storage import roles as repo
 from storage.db import Database
 
 INVITE_BYTES = 24  # 32 characters of A-Za-z0-9_-: unguessable, fits the 64 of a deep link
+NAMES_SHOWN = 1500  # characters of facilitators' names in an answer, well under a message's 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,7 @@ class RolesService:
     async def require_organiser(self, user_id: int) -> None:
         """Refuse anyone but an organiser."""
         if not self._people.is_organiser(user_id):
-            raise DomainError("roles.organisers_only")
+            raise DomainError("common.not_allowed")
 
     async def may_change(self, user_id: int, item: Workshop) -> bool:
         """Tell whether a person may change an item: its facilitators and the organisers."""
@@ -120,6 +123,17 @@ class RolesService:
                     await repo.add_invite(conn, token, name, organiser, self._clock.now())
                 out.append(Invite(name, token, counts[name]))
         return out
+
+    async def revoke(self, organiser: int, name: str) -> tuple[str, int]:
+        """Revoke the unused invitations of the facilitator a name points to; count them."""
+        await self.require_organiser(organiser)
+        programme = await self._programme.current()
+        async with self._db.transaction() as conn:
+            # Names the programme no longer has may still have a link waiting
+            names = {f.name for w in programme.workshops for f in w.facilitators}
+            names.update(await repo.open_invite_names(conn))
+            facilitator = _one_named(name, names)
+            return facilitator, await repo.revoke_invites(conn, facilitator)
 
     async def redeem(self, token: str, user_id: int) -> tuple[str, list[Workshop]]:
         """Spend an invitation: link the person to its facilitator; refuse a wrong or used one."""
@@ -168,3 +182,28 @@ class RolesService:
                     if username.casefold() == text.lstrip("@").casefold():
                         return uid
         raise DomainError("roles.unknown_person")
+
+
+def _one_named(text: str, names: Iterable[str]) -> str:
+    """Find the one facilitator a name points to: the whole name, or the start of its words."""
+    wanted = words(text)
+    if not wanted:
+        raise DomainError("roles.invites_usage")
+    known = sorted(names)
+    if not known:
+        raise DomainError("roles.no_facilitators")
+    if text.strip() in known:
+        return text.strip()
+    found = [n for n in known if words(n) == wanted] or [
+        n for n in known if all(any(w.startswith(q) for w in words(n)) for q in wanted)
+    ]
+    if len(found) == 1:
+        return found[0]
+    key = "roles.revoke_which" if found else "roles.revoke_unknown"
+    raise DomainError(key, name=text.strip(), names=_listed(found or known))
+
+
+def _listed(names: list[str]) -> str:
+    """Join names with commas, cut to what fits in an answer."""
+    text = ", ".join(names)
+    return text if len(text) <= NAMES_SHOWN else text[: NAMES_SHOWN - 1].rstrip(", ") + "…"

@@ -280,7 +280,7 @@ async def test_gaps_and_fairness_for_organisers_only(week: Harness) -> None:
     assert "5 inscrit·e(s) au bot, dont 4 sans aucun créneau." in fair.plain_text
     assert "• 0 créneau(x) : 4 personne(s)\n• 1 créneau(x) : 1 personne(s)" in fair.plain_text
     (refused,) = await bot.say(ALICE, "/rota gaps")
-    assert refused.plain_text == "Cette commande est réservée à l'équipe d'organisation."
+    assert refused.plain_text == "Cette action est réservée à l'équipe d'organisation."
 
 
 @pytest.mark.parametrize(

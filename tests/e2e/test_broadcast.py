@@ -256,7 +256,7 @@ async def test_each_audience_reaches_its_people_and_no_one_else(bot: Harness) ->
 
 async def test_only_organisers_broadcast_or_post_notices(bot: Harness) -> None:
     await registered(bot, ALICE, MATHILDE)
-    refusal = "Désolé, cette action est réservée aux organisateur·rices."
+    refusal = "Cette action est réservée à l'équipe d'organisation."
     for user in (ALICE, MATHILDE):  # a participant, a facilitator
         (answer,) = await bot.say(user, "/broadcast Tout le monde dehors")
         assert answer.plain_text == refusal

@@ -3,24 +3,55 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FrozenClock
 from bot.domain.booking import ref
+from bot.domain.models import Role
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, forge_press, local_config
+from bot.services.roles import INVITE_BYTES
 from storage import outbox as outbox_repo
 from tests.conftest import ALICE, BOB, GROUP, MATHILDE, ORGANISER, STRANGER
 from tests.e2e.test_announcements import PROGRAMME, START, at, move_to, registered, sign_up
 
+# The week with a second facilitator whose family name is Mathilde's
+WITH_THEO = (
+    PROGRAMME
+    + """
+[[workshop]]
+id = "d"
+title = "Atelier D"
+start = 2026-08-25T10:00:00
+end = 2026-08-25T11:00:00
+room = "Chapiteau"
+facilitators = ["Théo Garnier"]
+"""
+)
+MATHILDE_NAME, THEO_NAME = "Mathilde Garnier", "Théo Garnier"
+
 
 @pytest.fixture
 async def week(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_week(emu, tmp_path, PROGRAMME) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def crew(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_week(emu, tmp_path, WITH_THEO) as bot:
+        yield bot
+
+
+@asynccontextmanager
+async def running_week(emu: BotApiEmulator, tmp_path: Path, text: str) -> AsyncIterator[Harness]:
     programme = tmp_path / "semaine.toml"
-    programme.write_text(PROGRAMME, encoding="utf-8")
+    programme.write_text(text, encoding="utf-8")
     config = local_config(
         emu,
         tmp_path / "r.sqlite3",
@@ -31,6 +62,13 @@ async def week(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
     async with Harness.running(emu, config, FrozenClock(START)) as bot:
         await registered(bot, ALICE, BOB, ORGANISER)
         yield bot
+
+
+async def invite_links(bot: Harness) -> dict[str, str]:
+    """Ask /invites as the organiser; give each facilitator's token."""
+    (links,) = await bot.say(ORGANISER, "/invites")
+    found = re.findall(r"^• (.+) \(\d+ atelier\(s\)\) : \S+\?start=(\S+)$", links.plain_text, re.M)
+    return dict(found)
 
 
 def texts(bot: Harness, chat: int, since: int = 0) -> list[str]:
@@ -168,3 +206,121 @@ async def test_organisers_add_and_remove_a_facilitator(week: Harness) -> None:
     assert refused.plain_text == "You can only change the workshops you run."
     (refused,) = await bot.say(ALICE, f"/facilitator add {ALICE} Atelier A")
     assert refused.plain_text == "Cette action est réservée à l'équipe d'organisation."
+
+
+async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> None:
+    bot = crew
+    old = await invite_links(bot)
+    assert sorted(old) == [MATHILDE_NAME, THEO_NAME]
+    # the link went to the wrong person: the organiser revokes it
+    (revoked,) = await bot.say(ORGANISER, "/invites revoke Mathilde")
+    assert revoked.plain_text == (
+        "🚫 1 lien(s) d'invitation de Mathilde Garnier annulé(s) : ils ne marchent plus. "
+        "/invites en donne un neuf."
+    )
+    (again,) = await bot.say(ORGANISER, "/invitations révoquer mathilde garnier")
+    assert again.plain_text == (
+        "Mathilde Garnier n'a aucun lien d'invitation en attente : rien à annuler."
+    )
+    (spent,) = await bot.say(STRANGER, f"/start {old[MATHILDE_NAME]}")
+    (made_up,) = await bot.say(STRANGER, "/start " + secrets.token_urlsafe(INVITE_BYTES))
+    assert (
+        spent.plain_text
+        == made_up.plain_text
+        == (
+            "Ce lien d'invitation n'est pas (ou plus) valable. "
+            "Demandez-en un nouveau à l'équipe d'organisation."
+        )
+    )
+    assert await bot.services.roles.role(STRANGER) is Role.PARTICIPANT
+    # /invites then gives her a fresh link, which works; Théo's is untouched
+    new = await invite_links(bot)
+    assert new[MATHILDE_NAME] not in (old[MATHILDE_NAME], old[THEO_NAME])
+    assert new[THEO_NAME] == old[THEO_NAME]
+    (welcome,) = await bot.say(STRANGER, f"/start {new[MATHILDE_NAME]}")
+    assert welcome.plain_text.startswith("🎤 Bienvenue Sam ! Vous êtes maintenant reconnu·e")
+    assert await bot.services.roles.role(STRANGER) is Role.FACILITATOR
+    # a used link is not "unused": nothing left to revoke
+    (used,) = await bot.say(ORGANISER, "/invites revoke Mathilde")
+    assert used.plain_text.startswith("Mathilde Garnier n'a aucun lien d'invitation en attente")
+    (help_,) = await bot.say(ORGANISER, "/help")
+    assert "/invites revoke nom : annuler les liens pas encore utilisés" in help_.plain_text
+
+
+async def test_revoking_needs_one_known_name_and_an_organiser(crew: Harness) -> None:
+    bot = crew
+    await bot.say(MATHILDE, "/start")  # the facilitator of Atelier C, by her @username
+    before = await invite_links(bot)
+    (unknown,) = await bot.say(ORGANISER, "/invites revoke Zorro")
+    assert unknown.plain_text == (
+        "Je ne trouve aucun·e animateur·rice nommé·e « Zorro ». "
+        "Les noms du programme : Mathilde Garnier, Théo Garnier"
+    )
+    (which,) = await bot.say(ORGANISER, "/invites revoke garnier")
+    assert which.plain_text == (
+        "Plusieurs animateur·rices correspondent à « garnier » : "
+        "Mathilde Garnier, Théo Garnier. Donnez le nom complet."
+    )
+    (usage,) = await bot.say(ORGANISER, "/invites revoke")
+    assert usage.plain_text.startswith("Usage : /invites pour les liens, ou /invites revoke nom")
+    (other,) = await bot.say(ORGANISER, "/invites n'importe quoi")
+    assert other.plain_text == usage.plain_text
+    (participant,) = await bot.say(BOB, "/invites revoke Théo Garnier")
+    assert participant.plain_text == "Only the organisers can do that."
+    (facilitator,) = await bot.say(MATHILDE, "/invitations révoquer Théo")
+    assert facilitator.plain_text == "Cette action est réservée à l'équipe d'organisation."
+    (bare,) = await bot.say(BOB, "/invites revoke")
+    assert bare.plain_text == participant.plain_text
+    answers = [m.plain_text for m in (unknown, which, usage, other, participant, facilitator)]
+    assert not [a for a in answers if any(token in a for token in before.values())]
+    assert await invite_links(bot) == before  # nothing was revoked
+
+
+async def test_invitation_tokens_are_unguessable(
+    crew: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = crew
+    assert INVITE_BYTES * 8 >= 128
+    drawn: list[int | None] = []
+    real = secrets.token_urlsafe
+
+    def spy(nbytes: int | None = None) -> str:
+        drawn.append(nbytes)
+        return real(nbytes)
+
+    monkeypatch.setattr(secrets, "token_urlsafe", spy)
+    first = await invite_links(bot)
+    assert drawn == [INVITE_BYTES, INVITE_BYTES]  # one draw from secrets per facilitator
+    assert first[MATHILDE_NAME] != first[THEO_NAME]
+    for token in first.values():
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22,64}", token), token  # 128 bits, fits a deep link
+    assert await invite_links(bot) == first  # an unused link stays the person's one link
+    await bot.say(ORGANISER, "/invites revoke Théo Garnier")
+    second = await invite_links(bot)
+    assert len(drawn) == 3
+    assert second[THEO_NAME] not in first.values()
+
+
+async def test_private_commands_in_the_group_get_a_hint_not_names(week: Harness) -> None:
+    bot = week
+    await bot.say(MATHILDE, "/start")
+    await sign_up(bot, ALICE, "c")
+    links = await invite_links(bot)
+    hint = "Ça, c'est en message privé : écrivez-moi directement."
+    name = bot.emu.bot_username
+    for user, text in (
+        (ORGANISER, f"/invites@{name}"),
+        (ORGANISER, "/invites revoke Mathilde"),
+        (MATHILDE, "/participants c"),
+        (ALICE, f"/mine@{name}"),
+        (BOB, "/start"),
+    ):
+        (answer,) = await bot.say(user, text, chat_id=GROUP)
+        expected = "That works in a private chat: write to me directly." if user == BOB else hint
+        assert answer.plain_text == expected
+    mark = bot.emu.mark(GROUP)
+    await bot.emu.send_text(ALICE, "/mine@un_autre_bot", chat_id=GROUP)
+    await bot.emu.send_text(ALICE, "Qui vient à l'atelier C ?", chat_id=GROUP)
+    await bot.settle()
+    assert texts(bot, GROUP, mark) == []
+    assert await invite_links(bot) == links  # the group's /invites revoke did nothing

@@ -8,7 +8,9 @@ must answer as the cell says:
   action's success message, named by its key in bot/locales (its longest part without a
   placeholder is what is looked for);
 - refused: the refusal message is shown, and nothing changed in the database;
-- silent: a command kept for private chats, sent in the group: no answer, nothing changed;
+- refused with common.private_only: a command kept for private chats, sent in the group, gets a
+  hint to write to the bot directly (never a list of names in the group);
+- silent: group chatter not addressed to the bot: no answer, nothing changed;
 - kept: a button the pressed group message never offered (a forged press): it acts for the
   presser only where the role allows, is answered, and the group's message stays as it was.
 
@@ -71,7 +73,7 @@ class Refused:
 
 @dataclass(frozen=True)
 class Silent:
-    """No answer at all, nothing changes (a private command sent in the group)."""
+    """No answer at all, nothing changes (group chatter not addressed to the bot)."""
 
     def __str__(self) -> str:
         return "silent"
@@ -94,9 +96,8 @@ def ok(*keys: str) -> Allowed:
 
 SILENT, KEPT = Silent(), Kept()
 NOT_REGISTERED = Refused("common.not_registered")
-ORGANISERS_ONLY = Refused("roles.organisers_only")
-NOT_ALLOWED = Refused("common.not_allowed")  # the broadcast service's wording of the same rule
-ROTA_ORGANISERS = Refused("bookings.rota_organisers_only")
+ORGANISERS_ONLY = Refused("common.not_allowed")  # one wording wherever organisers alone may act
+PRIVATE_ONLY = Refused("common.private_only")  # a private command sent in the group
 NOT_THEIRS = Refused("bookings.participants_not_allowed")
 NOT_YOURS = Refused("change.not_yours")
 ROLES = ("stranger", "participant", "other-facilitator", "this-facilitator", "organiser")
@@ -126,7 +127,7 @@ def registered(allowed: Outcome) -> tuple[Outcome, ...]:
 # item, facilitator of this item, organiser) in a private chat, then in the group.
 
 COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
-    ("/start", everyone(ok("start.greeting")), everyone(SILENT)),
+    ("/start", everyone(ok("start.greeting")), everyone(PRIVATE_ONLY)),
     ("/help", everyone(ok("help.participant")), SAME),
     ("/aide", everyone(ok("help.participant")), SAME),
     ("/lang fr", registered(ok("lang.chosen")), SAME),
@@ -149,39 +150,74 @@ COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     ("/chercher atelier", everyone(ok("agenda.found")), SAME),
     ("/workshop t", everyone(ok("=🕙 lundi 24 août, 16:30–17:30")), SAME),
     ("/atelier t", everyone(ok("=🕙 lundi 24 août, 16:30–17:30")), SAME),
-    ("/mine", everyone(ok("bookings.mine_empty", "bookings.mine_title")), SAME),
-    ("/moi", everyone(ok("bookings.mine_empty", "bookings.mine_title")), SAME),
-    ("/monprogramme", everyone(ok("bookings.mine_empty", "bookings.mine_title")), SAME),
-    ("/participants t", runners(NOT_THEIRS, ok("bookings.participants")), SAME),
-    ("/inscrits t", runners(NOT_THEIRS, ok("bookings.participants")), SAME),
+    (
+        "/mine",
+        everyone(ok("bookings.mine_empty", "bookings.mine_title")),
+        everyone(PRIVATE_ONLY),
+    ),
+    (
+        "/moi",
+        everyone(ok("bookings.mine_empty", "bookings.mine_title")),
+        everyone(PRIVATE_ONLY),
+    ),
+    (
+        "/monprogramme",
+        everyone(ok("bookings.mine_empty", "bookings.mine_title")),
+        everyone(PRIVATE_ONLY),
+    ),
+    ("/participants t", runners(NOT_THEIRS, ok("bookings.participants")), everyone(PRIVATE_ONLY)),
+    ("/inscrits t", runners(NOT_THEIRS, ok("bookings.participants")), everyone(PRIVATE_ONLY)),
     ("/rota", everyone(ok("bookings.rota_title")), SAME),
     ("/rangement", everyone(ok("bookings.rota_title")), SAME),
-    ("/rota gaps", organisers(ROTA_ORGANISERS, ok("bookings.gaps_title")), SAME),
-    ("/rangement trous", organisers(ROTA_ORGANISERS, ok("bookings.gaps_title")), SAME),
-    ("/rota fairness", organisers(ROTA_ORGANISERS, ok("bookings.fairness")), SAME),
-    ("/rangement équité", organisers(ROTA_ORGANISERS, ok("bookings.fairness")), SAME),
+    ("/rota gaps", organisers(ORGANISERS_ONLY, ok("bookings.gaps_title")), SAME),
+    ("/rangement trous", organisers(ORGANISERS_ONLY, ok("bookings.gaps_title")), SAME),
+    ("/rota fairness", organisers(ORGANISERS_ONLY, ok("bookings.fairness")), SAME),
+    ("/rangement équité", organisers(ORGANISERS_ONLY, ok("bookings.fairness")), SAME),
     ("/settings", registered(ok("settings.title")), SAME),
     ("/reglages", registered(ok("settings.title")), SAME),
-    ("/invites", organisers(ORGANISERS_ONLY, ok("roles.invites_title")), everyone(SILENT)),
-    ("/invitations", organisers(ORGANISERS_ONLY, ok("roles.invites_title")), everyone(SILENT)),
+    ("/invites", organisers(ORGANISERS_ONLY, ok("roles.invites_title")), everyone(PRIVATE_ONLY)),
+    (
+        "/invitations",
+        organisers(ORGANISERS_ONLY, ok("roles.invites_title")),
+        everyone(PRIVATE_ONLY),
+    ),
+    # each cell starts with an unused link for Théo (see PREPARE)
+    (
+        "/invites revoke Théo Animateur",
+        organisers(ORGANISERS_ONLY, ok("roles.revoked")),
+        everyone(PRIVATE_ONLY),
+    ),
+    (
+        "/invitations révoquer théo",
+        organisers(ORGANISERS_ONLY, ok("roles.revoked")),
+        everyone(PRIVATE_ONLY),
+    ),
     (
         "/facilitator add {helper} o",
         organisers(ORGANISERS_ONLY, ok("roles.facilitator_added")),
-        everyone(SILENT),
+        everyone(PRIVATE_ONLY),
     ),
     (
         "/animateur ajouter {helper} o",
         organisers(ORGANISERS_ONLY, ok("roles.facilitator_added")),
-        everyone(SILENT),
+        everyone(PRIVATE_ONLY),
     ),
-    ("/change t", runners(NOT_YOURS, ok("change.choose_kind")), everyone(SILENT)),
-    ("/changer t", runners(NOT_YOURS, ok("change.choose_kind")), everyone(SILENT)),
-    ("/log", organisers(ORGANISERS_ONLY, ok("change.log_title")), everyone(SILENT)),
-    ("/journal", organisers(ORGANISERS_ONLY, ok("change.log_title")), everyone(SILENT)),
-    ("/broadcast", organisers(NOT_ALLOWED, ok("broadcast.ask_text")), everyone(SILENT)),
-    ("/diffuser", organisers(NOT_ALLOWED, ok("broadcast.ask_text")), everyone(SILENT)),
-    ("/notice Le bus part à 18 h", organisers(NOT_ALLOWED, ok("broadcast.notice_queued")), SAME),
-    ("/annonce Le bus part à 18 h", organisers(NOT_ALLOWED, ok("broadcast.notice_queued")), SAME),
+    ("/change t", runners(NOT_YOURS, ok("change.choose_kind")), everyone(PRIVATE_ONLY)),
+    ("/changer t", runners(NOT_YOURS, ok("change.choose_kind")), everyone(PRIVATE_ONLY)),
+    ("/log", organisers(ORGANISERS_ONLY, ok("change.log_title")), everyone(PRIVATE_ONLY)),
+    ("/journal", organisers(ORGANISERS_ONLY, ok("change.log_title")), everyone(PRIVATE_ONLY)),
+    ("/broadcast", organisers(ORGANISERS_ONLY, ok("broadcast.ask_text")), everyone(PRIVATE_ONLY)),
+    ("/diffuser", organisers(ORGANISERS_ONLY, ok("broadcast.ask_text")), everyone(PRIVATE_ONLY)),
+    (
+        "/notice Le bus part à 18 h",
+        organisers(ORGANISERS_ONLY, ok("broadcast.notice_queued")),
+        SAME,
+    ),
+    (
+        "/annonce Le bus part à 18 h",
+        organisers(ORGANISERS_ONLY, ok("broadcast.notice_queued")),
+        SAME,
+    ),
     ("/notices", everyone(ok("broadcast.notices_none", "broadcast.notices_title")), SAME),
     ("/annonces", everyone(ok("broadcast.notices_none", "broadcast.notices_title")), SAME),
 ]
@@ -230,9 +266,17 @@ BUTTONS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     ),
     ("ch:no", everyone(ok("change.abandoned")), everyone(KEPT)),
     # a broadcast drafted before: choose the group as its audience, send it, drop it
-    ("bc:a:group", organisers(NOT_ALLOWED, ok("broadcast.preview")), organisers(NOT_ALLOWED, KEPT)),
-    ("bc:ok", organisers(NOT_ALLOWED, ok("broadcast.started")), SAME),
-    ("bc:no", organisers(NOT_ALLOWED, ok("broadcast.cancelled")), organisers(NOT_ALLOWED, KEPT)),
+    (
+        "bc:a:group",
+        organisers(ORGANISERS_ONLY, ok("broadcast.preview")),
+        organisers(ORGANISERS_ONLY, KEPT),
+    ),
+    ("bc:ok", organisers(ORGANISERS_ONLY, ok("broadcast.started")), SAME),
+    (
+        "bc:no",
+        organisers(ORGANISERS_ONLY, ok("broadcast.cancelled")),
+        organisers(ORGANISERS_ONLY, KEPT),
+    ),
 ]
 
 # Cells that failed once, and why (kept to explain a regression)
@@ -464,6 +508,18 @@ def check_shown(outcome: Outcome, shown: list[str], changed: list[str], bug: str
 # ─── Commands ─────────────────────────────────────────────────────────────────────────────
 
 
+async def _open_invite(m: Matrix) -> None:
+    """Make sure Théo has an unused invitation link (a refused revocation must leave it)."""
+    await m.bot.services.roles.invites(ORGANISER)
+
+
+# What a command's cell needs before the snapshot it is compared with
+PREPARE: dict[str, Callable[[Matrix], Awaitable[None]]] = {
+    "/invites revoke Théo Animateur": _open_invite,
+    "/invitations révoquer théo": _open_invite,
+}
+
+
 @pytest.mark.parametrize(("command", "chat", "role", "outcome"), cells(COMMANDS))
 async def test_command(
     matrix: Matrix,
@@ -477,6 +533,8 @@ async def test_command(
     user = await matrix.person(role, in_group)
     helper = await matrix.person("participant", False)
     where = GROUP if in_group else user
+    if command in PREPARE:
+        await PREPARE[command](matrix)
     await matrix.quiet()
     watch = isinstance(outcome, Refused | Silent)  # only these promise an unchanged database
     before = await snapshot(matrix.bot) if watch else {}
@@ -488,6 +546,31 @@ async def test_command(
     shown = [m.plain_text for m in matrix.emu.messages(where)[mark:]]
     changed = changes(before, await snapshot(matrix.bot)) if watch else []
     check_shown(outcome, shown, changed, BUGS.get((command, role), ""))
+    assert not errors_logged(caplog.records), errors_logged(caplog.records)
+
+
+# Group chatter not addressed to the bot: another bot's command, an unknown command, talk
+NOT_FOR_THE_BOT = (
+    "/invites@autre_bot",
+    "/mine@autre_bot",
+    "/inconnue",
+    "On mange à quelle heure ?",
+)
+
+
+@pytest.mark.parametrize("text", NOT_FOR_THE_BOT)
+@pytest.mark.parametrize("role", ROLES)
+async def test_group_chatter_not_for_the_bot_gets_no_answer(
+    matrix: Matrix, caplog: pytest.LogCaptureFixture, text: str, role: str
+) -> None:
+    user = await matrix.person(role, True)
+    await matrix.quiet()
+    before = await snapshot(matrix.bot)
+    mark = matrix.emu.mark(GROUP)
+    await matrix.emu.send_text(user, text, chat_id=GROUP)
+    await matrix.quiet()
+    shown = [m.plain_text for m in matrix.emu.messages(GROUP)[mark:]]
+    check_shown(SILENT, shown, changes(before, await snapshot(matrix.bot)))
     assert not errors_logged(caplog.records), errors_logged(caplog.records)
 
 
@@ -529,7 +612,8 @@ async def _rota(m: Matrix, user: int, role: str, in_group: bool) -> tuple[Any, s
 async def _on_rota(op: str, m: Matrix, user: int, role: str, in_group: bool) -> tuple[Any, str]:
     if role != "stranger":
         await _book(m, user, TargetKind.ROTA, "r1")
-    shown = await m.ask(user, "/mine" if op == "ro" else "/rota", in_group)
+    # /mine is private: in the group the offer is pressed (forged) on /rota
+    shown = await m.ask(user, "/mine" if op == "ro" and not in_group else "/rota", in_group)
     return shown, f"b:{op}:{ref('r1')}"
 
 
