@@ -94,10 +94,11 @@ class RencontreApplication(Application[Any, Any, Any, Any, Any, Any]):
     inbox: Inbox | None = None
 
     async def process_update(self, update: object) -> None:
-        """Handle an update, then mark it done (not when cancelled: it will run again)."""
-        await super().process_update(update)
-        if self.inbox is not None and isinstance(update, Update):
-            await self.inbox.done(update.update_id)
+        """Handle an update and mark it done (not when cancelled: it will run again)."""
+        if self.inbox is None or not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        await self.inbox.handle(update.update_id, super().process_update(update))
 
 
 def rota_rules(config: Config) -> tuple[RotaRule, ...]:

@@ -4,6 +4,12 @@ python-telegram-bot's Updater confirms a batch as soon as it fetched it, so a cr
 loses what was fetched and not yet handled. Here each batch is written to the inbox first and
 confirmed afterwards; on start-up, what is in the inbox and not marked done is handled again.
 A redelivered update (same update_id) is handled once.
+
+An update is marked done once its handler has returned, so a kill before that replays it:
+what it did must be safe to do again (a sign-up replayed finds the person in already; a
+notice is keyed by its update). So that replays stay few, done marks do not queue for the
+database behind a burst of sign-ups: they ride along with the next transaction anybody makes
+(`Inbox.write_marks`, a hook of the database's transactions).
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
+import aiosqlite
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
@@ -37,6 +45,24 @@ class Inbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._handled: set[int] = set()
+        """Updates whose handler returned, their done mark not written yet."""
+        db.before_commit.append(self.write_marks)
+
+    async def write_marks(self, conn: aiosqlite.Connection) -> None:
+        """Mark done, in whatever transaction is being made, the updates already handled."""
+        marks, self._handled = self._handled, set()
+        now = self._clock.now()
+        for update_id in marks:
+            await inbox_repo.done(conn, update_id, now)
+
+    async def handle(self, update_id: int, handler: Awaitable[None]) -> None:
+        """Run a handler for an update, then mark the update done (not if cancelled)."""
+        await handler
+        self._handled.add(update_id)
+        # The mark goes in with the first transaction to come, this one at the latest
+        async with self._db.transaction():
+            pass
 
     async def store(self, updates: list[Update]) -> list[Update]:
         """Write down a batch; give back the updates not seen before."""
@@ -46,11 +72,6 @@ class Inbox:
             new = set(await inbox_repo.store(conn, rows, self._clock.now()))
         # The same update twice in one batch, or again later, is handled once
         return [u for u in unique if u.update_id in new]
-
-    async def done(self, update_id: int) -> None:
-        """Mark an update handled."""
-        async with self._db.transaction() as conn:
-            await inbox_repo.done(conn, update_id, self._clock.now())
 
     async def pending(self) -> list[dict[str, Any]]:
         """List the updates stored but not handled."""

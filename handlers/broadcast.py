@@ -276,7 +276,7 @@ async def notice(update: Update, context: Context) -> None:
     if not text.strip():
         await send(update, context, Reply(r("broadcast.notice_usage")))
         return
-    await s.broadcasts.notice(_user_id(update), text)
+    await s.broadcasts.notice(_user_id(update), text, request=f"u{update.update_id}")
     await send(update, context, Reply(r("broadcast.notice_queued")))
 
 

@@ -58,6 +58,11 @@ async def on_error(update: object, context: Context) -> None:
         # The person blocked the bot, or the chat is gone: nobody to tell, nothing to fix
         log.warning("update %s: its chat cannot be reached (%s)", update.update_id, error)
         return
+    if _expired_press(update, error):
+        # Telegram takes an answer to a press for a short while only: a press replayed after
+        # a restart, or handled too late, cannot be answered any more; there is nothing to fix
+        log.warning("update %s: the press can no longer be answered (%s)", update.update_id, error)
+        return
     log.error("error while handling update %s", update.to_dict(), exc_info=error)
     try:
         await _tell(update, context, "common.oops", {})
@@ -71,6 +76,14 @@ def _unreachable(error: object) -> bool:
     if isinstance(error, Forbidden):
         return True
     return isinstance(error, BadRequest) and "chat not found" in error.message.lower()
+
+
+def _expired_press(update: Update, error: object) -> bool:
+    """Tell whether an error says a button press is too old to be answered."""
+    if update.callback_query is None or not isinstance(error, BadRequest):
+        return False
+    message = error.message.lower()
+    return "query is too old" in message or "query id is invalid" in message
 
 
 async def _tell(update: Update, context: Context, key: str, params: dict[str, object]) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import logging
 import pkgutil
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +49,8 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self.before_commit: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = []
+        """Run inside every write transaction, last (the inbox marks its update handled)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -112,6 +114,8 @@ class Database:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                for hook in self.before_commit:
+                    await hook(self.conn)
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise

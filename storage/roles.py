@@ -57,11 +57,13 @@ async def add_invite(
 async def use_invite(
     conn: aiosqlite.Connection, token: str, user_id: int, now: datetime
 ) -> str | None:
-    """Spend an invitation; give the facilitator it names (None: unknown, used or revoked)."""
+    """Spend an invitation; give the facilitator it names (None: unknown, revoked, or used by
+    someone else: the one who used it may use it again, as a replayed /start does)."""
     async with conn.execute(
-        "UPDATE invite SET used_by = ?, used_at = ? "
-        "WHERE token = ? AND used_by IS NULL AND revoked = 0 RETURNING facilitator",
-        (user_id, to_db(now), token),
+        "UPDATE invite SET used_by = ?, used_at = coalesce(used_at, ?) "
+        "WHERE token = ? AND (used_by IS NULL OR used_by = ?) AND revoked = 0 "
+        "RETURNING facilitator",
+        (user_id, to_db(now), token, user_id),
     ) as cursor:
         row = await cursor.fetchone()
     return str(row[0]) if row else None

@@ -440,26 +440,31 @@ class BroadcastService:
 
     # Notices
 
-    async def notice(self, organiser: int, text: str) -> int:
-        """Post a notice to the group and pin it, through the outbox; give its id."""
+    async def notice(self, organiser: int, text: str, request: str) -> bool:
+        """Post a notice to the group and pin it, through the outbox.
+
+        request names the organiser's message (its update): the same request again (replayed
+        after a restart) posts nothing more. Give whether this one was new.
+        """
         self.require_organiser(organiser)
         text = self.check_text(text)
         if self.group_chat is None:
             raise DomainError("broadcast.no_group")
         now = self._clock.now()
         async with self._db.transaction() as conn:
-            notice_id = await repo.add_notice(conn, organiser, text, self.group_chat, now)
             entry = Entry(
-                f"notice:{notice_id}",
+                f"notice:{request}",
                 NOTICE,
                 self.group_chat,
                 now,
                 {"html": escape(text)},
                 urgent=True,
             )
-            await outbox_repo.add(conn, [entry], now)
+            new = await outbox_repo.add(conn, [entry], now) == 1
+            if new:
+                await repo.add_notice(conn, organiser, text, self.group_chat, now)
         self._outbox.wake()
-        return notice_id
+        return new
 
     async def notices(self) -> list[Notice]:
         """List the notices still current: those posted in the last 24 hours, newest first."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -358,6 +359,17 @@ async def test_a_notice_is_pinned_in_the_group_and_listed_for_a_day(bot: Harness
         "📌 Annonce de l'organisation\n\nLe bus part à 18 h <devant> l'accueil.\nSoyez là !"
     )
     assert bot.emu.pinned(GROUP) == [posted.message_id]
+    # the same message handled again (replayed after a kill): nothing more is posted
+    async with bot.db.read() as conn, conn.execute("SELECT body FROM inbox") as cursor:
+        bodies = [json.loads(row[0]) async for row in cursor]
+    (update_id,) = [
+        u["update_id"]
+        for u in bodies
+        if u.get("message", {}).get("text", "").startswith("/notice Le bus")
+    ]
+    assert not await bot.services.broadcasts.notice(ORGANISER, "Le bus", request=f"u{update_id}")
+    await bot.services.outbox.flush()
+    assert len(bot.emu.messages(GROUP)) == 1
     (listed,) = await bot.say(ALICE, "/notices")
     assert listed.plain_text == (
         "📌 Annonces en cours (dernières 24 h)\n\n"

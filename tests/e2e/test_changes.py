@@ -109,6 +109,9 @@ async def test_the_invitation_link_makes_a_facilitator_once(week: Harness) -> No
     assert "change" in [c["command"] for c in menu]
     (help_,) = await bot.say(STRANGER, "/help")
     assert "Pour les animateur·rices" in help_.plain_text
+    # the same person again (a replayed /start, a second click): welcomed again, nothing more
+    (twice,) = await bot.say(STRANGER, f"/start {token}")
+    assert twice.plain_text == welcome.plain_text
     # the same link again, by someone else, and a made-up one: refused, revealing nothing
     (again,) = await bot.say(BOB, f"/start {token}")
     (wrong,) = await bot.say(BOB, "/start AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")

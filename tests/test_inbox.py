@@ -1,0 +1,71 @@
+"""An update is marked handled once its handler returned; the mark rides the next transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from telegram import Update
+
+from bot.clock import FrozenClock
+from bot.polling import Inbox
+from storage import inbox as inbox_repo
+from storage.db import Database
+
+NOW = datetime(2026, 8, 24, 8, 0, tzinfo=UTC)
+
+
+def update(update_id: int) -> Update:
+    return Update.de_json({"update_id": update_id}, None)  # type: ignore[arg-type]
+
+
+async def pending(db: Database) -> list[int]:
+    async with db.read() as conn:
+        return [update_id for update_id, _ in await inbox_repo.pending(conn)]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "r.sqlite3")
+    yield database
+    await database.close()
+
+
+async def answers() -> None:
+    await asyncio.sleep(0)
+
+
+async def test_a_handler_cut_short_runs_again_one_that_returned_does_not(db: Database) -> None:
+    inbox = Inbox(db, FrozenClock(NOW))
+    await inbox.store([update(1), update(2)])
+
+    async def dies() -> None:
+        raise asyncio.CancelledError  # the task killed mid-way
+
+    with pytest.raises(asyncio.CancelledError):
+        await inbox.handle(1, dies())
+    await inbox.handle(2, answers())
+    assert await pending(db) == [1]
+
+
+async def test_a_done_mark_goes_in_with_the_next_transaction_not_after_a_queue(
+    db: Database,
+) -> None:
+    inbox = Inbox(db, FrozenClock(NOW))
+    await inbox.store([update(1)])
+    async with db.transaction() as conn:  # a sign-up, say, holds the database
+        handled = asyncio.create_task(inbox.handle(1, answers()))
+        for _ in range(5):
+            await asyncio.sleep(0)  # update 1 is handled, its own transaction waits
+        assert not handled.done()
+        await conn.execute("CREATE TABLE effect (n INTEGER)")
+    # the sign-up's transaction carried the mark: read at once, before update 1's own turn
+    with sqlite3.connect(db.path) as raw:
+        (done_at,) = raw.execute("SELECT done_at FROM inbox WHERE update_id = 1").fetchone()
+    assert done_at is not None and not handled.done()
+    await handled
+    assert await pending(db) == []
