@@ -270,7 +270,7 @@ class Renderer:
         target = move.standing.target
         others = "\n".join(
             self(
-                "bookings.clash_line",
+                "bookings.clash_line_waiting" if c.waiting else "bookings.clash_line",
                 title=escape(truncate(c.title, 80)),
                 time=self.span(c.start, c.end),
             )
@@ -374,6 +374,12 @@ class Renderer:
                     rows.append((Button(label, f"b:ro:{e.target.ref}"),))
             elif e.kind == "waiting":
                 lines.append(self("bookings.mine_waiting", position=e.position or 0, **params))
+            elif e.kind == "rota_waiting":
+                lines.append(self("bookings.mine_rota_waiting", position=e.position or 0, **params))
+                if e.target is not None and len(rows) < MAX_LISTED_BUTTONS:
+                    leave = self("bookings.button_leave", position=e.position or 0)
+                    label = f"{leave} · {truncate(e.title, 24)}"
+                    rows.append((Button(label, f"b:rc:{e.target.ref}"),))
             elif e.kind == "facilitating":
                 lines.append(self("bookings.mine_facilitating", **params))
             else:

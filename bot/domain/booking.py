@@ -170,6 +170,8 @@ class Commitment:
     start: datetime
     end: datetime
     facilitating: bool = False
+    waiting: bool = False
+    """A place on a waiting list: it may turn into a place at any moment, so it counts."""
 
 
 def clashes(target: Target, commitments: Iterable[Commitment]) -> list[Commitment]:

@@ -94,7 +94,7 @@ class Seats:
 class AgendaEntry:
     """One line of a person's agenda."""
 
-    kind: str  # "in", "waiting", "rota", "facilitating"
+    kind: str  # "in", "waiting", "rota", "rota_waiting", "facilitating"
     title: str
     start: datetime
     end: datetime
@@ -213,14 +213,13 @@ class BookingService:
         slots = {r.id: r for r in programme.rota}
         found: list[Commitment] = []
         for b in await repo.of_user(conn, user_id):
-            if b.status is not Status.IN:
-                continue
+            waiting = b.status is not Status.IN
             if b.kind is TargetKind.WORKSHOP and b.target_id in workshops:
                 w = workshops[b.target_id]
-                found.append(Commitment(b.kind, w.id, w.title, w.start, w.end))
+                found.append(Commitment(b.kind, w.id, w.title, w.start, w.end, waiting=waiting))
             elif b.kind is TargetKind.ROTA and b.target_id in slots:
                 r = slots[b.target_id]
-                found.append(Commitment(b.kind, r.id, r.area, r.start, r.end))
+                found.append(Commitment(b.kind, r.id, r.area, r.start, r.end, waiting=waiting))
         for w in runs:
             found.append(Commitment(TargetKind.WORKSHOP, w.id, w.title, w.start, w.end, True))
         return found
@@ -393,12 +392,18 @@ class BookingService:
                 position = standing[(b.kind, b.target_id)].position(user_id)
                 kind = "in" if b.status is Status.IN else "waiting"
                 entries.append(AgendaEntry(kind, w.title, w.start, w.end, w.room, target, position))
-            else:
+            elif b.status is Status.IN:
                 r: RotaSlot = slots[b.target_id]
                 entries.append(
                     AgendaEntry(
                         "rota", r.area, r.start, r.end, None, target, offered=r.id in offers
                     )
+                )
+            else:
+                r = slots[b.target_id]
+                position = standing[(b.kind, b.target_id)].position(user_id)
+                entries.append(
+                    AgendaEntry("rota_waiting", r.area, r.start, r.end, None, target, position)
                 )
         for w in await self._roles.items_run_by(user_id):
             entries.append(AgendaEntry("facilitating", w.title, w.start, w.end, w.room))
@@ -511,7 +516,9 @@ class BookingService:
             s = await repo.standing(conn, target)
             if s.status_of(user_id) is not None:
                 raise DomainError("bookings.already_on_slot")
-            clash = core.clashes(target, await self._commitments(conn, user_id, runs, programme))
+            found = await self._commitments(conn, user_id, runs, programme)
+            # a waiting place elsewhere does not stop taking a slot: it waits on, as it was
+            clash = [c for c in core.clashes(target, found) if not c.waiting]
             if clash:
                 raise DomainError("bookings.take_clash", title=clash[0].title)
             if s.status_of(offer.user_id) is not Status.IN:

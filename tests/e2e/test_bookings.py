@@ -188,6 +188,44 @@ async def test_a_clash_offers_a_switch_done_in_one_step(week: Harness) -> None:
     assert ALICE not in (await standing(bot, "a")).waiting
 
 
+async def test_a_place_on_a_waiting_list_counts_as_a_clash(week: Harness) -> None:
+    # Bob waits for A; signing up for B at the same time would later put him in both
+    bot = week
+    await bot.press(ALICE, await details(bot, ALICE, "a"), data("ws", "a"))
+    await bot.press(ORGANISER, await details(bot, ORGANISER, "a"), data("ws", "a"))
+    await bot.press(BOB, await details(bot, BOB, "a"), data("ws", "a"))  # waiting
+    mark = bot.emu.mark(BOB)
+    await bot.press(BOB, await details(bot, BOB, "b"), data("ws", "b"))
+    (offer,) = bot.emu.messages(BOB)[mark + 1 :]
+    assert offer.plain_text == (  # Bob reads English
+        '⚠️ "Atelier B" (10:30–11:30) is at the same time as:\n'
+        "• Atelier A (10:00–12:00), where you are on the waiting list\n\nDo you want to switch?"
+    )
+    assert (await standing(bot, "b")).ins == ()
+    await bot.press(BOB, offer, data("wx", "b"))  # he switches: he leaves A's list
+    assert (await standing(bot, "b")).ins == (BOB,)
+    assert (await standing(bot, "a")).waiting == ()
+    await bot.press(ALICE, await details(bot, ALICE, "a"), data("wc", "a"))
+    assert BOB not in (await standing(bot, "a")).ins
+
+
+async def test_a_rota_waiting_list_place_is_shown_as_such_with_a_way_out(week: Harness) -> None:
+    bot = week
+    (alice_rota,) = await bot.say(ALICE, "/rota")
+    (bob_rota,) = await bot.say(BOB, "/rota")
+    (org_rota,) = await bot.say(ORGANISER, "/rota")
+    await bot.press(ALICE, alice_rota, data("rs", "r1"))
+    await bot.press(ORGANISER, org_rota, data("rs", "r1"))
+    answer = await bot.press(BOB, bob_rota, data("rs", "r1"))  # a stale message: he waits
+    assert (await standing(bot, "r1", TargetKind.ROTA)).waiting == (BOB,), answer
+    (mine,) = await bot.say(BOB, "/mine")
+    assert "14:00–14:30 🧹 Vaisselle · ⏳ waiting list, #1" in mine.plain_text
+    assert all(not d.startswith("b:ro:") for _, d in mine.buttons)  # no "I can't make it"
+    (leave,) = [d for _, d in mine.buttons if d == data("rc", "r1")]
+    await bot.press(BOB, mine, leave)
+    assert (await standing(bot, "r1", TargetKind.ROTA)).waiting == ()
+
+
 async def test_a_facilitator_cannot_switch_away_from_their_own_workshop(week: Harness) -> None:
     bot = week
     mark = bot.emu.mark(MATHILDE)
