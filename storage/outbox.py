@@ -272,7 +272,10 @@ async def set_board_message(conn: aiosqlite.Connection, chat_id: int, message_id
 async def retarget_sent_reminders(
     conn: aiosqlite.Connection, target_id: str, start: str, room: str | None
 ) -> None:
-    """Record that people told of a change know the new time and room (no correction needed)."""
+    """Record that people told of a change know the new time and room (no correction needed).
+
+    A start of "cancelled" (planning.TOLD_CANCELLED) records that the item was cancelled.
+    """
     async with conn.execute(
         "SELECT id, params FROM outbox WHERE kind = 'reminder' AND status = 'sent'"
     ) as cursor:

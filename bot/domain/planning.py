@@ -18,6 +18,8 @@ from bot.domain.schedule import by_start, local_day
 
 ANNOUNCE, BOARD, REMINDER, DIGEST, CORRECTION = "announce", "board", "reminder", "digest", "fix"
 PLANNED_KINDS = (ANNOUNCE, BOARD, REMINDER, DIGEST)
+TOLD_CANCELLED = "cancelled"
+"""A sent reminder's start once its person was told the item is cancelled (no correction)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +296,8 @@ def corrections(sent: Iterable[SentReminder], programme: Programme, now: datetim
             continue
         w = items.get(r.target_id)
         if w is None:
+            if r.start == TOLD_CANCELLED:
+                continue  # the change notice told them
             version, params = "cancelled", {"target_id": r.target_id, "cancelled": True}
         elif _iso(w.start) != r.start or w.room != r.room:
             version = f"{_iso(w.start)}:{w.room}"

@@ -327,3 +327,14 @@ async def test_private_commands_in_the_group_get_a_hint_not_names(week: Harness)
     await bot.settle()
     assert texts(bot, GROUP, mark) == []
     assert await invite_links(bot) == links  # the group's /invites revoke did nothing
+
+
+async def test_a_cancellation_after_the_reminder_is_told_once(week: Harness) -> None:
+    bot = week
+    await bot.say(MATHILDE, "/start")
+    await sign_up(bot, ALICE, "c")
+    await move_to(bot, at(24, 14, 21))  # reminded of 14:30 at 14:20
+    mark = bot.emu.mark(ALICE)
+    await confirm_change(bot, MATHILDE, "c", "cancel", None)
+    await move_to(bot, at(24, 14, 25))
+    assert texts(bot, ALICE, mark) == ["📢 Changement pour Atelier C : l'atelier est annulé."]
