@@ -137,6 +137,8 @@ class Outbox:
         self._private_gate = asyncio.Semaphore(max(1, window - 1))
         self._group_gate = asyncio.Semaphore(1)
         self._busy: dict[int, asyncio.Task[None]] = {}
+        self._boards: dict[int, tuple[int, Reply]] = {}
+        """What each group's board message says, as far as this process knows."""
 
     async def add(self, entries: Iterable[Entry]) -> int:
         """Queue messages in their own transaction; a key already queued is left alone."""
@@ -300,8 +302,11 @@ class Outbox:
         async with self._db.read() as conn:
             existing = await repo.board_message(conn, row.chat_id)
         if existing is not None:
+            if self._boards.get(row.chat_id) == (existing, delivery.reply):
+                return existing  # it says that already: an edit would only be refused
             try:
                 await self._transport.edit(row.chat_id, existing, delivery.reply)
+                self._boards[row.chat_id] = (existing, delivery.reply)
                 return existing
             except Permanent as exc:
                 log.info("the board message could not be edited (%s): posting a new one", exc)
@@ -313,4 +318,5 @@ class Outbox:
         )
         async with self._db.transaction() as conn:
             await repo.set_board_message(conn, row.chat_id, message_id)
+        self._boards[row.chat_id] = (message_id, delivery.reply)
         return message_id

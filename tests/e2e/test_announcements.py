@@ -13,6 +13,7 @@ from bot.domain.booking import ref
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from storage import outbox as outbox_repo
+from storage.outbox import Entry
 from tests.conftest import ALICE, BOB, GROUP, MATHILDE, ORGANISER, PARIS
 
 PROGRAMME = """
@@ -160,6 +161,14 @@ async def test_the_board_is_one_pinned_message_edited_as_the_day_goes(week: Harn
     assert len(board) == 1, "edited, not posted again"
     assert len(board[0].edits) == 2
     assert "Déjeuner" in board[0].plain_text.split("⏭")[0]
+    # a board due again with nothing new to say is not edited (Telegram would refuse it)
+    calls = len(bot.emu.calls_to("editMessageText"))
+    await bot.services.outbox.add([Entry("board:again", "board", GROUP, bot.clock.now(), {})])
+    await bot.services.outbox.flush()
+    assert len(bot.emu.calls_to("editMessageText")) == calls
+    async with bot.db.read() as conn:
+        sent = await outbox_repo.rows(conn, kinds=["board"], statuses=["sent"])
+    assert "board:again" in [row.key for row in sent]
 
 
 async def test_reminders_go_only_to_the_right_people(week: Harness) -> None:
