@@ -41,3 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.signups
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.week
+	$(BIN)/python -m bench.soak
