@@ -110,13 +110,18 @@ class ProgrammeService:
         }
         fixes: list[planning.Planned] = []
         for before in old.workshops:
-            if before.capacity is None or before.end <= now:
-                continue
+            now_item = after.get(before.id)
+            if (
+                before.capacity is None
+                or before.end <= now
+                or planning.file_correction(0, before, now_item, None, now) is None
+            ):
+                continue  # nobody signed up, over, or neither moved nor gone
             standing = await bookings_repo.standing(conn, Target.of_workshop(before))
             for user in standing.ins + standing.waiting:
                 told = reminded.get((user, before.id))
                 fix = planning.file_correction(
-                    user, before, after.get(before.id), sent_reminder(told) if told else None, now
+                    user, before, now_item, sent_reminder(told) if told else None, now
                 )
                 if fix is not None:
                     fixes.append(fix)
