@@ -246,9 +246,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
     ) -> Result:
         """Try again after a server error or a dropped connection, where it is safe.
 
-        A time-out on a send is not retried: Telegram may have delivered it, and a second
-        copy is worse than none. A careful (bulk) send is retried only if Telegram surely did
-        not take it; the outbox, which keeps its own record, decides about the others.
+        A careful (bulk) send is retried only if Telegram surely did not take it; the outbox,
+        which keeps its own record, decides about the others. A reply to a person is retried
+        after a time-out or a lost connection too: twice is better than no answer at all.
         """
         for attempt, pause in enumerate((*NETWORK_RETRY_PAUSES, None)):
             try:
@@ -256,9 +256,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
             except NetworkError as exc:  # TimedOut, and PTB's BadRequest, are NetworkErrors
                 refused = isinstance(exc, BadRequest)
                 send = endpoint.lower().startswith("send")
-                unsafe = (
-                    send and (careful or isinstance(exc, TimedOut)) and not surely_not_taken(exc)
-                )
+                unsafe = send and careful and not surely_not_taken(exc)
                 if pause is None or refused or unsafe or endpoint == "getUpdates":
                     raise
                 log.info(

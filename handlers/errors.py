@@ -8,7 +8,7 @@ import time
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot.app import Context
 from bot.domain.errors import DomainError
@@ -57,6 +57,11 @@ async def on_error(update: object, context: Context) -> None:
     if _unreachable(error):
         # The person blocked the bot, or the chat is gone: nobody to tell, nothing to fix
         log.warning("update %s: its chat cannot be reached (%s)", update.update_id, error)
+        return
+    if isinstance(error, TimedOut):
+        # Telegram did not answer in time: the reply may well have arrived, and a second one
+        # (or an apology) could be a message twice; the network is nobody's fault to report
+        log.warning("update %s: Telegram did not answer in time (%s)", update.update_id, error)
         return
     if _expired_press(update, error):
         # Telegram takes an answer to a press for a short while only: a press replayed after

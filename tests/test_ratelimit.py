@@ -361,7 +361,7 @@ CONNECT_TIMEOUT = failure(TimedOut, httpx.ConnectTimeout("slow", request=REQUEST
         (LEFT, BULK, 1),  # may have arrived: the outbox records it as uncertain
         (LEFT, INTERACTIVE, 2),  # a reply twice is better than none
         (READ_TIMEOUT, BULK, 1),
-        (READ_TIMEOUT, INTERACTIVE, 1),
+        (READ_TIMEOUT, INTERACTIVE, 2),
         (NEVER_LEFT, BULK, 2),
         (SERVER_ERROR, BULK, 2),
         (CONNECT_TIMEOUT, BULK, 2),

@@ -7,13 +7,15 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import pytest
+
 from bot.domain.booking import TargetKind, ref
 from bot.sandbox.emulator import ApiReply, ApiRequest
 from bot.sandbox.harness import Harness
 from storage import bookings as bookings_repo
 from storage import outbox as outbox_repo
 from storage.outbox import Entry
-from tests.conftest import ALICE, BOB, GROUP
+from tests.conftest import ALICE, BOB, GROUP, ORGANISER
 
 
 def once(method: str, reply: ApiReply) -> Callable[[ApiRequest], Awaitable[ApiReply | None]]:
@@ -53,6 +55,32 @@ async def test_a_slow_answer_is_waited_for(bot: Harness) -> None:
     bot.emu.add_interceptor(slow)
     (reply,) = await bot.say(ALICE, "/next")
     assert reply.plain_text.startswith("La semaine n'a pas encore commencé")
+
+
+async def test_a_reply_that_times_out_is_sent_again(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Telegram does not answer within PTB's read timeout (5 s): the emulator, like Telegram
+    # when the client hangs up first, may not deliver it. A reply to a person is tried again
+    # (twice is better than none); nobody is alerted, and the bot goes on.
+    async def late_once(request: ApiRequest) -> ApiReply | None:
+        if request.method == "sendMessage" and not late:
+            late.append(request)
+            await asyncio.sleep(6)
+        return None
+
+    late: list[ApiRequest] = []
+    bot.emu.add_interceptor(late_once)
+    mark = bot.emu.mark(ALICE)
+    await bot.emu.send_text(ALICE, "/next")
+    (reply,) = await bot.emu.wait_for_messages(ALICE, 1, timeout=20, after=mark)
+    await bot.settle()
+    assert reply.plain_text.startswith("La semaine n'a pas encore commencé")
+    assert len(late) == 1 and len(bot.emu.calls_to("sendMessage")) == 2
+    (again,) = await bot.say(ALICE, "/next")
+    assert again.plain_text == reply.plain_text
+    assert bot.emu.messages(ORGANISER) == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 async def test_a_429_burst_is_waited_out(bot: Harness) -> None:
