@@ -141,14 +141,28 @@ async def cancel(conn: aiosqlite.Connection, keys: Iterable[str]) -> None:
     )
 
 
-async def due(conn: aiosqlite.Connection, now: datetime, limit: int) -> list[Row]:
-    """List messages due now, urgent first, then oldest."""
-    async with conn.execute(
-        "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ? "
-        "ORDER BY urgent DESC, due_at, id LIMIT ?",
-        (to_db(now), limit),
-    ) as cursor:
-        return [_row(row) async for row in cursor]
+async def due(
+    conn: aiosqlite.Connection, now: datetime, limit: int, *, to_groups: bool
+) -> list[Row]:
+    """List messages due now to groups (or to people), urgent first, then oldest.
+
+    Each kind has a partial index in this order (migration 9), and each query is a range of it:
+    `limit` rows are read, however long the queue (a broadcast to thousands, a week planned).
+    """
+    index = "outbox_due_groups" if to_groups else "outbox_due_people"
+    chats = "chat_id < 0" if to_groups else "chat_id > 0"
+    found: list[Row] = []
+    for urgent in (1, 0):
+        if len(found) >= limit:
+            break
+        async with conn.execute(
+            f"SELECT * FROM outbox INDEXED BY {index} "
+            f"WHERE status = 'pending' AND {chats} AND urgent = ? AND due_at <= ? "
+            "ORDER BY due_at, id LIMIT ?",
+            (urgent, to_db(now), limit - len(found)),
+        ) as cursor:
+            found += [_row(row) async for row in cursor]
+    return found
 
 
 async def next_due(conn: aiosqlite.Connection) -> datetime | None:

@@ -30,7 +30,6 @@ from storage.wire import WireLog
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
 SAFETY_WAKE = 60.0
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 
@@ -134,9 +133,9 @@ class Outbox:
         self.sent_count = 0
         # Group sends may wait a minute on Telegram's 20-a-minute rule: they get their own
         # place, so that they never hold back private messages (in flight: window at most)
-        self._private_gate = asyncio.Semaphore(max(1, window - 1))
-        self._group_gate = asyncio.Semaphore(1)
+        self._places = {False: max(1, window - 1), True: 1}  # by "to a group"
         self._busy: dict[int, asyncio.Task[None]] = {}
+        self._busy_groups: set[int] = set()
         self._boards: dict[int, tuple[int, Reply]] = {}
         """What each group's board message says, as far as this process knows."""
 
@@ -204,25 +203,37 @@ class Outbox:
                     await self._wake.wait()
 
     async def send_due(self) -> int:
-        """Start sending every message due now (each on its own); give how many were started."""
-        async with self._db.read() as conn:
-            rows = await repo.due(conn, self._clock.now(), BATCH + len(self._busy))
-        fresh = [row for row in rows if row.id not in self._busy][:BATCH]
-        for row in fresh:
-            task = asyncio.create_task(self._one(row), name=f"outbox-{row.id}")
-            self._busy[row.id] = task
-            task.add_done_callback(functools.partial(self._done, row.id))
-        return len(fresh)
+        """Start sending messages due now, as many as there are free places; count them.
+
+        Only what can go at once is read and started: a queue of thousands (a broadcast) is
+        read a few rows at a time, never whole.
+        """
+        now = self._clock.now()
+        started = 0
+        for to_groups, places in self._places.items():
+            busy = len(self._busy_groups) if to_groups else len(self._busy) - len(self._busy_groups)
+            if busy >= places:
+                continue
+            async with self._db.read() as conn:
+                # the busy ones may still read as pending (not claimed yet): read past them
+                rows = await repo.due(conn, now, places, to_groups=to_groups)
+            for row in [r for r in rows if r.id not in self._busy][: places - busy]:
+                task = asyncio.create_task(self._one(row), name=f"outbox-{row.id}")
+                self._busy[row.id] = task
+                if to_groups:
+                    self._busy_groups.add(row.id)
+                task.add_done_callback(functools.partial(self._done, row.id))
+                started += 1
+        return started
 
     def _done(self, row_id: int, _: object) -> None:
         self._busy.pop(row_id, None)
+        self._busy_groups.discard(row_id)
         self.wake()  # a place is free: look again
 
     async def _one(self, row: Row) -> None:
-        gate = self._group_gate if row.chat_id < 0 else self._private_gate
         try:
-            async with gate:
-                await self._deliver(row)
+            await self._deliver(row)
         except Exception:
             log.exception("sending %s failed unexpectedly; it stays queued", row.key)
 

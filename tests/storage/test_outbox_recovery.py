@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage import outbox as repo
@@ -80,5 +80,36 @@ async def test_the_upgrade_to_uncertain_keeps_every_outbox_row(tmp_path: Path) -
             await repo.add(conn, [Entry("new", "digest", 5, NOW, {})], NOW)
             await conn.execute("UPDATE outbox SET status = 'uncertain' WHERE key = 'new'")
             assert [r.id for r in await repo.rows(conn, statuses=["uncertain"])] == [42]
+    finally:
+        await db.close()
+
+
+async def test_the_queue_is_read_in_order_a_few_rows_at_a_time(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        later = NOW + timedelta(hours=1)
+        entries = [Entry(f"p{n}", "broadcast", 1000 + n, NOW, {}) for n in range(500)]
+        entries += [
+            Entry("late-urgent", "change", 7, later, {}, urgent=True),  # not due yet
+            Entry("urgent", "change", 8, NOW + timedelta(minutes=1), {}, urgent=True),
+            Entry("group", "announce", -100, NOW, {}),
+            Entry("future", "digest", 9, later, {}),
+        ]
+        async with db.transaction() as conn:
+            await repo.add(conn, entries, NOW)
+        now = NOW + timedelta(minutes=5)
+        async with db.read() as conn:
+            people = await repo.due(conn, now, 3, to_groups=False)
+            groups = await repo.due(conn, now, 3, to_groups=True)
+            async with conn.execute(
+                "EXPLAIN QUERY PLAN SELECT * FROM outbox INDEXED BY outbox_due_people "
+                "WHERE status = 'pending' AND chat_id > 0 AND urgent = 0 AND due_at <= ? "
+                "ORDER BY due_at, id LIMIT 3",
+                ("x",),
+            ) as cursor:
+                plan = " ".join(str(row[3]) for row in await cursor.fetchall())
+        assert [r.key for r in people] == ["urgent", "p0", "p1"]
+        assert [r.key for r in groups] == ["group"]
+        assert "TEMP B-TREE" not in plan  # read in the index's order, not sorted whole
     finally:
         await db.close()
