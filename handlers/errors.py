@@ -59,8 +59,8 @@ async def on_error(update: object, context: Context) -> None:
         log.warning("update %s: its chat cannot be reached (%s)", update.update_id, error)
         return
     if isinstance(error, TimedOut):
-        # Telegram did not answer in time: the reply may well have arrived, and a second one
-        # (or an apology) could be a message twice; the network is nobody's fault to report
+        # Telegram did not answer in time, tries again included: a reply may have arrived all
+        # the same, so no apology on top of it; the network is nobody's fault to report
         log.warning("update %s: Telegram did not answer in time (%s)", update.update_id, error)
         return
     if _expired_press(update, error):
