@@ -627,6 +627,11 @@ class Renderer:
             )
         elif action == "note":
             what = self("change.log_note")
+        elif action in ("facilitator_added", "facilitator_removed"):
+            name = escape(str(after.get("name") or after.get("user_id") or "?"))
+            what = self(f"change.log_{action}", name=name)
+        elif action == "invite_revoked":
+            what = self("change.log_invite_revoked", count=after.get("count", "?"))
         else:
             what = escape(action)
         when = f"{self.date(local_day(at, self.tz))} {self.time(at)}"

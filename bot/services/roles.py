@@ -133,7 +133,18 @@ class RolesService:
             names = {f.name for w in programme.workshops for f in w.facilitators}
             names.update(await repo.open_invite_names(conn))
             facilitator = _one_named(name, names)
-            return facilitator, await repo.revoke_invites(conn, facilitator)
+            count = await repo.revoke_invites(conn, facilitator)
+            if count:
+                await repo.audit(
+                    conn,
+                    at=self._clock.now(),
+                    user_id=organiser,
+                    item_id=None,
+                    action="invite_revoked",
+                    before={"title": facilitator},
+                    after={"count": count},
+                )
+            return facilitator, count
 
     async def redeem(self, token: str, user_id: int) -> tuple[str, list[Workshop]]:
         """Spend an invitation: link the person to its facilitator; refuse a wrong or used one."""
@@ -153,7 +164,8 @@ class RolesService:
         """Add or remove a person as facilitator of an item (organisers)."""
         await self.require_organiser(organiser)
         async with self._db.transaction() as conn:
-            if await participants_repo.get(conn, user_id) is None:
+            person = await participants_repo.get(conn, user_id)
+            if person is None:
                 raise DomainError("roles.unknown_person")
             role = "added" if add else "removed"
             now = self._clock.now()
@@ -164,8 +176,8 @@ class RolesService:
                 user_id=organiser,
                 item_id=item.id,
                 action=f"facilitator_{role}",
-                before=None,
-                after={"user_id": user_id},
+                before={"title": item.title},
+                after={"user_id": user_id, "name": person.display_name},
             )
         self.forget()
 

@@ -209,6 +209,10 @@ async def test_organisers_add_and_remove_a_facilitator(week: Harness) -> None:
     assert refused.plain_text == "You can only change the workshops you run."
     (refused,) = await bot.say(ALICE, f"/facilitator add {ALICE} Atelier A")
     assert refused.plain_text == "Cette action est réservée à l'équipe d'organisation."
+    (log,) = await bot.say(ORGANISER, "/log")
+    lines = log.plain_text.splitlines()
+    assert lines[1].endswith("· Oriane · Atelier A : Bob n'anime plus"), lines
+    assert lines[2].endswith("· Oriane · Atelier A : Bob anime désormais"), lines
 
 
 async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> None:
@@ -225,6 +229,11 @@ async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> No
     assert again.plain_text == (
         "Mathilde Garnier n'a aucun lien d'invitation en attente : rien à annuler."
     )
+    (log,) = await bot.say(ORGANISER, "/log")  # the revocation is in the log, once
+    assert log.plain_text.splitlines()[1:] == [
+        log.plain_text.splitlines()[1].split(" · ")[0]
+        + " · Oriane · Mathilde Garnier : 1 lien(s) d'invitation annulé(s)"
+    ]
     (spent,) = await bot.say(STRANGER, f"/start {old[MATHILDE_NAME]}")
     (made_up,) = await bot.say(STRANGER, "/start " + secrets.token_urlsafe(INVITE_BYTES))
     assert (
