@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.harness import ROOT
 from bot.sandbox.records import SentMessage
 from storage import participants as participants_repo
 from storage.db import Database
 from storage.timefmt import from_db
 from tests.conftest import FIRST_MORNING, ORGANISER
+from tests.e2e.test_kill import bot_config, start_bot
 
 PEOPLE = 600
 FIRST = 90_000
@@ -22,22 +20,6 @@ BLOCKED = set(range(FIRST + 7, FIRST + PEOPLE, 60))  # 10 people who blocked the
 KILL_AFTER = 200  # messages delivered before the kill
 WINDOW = 4  # delivery.window: the most messages in flight at once
 TEXT = "Ce soir, repas sur la plage : apportez une lampe."
-
-
-async def start_bot(config: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if k != "RENCONTRE_TOKEN"}
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "run.py"),
-        "--config",
-        str(config),
-        "--now",
-        FIRST_MORNING.isoformat(),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
 
 
 async def press(emu: BotApiEmulator, message: SentMessage, prefix: str) -> SentMessage:
@@ -78,23 +60,17 @@ async def test_kill_9_mid_broadcast_loses_nobody_and_repeats_at_most_the_window(
     emu: BotApiEmulator, tmp_path: Path
 ) -> None:
     database = tmp_path / "r.sqlite3"
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[telegram]
-token = "{emu.token}"
-api_base_url = "{emu.base_url}"
-api_file_url = "{emu.base_file_url}"
-[event]
+    config = bot_config(
+        tmp_path / "config.toml",
+        emu,
+        database,
+        f"""[event]
 organisers = [{ORGANISER}]
-[storage]
-database = "{database}"
 [announcements]
 enabled = false
 [delivery]
 window = {WINDOW}
 """,
-        encoding="utf-8",
     )
     # 600 people who started the bot long ago: in the emulator, and registered in the database
     users = list(range(FIRST, FIRST + PEOPLE))
@@ -118,7 +94,7 @@ window = {WINDOW}
     for user in BLOCKED:
         emu.block(user)
 
-    bot = await start_bot(config)
+    bot = await start_bot(config, FIRST_MORNING)
     try:
         await emu.wait_for_poll(timeout=60)
         mark = emu.mark(ORGANISER)
@@ -148,7 +124,7 @@ window = {WINDOW}
         assert len(in_flight) <= WINDOW
 
         mark = emu.mark(ORGANISER)
-        bot = await start_bot(config)
+        bot = await start_bot(config, FIRST_MORNING)
         (report,) = await emu.wait_for_messages(ORGANISER, 1, timeout=60, after=mark)
     finally:
         if bot.returncode is None:

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import re
 import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -28,7 +26,6 @@ from pathlib import Path
 from bot.clock import RehearsalClock
 from bot.domain.booking import Standing, Status, Target, TargetKind, ref
 from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.harness import ROOT
 from bot.services.programme import ProgrammeService
 from storage import bookings as bookings_repo
 from storage import broadcasts as broadcasts_repo
@@ -40,7 +37,7 @@ from storage.db import Database
 from storage.outbox import Row
 from tests.conftest import ALICE, GROUP, ORGANISER, PARIS
 from tests.e2e.test_broadcast_kill import press
-from tests.e2e.test_kill import quiet
+from tests.e2e.test_kill import bot_config, quiet, start_bot
 
 PROGRAMME = """
 [[workshop]]
@@ -199,21 +196,9 @@ class Bot:
     async def start(self) -> None:
         """Start it (run.py), its clock where the rehearsal is."""
         self.logs.append(self._dir / f"bot-{len(self.logs)}.log")
-        env = {k: v for k, v in os.environ.items() if k != "RENCONTRE_TOKEN"}
         with self.logs[-1].open("wb") as stderr:
-            self._process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                str(ROOT / "run.py"),
-                "--config",
-                str(self.config),
-                "--now",
-                self.clock.now().isoformat(),
-                "--speed",
-                str(SPEED),
-                cwd=ROOT,
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=stderr,
+            self._process = await start_bot(
+                self.config, self.clock.now(), speed=SPEED, stderr=stderr
             )
 
     async def stop(self) -> None:
@@ -294,19 +279,14 @@ async def test_kill_9_three_times_in_a_busy_morning(emu: BotApiEmulator, tmp_pat
     programme = tmp_path / "matin.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
     database = tmp_path / "r.sqlite3"
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[telegram]
-token = "{emu.token}"
-api_base_url = "{emu.base_url}"
-api_file_url = "{emu.base_file_url}"
-[event]
+    config = bot_config(
+        tmp_path / "config.toml",
+        emu,
+        database,
+        f"""[event]
 programme = "{programme}"
 organisers = [{ORGANISER}]
 announce_chat_id = {GROUP}
-[storage]
-database = "{database}"
 [announcements]
 enabled = true
 digest_at = "08:00"
@@ -315,7 +295,6 @@ reminder_minutes = 10
 [delivery]
 window = {WINDOW}
 """,
-        encoding="utf-8",
     )
     targets = await evening_before(database, programme, emu, roles)
     answers = emu.world.callback_answers

@@ -7,7 +7,9 @@ import os
 import re
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 from bot.domain.booking import ref
 from bot.sandbox.emulator import BotApiEmulator
@@ -17,23 +19,47 @@ from tests.conftest import ALICE, GROUP
 from tests.e2e.test_storm import PROGRAMME  # the same 20-place workshop
 
 PEOPLE = 300
+MORNING = datetime.fromisoformat("2026-08-24T09:00:00+02:00")
 FIRST = 70_000
 
 
-async def start_bot(config: Path) -> asyncio.subprocess.Process:
+async def start_bot(
+    config: Path,
+    now: datetime = MORNING,
+    *,
+    speed: float | None = None,
+    stderr: IO[bytes] | int = asyncio.subprocess.DEVNULL,
+) -> asyncio.subprocess.Process:
+    """Start run.py as a process of its own (the kill tests kill it with SIGKILL)."""
     env = {k: v for k, v in os.environ.items() if k != "RENCONTRE_TOKEN"}
+    clock = ["--now", now.isoformat(), *(["--speed", str(speed)] if speed is not None else [])]
     return await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT / "run.py"),
         "--config",
         str(config),
-        "--now",
-        "2026-08-24T09:00:00+02:00",
+        *clock,
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=stderr,
     )
+
+
+def bot_config(path: Path, emu: BotApiEmulator, database: Path, sections: str) -> Path:
+    """Write the config of a bot process: the emulator, the database, then `sections` (TOML)."""
+    path.write_text(
+        f"""
+[telegram]
+token = "{emu.token}"
+api_base_url = "{emu.base_url}"
+api_file_url = "{emu.base_file_url}"
+[storage]
+database = "{database}"
+{sections}""",
+        encoding="utf-8",
+    )
+    return path
 
 
 async def quiet(emu: BotApiEmulator, seconds: float = 1.0, bound: float = 60.0) -> None:
@@ -55,21 +81,15 @@ async def test_kill_9_during_a_storm_keeps_every_booking_and_the_count(
     programme = tmp_path / "storm.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
     database = tmp_path / "r.sqlite3"
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[telegram]
-token = "{emu.token}"
-api_base_url = "{emu.base_url}"
-api_file_url = "{emu.base_file_url}"
-[event]
+    config = bot_config(
+        tmp_path / "config.toml",
+        emu,
+        database,
+        f"""[event]
 programme = "{programme}"
-[storage]
-database = "{database}"
 [announcements]
 enabled = false
 """,
-        encoding="utf-8",
     )
     users = list(range(FIRST, FIRST + PEOPLE))
     for user in users:
