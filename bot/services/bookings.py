@@ -171,10 +171,20 @@ class BookingService:
 
     async def target(self, kind: TargetKind, ref: str) -> Target:
         """Find what a button refers to, or refuse it as stale."""
-        found = self._targets(await self._programme.current()).get((kind, ref))
+        return self._find(await self._programme.current(), kind, ref)
+
+    def _find(self, programme: Programme, kind: TargetKind, ref: str) -> Target:
+        found = self._targets(programme).get((kind, ref))
         if found is None:
             raise DomainError("common.stale_button")
         return found
+
+    def _bookable(self, programme: Programme, kind: TargetKind, ref: str) -> Target:
+        """Find what a sign-up button refers to, still open, or refuse it."""
+        target = self._find(programme, kind, ref)
+        if not self.is_open(target):
+            raise DomainError("bookings.closed", title=target.title)
+        return target
 
     @staticmethod
     def workshop_target(w: Workshop) -> Target | None:
@@ -290,11 +300,7 @@ class BookingService:
     ) -> Move:
         """Ask for a place: in, waiting list, or a clash to resolve; nothing twice."""
         programme = await self._programme.current()
-        target = self._targets(programme).get((kind, ref))
-        if target is None:
-            raise DomainError("common.stale_button")
-        if not self.is_open(target):
-            raise DomainError("bookings.closed", title=target.title)
+        target = self._bookable(programme, kind, ref)
         runs = await self._roles.items_run_by(user_id)
         async with self._db.transaction() as conn:
             await self._ensure_registered(conn, person, user_id)
@@ -322,11 +328,7 @@ class BookingService:
     ) -> Move:
         """Give up what clashes with a target and take it in one step: never both, never neither."""
         programme = await self._programme.current()
-        target = self._targets(programme).get((kind, ref))
-        if target is None:
-            raise DomainError("common.stale_button")
-        if not self.is_open(target):
-            raise DomainError("bookings.closed", title=target.title)
+        target = self._bookable(programme, kind, ref)
         index = {(t.kind, t.id): t for t in self._targets(programme).values()}
         runs = await self._roles.items_run_by(user_id)
         async with self._db.transaction() as conn:
