@@ -286,17 +286,25 @@ async def set_board_message(conn: aiosqlite.Connection, chat_id: int, message_id
 async def retarget_sent_reminders(
     conn: aiosqlite.Connection, target_id: str, start: str, room: str | None
 ) -> None:
-    """Record that people told of a change know the new time and room (no correction needed).
+    """Record that people told of a change know the new time and room (no correction needed)."""
+    await _note_on_sent_reminders(conn, target_id, {"start": start, "room": room})
 
-    A start of "cancelled" (planning.TOLD_CANCELLED) records that the item was cancelled.
-    """
+
+async def cancelled_sent_reminders(conn: aiosqlite.Connection, target_id: str) -> None:
+    """Record that people told of a cancellation know it (no correction needed)."""
+    await _note_on_sent_reminders(conn, target_id, {"cancelled": True})
+
+
+async def _note_on_sent_reminders(
+    conn: aiosqlite.Connection, target_id: str, note: dict[str, Any]
+) -> None:
     async with conn.execute(
         "SELECT id, params FROM outbox WHERE kind = 'reminder' AND status = 'sent'"
     ) as cursor:
         rows = [(row["id"], json.loads(row["params"])) async for row in cursor]
     for row_id, params in rows:
         if params.get("target_kind") == "workshop" and params.get("target_id") == target_id:
-            params.update(start=start, room=room)
+            params.update(note)
             await conn.execute(
                 "UPDATE outbox SET params = ? WHERE id = ?",
                 (json.dumps(params, ensure_ascii=False, sort_keys=True), row_id),

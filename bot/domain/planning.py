@@ -18,8 +18,6 @@ from bot.domain.schedule import by_start, local_day
 
 ANNOUNCE, BOARD, REMINDER, DIGEST, CORRECTION = "announce", "board", "reminder", "digest", "fix"
 PLANNED_KINDS = (ANNOUNCE, BOARD, REMINDER, DIGEST)
-TOLD_CANCELLED = "cancelled"
-"""A sent reminder's start once its person was told the item is cancelled (no correction)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +258,20 @@ class SentReminder:
     target_id: str
     start: str
     room: str | None
+    cancelled: bool = False
+    """Its person has been told since that the item is cancelled."""
+
+
+def _fix(
+    target_id: str, was_start: str, was_room: str | None, now_item: Workshop | None
+) -> tuple[str, dict[str, Any]] | None:
+    """Say what a correction must tell (its version, its params), if anything."""
+    if now_item is None:
+        return "cancelled", {"target_id": target_id, "cancelled": True}
+    if _iso(now_item.start) != was_start or now_item.room != was_room:
+        at, room = _iso(now_item.start), now_item.room
+        return f"{at}:{room}", {"target_id": now_item.id, "start": at, "room": room}
+    return None
 
 
 def file_correction(
@@ -271,13 +283,11 @@ def file_correction(
     already reminded (so they get one, and their reminder of the new time is not repeated);
     for the others, a key of their own. None when the item neither moved nor went.
     """
-    if after is None or after.capacity is None:
-        version, params = "cancelled", {"target_id": before.id, "cancelled": True}
-    elif after.start != before.start or after.room != before.room:
-        version = f"{_iso(after.start)}:{after.room}"
-        params = {"target_id": after.id, "start": _iso(after.start), "room": after.room}
-    else:
+    taking = after if after is not None and after.capacity is not None else None
+    fix = _fix(before.id, _iso(before.start), before.room, taking)
+    if fix is None:
         return None
+    version, params = fix
     key = (
         f"{CORRECTION}:{told.key}:{version}"
         if told is not None
@@ -295,17 +305,10 @@ def corrections(sent: Iterable[SentReminder], programme: Programme, now: datetim
         if r.target_kind != TargetKind.WORKSHOP.value:
             continue
         w = items.get(r.target_id)
-        if w is None:
-            if r.start == TOLD_CANCELLED:
-                continue  # the change notice told them
-            version, params = "cancelled", {"target_id": r.target_id, "cancelled": True}
-        elif _iso(w.start) != r.start or w.room != r.room:
-            version = f"{_iso(w.start)}:{w.room}"
-            params = {"target_id": w.id, "start": _iso(w.start), "room": w.room}
-        else:
-            continue
-        if w is not None and w.end <= now:
-            continue
+        fix = None if w is None and r.cancelled else _fix(r.target_id, r.start, r.room, w)
+        if fix is None or (w is not None and w.end <= now):
+            continue  # nothing new to tell (a change notice told of the cancellation), or over
+        version, params = fix
         out.append(
             Planned(
                 f"{CORRECTION}:{r.key}:{version}",

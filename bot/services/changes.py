@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.domain import booking as core
-from bot.domain import changes, planning
+from bot.domain import changes
 from bot.domain.booking import Target
 from bot.domain.changes import Change
 from bot.domain.errors import DomainError
@@ -123,9 +123,7 @@ class ChangeService:
                     await bookings_repo.promote(conn, grown.target, promoted)
             if after is None:
                 await bookings_repo.drop_orphans(conn)
-                await outbox_repo.retarget_sent_reminders(
-                    conn, before.id, planning.TOLD_CANCELLED, None
-                )
+                await outbox_repo.cancelled_sent_reminders(conn, before.id)
             else:
                 start = after.start.isoformat(timespec="minutes")
                 await outbox_repo.retarget_sent_reminders(conn, after.id, start, after.room)

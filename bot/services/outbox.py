@@ -102,7 +102,13 @@ def sent_reminder(row: Row) -> SentReminder:
     """Read back what a sent reminder said."""
     p = row.params
     return SentReminder(
-        row.key, row.chat_id, p["target_kind"], p["target_id"], p["start"], p.get("room")
+        row.key,
+        row.chat_id,
+        p["target_kind"],
+        p["target_id"],
+        p["start"],
+        p.get("room"),
+        bool(p.get("cancelled")),
     )
 
 
