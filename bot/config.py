@@ -128,6 +128,22 @@ class DeliveryConfig(_Section):
     max_attempts: int = Field(default=5, ge=1, le=20)
 
 
+class BackupConfig(_Section):
+    """The [backup] table: SQLite online backups, nightly and on demand."""
+
+    enabled: bool = True
+    at: Annotated[str, AfterValidator(_clock_time)] = "03:30"
+    keep: int = Field(default=7, ge=1, le=365)
+    # Relative paths are taken from the config file's folder; None: `backups/` beside the database
+    directory: Path | None = None
+
+
+class DraftsConfig(_Section):
+    """The [drafts] table: unconfirmed /change and /broadcast drafts, kept across restarts."""
+
+    expire_minutes: int = Field(default=24 * 60, ge=1, le=30 * 24 * 60)
+
+
 class RotaRule(_Section):
     """One [[rota.after]] rule: after each item of a kind, one slot per area."""
 
@@ -154,6 +170,8 @@ class Config(_Section):
     rota: RotaConfig = RotaConfig()
     announcements: AnnouncementsConfig = AnnouncementsConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    backup: BackupConfig = BackupConfig()
+    drafts: DraftsConfig = DraftsConfig()
 
     def require_token(self, source: str = "config.toml") -> str:
         """Give the bot token, or raise ConfigError naming the key."""
@@ -198,6 +216,12 @@ def parse_config(
     database = config.storage.database
     if not database.is_absolute() and str(database) != ":memory:":
         updates["storage"] = config.storage.model_copy(update={"database": base_dir / database})
+    backup = config.backup
+    if backup.directory is None:
+        folder = updates.get("storage", config.storage).database.parent
+        updates["backup"] = backup.model_copy(update={"directory": folder / "backups"})
+    elif not backup.directory.is_absolute():
+        updates["backup"] = backup.model_copy(update={"directory": base_dir / backup.directory})
     return config.model_copy(update=updates) if updates else config
 
 
