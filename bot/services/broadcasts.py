@@ -23,7 +23,6 @@ from bot.domain.booking import Status, TargetKind, ref
 from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
-from bot.domain.text import best_matches
 from bot.i18n import Translator
 from bot.render import Renderer
 from bot.reply import Reply
@@ -200,8 +199,8 @@ class BroadcastService:
         exact = [w for w in items if w.id == query.strip()]
         if exact:
             return exact
-        ranked = best_matches(query, items, key=[w.title for w in items])
-        return [w for _, w in ranked][:MAX_ITEMS]
+        found = (await self._programme.index()).search(query)
+        return [m.item for m in found if m.item.takes_signups][:MAX_ITEMS]
 
     async def item_by_ref(self, organiser: int, code: str) -> Workshop:
         """Give the item a button refers to, or refuse a stale reference."""
