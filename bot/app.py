@@ -132,6 +132,7 @@ def build_services(
         config.event.announce_chat_id,
         a.board,
         a.skip_kinds,
+        a.digest_window_minutes,
     )
     announcements = AnnouncementService(
         db,
