@@ -212,6 +212,7 @@ async def _confirm(update: Update, context: Context, draft: BroadcastDraft, *, s
         raise DomainError("common.stale_button")
     if draft.audience.kind is AudienceKind.ALL and not sure:
         found = await s.broadcasts.recipients(query.from_user.id, draft.audience)
+        await s.broadcasts.keep(query.from_user.id, draft)  # a step: its expiry starts again
         buttons = (
             (Button(r("broadcast.button_sure"), f"bc:sure:{draft.tag}"),),
             _cancel(r, draft.tag),
