@@ -14,10 +14,17 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.booking import Offer, Standing, Status, Target, TargetKind, ref
 from bot.domain.models import Kind, Participant, Programme, Workshop
-from bot.domain.schedule import Phase, Slot, by_start, local_day
+from bot.domain.schedule import Part, Phase, Slot, by_start, local_day
 from bot.i18n import Translator
 from bot.reply import Button, Reply
-from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer
+from bot.services.agenda import (
+    DayAnswer,
+    FindAnswer,
+    NextAnswer,
+    NowAnswer,
+    OnDayAnswer,
+    RoomCard,
+)
 from bot.services.bookings import AgendaEntry, Fairness, Move, Seats
 
 Day = date  # the Renderer's `date` method hides the type inside the class
@@ -223,6 +230,46 @@ class Renderer:
             for slot in by_start(answer.items)
         ]
         return paginate(head, blocks)
+
+    def room_card(self, card: RoomCard, seats: Seats) -> Reply:
+        """Say where a room is, and what is on there now and next."""
+        name = escape(truncate(card.room.name, MAX_ROOM))
+        if card.room.description:
+            note = escape(truncate(card.room.description, MAX_NOTE))
+            parts = [self("agenda.room_where", room=name, description=note)]
+        else:
+            parts = [self("agenda.room_where_plain", room=name)]
+        half = PAGE_BUDGET // 2
+        if card.running:
+            lines = [
+                self.item_line(w, seats) + " " + self("agenda.until", time=self.time(w.end))
+                for w in latest_first(card.running)
+            ]
+            parts.append(self.fit(self("agenda.now_on"), lines, "/now", half))
+        if card.following is not None:
+            day = local_day(card.following.start, self.tz)
+            when = self.time(card.following.start)
+            if day != local_day(self.now, self.tz):
+                when = f"{self.date(day)}, {when}"
+            lines = [self.item_line(w, seats) for w in card.following.items]
+            parts.append(self.fit(self("agenda.room_next", when=when), lines, "/today", half))
+        elif not card.running:
+            parts.append(self("agenda.room_nothing_more"))
+        shown = [*card.running, *(card.following.items if card.following else ())]
+        return Reply("\n\n".join(parts), self.item_buttons(shown, seats))
+
+    def part_title(self, title: str, part: Part | None) -> str:
+        """Add the part of the day to a title: 'Aujourd'hui, mardi 25 août (le soir)'."""
+        if part is None:
+            return title
+        return self("agenda.title_part", title=title, part=self(f"agenda.part_{part}"))
+
+    def not_on_day(self, answer: OnDayAnswer) -> str:
+        """Say that what was asked about is not on the day asked, before saying when it is."""
+        when = self("agenda.on_date", date=self.date(answer.day)) if answer.day else ""
+        if answer.part is not None:
+            when = f"{when} {self(f'agenda.part_{answer.part}')}".strip()
+        return self("agenda.not_on_day", query=escape(answer.found.query), when=when)
 
     def find_answer(self, answer: FindAnswer, seats: Seats) -> list[Page]:
         """Render search results as pages: each item with its day, time and room."""

@@ -10,9 +10,9 @@ from telegram import Update
 
 from bot.app import Context
 from bot.domain.errors import DomainError
-from bot.domain.intents import Ask, parse_intent
+from bot.domain.intents import Ask, Intent, parse_intent
 from bot.domain.models import Workshop
-from bot.domain.schedule import local_day
+from bot.domain.schedule import Part, local_day
 from bot.render import Renderer, pager, truncate
 from bot.reply import Reply
 from bot.services.agenda import DayAnswer, FindAnswer
@@ -22,6 +22,8 @@ from handlers.help import help_
 
 MAX_QUESTION = 300
 _PAGE = re.compile(r"^pg:(?P<view>[drs]):(?P<page>\d{1,3}):(?P<arg>.*)$", re.DOTALL)
+_DAY_ARG = re.compile(r"^(?P<date>\d{8})(?P<part>[mae]?)$")
+_PART_CODES = {Part.MORNING: "m", Part.AFTERNOON: "a", Part.EVENING: "e"}
 
 
 def _fit(prefix: str, arg: str) -> str:
@@ -44,14 +46,47 @@ def _user_id(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
 
-async def _day_reply(update: Update, context: Context, answer: DayAnswer, page: int) -> Reply:
+async def _day_reply(
+    update: Update, context: Context, answer: DayAnswer, page: int, part: Part | None = None
+) -> Reply:
     s = services(context)
     r = await renderer(update, context)
+    answer = s.agenda.in_part(answer, part)
     seats = await s.bookings.seats(answer.items, _user_id(update))
-    pages = r.day_pages(answer, seats, _day_title(r, answer.day, s.agenda.today()))
+    title = r.part_title(_day_title(r, answer.day, s.agenda.today()), part)
+    pages = r.day_pages(answer, seats, title)
     page = min(page, len(pages) - 1)
     rows = r.booking_rows(pages[page].items, seats)
-    row = pager(len(pages), page, lambda n: f"pg:d:{n}:{answer.day:%Y%m%d}")
+    code = _PART_CODES.get(part, "") if part else ""
+    row = pager(len(pages), page, lambda n: f"pg:d:{n}:{answer.day:%Y%m%d}{code}")
+    return Reply(pages[page].text, tuple([*rows, row] if row else rows))
+
+
+async def _room_reply(
+    update: Update,
+    context: Context,
+    text: str,
+    page: int,
+    day_text: str = "",
+    part: Part | None = None,
+) -> Reply:
+    s = services(context)
+    if not day_text:
+        text, day_text = await s.agenda.room_and_day(text)
+    name, answer = await s.agenda.room(text, day_text)
+    answer = s.agenda.in_part(answer, part)
+    r = await renderer(update, context)
+    seats = await s.bookings.seats(answer.items, _user_id(update))
+    if day_text:
+        title = r("agenda.room_day_title", room=name, date=r.date(answer.day))
+    else:
+        title = r("agenda.room_title", room=name)
+    title = r.part_title(title, part)
+    pages = r.day_pages(answer, seats, title)
+    page = min(page, len(pages) - 1)
+    rows = r.booking_rows(pages[page].items, seats)
+    stamp = f"{answer.day:%Y%m%d}" if day_text else "-"
+    row = pager(len(pages), page, lambda n: _fit(f"pg:r:{n}:{stamp}:", name))
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
 
 
@@ -117,12 +152,7 @@ async def room(update: Update, context: Context) -> None:
     text = args_text(context)
     if not text:
         raise DomainError("agenda.room_needed")
-    s = services(context)
-    name, answer = await s.agenda.room(text[:100])
-    r = await renderer(update, context)
-    seats = await s.bookings.seats(answer.items, _user_id(update))
-    first = r.day_pages(answer, seats, r("agenda.room_title", room=name))[0]
-    await send(update, context, Reply(first.text, tuple(r.booking_rows(first.items, seats))))
+    await send(update, context, await _room_reply(update, context, text[:100], 0))
 
 
 async def search(update: Update, context: Context) -> None:
@@ -175,19 +205,32 @@ async def page_button(update: Update, context: Context) -> None:
     s = services(context)
     view, page, arg = match["view"], int(match["page"]), match["arg"]
     if view == "d":
-        if not re.fullmatch(r"\d{8}", arg):
+        day_arg = _DAY_ARG.match(arg)
+        if day_arg is None:
             raise DomainError("common.bad_button")
-        try:
-            wanted = date(int(arg[:4]), int(arg[4:6]), int(arg[6:]))
-        except ValueError:
-            raise DomainError("common.bad_button") from None
-        reply = await _day_reply(update, context, await s.agenda.day(wanted), page)
+        wanted = _date_of(day_arg["date"])
+        part = next((p for p, code in _PART_CODES.items() if code == day_arg["part"]), None)
+        reply = await _day_reply(update, context, await s.agenda.day(wanted), page, part)
     elif view == "s":
         reply = await _find_reply(update, context, await s.agenda.find(arg), page)
+    elif view == "r":
+        stamp, _, name = arg.partition(":")
+        day_text = "" if stamp == "-" else f"{_date_of(stamp):%Y-%m-%d}"
+        reply = await _room_reply(update, context, name, page, day_text)
     else:
         raise DomainError("common.bad_button")
     await query.answer()
     await edit(update, reply)
+
+
+def _date_of(stamp: str) -> date:
+    """Read a YYYYMMDD stamp of a button, or refuse the button."""
+    if not re.fullmatch(r"\d{8}", stamp):
+        raise DomainError("common.bad_button")
+    try:
+        return date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
+    except ValueError:
+        raise DomainError("common.bad_button") from None
 
 
 async def noop_button(update: Update, context: Context) -> None:
@@ -214,56 +257,101 @@ async def plain_words(update: Update, context: Context) -> None:
         return
     intent = parse_intent(text)
     s = services(context)
+    agenda = s.agenda
     if intent.ask is Ask.NEXT:
         await next_(update, context)
     elif intent.ask is Ask.NOW:
         await now(update, context)
-    elif intent.ask is Ask.TODAY:
-        await today(update, context)
-    elif intent.ask is Ask.TOMORROW:
-        await tomorrow(update, context)
-    elif intent.ask is Ask.DAY:
-        await send(
-            update,
-            context,
-            await _day_reply(update, context, await s.agenda.day_named(intent.subject), 0),
-        )
+    elif intent.ask in (Ask.TODAY, Ask.TOMORROW, Ask.DAY):
+        if intent.ask is Ask.TODAY:
+            answer = await agenda.day(agenda.today())
+        elif intent.ask is Ask.TOMORROW:
+            answer = await agenda.tomorrow()
+        else:
+            answer = await agenda.day_named(intent.subject)
+        await send(update, context, await _day_reply(update, context, answer, 0, intent.part))
     elif intent.ask is Ask.HELP:
         await help_(update, context)
     elif intent.ask is Ask.HELLO:
         await send(update, context, Reply(r("help.hello")))
     elif intent.ask is Ask.THANKS:
         await send(update, context, Reply(r("help.thanks")))
-    elif intent.ask in (Ask.WHERE, Ask.WHEN):
-        await _where_or_when(update, context, r, intent.ask, intent.subject)
-    elif intent.ask is Ask.SEARCH and intent.subject:
-        answer = await s.agenda.find(intent.subject)
-        if answer.items:
-            await send(update, context, await _find_reply(update, context, answer, 0))
+    elif intent.ask in (Ask.PLACE, Ask.WHERE) and (room := await agenda.room_named(intent.subject)):
+        if intent.ask is Ask.WHERE and not intent.day:
+            card = await agenda.room_card(room)
+            items = [*card.running, *(card.following.items if card.following else ())]
+            await send(
+                update, context, r.room_card(card, await s.bookings.seats(items, _user_id(update)))
+            )
         else:
             await send(
                 update,
                 context,
-                Reply(r("help.didnt_understand", text=escape(truncate(text.strip(), 80)))),
+                await _room_reply(update, context, room.name, 0, intent.day, intent.part),
             )
+    elif intent.ask in (Ask.WHERE, Ask.WHEN, Ask.PLACE, Ask.SEARCH) and intent.subject:
+        if intent.day or intent.part:
+            await _on_day(update, context, r, intent)
+        elif intent.ask in (Ask.WHERE, Ask.WHEN):
+            await _where_or_when(update, context, r, intent.ask, intent.subject)
+        else:
+            await _search_or_shrug(update, context, r, intent.subject, text)
     else:
-        await send(
-            update,
-            context,
-            Reply(r("help.didnt_understand", text=escape(truncate(text.strip(), 80)))),
-        )
+        await _shrug(update, context, r, text)
+
+
+async def _shrug(update: Update, context: Context, r: Renderer, text: str) -> None:
+    await send(
+        update,
+        context,
+        Reply(r("help.didnt_understand", text=escape(truncate(text.strip(), 80)))),
+    )
+
+
+async def _search_or_shrug(
+    update: Update, context: Context, r: Renderer, subject: str, text: str
+) -> None:
+    answer = await services(context).agenda.find(subject)
+    if answer.items:
+        await send(update, context, await _find_reply(update, context, answer, 0))
+    else:
+        await _shrug(update, context, r, text)
+
+
+async def _on_day(update: Update, context: Context, r: Renderer, intent: Intent) -> None:
+    """Answer about something on a day ("atelier vélo demain"), saying when it really is."""
+    answer = await services(context).agenda.find_on(intent.subject, intent.day, intent.part)
+    if answer.on_day:
+        found = FindAnswer(answer.found.query, answer.on_day, answer.on_day)
+        if intent.ask in (Ask.WHERE, Ask.WHEN):
+            await _where_or_when(update, context, r, intent.ask, intent.subject, found)
+        else:
+            await send(update, context, await _find_reply(update, context, found, 0))
+    elif not answer.found.items:
+        await send(update, context, await _find_reply(update, context, answer.found, 0))
+    else:
+        reply = await _find_reply(update, context, answer.found, 0)
+        await send(update, context, Reply(f"{r.not_on_day(answer)}\n\n{reply.text}", reply.buttons))
 
 
 async def _where_or_when(
-    update: Update, context: Context, r: Renderer, ask: Ask, subject: str
+    update: Update,
+    context: Context,
+    r: Renderer,
+    ask: Ask,
+    subject: str,
+    answer: FindAnswer | None = None,
 ) -> None:
     s = services(context)
-    answer = await s.agenda.find(subject)
-    if not answer.items or len(answer.items) > 3:
-        await send(update, context, await _find_reply(update, context, answer, 0))
+    answer = answer or await s.agenda.find(subject)
+    # The best matches only: "where is lunch?" is about lunch, not about breakfast as well
+    shown = answer.best or answer.items
+    if not shown or len(shown) > 3:
+        best = FindAnswer(answer.query, shown, shown) if shown else answer
+        await send(update, context, await _find_reply(update, context, best, 0))
         return
     lines = []
-    for w in answer.items:
+    for w in shown:
         day = r.date(local_day(w.start, r.tz))
         title = escape(truncate(w.title, 200))
         if ask is Ask.WHERE:
@@ -283,5 +371,5 @@ async def _where_or_when(
             span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
             room = f" · 📍 {escape(w.room)}" if w.room else ""
             lines.append(r("agenda.when_is", title=title, date=day, span=span, room=room))
-    seats = await s.bookings.seats(answer.items, _user_id(update))
-    await send(update, context, Reply("\n".join(lines), r.item_buttons(answer.items, seats)))
+    seats = await s.bookings.seats(shown, _user_id(update))
+    await send(update, context, Reply("\n".join(lines), r.item_buttons(shown, seats)))

@@ -23,10 +23,54 @@ WEEKDAYS = {
     **dict.fromkeys(("samedi", "sam", "saturday", "sat"), 5),
     **dict.fromkeys(("dimanche", "dim", "sunday", "sun"), 6),
 }
+MONTHS = {
+    # French and English names (folded) and their usual short forms, January = 1
+    **dict.fromkeys(("janvier", "janv", "january", "jan"), 1),
+    **dict.fromkeys(("fevrier", "fevr", "february", "feb"), 2),
+    **dict.fromkeys(("mars", "march", "mar"), 3),
+    **dict.fromkeys(("avril", "avr", "april", "apr"), 4),
+    **dict.fromkeys(("mai", "may"), 5),
+    **dict.fromkeys(("juin", "june", "jun"), 6),
+    **dict.fromkeys(("juillet", "juil", "july", "jul"), 7),
+    **dict.fromkeys(("aout", "august", "aug"), 8),
+    **dict.fromkeys(("septembre", "sept", "september", "sep"), 9),
+    **dict.fromkeys(("octobre", "oct", "october"), 10),
+    **dict.fromkeys(("novembre", "nov", "november"), 11),
+    **dict.fromkeys(("decembre", "dec", "december"), 12),
+}
 TODAY_WORDS = frozenset(("aujourd'hui", "aujourdhui", "auj", "today"))
 TOMORROW_WORDS = frozenset(("demain", "tomorrow"))
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# "26 août", "mercredi 26 aout", "1er août", "26th August", "August 26", "Wed 26 Aug 2026"
+_NAMED = re.compile(
+    r"^(?:[a-z]+,? )?(?:(?P<d1>\d{1,2})(?:er|re|e|st|nd|rd|th)? (?P<m1>[a-z]+)"
+    r"|(?P<m2>[a-z]+) (?P<d2>\d{1,2})(?:st|nd|rd|th)?),?(?: (?P<y>\d{4}))?$"
+)
+
+
+class Part(StrEnum):
+    """A part of a day people ask about, by the local time an item starts."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
+# Where each part starts and ends, in local hours (an evening runs past midnight)
+_PART_HOURS = {Part.MORNING: (5, 12), Part.AFTERNOON: (12, 18), Part.EVENING: (18, 29)}
+
+
+def in_part(items: Iterable[Workshop], part: Part, tz: ZoneInfo) -> tuple[Workshop, ...]:
+    """Keep the items that start in a part of their day."""
+    first, last = _PART_HOURS[part]
+    kept = []
+    for w in items:
+        local = w.start.astimezone(tz)
+        hour = local.hour + (24 if local.hour < 5 else 0)
+        if first <= hour < last:
+            kept.append(w)
+    return tuple(kept)
 
 
 class Phase(StrEnum):
@@ -125,8 +169,8 @@ class Days:
 
 
 def parse_day(text: str, today: date, week: Sequence[date] = ()) -> date | None:
-    """Read a day as people write it: 'mardi', 'tue', '27/08', '2026-08-27', 'demain'."""
-    word = fold(text.strip()).rstrip(".")
+    """Read a day as people write it: 'mardi', 'tue', '27/08', '26 août', 'demain'."""
+    word = " ".join(fold(text).replace(".", " ").split())
     if not word:
         return None
     if word in TODAY_WORDS:
@@ -145,6 +189,11 @@ def parse_day(text: str, today: date, week: Sequence[date] = ()) -> date | None:
         return today + timedelta(days=(target - today.weekday()) % 7)
     if match := _YMD.match(word):
         year, month, day_ = (int(g) for g in match.groups())
+        return _safe_date(year, month, day_)
+    if (match := _NAMED.match(word)) and (match["m1"] or match["m2"]) in MONTHS:
+        month = MONTHS[match["m1"] or match["m2"]]
+        day_ = int(match["d1"] or match["d2"])
+        year = int(match["y"]) if match["y"] else (week[0].year if week else today.year)
         return _safe_date(year, month, day_)
     if match := _DMY.match(word):
         day_, month = int(match.group(1)), int(match.group(2))

@@ -222,6 +222,7 @@ class TextIndex(Generic[T]):
         if not wanted or not self._items:
             return []
         exact = set(self._exact.get(tuple(wanted), ()))
+        exact |= set(self._exact.get(tuple(SYNONYMS.get(w, w) for w in wanted), ()))
         title = self._all(wanted, self._titles, prefixes=True) - exact
         if exact or title:
             return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,11 +11,14 @@ from bot.clock import Clock
 from bot.domain import schedule
 from bot.domain.booking import ref
 from bot.domain.errors import DomainError
-from bot.domain.models import Programme, Workshop
-from bot.domain.schedule import Phase, Slot
-from bot.domain.text import best_matches, fold
+from bot.domain.models import Programme, Room, Workshop
+from bot.domain.schedule import Part, Phase, Slot
+from bot.domain.text import best_matches, fold, words
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
+
+# Words that say "a room" without saying which ("the Brassens room", "la salle Brassens")
+ROOM_WORDS = frozenset(("salle", "room", "the", "la", "le"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +56,31 @@ class DayAnswer:
 
 @dataclass(frozen=True, slots=True)
 class FindAnswer:
-    """Items that match what a person asked about."""
+    """Items that match what a person asked about; `best` those that match best."""
 
     query: str
     items: tuple[Workshop, ...]
+    best: tuple[Workshop, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OnDayAnswer:
+    """What matches a question about something on a day ("atelier vélo demain")."""
+
+    found: FindAnswer
+    day: date | None
+    part: Part | None
+    on_day: tuple[Workshop, ...]
+    """What matches on that day (and part): empty when it is on other days only."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomCard:
+    """Where a room is, and what is on there now and next."""
+
+    room: Room
+    running: tuple[Workshop, ...]
+    following: Slot | None
 
 
 class AgendaService:
@@ -120,18 +145,54 @@ class AgendaService:
         """Give tomorrow's programme."""
         return await self.day(self.today() + timedelta(days=1))
 
-    async def room(self, name: str) -> tuple[str, DayAnswer]:
-        """Give today's programme in one room (or the whole week's if nothing is on today)."""
+    async def _rooms(self) -> list[Room]:
         programme = await self._programme.current()
-        rooms = [r.name for r in programme.rooms] or sorted(
-            {w.room for w in programme.workshops if w.room}
+        return list(programme.rooms) or [
+            Room(name) for name in sorted({w.room for w in programme.workshops if w.room})
+        ]
+
+    async def room_named(self, text: str) -> Room | None:
+        """Give the one room `text` names (typos forgiven), or None."""
+        rooms = await self._rooms()
+        exact = [r for r in rooms if fold(r.name) == fold(text.strip())]
+        if exact:
+            return exact[0]
+        # "the Brassens room", "salle brassens": the word for a room says nothing of which
+        bare = " ".join(w for w in words(text) if w not in ROOM_WORDS)
+        for wanted in dict.fromkeys((text, bare)):
+            ranked = sorted(
+                best_matches(wanted, rooms, key=[r.name for r in rooms], threshold=0.85),
+                key=lambda pair: -pair[0],
+            )
+            if len(ranked) == 1 or (len(ranked) > 1 and ranked[0][0] > ranked[1][0]):
+                return ranked[0][1]
+        return None
+
+    async def room_card(self, room: Room) -> RoomCard:
+        """Tell where a room is and what is on there now and next."""
+        in_room = schedule.in_room(await self._items(), room.name)
+        now = self._clock.now()
+        return RoomCard(
+            room, tuple(schedule.running(in_room, now)), schedule.next_slot(in_room, now)
         )
+
+    async def room(self, name: str, day_text: str = "") -> tuple[str, DayAnswer]:
+        """Give a day's programme in one room: today's (or what comes next), or `day_text`'s."""
+        programme = await self._programme.current()
+        rooms = [r.name for r in await self._rooms()]
         exact = [r for r in rooms if fold(r) == fold(name)]
         found = exact or [r for _, r in best_matches(name, rooms, key=rooms)]
         if not found:
             raise DomainError("agenda.no_room", name=name, rooms=", ".join(rooms))
         room = found[0]
         in_room = schedule.in_room(programme.workshops, room)
+        phase = schedule.phase(programme.workshops, self._clock.now())
+        if day_text:
+            day = schedule.parse_day(day_text, self.today(), (await self._days()).days)
+            if day is None:
+                raise DomainError("agenda.bad_day", text=day_text)
+            on_day = tuple(w for w in in_room if schedule.local_day(w.start, self.tz) == day)
+            return room, DayAnswer(phase, day, on_day, None, None)
         today = self.today()
         todays = tuple(w for w in in_room if schedule.local_day(w.start, self.tz) == today)
         upcoming = [w for w in in_room if schedule.local_day(w.start, self.tz) > today]
@@ -139,9 +200,39 @@ class AgendaService:
         first = (
             schedule.by_start(schedule.on_day(upcoming, next_day, self.tz))[0] if next_day else None
         )
-        return room, DayAnswer(
-            schedule.phase(programme.workshops, self._clock.now()), today, todays, next_day, first
-        )
+        return room, DayAnswer(phase, today, todays, next_day, first)
+
+    async def room_and_day(self, text: str) -> tuple[str, str]:
+        """Split '/room plage mercredi' into the room and the day ('' when none is named)."""
+        words = text.split()
+        if len(words) > 1 and await self.room_named(text) is None:
+            week = (await self._days()).days
+            for size in (1, 2, 3):
+                head, tail = " ".join(words[:-size]), " ".join(words[-size:])
+                if head and schedule.parse_day(tail, self.today(), week) is not None:
+                    return head, tail
+        return text, ""
+
+    def in_part(self, answer: DayAnswer, part: Part | None) -> DayAnswer:
+        """Keep only a part of a day's programme (the evening, say)."""
+        if part is None:
+            return answer
+        return dataclasses.replace(answer, items=schedule.in_part(answer.items, part, self.tz))
+
+    async def find_on(self, query: str, day_text: str, part: Part | None) -> OnDayAnswer:
+        """Find what a question names, and what of it is on the day (and part) it names."""
+        found = await self.find(query)
+        day = self.today() if part is not None and not day_text else None
+        if day_text:
+            day = schedule.parse_day(day_text, self.today(), (await self._days()).days)
+            if day is None:
+                raise DomainError("agenda.bad_day", text=day_text)
+        kept = found.items
+        if day is not None:
+            kept = tuple(w for w in kept if schedule.local_day(w.start, self.tz) == day)
+        if part is not None:
+            kept = schedule.in_part(kept, part, self.tz)
+        return OnDayAnswer(found, day, part, kept)
 
     async def find(self, query: str) -> FindAnswer:
         """Find items: exact title, title words, details, then typos; upcoming first in each."""
@@ -150,7 +241,8 @@ class AgendaService:
         found = (await self._programme.index()).search(query)
         now = self._clock.now()
         ranked = sorted(found, key=lambda m: (m.tier, m.item.end <= now, m.item.start))
-        return FindAnswer(query, tuple(m.item for m in ranked))
+        best = tuple(m.item for m in ranked if m.tier == ranked[0].tier) if ranked else ()
+        return FindAnswer(query, tuple(m.item for m in ranked), best)
 
     async def workshop(self, ref: str) -> FindAnswer:
         """Find one item by id, or by words of its title."""

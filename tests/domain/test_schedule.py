@@ -1,9 +1,11 @@
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.domain import schedule
 from bot.domain.models import Workshop
-from bot.domain.schedule import Phase
+from bot.domain.schedule import Phase, parse_day
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -74,3 +76,21 @@ def test_days_sorts_items_into_local_days_once() -> None:
     assert days.after(date(2026, 8, 23)) == monday
     assert days.after(monday) == tuesday
     assert days.after(tuesday) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("26 août", date(2026, 8, 26)),
+        ("mercredi 26 aout", date(2026, 8, 26)),
+        ("1er août", date(2026, 8, 1)),
+        ("August 26", date(2026, 8, 26)),
+        ("26th August", date(2026, 8, 26)),
+        ("Wed 26 Aug 2026", date(2026, 8, 26)),
+        ("31 février", None),
+        ("26 foo", None),
+    ],
+)
+def test_days_written_with_the_month_name(text: str, expected: date | None) -> None:
+    week = [date(2026, 8, 24) + timedelta(days=n) for n in range(6)]
+    assert parse_day(text, date(2026, 8, 24), week) == expected
