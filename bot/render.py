@@ -407,12 +407,17 @@ class Renderer:
 
     def mine(self, entries: Sequence[AgendaEntry]) -> Reply:
         """Render a person's agenda, with a button for each thing they may give up."""
-        if not entries:
-            return Reply(self("bookings.mine_empty"))
+        past = [e for e in entries if e.end <= self.now]
+        coming = [e for e in entries if e.end > self.now]
+        if not coming:
+            text = self("bookings.mine_empty")
+            if past:
+                text += "\n" + self("bookings.mine_past", count=len(past))
+            return Reply(text)
         lines = [self("bookings.mine_title")]
         rows: list[tuple[Button, ...]] = []
         day = None
-        for e in entries:
+        for e in coming:
             this_day = local_day(e.start, self.tz)
             if this_day != day:
                 day = this_day
@@ -457,7 +462,10 @@ class Renderer:
                 key = "bookings.button_cancel" if e.kind == "in" else "bookings.button_leave"
                 label = f"{self(key, position=e.position or 0)} · {truncate(e.title, 24)}"
                 rows.append((Button(label, f"b:wc:{e.target.ref}"),))
-        return Reply("\n".join(lines), tuple(rows))
+        text = self.fit(lines[0], lines[1:], "/today")
+        if past:
+            text += "\n\n" + self("bookings.mine_past", count=len(past))
+        return Reply(text, tuple(rows))
 
     def rota(
         self, slots: Sequence[Standing], offers: Sequence[tuple[Target, Offer]], user_id: int

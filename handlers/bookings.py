@@ -191,14 +191,10 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
 
 
 async def mine(update: Update, context: Context) -> None:
-    """Show this person's agenda for today and tomorrow (/mine)."""
+    """Show this person's week: what comes, by day, and how much is already past (/mine)."""
     user = update.effective_user
     assert user is not None
-    s = services(context)
-    today = s.agenda.today()
-    entries = await s.bookings.agenda(
-        user.id, user.username, [today, today.fromordinal(today.toordinal() + 1)]
-    )
+    entries = await services(context).bookings.agenda(user.id, user.username)
     await send(update, context, (await renderer(update, context)).mine(entries))
 
 

@@ -370,9 +370,9 @@ class BookingService:
     # Reading
 
     async def agenda(
-        self, user_id: int, username: str | None, days: Sequence[date]
+        self, user_id: int, username: str | None, days: Sequence[date] | None = None
     ) -> list[AgendaEntry]:
-        """List a person's commitments and queue places on the given days, in time order."""
+        """List a person's commitments and queue places (on `days`, or all), in time order."""
         programme = await self._programme.current()
         workshops = {w.id: w for w in programme.workshops}
         slots = {r.id: r for r in programme.rota}
@@ -410,9 +410,9 @@ class BookingService:
                 )
         for w in await self._roles.items_run_by(user_id):
             entries.append(AgendaEntry("facilitating", w.title, w.start, w.end, w.room))
-        wanted = set(days)
+        wanted = set(days) if days is not None else None
         return sorted(
-            (e for e in entries if local_day(e.start, self._tz) in wanted),
+            (e for e in entries if wanted is None or local_day(e.start, self._tz) in wanted),
             key=lambda e: (e.start, e.title),
         )
 

@@ -254,7 +254,7 @@ async def test_mine_shows_sign_ups_waiting_rota_and_facilitating(week: Harness) 
     assert "14:00–14:30 🧹 Vaisselle" in text
     assert ("🙋 Je ne peux pas : Vaisselle 14:00", data("ro", "r1")) in mine.buttons
     (empty,) = await bot.say(STRANGER, "/mine")
-    assert empty.plain_text.startswith("Rien pour aujourd'hui ni demain.")
+    assert empty.plain_text.startswith("Rien de prévu pour vous cette semaine.")
 
 
 async def test_participants_only_for_the_facilitators_and_organisers(week: Harness) -> None:
