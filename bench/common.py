@@ -13,18 +13,20 @@ import logging
 import math
 import os
 import platform
+import random
 import subprocess
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiosqlite
 import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -38,9 +40,14 @@ from telegram.ext import (
 )
 
 from bot.clock import FrozenClock
+from bot.domain.booking import TargetKind, ref
+from bot.domain.errors import DomainError
+from bot.domain.models import Participant, Programme
 from bot.sandbox.emulator import ApiRequest, BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from bot.sandbox.records import Call
+from bot.services.bookings import BookingService
+from storage import participants as participants_repo
 
 PARIS = ZoneInfo("Europe/Paris")
 GROUP = -1001234567
@@ -523,3 +530,51 @@ async def press_together(rig: Rig, presses: Sequence[Press]) -> tuple[Burst, lis
         await rig.emu.wait_for_callback_answer(query, TIMEOUT)
     latencies = [rig.answered[query] - start for query in queries]
     return Burst(latencies, max(latencies)), queries
+
+
+# --- people before the week -----------------------------------------------------------------
+
+
+async def register(
+    conn: aiosqlite.Connection, people: Iterable[Participant], now: datetime
+) -> None:
+    """Register people straight into the database, as their /start would."""
+    for p in people:
+        await participants_repo.upsert(
+            conn,
+            user_id=p.user_id,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            username=p.username,
+            language=p.language,
+            now=now,
+        )
+
+
+@dataclass
+class RandomSignUps:
+    """Sign people up before the week: a few workshops each, at random, and maybe a rota slot."""
+
+    bookings: BookingService
+    programme: Programme
+    rng: random.Random
+    each: tuple[int, int]
+    """How many workshops a person tries (at random, both ends included)."""
+    rota_share: float
+    outcomes: Counter[str] = field(default_factory=Counter)
+    """What the sign-ups gave, by name: signed_up, waiting, clash, or refused (and why)."""
+
+    async def sign_up(self, user_id: int, person: Participant | None = None) -> None:
+        """Sign one person up; count what it gave."""
+        workshops = [w for w in self.programme.workshops if w.capacity is not None]
+        chosen = self.rng.sample(workshops, self.rng.randint(*self.each))
+        tries = [(TargetKind.WORKSHOP, w.id) for w in chosen]
+        if self.rng.random() < self.rota_share:
+            tries.append((TargetKind.ROTA, self.rng.choice(self.programme.rota).id))
+        for kind, target_id in tries:
+            try:
+                move = await self.bookings.sign_up(user_id, kind, ref(target_id), person=person)
+            except DomainError as exc:
+                self.outcomes[f"refused ({exc})"] += 1
+                continue
+            self.outcomes["clash" if move.clash else move.outcome.value] += 1

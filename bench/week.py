@@ -57,6 +57,7 @@ from bench.common import (
     PARIS,
     PER_SECOND,
     Arrival,
+    RandomSignUps,
     Stamps,
     at,
     busiest,
@@ -64,20 +65,18 @@ from bench.common import (
     machine,
     percentile,
     print_table,
+    register,
 )
 from bot.app import build_services, startup
 from bot.clock import Clock, FrozenClock, RehearsalClock
 from bot.config import Config
 from bot.domain import planning
-from bot.domain.booking import TargetKind, ref
-from bot.domain.errors import DomainError
 from bot.domain.models import Participant
 from bot.domain.schedule import local_day
 from bot.ratelimit import BULK, SlidingWindowRateLimiter
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from storage import outbox as outbox_repo
-from storage import participants as participants_repo
 from storage.db import Database
 from storage.outbox import Row
 
@@ -158,35 +157,13 @@ async def prepare(config: Config, rng: random.Random) -> Setup:
             for n, user in enumerate(PEOPLE)
         ]
         async with db.transaction() as conn:
-            for p in people:
-                await participants_repo.upsert(
-                    conn,
-                    user_id=p.user_id,
-                    first_name=p.first_name,
-                    last_name=None,
-                    username=p.username,
-                    language=p.language,
-                    now=START,
-                )
+            await register(conn, people, START)
         services.roles.forget()
-        workshops = [w for w in programme.workshops if w.capacity is not None]
         # One re-plan of everyone after the sign-ups, rather than one per sign-up
         services.bookings.after_change.clear()
-        outcomes: Counter[str] = Counter()
+        signups = RandomSignUps(services.bookings, programme, rng, WORKSHOPS_EACH, ROTA_SHARE)
         for p in people:
-            chosen = rng.sample(workshops, rng.randint(*WORKSHOPS_EACH))
-            tries = [(TargetKind.WORKSHOP, w.id) for w in chosen]
-            if rng.random() < ROTA_SHARE:
-                tries.append((TargetKind.ROTA, rng.choice(programme.rota).id))
-            for kind, target_id in tries:
-                try:
-                    move = await services.bookings.sign_up(
-                        p.user_id, kind, ref(target_id), person=p
-                    )
-                except DomainError as exc:
-                    outcomes[f"refused ({exc})"] += 1
-                    continue
-                outcomes["clash" if move.clash else move.outcome.value] += 1
+            await signups.sign_up(p.user_id, person=p)
         await services.bookings.drain()
         await services.announcements.replan()
         async with db.read() as conn:
@@ -194,7 +171,7 @@ async def prepare(config: Config, rng: random.Random) -> Setup:
         facilitators = len(await services.roles.facilitating())
     finally:
         await db.close()
-    return Setup(schedule, outcomes, facilitators, time.perf_counter() - began)
+    return Setup(schedule, signups.outcomes, facilitators, time.perf_counter() - began)
 
 
 # --- the week, on the bot and on the echoes --------------------------------------------------

@@ -27,6 +27,7 @@ from bench.soak.settings import (
     ORGANISERS,
     START,
 )
+from bot.domain.models import Participant
 
 
 @dataclass
@@ -49,6 +50,11 @@ class Person:
     def name(self) -> str:
         """Give their first name (unique: the group's posts name people by it)."""
         return f"Personne {self.user_id}"
+
+    @property
+    def participant(self) -> Participant:
+        """Give them as the bot registers them."""
+        return Participant(self.user_id, self.name, username=self.username, language=self.lang)
 
 
 @dataclass(order=True)

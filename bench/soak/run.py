@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import GROUP, PARIS, Arrival, Stamps
+from bench.common import GROUP, PARIS, Arrival, RandomSignUps, Stamps, register
 from bench.soak.checks import booking_faults, overlapping
 from bench.soak.driver import Driver
 from bench.soak.people import Person, Session, people_of, plan
@@ -37,8 +37,6 @@ from bench.soak.settings import (
 from bot.app import build_services, startup
 from bot.clock import FrozenClock, RehearsalClock
 from bot.config import Config
-from bot.domain.booking import TargetKind, ref
-from bot.domain.errors import DomainError
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import SAMPLE_PROGRAMME
 from bot.sandbox.records import Call
@@ -88,25 +86,14 @@ async def prepare(
             }
         )
         people = people_of(count, handles, rng)
+        registered = [p for p in people if p.registered]
         async with db.transaction() as conn:
-            for p in people:
-                if p.registered:
-                    await participants_repo.upsert(
-                        conn,
-                        user_id=p.user_id,
-                        first_name=p.name,
-                        last_name=None,
-                        username=p.username,
-                        language=p.lang,
-                        now=START - timedelta(days=1),
-                    )
-                    await participants_repo.set_organisation(
-                        conn, p.user_id, rng.choice(ORGANISATIONS)
-                    )
+            await register(conn, [p.participant for p in registered], START - timedelta(days=1))
+            for p in registered:
+                await participants_repo.set_organisation(conn, p.user_id, rng.choice(ORGANISATIONS))
         services.roles.forget()
         services.bookings.after_change.clear()  # the bot plans everyone when it starts
-        workshops = [w for w in programme.workshops if w.capacity is not None]
-        outcomes: Counter[str] = Counter()
+        signups = RandomSignUps(services.bookings, programme, rng, BOOKED_EACH, ROTA_SHARE)
         for p in people:
             p.runs = tuple(
                 w.id
@@ -114,25 +101,12 @@ async def prepare(
                 if p.username
                 and any((f.telegram or "").lstrip("@") == p.username for f in w.facilitators)
             )
-            if not p.registered:
-                continue
-            tries = [
-                (TargetKind.WORKSHOP, w.id)
-                for w in rng.sample(workshops, rng.randint(*BOOKED_EACH))
-            ]
-            if rng.random() < ROTA_SHARE:
-                tries.append((TargetKind.ROTA, rng.choice(programme.rota).id))
-            for kind, target_id in tries:
-                try:
-                    move = await services.bookings.sign_up(p.user_id, kind, ref(target_id))
-                except DomainError as exc:
-                    outcomes[f"refused ({exc})"] += 1
-                    continue
-                outcomes["clash" if move.clash else move.outcome.value] += 1
+            if p.registered:
+                await signups.sign_up(p.user_id)
         await services.bookings.drain()
     finally:
         await db.close()
-    return people, outcomes
+    return people, signups.outcomes
 
 
 async def emulator(*, flood_control: bool) -> BotApiEmulator:
