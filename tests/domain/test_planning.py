@@ -60,6 +60,13 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def reminded(w: Workshop, rules: Rules = RULES) -> list[Planned]:
+    """Plan Anna's reminders when she holds a place in one item and nothing else."""
+    return planning.reminders(
+        Programme((w,)), Commitments([booked(ANNA, w.id)]), [PersonSettings(ANNA)], rules, PARIS
+    )
+
+
 def only(planned: list[Planned]) -> Planned:
     """Give the one planned message."""
     assert len(planned) == 1, planned
@@ -98,15 +105,7 @@ def test_release_across_the_autumn_clock_change() -> None:
 
 def test_a_reminder_before_what_one_holds_a_place_in() -> None:
     w = item("yoga", paris(24, 10))
-    planned = only(
-        planning.reminders(
-            Programme((w,)),
-            Commitments([booked(ANNA, "yoga")]),
-            [PersonSettings(ANNA)],
-            RULES,
-            PARIS,
-        )
-    )
+    planned = only(reminded(w))
     assert planned.kind == planning.REMINDER and planned.chat_id == ANNA
     assert planned.due == paris(24, 9, 50) and planned.expires == paris(24, 10)
     assert not planned.urgent
@@ -149,55 +148,26 @@ def test_facilitators_and_rota_slots_get_reminders_too() -> None:
 def test_quiet_hours_hold_a_reminder_to_the_end_of_the_window() -> None:
     early = item("aube", paris(25, 8))
     rules = replace(RULES, reminder=timedelta(hours=1))  # due 07:00, in the quiet hours
-    planned = only(
-        planning.reminders(
-            Programme((early,)),
-            Commitments([booked(ANNA, "aube")]),
-            [PersonSettings(ANNA)],
-            rules,
-            PARIS,
-        )
-    )
+    planned = only(reminded(early, rules))
     assert planned.due == paris(25, 7, 30) and planned.expires == paris(25, 8)
     loud = replace(rules, quiet=None)
-    assert only(
-        planning.reminders(
-            Programme((early,)),
-            Commitments([booked(ANNA, "aube")]),
-            [PersonSettings(ANNA)],
-            loud,
-            PARIS,
-        )
-    ).due == paris(25, 7)
+    assert only(reminded(early, loud)).due == paris(25, 7)
 
 
 def test_a_reminder_held_past_its_item_is_not_planned() -> None:
     # due 07:20, held to 07:30: the item has started, nothing worth saying is left
     at_dawn = item("aube", paris(25, 7, 30))
-    assert (
-        planning.reminders(
-            Programme((at_dawn,)),
-            Commitments([booked(ANNA, "aube")]),
-            [PersonSettings(ANNA)],
-            RULES,
-            PARIS,
-        )
-        == []
-    )
+    assert reminded(at_dawn) == []
 
 
 def test_an_item_just_after_midnight() -> None:
     late = item("minuit", paris(25, 0, 15))  # 22:15 UTC on the 24th
-    programme, commitments = Programme((late,)), Commitments([booked(ANNA, "minuit")])
-    loud = replace(RULES, quiet=None)
-    planned = only(planning.reminders(programme, commitments, [PersonSettings(ANNA)], loud, PARIS))
-    assert planned.due == paris(25, 0, 5)
+    assert only(reminded(late, replace(RULES, quiet=None))).due == paris(25, 0, 5)
     # with the night's quiet hours it would wait until 07:30, long after: none is planned
-    assert planning.reminders(programme, commitments, [PersonSettings(ANNA)], RULES, PARIS) == []
+    assert reminded(late) == []
     # and its digest is the local day's, the 25th, not the UTC day
-    assert only(planning.digests(programme, [PersonSettings(ANNA)], RULES, PARIS)).params == {
-        "date": "2026-08-25"
-    }
+    digest = only(planning.digests(Programme((late,)), [PersonSettings(ANNA)], RULES, PARIS))
+    assert digest.params == {"date": "2026-08-25"}
 
 
 def test_urgent_messages_go_through_the_quiet_hours() -> None:
@@ -330,9 +300,7 @@ def test_an_announcement_with_no_lead_goes_out_at_the_start() -> None:
 def test_a_reminder_with_no_lead_is_planned_at_the_start() -> None:
     w = item("yoga", paris(24, 10))
     rules = replace(RULES, reminder=timedelta(0))
-    planned = planning.reminders(
-        Programme((w,)), Commitments([booked(ANNA, "yoga")]), [PersonSettings(ANNA)], rules, PARIS
-    )
+    planned = reminded(w, rules)
     assert [p.due for p in planned] == [paris(24, 10)]
     assert planning.still_useful(planned[0], planned[0].due)
 
