@@ -13,18 +13,20 @@ import logging
 import math
 import os
 import platform
+import random
 import subprocess
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiosqlite
 import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -38,12 +40,19 @@ from telegram.ext import (
 )
 
 from bot.clock import FrozenClock
+from bot.domain.booking import TargetKind, ref
+from bot.domain.errors import DomainError
+from bot.domain.models import Participant, Programme
 from bot.sandbox.emulator import ApiRequest, BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
+from bot.sandbox.records import Call
+from bot.services.bookings import BookingService
+from storage import participants as participants_repo
 
 PARIS = ZoneInfo("Europe/Paris")
 GROUP = -1001234567
 TIMEOUT = 60.0
+PER_SECOND, GROUP_PER_MINUTE = 30, 20  # Telegram's limits: all chats, and in one group
 # The Bot API methods that add a message to a chat (what Rig stamps, per chat)
 MESSAGE_METHODS = frozenset(("sendMessage", "sendDocument"))
 FLOOD_NOTE = (
@@ -82,6 +91,17 @@ class Spread:
     def of(cls, values: Sequence[float]) -> Spread:
         """Summarise durations."""
         return cls(len(values), percentile(values, 0.5), percentile(values, 0.99), max(values))
+
+
+def busiest(times: Iterable[float], span: float) -> int:
+    """Give the most moments that fall in any window (t - span, t]."""
+    ordered = sorted(times)
+    most, first = 0, 0
+    for last, moment in enumerate(ordered):
+        while ordered[first] <= moment - span:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
 
 
 def ms(seconds: float) -> str:
@@ -224,6 +244,80 @@ async def rig(
         await emu.stop()
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A call as the emulator got it (when, to which chat, with what text), and its answer."""
+
+    at: float  # time.monotonic() when the request reached the emulator
+    method: str
+    chat_id: int | None
+    text: str
+    query: str | None
+    """The callback query an answerCallbackQuery answers."""
+    call: Call
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the emulator accepted it."""
+        return self.call.ok
+
+    @property
+    def message_id(self) -> int | None:
+        """Give the id of the message sent or edited (None when refused)."""
+        result = self.call.response.get("result")
+        return int(result["message_id"]) if isinstance(result, dict) else None
+
+    @property
+    def is_message(self) -> bool:
+        """Tell whether Telegram counts it as a message (a send or an edit)."""
+        return self.method != "answerCallbackQuery"
+
+    @property
+    def in_group(self) -> bool:
+        """Tell whether it went to a group."""
+        return self.chat_id is not None and self.chat_id < 0
+
+    @property
+    def in_private(self) -> bool:
+        """Tell whether it went to a person."""
+        return self.chat_id is not None and self.chat_id > 0
+
+
+class Stamps:
+    """Stamp each call of some methods as it reaches an emulator (time.monotonic())."""
+
+    def __init__(self, emu: BotApiEmulator, methods: Iterable[str]) -> None:
+        self.emu = emu
+        self.methods = frozenset(methods)
+        self._seen: list[tuple[float, str, int | None, str, str | None]] = []
+        emu.add_interceptor(self._stamp)
+
+    async def _stamp(self, request: ApiRequest) -> None:
+        if request.method in self.methods:
+            params = request.raw_params
+            chat = params.get("chat_id")
+            query = params.get("callback_query_id")
+            self._seen.append(
+                (
+                    time.monotonic(),
+                    request.method,
+                    int(chat) if chat is not None else None,
+                    str(params.get("text", params.get("caption", ""))),
+                    str(query) if query is not None else None,
+                )
+            )
+
+    def arrivals(self) -> list[Arrival]:
+        """Pair each stamp with the call the emulator recorded for it.
+
+        Nothing awaits between an interceptor and the call's record, so both are in one order.
+        """
+        calls = [c for c in self.emu.calls if c.method in self.methods]
+        if len(calls) != len(self._seen):
+            raise AssertionError(f"{len(self._seen)} stamps for {len(calls)} calls")
+        return [Arrival(*seen, call) for seen, call in zip(self._seen, calls, strict=True)]
+
+
 # --- the two bots ---------------------------------------------------------------------------
 
 
@@ -239,27 +333,39 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.answer_callback_query(query.id, text=f"Reçu : {query.data}")
 
 
-@asynccontextmanager
-async def echo_bot(
-    emu: BotApiEmulator, *, rate_limiter: BaseRateLimiter[Any] | None = None
-) -> AsyncIterator[Any]:
-    """Run the baseline: a bare Application that echoes texts and answers button presses.
+EchoApp = Application[Any, Any, Any, Any, Any, Any]
 
-    Built like the real bot (concurrent updates, long polling with no pause); with
-    `rate_limiter` (see same_limiter), it also paces its requests as the real bot does.
+
+def echo_application(
+    token: str,
+    base_url: str,
+    base_file_url: str,
+    *,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> EchoApp:
+    """Build the baseline: a bare Application that echoes texts and answers button presses.
+
+    Built like the real bot (concurrent updates); with `rate_limiter` (see same_limiter), it
+    also paces its requests as the real bot does.
     """
     builder = (
         ApplicationBuilder()
-        .token(emu.token)
-        .base_url(emu.base_url)
-        .base_file_url(emu.base_file_url)
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_file_url)
         .concurrent_updates(True)
     )
-    app: Application[Any, Any, Any, Any, Any, Any] = (
+    app: EchoApp = (
         builder.build() if rate_limiter is None else builder.rate_limiter(rate_limiter).build()
     )
     app.add_handler(MessageHandler(filters.TEXT, _echo))
     app.add_handler(CallbackQueryHandler(_answer))
+    return app
+
+
+@asynccontextmanager
+async def polling(app: EchoApp) -> AsyncIterator[EchoApp]:
+    """Run an application with long polling and no pause, as the real bot polls."""
     async with app:
         await app.start()
         assert app.updater is not None
@@ -269,6 +375,16 @@ async def echo_bot(
         finally:
             await app.updater.stop()
             await app.stop()
+
+
+@asynccontextmanager
+async def echo_bot(
+    emu: BotApiEmulator, *, rate_limiter: BaseRateLimiter[Any] | None = None
+) -> AsyncIterator[EchoApp]:
+    """Run the echo baseline (echo_application) on `emu`."""
+    app = echo_application(emu.token, emu.base_url, emu.base_file_url, rate_limiter=rate_limiter)
+    async with polling(app):
+        yield app
 
 
 def same_limiter(bot: Harness) -> BaseRateLimiter[Any] | None:
@@ -414,3 +530,51 @@ async def press_together(rig: Rig, presses: Sequence[Press]) -> tuple[Burst, lis
         await rig.emu.wait_for_callback_answer(query, TIMEOUT)
     latencies = [rig.answered[query] - start for query in queries]
     return Burst(latencies, max(latencies)), queries
+
+
+# --- people before the week -----------------------------------------------------------------
+
+
+async def register(
+    conn: aiosqlite.Connection, people: Iterable[Participant], now: datetime
+) -> None:
+    """Register people straight into the database, as their /start would."""
+    for p in people:
+        await participants_repo.upsert(
+            conn,
+            user_id=p.user_id,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            username=p.username,
+            language=p.language,
+            now=now,
+        )
+
+
+@dataclass
+class RandomSignUps:
+    """Sign people up before the week: a few workshops each, at random, and maybe a rota slot."""
+
+    bookings: BookingService
+    programme: Programme
+    rng: random.Random
+    each: tuple[int, int]
+    """How many workshops a person tries (at random, both ends included)."""
+    rota_share: float
+    outcomes: Counter[str] = field(default_factory=Counter)
+    """What the sign-ups gave, by name: signed_up, waiting, clash, or refused (and why)."""
+
+    async def sign_up(self, user_id: int, person: Participant | None = None) -> None:
+        """Sign one person up; count what it gave."""
+        workshops = [w for w in self.programme.workshops if w.capacity is not None]
+        chosen = self.rng.sample(workshops, self.rng.randint(*self.each))
+        tries = [(TargetKind.WORKSHOP, w.id) for w in chosen]
+        if self.rng.random() < self.rota_share:
+            tries.append((TargetKind.ROTA, self.rng.choice(self.programme.rota).id))
+        for kind, target_id in tries:
+            try:
+                move = await self.bookings.sign_up(user_id, kind, ref(target_id), person=person)
+            except DomainError as exc:
+                self.outcomes[f"refused ({exc})"] += 1
+                continue
+            self.outcomes["clash" if move.clash else move.outcome.value] += 1

@@ -51,21 +51,32 @@ from pathlib import Path
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder
 
-from bench.common import GROUP, PARIS, at, code_version, machine, percentile, print_table
+from bench.common import (
+    GROUP,
+    GROUP_PER_MINUTE,
+    PARIS,
+    PER_SECOND,
+    Arrival,
+    RandomSignUps,
+    Stamps,
+    at,
+    busiest,
+    code_version,
+    machine,
+    percentile,
+    print_table,
+    register,
+)
 from bot.app import build_services, startup
 from bot.clock import Clock, FrozenClock, RehearsalClock
 from bot.config import Config
 from bot.domain import planning
-from bot.domain.booking import TargetKind, ref
-from bot.domain.errors import DomainError
 from bot.domain.models import Participant
 from bot.domain.schedule import local_day
 from bot.ratelimit import BULK, SlidingWindowRateLimiter
-from bot.sandbox.emulator import ApiReply, ApiRequest, BotApiEmulator
+from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
-from bot.sandbox.records import Call
 from storage import outbox as outbox_repo
-from storage import participants as participants_repo
 from storage.db import Database
 from storage.outbox import Row
 
@@ -76,7 +87,6 @@ SEED = 2026
 WORKSHOPS_EACH = (2, 5)  # each person tries this many workshops (at random, inclusive)
 ROTA_SHARE = 0.7  # and this share of people a rota slot too
 ENGLISH_SHARE = 0.2
-PER_SECOND, GROUP_PER_MINUTE = 30, 20
 KINDS = (planning.ANNOUNCE, planning.BOARD, planning.REMINDER, planning.DIGEST)
 SENDS = ("sendMessage", "editMessageText")
 TRIED_SPEEDS = (1, 10, 30, 60, 120, 300, 600, 1200, 2400)
@@ -84,59 +94,7 @@ OVERDUE = 1.0  # real seconds a private message waits in a silence for it to cou
 GRACE = 15.0  # real seconds allowed past the last due message for the outbox to finish
 
 
-# --- the emulators and what reached them ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """A message-producing call as the emulator got it, with its answer."""
-
-    at: float  # time.monotonic() when the request reached the emulator
-    method: str
-    chat_id: int
-    text: str
-    call: Call
-
-    @property
-    def accepted(self) -> bool:
-        """Tell whether the call made or changed a message."""
-        return self.call.ok
-
-    @property
-    def message_id(self) -> int | None:
-        """Give the id of the message sent or edited (None when refused)."""
-        result = self.call.response.get("result")
-        return int(result["message_id"]) if isinstance(result, dict) else None
-
-
-class Stamps:
-    """Stamp each sendMessage and editMessageText as it reaches an emulator."""
-
-    def __init__(self, emu: BotApiEmulator) -> None:
-        self.emu = emu
-        self._seen: list[tuple[float, str, int, str]] = []
-        emu.add_interceptor(self._stamp)
-
-    async def _stamp(self, request: ApiRequest) -> ApiReply | None:
-        if request.method in SENDS:
-            params = request.raw_params
-            self._seen.append(
-                (time.monotonic(), request.method, int(params["chat_id"]), str(params["text"]))
-            )
-        return None
-
-    def arrivals(self) -> list[Arrival]:
-        """Pair each stamp with the call the emulator recorded for it.
-
-        Nothing awaits between an interceptor and the call's record, so both are in one order.
-        """
-        calls = [c for c in self.emu.calls if c.method in SENDS]
-        if len(calls) != len(self._seen):
-            raise AssertionError(f"{len(self._seen)} stamps for {len(calls)} calls")
-        return [
-            Arrival(t, m, chat, text, c)
-            for (t, m, chat, text), c in zip(self._seen, calls, strict=True)
-        ]
+# --- the emulators -------------------------------------------------------------------------
 
 
 async def emulator() -> BotApiEmulator:
@@ -199,35 +157,13 @@ async def prepare(config: Config, rng: random.Random) -> Setup:
             for n, user in enumerate(PEOPLE)
         ]
         async with db.transaction() as conn:
-            for p in people:
-                await participants_repo.upsert(
-                    conn,
-                    user_id=p.user_id,
-                    first_name=p.first_name,
-                    last_name=None,
-                    username=p.username,
-                    language=p.language,
-                    now=START,
-                )
+            await register(conn, people, START)
         services.roles.forget()
-        workshops = [w for w in programme.workshops if w.capacity is not None]
         # One re-plan of everyone after the sign-ups, rather than one per sign-up
         services.bookings.after_change.clear()
-        outcomes: Counter[str] = Counter()
+        signups = RandomSignUps(services.bookings, programme, rng, WORKSHOPS_EACH, ROTA_SHARE)
         for p in people:
-            chosen = rng.sample(workshops, rng.randint(*WORKSHOPS_EACH))
-            tries = [(TargetKind.WORKSHOP, w.id) for w in chosen]
-            if rng.random() < ROTA_SHARE:
-                tries.append((TargetKind.ROTA, rng.choice(programme.rota).id))
-            for kind, target_id in tries:
-                try:
-                    move = await services.bookings.sign_up(
-                        p.user_id, kind, ref(target_id), person=p
-                    )
-                except DomainError as exc:
-                    outcomes[f"refused ({exc})"] += 1
-                    continue
-                outcomes["clash" if move.clash else move.outcome.value] += 1
+            await signups.sign_up(p.user_id, person=p)
         await services.bookings.drain()
         await services.announcements.replan()
         async with db.read() as conn:
@@ -235,7 +171,7 @@ async def prepare(config: Config, rng: random.Random) -> Setup:
         facilitators = len(await services.roles.facilitating())
     finally:
         await db.close()
-    return Setup(schedule, outcomes, facilitators, time.perf_counter() - began)
+    return Setup(schedule, signups.outcomes, facilitators, time.perf_counter() - began)
 
 
 # --- the week, on the bot and on the echoes --------------------------------------------------
@@ -402,9 +338,7 @@ def bot_arrivals(arrivals: Sequence[Arrival], rows: Sequence[Row]) -> dict[str, 
     by order: the board's calls that took effect, oldest first, against its sent rows by sent_at.
     """
     by_id = {
-        (a.chat_id, a.message_id): a.at
-        for a in arrivals
-        if a.method == "sendMessage" and a.accepted
+        (a.chat_id, a.message_id): a.at for a in arrivals if a.method == "sendMessage" and a.ok
     }
     out: dict[str, float] = {}
     boards = sorted(
@@ -420,10 +354,10 @@ def bot_arrivals(arrivals: Sequence[Arrival], rows: Sequence[Row]) -> dict[str, 
     board_calls = sorted(
         a.at
         for a in arrivals
-        if a.chat_id < 0
+        if a.in_group
         and (
-            (a.method == "sendMessage" and a.accepted and a.message_id not in group_ids)
-            or (a.method == "editMessageText" and (a.accepted or not_modified(a)))
+            (a.method == "sendMessage" and a.ok and a.message_id not in group_ids)
+            or (a.method == "editMessageText" and (a.ok or not_modified(a)))
         )
     )
     if len(board_calls) == len(boards):
@@ -454,18 +388,16 @@ class Run:
     @classmethod
     def of_echo(cls, name: str, arrivals: list[Arrival], fates: dict[str, str]) -> Run:
         """Read an echo's fates and what reached its emulator (each text names its key)."""
-        arrived = {a.text.split(" ", 1)[1]: a.at for a in arrivals if a.accepted}
+        arrived = {a.text.split(" ", 1)[1]: a.at for a in arrivals if a.ok}
         return cls(name, fates, arrived, arrivals)
 
     def taken(self) -> list[Arrival]:
         """List the sends and edits that took effect."""
-        return [a for a in self.arrivals if a.accepted]
+        return [a for a in self.arrivals if a.ok]
 
     def refused(self) -> Counter[int]:
         """Count the sends and edits refused, by status (an unchanged board's edit aside)."""
-        return Counter(
-            a.call.status for a in self.arrivals if not a.accepted and not not_modified(a)
-        )
+        return Counter(a.call.status for a in self.arrivals if not a.ok and not not_modified(a))
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -486,17 +418,6 @@ def outbox_late(schedule: Iterable[Row], final: dict[str, Row]) -> list[float]:
         for row in schedule
         if (f := final.get(row.key)) is not None and f.status == "sent" and f.sent_at is not None
     ]
-
-
-def busiest(times: Iterable[float], span: float) -> int:
-    """Give the most moments that fall in any window (t - span, t]."""
-    ordered = sorted(times)
-    most, first = 0, 0
-    for last, moment in enumerate(ordered):
-        while ordered[first] <= moment - span:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 def per_person_day(rows: Iterable[Row]) -> str:
@@ -540,7 +461,7 @@ def longest_stall(run: Run, schedule: Sequence[Row], line: Timeline, end: float)
     if not held:
         return "-"
     # Was the group's window full as it began (20 in the minute before)?
-    group = sum(begin - 60.0 < a.at <= begin for a in run.taken() if a.chat_id < 0)
+    group = sum(begin - 60.0 < a.at <= begin for a in run.taken() if a.in_group)
     return f"{longest:.1f} s ({held} overdue in it; group {group}/min before)"
 
 
@@ -614,7 +535,7 @@ async def main(speed: float) -> None:
             )
             setup = await prepare(config, random.Random(SEED))
             schedule = setup.schedule
-            stamps = [Stamps(emu) for emu in emus]
+            stamps = [Stamps(emu, SENDS) for emu in emus]
             clock = RehearsalClock(START, speed)
             echoes: list[asyncio.Task[dict[str, str]]] = []
             lines: list[Timeline] = []
@@ -753,7 +674,7 @@ def limits(r: Report, floor_here: dict[str, float | None]) -> None:
         return [figure, *(cell(run) for run in r.runs), ideal, limit]
 
     def group(run: Run) -> str:
-        return str(busiest((a.at for a in run.taken() if a.chat_id < 0), 60.0))
+        return str(busiest((a.at for a in run.taken() if a.in_group), 60.0))
 
     def refusals(run: Run) -> str:
         found = run.refused()
@@ -833,12 +754,12 @@ def checks(r: Report) -> None:
         and f.sent_at < row.due_at
     ]
     found += [f"sent before it was due: {key}" for key in early[:5]]
-    sends = Counter(
-        a.chat_id
-        for a in bot.arrivals
-        if a.method == "sendMessage" and a.accepted and a.chat_id > 0
+    sends: Counter[int | None] = Counter(
+        a.chat_id for a in bot.arrivals if a.method == "sendMessage" and a.ok and a.in_private
     )
-    outbox = Counter(row.chat_id for row in r.rows if row.status == "sent" and row.chat_id > 0)
+    outbox: Counter[int | None] = Counter(
+        row.chat_id for row in r.rows if row.status == "sent" and row.chat_id > 0
+    )
     differ = [c for c in sends | outbox if sends[c] != outbox[c]]
     if differ:
         c = differ[0]
@@ -866,7 +787,7 @@ def checks(r: Report) -> None:
     posts = [
         a
         for a in bot.arrivals
-        if a.chat_id < 0 and a.method == "sendMessage" and a.accepted and a.text.startswith("📌")
+        if a.in_group and a.method == "sendMessage" and a.ok and a.text.startswith("📌")
     ]
     if len(posts) > 1:
         found.append(f"the board was posted {len(posts)} times (rather than edited)")

@@ -1,0 +1,63 @@
+"""Run the soak: python -m bench.soak [--speed 2400] [--people 300] [--seed 2026] [--sessions 1]."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import bench.soak
+from bench.common import code_version, machine
+from bench.soak.processes import serve_bot, serve_echo
+from bench.soak.report import report
+from bench.soak.run import soak
+from bench.soak.settings import PEOPLE, SEED, SESSIONS, SPEED
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.soak", description=(bench.soak.__doc__ or "").split("\n")[0]
+    )
+    parser.add_argument("--speed", type=float, default=SPEED, help=f"rehearsal speed ({SPEED:g})")
+    parser.add_argument("--people", type=int, default=PEOPLE, help=f"participants ({PEOPLE})")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed ({SEED})")
+    parser.add_argument(
+        "--sessions",
+        type=float,
+        default=SESSIONS,
+        help=f"what each person does, times a day on average ({SESSIONS:g})",
+    )
+    parser.add_argument("--serve", choices=("bot", "echo", "echo-limited"), help=argparse.SUPPRESS)
+    parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def main() -> int:
+    """Run the soak (or, with --serve, one of its bots); give the exit status."""
+    args = parse_args()
+    if args.serve == "bot":
+        asyncio.run(serve_bot(args.config, args.speed))
+        return 0
+    if args.serve:
+        asyncio.run(serve_echo(args.config, args.serve == "echo-limited"))
+        return 0
+    print(
+        f"bench.soak: the sample week, {args.people} people, rehearsal speed {args.speed:g}, "
+        f"{args.sessions:g} session(s) a person a day, seed {args.seed}"
+    )
+    print(machine())
+    print(code_version())
+    print(
+        "The bot runs in a process of its own, as do the two echoes; the emulators (the bot's "
+        "with flood control ON: 30 messages/s, 20/min in a group) and the driver run in this "
+        "one. All at once, on this machine."
+    )
+    print()
+    run = asyncio.run(soak(args.speed, args.people, args.seed, args.sessions))
+    return report(run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
