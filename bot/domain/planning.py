@@ -17,6 +17,9 @@ from bot.domain.booking import Booking, Status, TargetKind
 from bot.domain.models import Kind, Programme, Workshop
 from bot.domain.schedule import by_start, local_day
 
+# A message sent with no lead (lead_minutes or reminder_minutes = 0) says "it starts now": it is
+# due at the start, and still useful a moment after it (else it would be stale when due)
+STARTED_GRACE = timedelta(minutes=2)
 ANNOUNCE, BOARD, REMINDER, DIGEST, CORRECTION = "announce", "board", "reminder", "digest", "fix"
 PLANNED_KINDS = (ANNOUNCE, BOARD, REMINDER, DIGEST)
 
@@ -120,7 +123,7 @@ def group_messages(programme: Programme, rules: Rules) -> list[Planned]:
                 rules.group_chat,
                 slot.start - rules.lead,
                 {"start": _iso(slot.start), "items": [w.id for w in slot.items]},
-                expires=slot.start,
+                expires=slot.start + _grace(rules.lead),
             )
         )
     if rules.board:
@@ -174,7 +177,7 @@ def reminders(
             user_id,
             start - rules.reminder,
             {"target_kind": kind.value, "target_id": target_id, "start": _iso(start), "room": room},
-            expires=start,
+            expires=start + _grace(rules.reminder),
         )
         held = _private(planned, rules, tz)
         if held is not None:
@@ -197,6 +200,11 @@ def reminders(
                 w = items[item_id]
                 add(user_id, TargetKind.WORKSHOP, w.id, w.start, w.room)
     return out
+
+
+def _grace(lead: timedelta) -> timedelta:
+    """Give how long after an item's start a message sent `lead` before it stays useful."""
+    return STARTED_GRACE if lead <= timedelta(0) else timedelta(0)
 
 
 def digest_due(day: date, user_id: int, rules: Rules, tz: ZoneInfo) -> datetime:

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -279,11 +278,6 @@ def test_a_message_is_useful_until_it_expires() -> None:
     assert planning.still_useful(replace(planned, expires=None), paris(30, 12))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with lead_minutes = 0 (allowed by the config) an announcement is due at the "
-    "moment it expires, so the outbox drops it as stale and it is never sent",
-)
 def test_an_announcement_with_no_lead_goes_out_at_the_start() -> None:
     programme = Programme((item("a", paris(24, 10)),))
     rules = replace(RULES, lead=timedelta(0), board=False)
@@ -292,11 +286,6 @@ def test_an_announcement_with_no_lead_goes_out_at_the_start() -> None:
     assert planning.still_useful(planned, planned.due)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with reminder_minutes = 0 and quiet hours set, a daytime reminder is due at its "
-    "expiry, so _private drops it (with no quiet hours it is planned, then dropped as stale)",
-)
 def test_a_reminder_with_no_lead_is_planned_at_the_start() -> None:
     w = item("yoga", paris(24, 10))
     rules = replace(RULES, reminder=timedelta(0))
