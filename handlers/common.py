@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.app import Context, Services
 from bot.delivery import markup
 from bot.render import Renderer
 from bot.reply import Reply
+
+log = logging.getLogger(__name__)
 
 
 def services(context: Context) -> Services:
@@ -70,12 +75,23 @@ async def edit(update: Update, reply: Reply) -> None:
         and query.message.reply_markup == markup(reply)
     ):
         return
-    await query.edit_message_text(
-        reply.text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup(reply),
-        disable_web_page_preview=True,
-    )
+    try:
+        await query.edit_message_text(
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(reply),
+            disable_web_page_preview=True,
+        )
+    except BadRequest as exc:
+        if not unchanged(exc):
+            raise
+        # A double tap: the first press already put this very text there
+        log.info("edit skipped: the message already says it (%s)", exc.message)
+
+
+def unchanged(error: object) -> bool:
+    """Tell whether Telegram refused an edit only because it would change nothing."""
+    return isinstance(error, BadRequest) and "message is not modified" in error.message.lower()
 
 
 def _offers(message: Message, data: str | None) -> bool:

@@ -14,7 +14,7 @@ from bot.app import Context
 from bot.domain.errors import DomainError
 from bot.render import truncate
 from bot.reply import Reply
-from handlers.common import language, send, services
+from handlers.common import language, send, services, unchanged
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,10 @@ async def on_error(update: object, context: Context) -> None:
         # Telegram did not answer in time, tries again included: a reply may have arrived all
         # the same, so no apology on top of it; the network is nobody's fault to report
         log.warning("update %s: Telegram did not answer in time (%s)", update.update_id, error)
+        return
+    if unchanged(error):
+        # An edit that would change nothing (two quick taps): harmless, nothing to report
+        log.info("update %s: an edit changed nothing (%s)", update.update_id, error)
         return
     if _expired_press(update, error):
         # Telegram takes an answer to a press for a short while only: a press replayed after
