@@ -48,6 +48,7 @@ async def _gatekeeper(update: Update, context: Context) -> None:
 def register(app: RencontreApp) -> None:
     """Register every handler in its group and order."""
     from handlers import (
+        awaiting,
         bookings,
         broadcast,
         change,
@@ -61,8 +62,11 @@ def register(app: RencontreApp) -> None:
     )
 
     private = filters.ChatType.PRIVATE
-    # Group -1: the gatekeeper runs before everything else
-    app.add_handler(TypeHandler(Update, _gatekeeper), group=-1)
+    # Group -2: the gatekeeper runs before everything else
+    app.add_handler(TypeHandler(Update, _gatekeeper), group=-2)
+    # Group -1: a command or another message's button ends a flow's wait for text
+    app.add_handler(MessageHandler(filters.COMMAND, awaiting.give_way), group=-1)
+    app.add_handler(CallbackQueryHandler(awaiting.give_way), group=-1)
 
     # Group 0, in order:
     # 1. commands (French aliases next to the English names); private ones may show personal

@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot.app import Context
-from handlers.common import services
+from bot.reply import Reply
+from handlers.common import renderer, send, services
 
 Reader = Callable[[Update, Context, str], Awaitable[None]]
 
@@ -27,6 +28,29 @@ def reader(name: str) -> Callable[[Reader], Reader]:
         return func
 
     return register
+
+
+# The buttons of each flow's own messages (pressing them goes on with the flow), and the
+# commands that start it again (a new draft: nothing to say about the old one's wait)
+_FLOW_BUTTONS = {"change": "ch:", "broadcast": "bc:"}
+_FLOW_COMMANDS = {"change": ("change", "changer"), "broadcast": ("broadcast", "diffuser")}
+
+
+async def give_way(update: Update, context: Context) -> None:
+    """Stop waiting for a flow's text when the person moves on (a command, another button)."""
+    user, query = update.effective_user, update.callback_query
+    if user is None or update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    if query is not None and any(
+        (query.data or "").startswith(prefix) for prefix in _FLOW_BUTTONS.values()
+    ):
+        return
+    flow = await services(context).drafts.leave_awaiting(user.id)
+    text = update.effective_message.text if update.effective_message else None
+    command = (text or "").split(maxsplit=1)[0].lstrip("/").split("@")[0].lower() if text else ""
+    if flow is not None and command not in _FLOW_COMMANDS.get(flow, ()):
+        r = await renderer(update, context)
+        await send(update, context, Reply(r(f"{flow}.flow_left")))
 
 
 async def dispatch(update: Update, context: Context, text: str) -> bool:

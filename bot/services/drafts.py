@@ -80,6 +80,21 @@ class DraftService:
             raise DomainError(f"{flow}.draft_expired")
         return draft
 
+    async def leave_awaiting(self, user_id: int) -> str | None:
+        """Stop waiting for text from this person (the draft stays); give the flow left, if any."""
+        if self._waiting is None:
+            async with self._db.read() as conn:
+                self._waiting = await repo.waiting_users(conn)
+        if user_id not in self._waiting:
+            return None
+        async with self._db.transaction() as conn:
+            draft = await repo.waiting(conn, user_id)
+            await repo.stop_waiting(conn, user_id)
+        self._waiting.discard(user_id)
+        if draft is None or draft.awaiting is None or self.expired(draft):
+            return None
+        return draft.flow
+
     async def take_awaiting(self, user_id: int) -> str | None:
         """Give what text a flow waits for from this person, and stop waiting; None if nothing."""
         if self._waiting is None:
