@@ -20,7 +20,8 @@ from storage import migrations
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
-CHECKPOINT_WAIT = 5.0  # seconds a close waits for the checkpoint before closing anyway
+CHECKPOINT_WAIT = 3.0  # seconds a close waits for its turn and the checkpoint, at most
+CHECKPOINT_BUSY_MS = 1000
 
 
 class DatabaseError(Exception):
@@ -83,12 +84,11 @@ class Database:
         still open) only costs the next start a replay of the log.
         """
         try:
-            async with (
-                asyncio.timeout(CHECKPOINT_WAIT),
-                self._lock,
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor,
-            ):
-                row = await cursor.fetchone()
+            async with asyncio.timeout(CHECKPOINT_WAIT), self._lock:
+                # A reader elsewhere makes the checkpoint wait: not longer than this at close
+                await self.conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
+                async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    row = await cursor.fetchone()
             if row is not None and row[0]:
                 log.info("%s: the write-ahead log could not be folded in (busy)", self.path)
         except (TimeoutError, sqlite3.Error, ValueError) as exc:

@@ -88,7 +88,7 @@ def holding(
     return hold, arrived, release
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 async def test_a_signal_while_idle_stops_cleanly(
     emu: BotApiEmulator, tmp_path: Path, signum: signal.Signals
 ) -> None:
