@@ -217,7 +217,7 @@ async def run_bot(config: Config, clock: Clock) -> int:
         else ""
     )
     log.info(
-        "stopped on %s in %.1f s: waited for %d send(s) in flight (%d answered, %d uncertain), "
+        "stopped on %s in %.1f s: waited for %d send(s) in flight (%d done, %d left uncertain), "
         "put %d not yet gone back in the queue, %d handler(s) finished, %d cut short%s",
         received.name,
         loop.time() - signals.at,

@@ -242,8 +242,14 @@ async def run(people: int) -> None:
         await emu.stop()
     base, figure = statistics.median(idle), statistics.median(busy)
     print()
-    print(f"SIGTERM to exit, idle (baseline), median of {ROUNDS}: {base:.2f} s")
-    print(f"SIGTERM to exit, mid-broadcast,  median of {ROUNDS}: {figure:.2f} s")
+    print(
+        f"SIGTERM to exit, idle (baseline), median of {ROUNDS}: {base:.2f} s "
+        f"(from {min(idle):.2f} to {max(idle):.2f})"
+    )
+    print(
+        f"SIGTERM to exit, mid-broadcast,  median of {ROUNDS}: {figure:.2f} s "
+        f"(from {min(busy):.2f} to {max(busy):.2f})"
+    )
     print(f"ratio: {figure / base:.2f}")
     unsure = sum(s.get("uncertain", 0) + s.get("sending", 0) for s in states)
     print(f"rows the stops left uncertain or sending: {unsure} (goal 0)")

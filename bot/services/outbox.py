@@ -73,7 +73,7 @@ class Stopped:
     waited: int
     """Sends whose request had left: waited for."""
     answered: int
-    """Of those, the ones whose answer came in time (their fate recorded)."""
+    """Of those, the ones done in time (their fate recorded: an answer, or a time-out)."""
     held: int
     """Sends taken whose request had not left: back in the queue."""
 

@@ -150,6 +150,79 @@ async def test_a_handler_under_way_finishes_and_is_not_run_again(
     assert left == 0
 
 
+async def test_a_handler_stuck_past_the_grace_is_cut_and_runs_again_at_the_next_start(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    config = config_for(emu, tmp_path)
+    hold, arrived, release = holding("sendMessage", ALICE)
+    emu.add_interceptor(hold)
+    log, again = tmp_path / "bot.log", tmp_path / "bot-2.log"
+    with log.open("wb") as err:
+        bot = await start_bot(config, FIRST_MORNING, stderr=err)
+        try:
+            await emu.wait_for_poll(timeout=60)
+            await emu.send_text(ALICE, "/help")
+            async with asyncio.timeout(30):
+                await arrived.wait()
+            bot.send_signal(signal.SIGTERM)  # its reply is never answered: the stop gives up
+            status = await ended(bot)
+        finally:
+            await kill(bot)
+    assert status == 0, tail(log)
+    (line,) = stop_lines(log)
+    assert ", 0 handler(s) finished, 1 cut short" in line
+    emu.remove_interceptor(hold)
+    release.set()
+    with again.open("wb") as err:
+        bot = await start_bot(config, FIRST_MORNING, stderr=err)
+        try:
+            (reply,) = await emu.wait_for_messages(ALICE, 1, timeout=60)
+            bot.send_signal(signal.SIGTERM)
+            status = await ended(bot)
+        finally:
+            await kill(bot)
+    assert status == 0, tail(again)
+    assert reply.plain_text.startswith("Ce que je sais faire")
+    assert "handling update" in again.read_text(encoding="utf-8")
+
+
+async def test_a_send_unanswered_past_the_grace_is_uncertain_the_others_wait(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    database = tmp_path / "r.sqlite3"
+    config = config_for(emu, tmp_path)
+    users = list(range(FIRST, FIRST + 3))
+    await register(database, emu, users)
+    stuck = users[1]
+    hold, arrived, release = holding("sendMessage", stuck)
+    emu.add_interceptor(hold)
+    log = tmp_path / "bot.log"
+    with log.open("wb") as err:
+        bot = await start_bot(config, FIRST_MORNING, stderr=err)
+        try:
+            await emu.wait_for_poll(timeout=60)
+            mark = emu.mark(ORGANISER)
+            await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
+            (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
+            preview = await press(emu, choose, "bc:a:")
+            sure = await press(emu, preview, "bc:ok:")
+            await press(emu, sure, "bc:sure:")
+            async with asyncio.timeout(30):
+                await arrived.wait()  # its request left; no answer will come
+            bot.send_signal(signal.SIGTERM)
+            status = await ended(bot)
+        finally:
+            release.set()
+            await kill(bot)
+    assert status == 0, tail(log)
+    state = await outbox_state(database)
+    assert state["uncertain"] == [stuck], "it may have arrived: not sent again"
+    assert "sending" not in state
+    # Cut short by the stop, or timed out on its own just before: uncertain either way
+    (line,) = stop_lines(log)
+    assert "stopped on SIGTERM" in line
+
+
 async def test_a_second_signal_during_the_stop_exits_at_once(
     emu: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -243,7 +316,7 @@ async def test_sigterm_mid_broadcast_then_a_restart_sends_everyone_the_message_o
     assert len(state["pending"]) == PEOPLE - before
     (line,) = stop_lines(first_log)
     assert "stopped on SIGTERM in " in line
-    assert "0 uncertain" in line
+    assert "0 left uncertain" in line
     assert "1 broadcast(s) to go on at the next start" in line
 
     mark = emu.mark(ORGANISER)
