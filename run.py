@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -17,6 +20,9 @@ from bot.logs import setup_logging
 from storage.db import Database, DatabaseError
 
 EXIT_CONFIG = 2
+EXIT_FORCED = 3  # a second signal cut the clean stop short
+
+log = logging.getLogger("rencontre")
 
 
 def _instant(text: str) -> datetime:
@@ -156,21 +162,73 @@ def _plain(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", html_text))
 
 
+class StopSignals:
+    """SIGTERM and SIGINT ask for a clean stop; a second one during it exits at once."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._event = asyncio.Event()
+        self.received: signal.Signals | None = None
+        self.at = 0.0
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._on_signal, signum)
+
+    def _on_signal(self, signum: signal.Signals) -> None:
+        if self.received is None:
+            self.received, self.at = signum, self._loop.time()
+            self._event.set()
+            return
+        log.error(
+            "%s during the stop (after %s): exiting now, what was under way goes again at "
+            "the next start",
+            signum.name,
+            self.received.name,
+        )
+        os._exit(EXIT_FORCED)
+
+    async def wait(self) -> signal.Signals:
+        """Wait for the first signal; give it."""
+        await self._event.wait()
+        assert self.received is not None
+        return self.received
+
+
 async def run_bot(config: Config, clock: Clock) -> int:
-    """Run the bot with long polling until interrupted."""
+    """Run the bot with long polling until SIGTERM or SIGINT, then stop cleanly."""
     from bot.app import build_application, start_polling, stop_polling
 
+    loop = asyncio.get_running_loop()
+    signals = StopSignals(loop)
     db = await Database.open(config.storage.database)
     try:
         app = build_application(config, clock, db)
         async with app:
             poller = await start_polling(app)
             try:
-                await asyncio.Event().wait()
+                received = await signals.wait()
             finally:
-                await stop_polling(app, poller)
+                report = await stop_polling(app, poller)
     finally:
         await db.close()
+    s = report.sends
+    paused = (
+        f", {report.broadcasts} broadcast(s) to go on at the next start"
+        if report.broadcasts
+        else ""
+    )
+    log.info(
+        "stopped on %s in %.1f s: waited for %d send(s) in flight (%d done, %d left uncertain), "
+        "put %d not yet gone back in the queue, %d handler(s) finished, %d cut short%s",
+        received.name,
+        loop.time() - signals.at,
+        s.waited,
+        s.answered,
+        s.cut,
+        s.held,
+        report.handlers_finished,
+        report.handlers_cut,
+        paused,
+    )
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from bot.services.bookings import BookingService
 from bot.services.broadcasts import BroadcastService
 from bot.services.changes import ChangeService
 from bot.services.drafts import DraftService
-from bot.services.outbox import Outbox
+from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
@@ -40,6 +41,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 WAKE_JOB = "rencontre-outbox-wake"
+STOP_GRACE = 5.0
+"""Seconds a clean stop gives the sends and the handlers under way."""
 
 # The commands shown in Telegram's menu, in this order (descriptions in commands.toml)
 MENU = (
@@ -304,11 +307,35 @@ async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> 
     return poller
 
 
-async def stop_polling(app: RencontreApp, poller: Poller) -> None:
-    """Stop polling, sending and the application (what is queued stays queued)."""
+@dataclass(frozen=True, slots=True)
+class StopReport:
+    """What a clean stop found under way, and what became of it."""
+
+    sends: Stopped
+    handlers_finished: int
+    handlers_cut: int
+    broadcasts: int
+    """Broadcasts under way: they go on after the restart."""
+
+
+async def stop_polling(app: RencontreApp, poller: Poller, grace: float = STOP_GRACE) -> StopReport:
+    """Stop cleanly: no more updates nor new sends; what is under way gets `grace` seconds.
+
+    Updates stored and not handled stay in the inbox, messages not sent stay queued, and a
+    broadcast under way goes on after the restart.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
     await poller.stop()
     services = app.bot_data.services
-    await services.broadcasts.stop()
-    await services.outbox.stop()
-    await services.bookings.drain()
+    inbox = cast(RencontreApplication, app).inbox
+    assert inbox is not None
+    broadcasts = await services.broadcasts.stop()
+    sends, (finished, cut) = await asyncio.gather(services.outbox.stop(grace), inbox.close(grace))
+    try:
+        async with asyncio.timeout(max(0.1, deadline - loop.time())):
+            await services.bookings.drain()
+    except TimeoutError:
+        log.warning("stopping without waiting for the re-planning after sign-ups (redone at start)")
     await app.stop()
+    return StopReport(sends, finished, cut, broadcasts)

@@ -10,6 +10,10 @@ what it did must be safe to do again (a sign-up replayed finds the person in alr
 notice is keyed by its update). So that replays stay few, done marks do not queue for the
 database behind a burst of sign-ups: they ride along with the next transaction anybody makes
 (`Inbox.write_marks`, a hook of the database's transactions).
+
+A clean stop closes the inbox: the updates stored and not started stay for the next start, the
+handlers under way get a few seconds to finish, and the done marks are written before the
+database closes.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -47,6 +51,10 @@ class Inbox:
         self._clock = clock
         self._handled: set[int] = set()
         """Updates whose handler returned, their done mark not written yet."""
+        self._running: set[asyncio.Task[Any]] = set()
+        """The tasks running a handler now."""
+        self.closed = False
+        """Set when the bot stops: no more updates are handled."""
         db.before_commit.append(self.write_marks)
 
     async def write_marks(self, conn: aiosqlite.Connection) -> None:
@@ -56,13 +64,46 @@ class Inbox:
         for update_id in marks:
             await inbox_repo.done(conn, update_id, now)
 
-    async def handle(self, update_id: int, handler: Awaitable[None]) -> None:
-        """Run a handler for an update, then mark the update done (not if cancelled)."""
-        await handler
-        self._handled.add(update_id)
-        # The mark goes in with the first transaction to come, this one at the latest
-        async with self._db.transaction():
-            pass
+    async def handle(self, update_id: int, handler: Coroutine[Any, Any, None]) -> None:
+        """Run a handler for an update, then mark the update done (not if cancelled).
+
+        Once the inbox is closed (the bot is stopping), the update is not handled: it stays
+        stored, and is handled at the next start.
+        """
+        if self.closed:
+            handler.close()
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await handler
+            self._handled.add(update_id)
+            # The mark goes in with the first transaction to come, this one at the latest
+            async with self._db.transaction():
+                pass
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def close(self, grace: float) -> tuple[int, int]:
+        """Handle no more updates; give those under way `grace` seconds, then write the marks.
+
+        A handler still running after that is cancelled (its update runs again at the next
+        start). Give how many handlers finished and how many were cut short.
+        """
+        self.closed = True
+        running = set(self._running)
+        late: set[asyncio.Task[Any]] = set()
+        if running:
+            _, late = await asyncio.wait(running, timeout=max(0.0, grace))
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self._handled:
+            async with self._db.transaction():
+                pass  # write_marks runs in it
+        return len(running) - len(late), len(late)
 
     async def store(self, updates: list[Update]) -> list[Update]:
         """Write down a batch; give back the updates not seen before."""

@@ -309,3 +309,24 @@ async def _note_on_sent_reminders(
                 "UPDATE outbox SET params = ? WHERE id = ?",
                 (json.dumps(params, ensure_ascii=False, sort_keys=True), row_id),
             )
+
+
+async def settle_at_stop(
+    conn: aiosqlite.Connection, held: Collection[int], cut: Collection[int]
+) -> None:
+    """Settle what a clean stop found being sent.
+
+    held: taken but their request never left: back to `pending`, the attempt not counted. cut:
+    their request left and no answer came before the stop: `uncertain`, as after a kill. A
+    message whose fate was recorded meanwhile (no longer `sending`) is left alone.
+    """
+    await conn.executemany(
+        "UPDATE outbox SET status = 'pending', attempts = max(attempts - 1, 0) "
+        "WHERE id = ? AND status = 'sending'",
+        [(row_id,) for row_id in held],
+    )
+    await conn.executemany(
+        "UPDATE outbox SET status = 'uncertain', last_error = ? "
+        "WHERE id = ? AND status = 'sending'",
+        [(UNCERTAIN_AT_STOP, row_id) for row_id in cut],
+    )

@@ -414,15 +414,20 @@ class BroadcastService:
             log.info("following broadcast %d again after a restart", broadcast.id)
             self._follow(broadcast)
 
-    async def stop(self) -> None:
-        """Stop following (the broadcasts go on; `resume` picks them up again)."""
+    async def stop(self) -> int:
+        """Stop following; give how many broadcasts were under way.
+
+        Their messages not sent yet stay queued: at the next start the outbox sends them and
+        `resume` follows the broadcast again, to its report.
+        """
+        self._transport = None  # a broadcast queued from now on is followed after the restart
         watchers = list(self._watchers.values())
         for task in watchers:
             task.cancel()
         for task in watchers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._transport = None
+        return len(watchers)
 
     async def drain(self) -> None:
         """Wait until every followed broadcast is finished (tests, rehearsals)."""

@@ -6,6 +6,10 @@ moment its request is allowed to leave (the rate limiter's grant), a line goes t
 log shows its request never left; one whose request had left may or may not have reached
 Telegram, and becomes `uncertain`: not sent again, since nothing goes out twice. The same
 holds for a send that timed out or lost its connection after the request went.
+
+A clean stop (SIGTERM) takes no new message, puts back to `pending` those taken whose request
+had not left, and waits a few seconds for those whose request had: answered, they are `sent`
+(or whatever Telegram said); still unanswered, `uncertain`, as after a kill.
 """
 
 from __future__ import annotations
@@ -60,6 +64,23 @@ class Permanent(DeliveryError):
 
 class Uncertain(DeliveryError):
     """The request left but no answer came back: Telegram may have the message, or not."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """What the sender's stop found in flight."""
+
+    waited: int
+    """Sends whose request had left: waited for."""
+    answered: int
+    """Of those, the ones done in time (their fate recorded: an answer, or a time-out)."""
+    held: int
+    """Sends taken whose request had not left: back in the queue."""
+
+    @property
+    def cut(self) -> int:
+        """Count the sends left without an answer (recorded `uncertain`)."""
+        return self.waited - self.answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +163,8 @@ class Outbox:
         self._places = {False: max(1, window - 1), True: 1}  # by "to a group"
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._busy_groups: set[int] = set()
+        self._left: set[int] = set()
+        """The busy messages whose request has been allowed to leave."""
         self._boards: dict[int, tuple[int, Reply]] = {}
         """What each group's board message says, as far as this process knows."""
 
@@ -169,19 +192,38 @@ class Outbox:
             log.warning("%s was leaving at the last stop: it may have arrived, not sent again", key)
         self._task = asyncio.create_task(self._run(), name="rencontre-outbox")
 
-    async def stop(self) -> None:
-        """Stop sending (what is queued stays queued)."""
+    async def stop(self, grace: float = 0.0) -> Stopped:
+        """Stop sending; let the requests already on their way finish, for `grace` seconds.
+
+        What is queued stays queued, and so do the messages taken whose request had not left.
+        """
+        self._stopping = True
         if self._task is not None:
-            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        # Sends under way are cut short: left `sending`, they go again at the next start
-        for task in list(self._busy.values()):
+        held = {
+            row_id: t
+            for row_id, t in self._busy.items()
+            if row_id not in self._left and not t.done()
+        }
+        for task in held.values():
             task.cancel()
-        await asyncio.gather(*list(self._busy.values()), return_exceptions=True)
+        await asyncio.gather(*held.values(), return_exceptions=True)
+        leaving = {row_id: t for row_id, t in self._busy.items() if row_id in self._left}
+        cut: list[int] = []
+        if leaving:
+            _, late = await asyncio.wait(leaving.values(), timeout=max(0.0, grace))
+            cut = [row_id for row_id, t in leaving.items() if t in late]
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if held or cut:
+            async with self._db.transaction() as conn:
+                await repo.settle_at_stop(conn, held, cut)
         self._wire.close()
+        return Stopped(waited=len(leaving), answered=len(leaving) - len(cut), held=len(held))
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -235,6 +277,7 @@ class Outbox:
     def _done(self, row_id: int, _: object) -> None:
         self._busy.pop(row_id, None)
         self._busy_groups.discard(row_id)
+        self._left.discard(row_id)
         self.wake()  # a place is free: look again
 
     async def _one(self, row: Row) -> None:
@@ -252,6 +295,11 @@ class Outbox:
                 continue
             if not started:
                 return
+
+    def _leaving(self, row_id: int, attempt: int) -> None:
+        """Write down that a message's request leaves now (wire log, and for a clean stop)."""
+        self._wire.record(row_id, attempt)
+        self._left.add(row_id)
 
     async def _mark(self, row: Row, status: str, **fields: object) -> None:
         async with self._db.transaction() as conn:
@@ -281,7 +329,7 @@ class Outbox:
                     row.chat_id,
                     delivery.reply,
                     pin=delivery.pin,
-                    on_grant=functools.partial(self._wire.record, row.id, attempt),
+                    on_grant=functools.partial(self._leaving, row.id, attempt),
                 )
         except Uncertain as exc:
             log.warning("%s may or may not have arrived (%s): not sent again", row.key, exc)
@@ -331,7 +379,7 @@ class Outbox:
             row.chat_id,
             delivery.reply,
             pin=True,
-            on_grant=functools.partial(self._wire.record, row.id, attempt),
+            on_grant=functools.partial(self._leaving, row.id, attempt),
         )
         async with self._db.transaction() as conn:
             await repo.set_board_message(conn, row.chat_id, message_id)
