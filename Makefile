@@ -67,3 +67,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.week
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.backup

@@ -212,6 +212,9 @@ def _copy(source: sqlite3.Connection, target: Path) -> None:
     try:
         dest = sqlite3.connect(str(target), isolation_level=None)
         try:
+            # A file nobody reads until it is whole and synced (below): no journal, no syncs
+            dest.execute("PRAGMA journal_mode=OFF")
+            dest.execute("PRAGMA synchronous=OFF")
             source.backup(dest, pages=-1)
             # A file of its own: no -wal beside it to forget when it is moved or copied
             dest.execute("PRAGMA journal_mode=DELETE")
