@@ -33,6 +33,7 @@ from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
 from bot.services.broadcasts import BroadcastService
 from bot.services.changes import ChangeService
+from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
@@ -81,6 +82,7 @@ class Services:
     outbox: Outbox
     announcements: AnnouncementService
     broadcasts: BroadcastService
+    drafts: DraftService
 
 
 class BotData:
@@ -137,6 +139,7 @@ def build_services(
         config.event.announce_chat_id,
         a.board,
         a.skip_kinds,
+        a.digest_window_minutes,
     )
     announcements = AnnouncementService(
         db,
@@ -165,8 +168,9 @@ def build_services(
             await announcements.replan({user_id})
 
     people.after_register.append(registered)
+    drafts = DraftService(db, clock, timedelta(minutes=config.drafts.expire_minutes))
     broadcasts = BroadcastService(
-        db, clock, people, programme, roles, outbox, t, tz, config.event.announce_chat_id
+        db, clock, people, programme, roles, outbox, t, tz, config.event.announce_chat_id, drafts
     )
     return Services(
         config=config,
@@ -177,11 +181,14 @@ def build_services(
         programme=programme,
         agenda=AgendaService(programme, roles, clock, tz),
         roles=roles,
-        changes=ChangeService(db, clock, programme, roles, config.event.announce_chat_id, grace),
+        changes=ChangeService(
+            db, clock, programme, roles, config.event.announce_chat_id, grace, drafts
+        ),
         bookings=bookings,
         outbox=outbox,
         announcements=announcements,
         broadcasts=broadcasts,
+        drafts=drafts,
     )
 
 

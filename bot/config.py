@@ -116,6 +116,7 @@ class AnnouncementsConfig(_Section):
     lead_minutes: int = Field(default=15, ge=0, le=24 * 60)
     reminder_minutes: int = Field(default=10, ge=0, le=24 * 60)
     digest_at: Annotated[str, AfterValidator(_clock_time)] = "08:00"
+    digest_window_minutes: int = Field(default=20, ge=0, le=240)
     quiet_hours: Annotated[str, AfterValidator(_span)] | None = "22:00-07:30"
     board: bool = True
     skip_kinds: tuple[Kind, ...] = (Kind.MEAL,)

@@ -26,6 +26,8 @@ Day = date  # the Renderer's `date` method hides the type inside the class
 PAGE_BUDGET = 3500
 MAX_LISTED_BUTTONS = 8
 MAX_TITLE = 200
+MAX_ROOM = 80
+MAX_NOTE = 300
 NOOP = "noop"
 
 
@@ -98,7 +100,7 @@ class Renderer:
         title = escape(truncate(item.title, MAX_TITLE))
         parts = [f"<b>{title}</b>" if item.kind != Kind.MEAL else title]
         if item.room:
-            parts.append(f"📍 {escape(item.room)}")
+            parts.append(f"📍 {escape(truncate(item.room, MAX_ROOM))}")
         places = self.places(item, seats) if seats is not None else ""
         if places:
             parts.append(places)
@@ -114,6 +116,23 @@ class Renderer:
         lines += [self.item_line(item, seats) for item in slot.items]
         return "\n".join(lines)
 
+    def fit(self, head: str, lines: Sequence[str], command: str, budget: int = PAGE_BUDGET) -> str:
+        """Join `head` and the `lines` that fit in `budget`, then "and N more: <command>".
+
+        Sizes are counted on the HTML, which is never shorter than what Telegram counts.
+        """
+        kept: list[str] = []
+        size = units(head)
+        for shown, line in enumerate(lines):
+            left = len(lines) - shown - 1
+            more = units(self("agenda.more", count=left, command=command)) + 1 if left else 0
+            if size + units(line) + 1 + more > budget:
+                kept.append(self("agenda.more", count=len(lines) - shown, command=command))
+                break
+            kept.append(line)
+            size += units(line) + 1
+        return "\n".join([head, *kept]) if head else "\n".join(kept)
+
     # Answers
 
     def before_week(self, slot: Slot | None, seats: Seats) -> str:
@@ -122,7 +141,8 @@ class Renderer:
             return self("agenda.no_programme")
         day = local_day(slot.start, self.tz)
         head = self("agenda.before_week", date=self.date(day), time=self.time(slot.start))
-        return f"{head}\n\n{self.slot_block(slot, seats)}"
+        lines = [self.item_line(item, seats) for item in slot.items]
+        return f"{head}\n\n" + self.fit(f"<b>{self.time(slot.start)}</b>", lines, "/today")
 
     def next_answer(self, answer: NextAnswer, seats: Seats) -> Reply:
         """Render /next."""
@@ -135,31 +155,25 @@ class Renderer:
             return Reply(self.before_week(answer.slot, seats), self.item_buttons(items, seats))
         parts = []
         if answer.mine_now:
-            lines = [self("agenda.mine_now")]
-            lines += [
+            mine = [
                 self.item_line(w, seats) + " " + self("agenda.until", time=self.time(w.end))
                 for w in answer.mine_now
             ]
-            parts.append("\n".join(lines))
+            parts.append(self.fit(self("agenda.mine_now"), mine, "/mine", PAGE_BUDGET // 2))
         if answer.slot is None:
             parts.append(self("agenda.nothing_more_week"))
-        elif answer.later_day:
-            day = local_day(answer.slot.start, self.tz)
-            parts.append(
-                self(
-                    "agenda.nothing_more_today",
-                    date=self.date(day),
-                    time=self.time(answer.slot.start),
-                )
-                + "\n"
-                + "\n".join(self.item_line(w, seats) for w in answer.slot.items)
-            )
         else:
-            parts.append(
-                self("agenda.next_at", time=self.time(answer.slot.start))
-                + "\n"
-                + "\n".join(self.item_line(w, seats) for w in answer.slot.items)
-            )
+            lines = [self.item_line(w, seats) for w in answer.slot.items]
+            if answer.later_day:
+                day = local_day(answer.slot.start, self.tz)
+                start = self.time(answer.slot.start)
+                head = self("agenda.nothing_more_today", date=self.date(day), time=start)
+                command = "/tomorrow"
+            else:
+                head = self("agenda.next_at", time=self.time(answer.slot.start))
+                command = "/today"
+            budget = PAGE_BUDGET - sum(units(p) + 2 for p in parts)
+            parts.append(self.fit(head, lines, command, budget))
         shown = list(answer.mine_now) + list(answer.slot.items if answer.slot else ())
         return Reply("\n\n".join(parts), self.item_buttons(shown, seats))
 
@@ -174,15 +188,18 @@ class Renderer:
         if not answer.running:
             text = self("agenda.nothing_now")
             if answer.slot is not None:
-                text += "\n\n" + self("agenda.next_at", time=self.time(answer.slot.start))
-                text += "\n" + "\n".join(self.item_line(w, seats) for w in answer.slot.items)
+                head = self("agenda.next_at", time=self.time(answer.slot.start))
+                lines = [self.item_line(w, seats) for w in answer.slot.items]
+                text += "\n\n" + self.fit(head, lines, "/next")
             return Reply(text, self.item_buttons(answer.slot.items if answer.slot else (), seats))
-        lines = [self("agenda.now_on")]
-        lines += [
+        running = latest_first(answer.running)
+        lines = [
             self.item_line(w, seats) + " " + self("agenda.until", time=self.time(w.end))
-            for w in answer.running
+            for w in running
         ]
-        return Reply("\n".join(lines), self.item_buttons(answer.running, seats))
+        return Reply(
+            self.fit(self("agenda.now_on"), lines, "/today"), self.item_buttons(running, seats)
+        )
 
     def day_pages(self, answer: DayAnswer, seats: Seats, title: str) -> list[Page]:
         """Render a day's programme as one or more pages of text."""
@@ -218,7 +235,7 @@ class Renderer:
             span = self("agenda.span", start=self.time(w.start), end=self.time(w.end))
             line = f"• <b>{escape(truncate(w.title, MAX_TITLE))}</b>\n  {day}, {span}"
             if w.room:
-                line += f" · 📍 {escape(w.room)}"
+                line += f" · 📍 {escape(truncate(w.room, MAX_ROOM))}"
             places = self.places(w, seats)
             if places:
                 line += f" · {places}"
@@ -231,22 +248,23 @@ class Renderer:
         span = self("agenda.span", start=self.time(w.start), end=self.time(w.end))
         lines = [f"<b>{escape(truncate(w.title, 500))}</b>", f"🕙 {day}, {span}"]
         if w.room:
-            room = escape(w.room)
+            room = escape(truncate(w.room, MAX_ROOM))
             if room_note:
-                room += f" ({escape(room_note)})"
+                room += f" ({escape(truncate(room_note, MAX_NOTE))})"
             lines.append(f"📍 {room}")
         else:
             lines.append(self("agenda.no_room_given"))
         if w.facilitators:
-            names = ", ".join(escape(f.name) for f in w.facilitators)
+            names = escape(truncate(", ".join(f.name for f in w.facilitators), MAX_NOTE))
             lines.append(self("agenda.facilitated_by", names=names))
         if w.capacity is not None:
             lines.append("🎟 " + self.places(w, seats))
         if w.language and w.language != self.lang:
             lines.append(self("agenda.language", language=escape(w.language)))
         if w.description:
+            room_left = PAGE_BUDGET - units("\n".join(lines)) - 2
             lines.append("")
-            lines.append(escape(truncate(w.description, 2500)))
+            lines.append(escape_within(w.description, room_left))
         button = self.booking_button(w, seats, titled=False)
         return Reply("\n".join(lines), ((button,),) if button else ())
 
@@ -485,32 +503,33 @@ class Renderer:
 
     def announcement(self, start: datetime, items: Sequence[Workshop], seats: Seats) -> Reply:
         """Announce a time slot to the group: every item that starts then, one message."""
-        lines = [self("announce.slot", time=self.time(start))]
-        lines += [self.item_line(w, seats) for w in items]
-        return Reply("\n".join(lines), tuple(self.booking_rows(items, seats)))
+        lines = [self.item_line(w, seats) for w in items]
+        text = self.fit(self("announce.slot", time=self.time(start)), lines, "/now")
+        return Reply(text, tuple(self.booking_rows(items, seats)))
 
     def board(self, now_on: Sequence[Workshop], following: Slot | None) -> Reply:
-        """Write the live Now / Next board."""
-        lines = [self("announce.board_title")]
+        """Write the live Now / Next board: what fits, what started last and ends soonest first."""
+        half = PAGE_BUDGET // 2
         if now_on:
-            lines.append(self("announce.board_now"))
-            lines += [
+            lines = [
                 self.item_line(w, None) + " " + self("agenda.until", time=self.time(w.end))
-                for w in now_on
+                for w in latest_first(now_on)
             ]
+            now_part = self.fit(self("announce.board_now"), lines, "/now", half)
         else:
-            lines.append(self("announce.board_nothing_now"))
+            now_part = self("announce.board_nothing_now")
         if following is not None:
             day = local_day(following.start, self.tz)
             when = self.time(following.start)
             if day != local_day(self.now, self.tz):
                 when = f"{self.date(day)}, {when}"
-            lines.append("")
-            lines.append(self("announce.board_next", when=when))
-            lines += [self.item_line(w, None) for w in following.items]
+            lines = [self.item_line(w, None) for w in following.items]
+            next_part = "\n" + self.fit(
+                self("announce.board_next", when=when), lines, "/next", half
+            )
         else:
-            lines.append(self("announce.board_end"))
-        return Reply("\n".join(lines))
+            next_part = self("announce.board_end")
+        return Reply("\n".join([self("announce.board_title"), now_part, next_part]))
 
     def reminder(
         self, title: str, start: datetime, end: datetime, room: str | None, *, rota: bool
@@ -536,13 +555,19 @@ class Renderer:
         self, name: str, day: Day, lines: Sequence[str], highlights: Sequence[Workshop]
     ) -> Reply:
         """Write a person's morning digest."""
-        text = [self("announce.digest_hello", name=escape(name), date=self.date(day))]
-        text += list(lines) or [self("announce.digest_free")]
+        head = self("announce.digest_hello", name=escape(name), date=self.date(day))
+        text = self.fit(
+            head, list(lines) or [self("announce.digest_free")], "/mine", PAGE_BUDGET // 2
+        )
         if highlights:
-            text.append("")
-            text.append(self("announce.digest_highlights"))
-            text += [f"• {self.span(w.start, w.end)} {escape(w.title)}" for w in highlights]
-        return Reply("\n".join(text))
+            shown = [
+                f"• {self.span(w.start, w.end)} {escape(truncate(w.title, MAX_TITLE))}"
+                for w in highlights
+            ]
+            text += "\n\n" + self.fit(
+                self("announce.digest_highlights"), shown, "/today", PAGE_BUDGET // 2
+            )
+        return Reply(text)
 
     def correction(self, params: Mapping[str, Any], programme: Programme) -> Reply:
         """Correct a reminder the programme has since made wrong."""
@@ -661,6 +686,24 @@ class Renderer:
         return tuple(rows)
 
 
+def units(text: str) -> int:
+    """Count characters as Telegram does: in UTF-16 code units (an emoji may take two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def latest_first(items: Sequence[Workshop]) -> list[Workshop]:
+    """Order running items: what started last first, then what ends soonest."""
+    return sorted(items, key=lambda w: (-w.start.timestamp(), w.end))
+
+
+def escape_within(text: str, limit: int) -> str:
+    """Escape text, cut so that the escaped result takes at most `limit` UTF-16 units."""
+    cut = truncate(text, max(1, limit))
+    while units(escape(cut)) > limit and len(cut) > 1:
+        cut = truncate(cut, max(1, len(cut) - (units(escape(cut)) - limit) // 2 - 1))
+    return escape(cut)
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut text to `limit` characters with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -699,17 +742,17 @@ def paginate(head: str, blocks: Sequence[Block], budget: int = PAGE_BUDGET) -> l
     """Split blocks into pages that each fit in one message, the head on every page."""
     pieces: list[Block] = []
     for block in blocks:
-        too_big = len(head) + len(block.text) + 2 > budget
+        too_big = units(head) + units(block.text) + 2 > budget
         pieces.extend(_split(block) if too_big else [block])
     pages: list[Page] = []
     current: list[Block] = []
-    size = len(head)
+    size = units(head)
     for block in pieces:
-        if current and size + len(block.text) + 2 > budget:
+        if current and size + units(block.text) + 2 > budget:
             pages.append(_page(head, current))
-            current, size = [], len(head)
+            current, size = [], units(head)
         current.append(block)
-        size += len(block.text) + 2
+        size += units(block.text) + 2
     pages.append(_page(head, current))
     return pages
 

@@ -1,8 +1,8 @@
 """Multi-step flows (/change, /broadcast) that wait for the person's next text message.
 
-A flow says what it waits for with `expect(context, name)`; the plain-words handler hands
-the next private text to the registered reader instead of reading it as a question.
-Drafts live in memory (user_data): a restart only loses an unconfirmed draft.
+A flow's service keeps its draft with the name of the text input it waits for, if any (in the
+database, so a restart forgets nothing); the plain-words handler hands the next private text to
+the reader registered under that name instead of reading it as a question.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot.app import Context
+from handlers.common import services
 
 Reader = Callable[[Update, Context, str], Awaitable[None]]
 
 _READERS: dict[str, Reader] = {}
-_KEY = "awaiting"
 
 
 def reader(name: str) -> Callable[[Reader], Reader]:
@@ -29,23 +29,12 @@ def reader(name: str) -> Callable[[Reader], Reader]:
     return register
 
 
-def expect(context: Context, name: str) -> None:
-    """Say that this person's next text message belongs to the flow `name`."""
-    if context.user_data is not None:
-        context.user_data[_KEY] = name
-
-
-def forget(context: Context) -> None:
-    """Stop waiting for text from this person."""
-    if context.user_data is not None:
-        context.user_data.pop(_KEY, None)
-
-
 async def dispatch(update: Update, context: Context, text: str) -> bool:
     """Give the text to the flow that waits for it; tell whether one did."""
-    if context.user_data is None:
+    user = update.effective_user
+    if user is None:
         return False
-    name = context.user_data.pop(_KEY, None)
+    name = await services(context).drafts.take_awaiting(user.id)
     if name is None or name not in _READERS:
         return False
     await _READERS[name](update, context, text)

@@ -1,14 +1,14 @@
 """/broadcast (write, choose the audience, preview, confirm), /notice and /notices.
 
-The draft lives in user_data under a short random tag that every button of the flow carries:
-a button from an older draft, or from before a restart, is stale.
+The draft is the service's (kept in the database) under a short random tag that every button
+of the flow carries: a button from an older draft is stale; one from before a restart still
+works, until the draft expires.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from html import escape
 
 from telegram import Update
@@ -19,11 +19,17 @@ from bot.domain.errors import DomainError
 from bot.domain.schedule import local_day
 from bot.render import Renderer, truncate
 from bot.reply import Button, Reply
-from bot.services.broadcasts import MAX_TEXT, Audience, AudienceKind
+from bot.services.broadcasts import (
+    ASK_ITEM,
+    FLOW,
+    MAX_TEXT,
+    Audience,
+    AudienceKind,
+    BroadcastDraft,
+)
 from handlers import awaiting
 from handlers.common import edit, renderer, send, services
 
-_DRAFT = "broadcast_draft"
 _BUTTON = re.compile(
     r"^bc:(?P<op>a|o|i|ok|sure|no):(?P<tag>[0-9a-f]{6})(?::(?P<arg>[A-Za-z0-9_-]{1,20}))?$"
 )
@@ -40,31 +46,6 @@ _AUDIENCE_BUTTONS = {  # the audience buttons, in this order
     AudienceKind.ROTA: "broadcast.button_rota",
     AudienceKind.ORGANISATION: "broadcast.button_org",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """A broadcast being written: its tag, its text, and once chosen its audience."""
-
-    tag: str
-    text: str
-    audience: Audience | None = None
-
-
-def _draft(context: Context, tag: str | None = None) -> Draft:
-    draft = context.user_data.get(_DRAFT) if context.user_data is not None else None
-    if not isinstance(draft, Draft) or (tag is not None and draft.tag != tag):
-        raise DomainError("common.stale_button")
-    return draft
-
-
-def _keep(context: Context, draft: Draft | None) -> None:
-    if context.user_data is None:
-        return
-    if draft is None:
-        context.user_data.pop(_DRAFT, None)
-    else:
-        context.user_data[_DRAFT] = draft
 
 
 def _after_command(update: Update) -> str:
@@ -91,12 +72,12 @@ async def broadcast(update: Update, context: Context) -> None:
     if text.strip():
         await _got_text(update, context, text)
         return
-    awaiting.expect(context, "broadcast")
+    await services(context).broadcasts.ask_text(_user_id(update))
     r = await renderer(update, context)
     await send(update, context, Reply(r("broadcast.ask_text", limit=MAX_TEXT)))
 
 
-@awaiting.reader("broadcast")
+@awaiting.reader(FLOW)
 async def read_text(update: Update, context: Context, text: str) -> None:
     """Take the text of a broadcast, then offer the audiences."""
     await _got_text(update, context, text)
@@ -104,15 +85,7 @@ async def read_text(update: Update, context: Context, text: str) -> None:
 
 async def _got_text(update: Update, context: Context, text: str) -> None:
     s = services(context)
-    s.broadcasts.require_organiser(_user_id(update))
-    awaiting.forget(context)
-    try:
-        text = s.broadcasts.check_text(text)
-    except DomainError:
-        awaiting.expect(context, "broadcast")  # the next text is the shorter version
-        raise
-    draft = Draft(secrets.token_hex(3), text)
-    _keep(context, draft)
+    draft = await s.broadcasts.write(_user_id(update), text)
     r = await renderer(update, context)
     rows: list[tuple[Button, ...]] = [
         (Button(r(_AUDIENCE_BUTTONS[kind]), f"bc:a:{draft.tag}:{kind.value}"),)
@@ -122,22 +95,22 @@ async def _got_text(update: Update, context: Context, text: str) -> None:
     await send(update, context, Reply(r("broadcast.choose_audience"), tuple(rows)))
 
 
-@awaiting.reader("broadcast_item")
+@awaiting.reader(ASK_ITEM)
 async def read_item(update: Update, context: Context, text: str) -> None:
     """Find the workshop whose people the broadcast goes to."""
     s = services(context)
     user_id = _user_id(update)
-    draft = _draft(context)
+    draft = await s.broadcasts.draft(user_id)
     items = await s.broadcasts.items_matching(user_id, text[:100])
     r = await renderer(update, context)
     if not items:
-        awaiting.expect(context, "broadcast_item")
+        await s.broadcasts.keep(user_id, draft, ask_item=True)
         query = escape(truncate(text.strip(), 60))
         await send(update, context, Reply(r("broadcast.item_not_found", query=query)))
         return
     if len(items) == 1:
         draft = replace(draft, audience=Audience(AudienceKind.ITEM, items[0].id))
-        _keep(context, draft)
+        await s.broadcasts.keep(user_id, draft)
         await send(update, context, await _preview(update, context, draft))
         return
     rows: list[tuple[Button, ...]] = [
@@ -147,14 +120,14 @@ async def read_item(update: Update, context: Context, text: str) -> None:
     await send(update, context, Reply(r("broadcast.choose_item"), tuple(rows)))
 
 
-async def _preview(update: Update, context: Context, draft: Draft) -> Reply:
+async def _preview(update: Update, context: Context, draft: BroadcastDraft) -> Reply:
     """Show the message as people will read it, who gets it, and Send / Cancel."""
     s = services(context)
     assert draft.audience is not None
     found = await s.broadcasts.recipients(_user_id(update), draft.audience)
     r = await renderer(update, context)
     if not found.chat_ids:
-        _keep(context, None)
+        await s.broadcasts.drop(_user_id(update))
         return Reply(r("broadcast.nobody"))
     note = r("broadcast.unreachable_note", count=found.unreachable) if found.unreachable else ""
     text = r(
@@ -187,17 +160,10 @@ async def button(update: Update, context: Context) -> None:
     user_id = query.from_user.id
     s.broadcasts.require_organiser(user_id)
     op, arg = match["op"], match["arg"] or ""
-    draft = _draft(context, match["tag"])
-    sending = op == "sure" or (
-        op == "ok" and draft.audience is not None and draft.audience.kind is not AudienceKind.ALL
-    )
-    if sending:
-        # Taken before anything is awaited: a second press finds it stale, nothing goes twice
-        _keep(context, None)
+    draft = await s.broadcasts.draft(user_id, match["tag"])
     r = await renderer(update, context)
     if op == "no":
-        _keep(context, None)
-        awaiting.forget(context)
+        await s.broadcasts.drop(user_id)
         await query.answer()
         await edit(update, Reply(r("broadcast.cancelled")))
         return
@@ -206,7 +172,7 @@ async def button(update: Update, context: Context) -> None:
         if kind not in s.broadcasts.audiences():
             raise DomainError("common.stale_button")
         if kind is AudienceKind.ITEM:
-            awaiting.expect(context, "broadcast_item")
+            await s.broadcasts.keep(user_id, draft, ask_item=True)
             await query.answer()
             await edit(update, Reply(r("broadcast.ask_item"), (_cancel(r, draft.tag),)))
             return
@@ -231,13 +197,13 @@ async def button(update: Update, context: Context) -> None:
     else:
         await _confirm(update, context, draft, sure=op == "sure")
         return
-    _keep(context, draft)
+    await s.broadcasts.keep(user_id, draft)
     await query.answer()
     await edit(update, await _preview(update, context, draft))
 
 
-async def _confirm(update: Update, context: Context, draft: Draft, *, sure: bool) -> None:
-    """Send the draft; everyone asks a second time first."""
+async def _confirm(update: Update, context: Context, draft: BroadcastDraft, *, sure: bool) -> None:
+    """Send the draft (taking it: a second press sends nothing); everyone asks twice first."""
     query = update.callback_query
     assert query is not None
     s = services(context)
@@ -246,6 +212,7 @@ async def _confirm(update: Update, context: Context, draft: Draft, *, sure: bool
         raise DomainError("common.stale_button")
     if draft.audience.kind is AudienceKind.ALL and not sure:
         found = await s.broadcasts.recipients(query.from_user.id, draft.audience)
+        await s.broadcasts.keep(query.from_user.id, draft)  # a step: its expiry starts again
         buttons = (
             (Button(r("broadcast.button_sure"), f"bc:sure:{draft.tag}"),),
             _cancel(r, draft.tag),
@@ -263,6 +230,7 @@ async def _confirm(update: Update, context: Context, draft: Draft, *, sure: bool
         language=r.lang,
         progress_chat=message.chat.id if message is not None else None,
         progress_message=message.message_id if message is not None else None,
+        draft_tag=draft.tag,
     )
     await query.answer(r("broadcast.started"))
 

@@ -1,7 +1,8 @@
 """/change: a facilitator (or an organiser) moves, delays, resizes, cancels or annotates an item.
 
 Choose the item, then what changes, then see a preview and confirm. Nothing counts before the
-confirmation; the service checks the permission again when it acts.
+confirmation; the service checks the permission again when it acts. The draft is the service's
+(kept in the database, so Confirm still works after a restart, until it expires).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
 from bot.render import Renderer, truncate
 from bot.reply import Button, Reply
+from bot.services.changes import FLOW as CHANGE_FLOW
 from handlers import awaiting
 from handlers.common import args_text, edit, renderer, send, services
 
-DRAFT = "change_draft"
 SHIFTS = (-30, -15, 15, 30, 60)
 DELAYS = (5, 10, 15, 30)
 MAX_LISTED = 8
@@ -96,18 +97,13 @@ async def button(update: Update, context: Context) -> None:
     s = services(context)
     r = await renderer(update, context)
     user_id = query.from_user.id
-    drafts = context.user_data if context.user_data is not None else {}
     if query.data == "ch:no":
-        drafts.pop(DRAFT, None)
-        awaiting.forget(context)
+        await s.changes.abandon(user_id)
         await query.answer()
         await edit(update, Reply(r("change.abandoned")))
         return
     if query.data == "ch:ok":
-        draft = drafts.pop(DRAFT, None)
-        if not isinstance(draft, Change):
-            raise DomainError("change.no_draft")
-        preview = await s.changes.apply(user_id, draft)
+        preview = await s.changes.confirm(user_id)
         await query.answer()
         await edit(update, Reply(r("change.done", told=preview.told)))
         s.outbox.wake()
@@ -122,8 +118,7 @@ async def button(update: Update, context: Context) -> None:
             raise DomainError("common.bad_button")
         await _ask_value(update, context, r, item, kind)
     elif op == "t":
-        drafts[DRAFT] = Change(item.id, ChangeKind.ROOM)
-        awaiting.expect(context, "change")
+        await s.changes.ask(user_id, item.id, ChangeKind.ROOM)
         await edit(update, Reply(r("change.type_room_prompt")))
     elif op == "r":
         rooms = sorted(room.name for room in (await s.programme.current()).rooms)
@@ -143,7 +138,6 @@ async def _ask_value(
     update: Update, context: Context, r: Renderer, item: Workshop, kind: ChangeKind
 ) -> None:
     code = ref(item.id)
-    drafts = context.user_data if context.user_data is not None else {}
     if kind is ChangeKind.CANCEL:
         await _preview(update, context, r, Change(item.id, kind), edit_it=True)
     elif kind is ChangeKind.ROOM:
@@ -162,8 +156,8 @@ async def _ask_value(
         key = "change.choose_shift" if kind is ChangeKind.SHIFT else "change.choose_late"
         await edit(update, Reply(r(key), (row,)))
     else:
-        drafts[DRAFT] = Change(item.id, kind)
-        awaiting.expect(context, "change")
+        assert update.effective_user is not None
+        await services(context).changes.ask(update.effective_user.id, item.id, kind)
         key = "change.type_capacity" if kind is ChangeKind.CAPACITY else "change.type_note"
         await edit(update, Reply(r(key)))
 
@@ -174,9 +168,7 @@ async def _preview(
     s = services(context)
     user = update.effective_user
     assert user is not None
-    preview = await s.changes.preview(user.id, draft)
-    if context.user_data is not None:
-        context.user_data[DRAFT] = preview.change
+    preview = await s.changes.propose(user.id, draft)
     after = preview.after
     says = r.change_text(
         preview.change.kind.value,
@@ -191,13 +183,12 @@ async def _preview(
         await send(update, context, reply)
 
 
-@awaiting.reader("change")
+@awaiting.reader(CHANGE_FLOW)
 async def typed_value(update: Update, context: Context, text: str) -> None:
     """Read the room, the number of places or the note a change waits for."""
-    drafts = context.user_data if context.user_data is not None else {}
-    draft = drafts.get(DRAFT)
-    if not isinstance(draft, Change):
-        raise DomainError("change.no_draft")
+    user = update.effective_user
+    assert user is not None
+    draft = await services(context).changes.draft(user.id)
     r = await renderer(update, context)
     await _preview(update, context, r, Change(draft.item_id, draft.kind, text), edit_it=False)
 

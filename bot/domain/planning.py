@@ -6,9 +6,10 @@ each with a key that names it for good (the outbox sends a key once).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,6 +66,8 @@ class Rules:
     lead: timedelta = timedelta(minutes=15)
     reminder: timedelta = timedelta(minutes=10)
     digest_at: time = time(8, 0)
+    digest_window: timedelta = timedelta(0)
+    """Digests are spread over this window after `digest_at`, so that replies never wait."""
     quiet: QuietHours | None = None
     group_chat: int | None = None
     board: bool = True
@@ -196,6 +199,19 @@ def reminders(
     return out
 
 
+def digest_due(day: date, user_id: int, rules: Rules, tz: ZoneInfo) -> datetime:
+    """Give the moment a person's digest is due: a fixed place in the window, the same daily.
+
+    The place comes from a hash of the user id, so that it stays put when people join (a
+    rank among the registered would move everybody's) and the digests spread evenly.
+    """
+    start = datetime.combine(day, rules.digest_at, tzinfo=tz)
+    seconds = int(rules.digest_window.total_seconds())
+    if seconds <= 0:
+        return start
+    return start + timedelta(seconds=zlib.crc32(str(user_id).encode()) % seconds)
+
+
 def digests(
     programme: Programme, people: Iterable[PersonSettings], rules: Rules, tz: ZoneInfo
 ) -> list[Planned]:
@@ -208,7 +224,7 @@ def digests(
         if not person.digest:
             continue
         for day in days:
-            due = datetime.combine(day, rules.digest_at, tzinfo=tz)
+            due = digest_due(day, person.user_id, rules, tz)
             end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
             planned = _private(
                 Planned(

@@ -59,6 +59,7 @@ _SIMPLE_TAGS = {
 _NAMED_ENTITIES = {b"lt": "<", b"gt": ">", b"amp": "&", b"quot": '"'}
 _TRIMMED = " \t\r\n"
 _INTEGER = re.compile(r"-?\d+")
+_MARKUP = re.compile(rb"[&<]")
 
 Entity = dict[str, Any]
 UserLookup = Callable[[int], dict[str, Any] | None]
@@ -167,10 +168,13 @@ class _HtmlParser:
             if c == ord("&"):
                 i = self._reference(i)
             elif c != ord("<"):
-                if c & 0xC0 != 0x80:
-                    self.utf16 += 2 if c >= 0xF0 else 1
-                self.out.append(c)
-                i += 1
+                # A run of plain text up to the next '&' or '<' (ASCII: never inside a character)
+                found = _MARKUP.search(data, i)
+                end = found.start() if found else len(data)
+                run = data[i:end]
+                self.utf16 += utf16_len(run.decode("utf-8"))
+                self.out += run
+                i = end
             elif _at(data, i + 1) == ord("/"):
                 i = self._end_tag(i)
             else:

@@ -4,6 +4,11 @@ A call's parameters arrive as raw form strings (what python-telegram-bot sends: 
 numbers, booleans, arrays and objects, the bare text for strings) or typed JSON values. Each
 is converted to the type the spec declares: a String parameter stays the text it was, so the
 text "123" is not mistaken for a number. Nested objects are checked strictly and recursively.
+
+The spec ships in `bot/sandbox/botapi/spec.json`: a compact copy of an upstream `api.json`
+(made by `python -m bot.sandbox.make_spec`) that keeps only what these checks read.
+`RENCONTRE_BOT_API_SPEC` may point at either kind of file; an upstream one is compacted as it
+loads.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from bot.sandbox.errors import ApiError, bad_request
 from bot.sandbox.wire import UploadedFile
 
 SPEC_ENV_VAR = "RENCONTRE_BOT_API_SPEC"
+SHIPPED_SPEC = Path(__file__).resolve().parent / "botapi" / "spec.json"
+# Marks a compact file; an upstream api.json has no "format" key.
+COMPACT_FORMAT = "rencontre-bot-api-spec/1"
 
 _ARRAY = "Array of "
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -31,11 +39,59 @@ _BUTTON_LOOKS = frozenset({"text", "icon_custom_emoji_id", "style"})
 
 
 def default_spec_path() -> Path:
-    """Return $RENCONTRE_BOT_API_SPEC, or shared/telegram-bot-api/api.json beside the repo."""
+    """Return $RENCONTRE_BOT_API_SPEC, or the spec shipped with the emulator."""
     configured = os.environ.get(SPEC_ENV_VAR)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[3] / "shared" / "telegram-bot-api" / "api.json"
+    return SHIPPED_SPEC
+
+
+def compact_spec(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep of an upstream api.json what the checks read; give a compact spec back as it is."""
+    if data.get("format") == COMPACT_FORMAT:
+        return dict(data)
+    if "format" in data:
+        raise ValueError(
+            f"unknown spec format {data['format']!r} (this code reads {COMPACT_FORMAT})"
+        )
+    types = data["types"]
+    compact_types: dict[str, Any] = {}
+    for name, type_ in types.items():
+        entry: dict[str, Any] = {"fields": _compact_fields(type_)}
+        if type_.get("subtypes"):
+            entry["subtypes"] = [_tell_apart(sub, types.get(sub, {})) for sub in type_["subtypes"]]
+        compact_types[name] = entry
+    return {
+        "format": COMPACT_FORMAT,
+        "version": data.get("version", "?"),
+        "methods": {
+            name: {"fields": _compact_fields(method), "returns": list(method.get("returns", ()))}
+            for name, method in data["methods"].items()
+        },
+        "types": compact_types,
+    }
+
+
+def _compact_fields(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"name": f["name"], "types": list(f["types"]), "required": bool(f["required"])}
+        for f in entry.get("fields", ())
+    ]
+
+
+def _tell_apart(name: str, subtype: Mapping[str, Any]) -> dict[str, Any]:
+    """Give the field and value that pick out one member of a union, read from its description.
+
+    The upstream spec says it in words ("Scope type, must be chat"): a required String first
+    field whose description names its one value. Members without one are tried in turn.
+    """
+    fields = subtype.get("fields", ())
+    if fields:
+        first = fields[0]
+        match = _DISCRIMINATOR.search(first.get("description", "")) if first["required"] else None
+        if match and list(first["types"]) == ["String"]:
+            return {"name": name, "key": first["name"], "value": match.group(1)}
+    return {"name": name}
 
 
 @dataclass(frozen=True)
@@ -45,7 +101,6 @@ class Field:
     name: str
     types: tuple[str, ...]
     required: bool
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +125,7 @@ class Mismatch(Exception):
 
 
 class ApiSpec:
-    """Methods and types of one Bot API version."""
+    """Methods and types of one Bot API version, from a compact spec (see `compact_spec`)."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.version: str = data.get("version", "?")
@@ -87,18 +142,12 @@ class ApiSpec:
             self._types[name] = _fields(type_)
         for name, type_ in data["types"].items():
             if type_.get("subtypes"):
-                self._subtypes[name] = tuple(self._subtype(sub) for sub in type_["subtypes"])
+                self._subtypes[name] = tuple(
+                    _Subtype(sub["name"], sub.get("key"), sub.get("value"))
+                    for sub in type_["subtypes"]
+                )
         button = self._types.get("InlineKeyboardButton", ())
         self.button_actions = frozenset(f.name for f in button if f.name not in _BUTTON_LOOKS)
-
-    def _subtype(self, name: str) -> _Subtype:
-        data_fields = self._types.get(name, ())
-        if data_fields:
-            first = data_fields[0]
-            match = _DISCRIMINATOR.search(first.description) if first.required else None
-            if match and first.types == ("String",):
-                return _Subtype(name, first.name, match.group(1))
-        return _Subtype(name, None, None)
 
     def method_name(self, name: str) -> str | None:
         """Return the spec's spelling of a method name given in any case, or None."""
@@ -233,12 +282,7 @@ class ApiSpec:
 
 def _fields(entry: Mapping[str, Any]) -> tuple[Field, ...]:
     return tuple(
-        Field(
-            name=f["name"],
-            types=tuple(f["types"]),
-            required=bool(f["required"]),
-            description=f.get("description", ""),
-        )
+        Field(name=f["name"], types=tuple(f["types"]), required=bool(f["required"]))
         for f in entry.get("fields", ())
     )
 
@@ -320,6 +364,6 @@ def _refusal(name: str, exc: Mismatch) -> ApiError:
 
 @functools.lru_cache(maxsize=4)
 def load_spec(path: Path) -> ApiSpec:
-    """Load (once per path) the api.json spec."""
+    """Load (once per path) a compact spec or an upstream api.json."""
     with path.open(encoding="utf-8") as fh:
-        return ApiSpec(json.load(fh))
+        return ApiSpec(compact_spec(json.load(fh)))

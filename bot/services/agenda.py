@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -145,25 +144,13 @@ class AgendaService:
         )
 
     async def find(self, query: str) -> FindAnswer:
-        """Find items by title (typos and missing accents forgiven), then by description."""
-        items = await self._items()
+        """Find items: exact title, title words, details, then typos; upcoming first in each."""
         if not query.strip():
             raise DomainError("agenda.search_empty")
-        ranked = best_matches(query, items, key=[w.title for w in items])
-        if not ranked:
-            ranked = best_matches(
-                query,
-                items,
-                key=[f"{w.kind} {w.room or ''} {w.description}" for w in items],
-                threshold=0.99,
-            )
-        return FindAnswer(query, tuple(self._upcoming_first([w for _, w in ranked])))
-
-    def _upcoming_first(self, items: Sequence[Workshop]) -> list[Workshop]:
+        found = (await self._programme.index()).search(query)
         now = self._clock.now()
-        upcoming = sorted((w for w in items if w.end > now), key=lambda w: w.start)
-        past = sorted((w for w in items if w.end <= now), key=lambda w: w.start)
-        return upcoming + past
+        ranked = sorted(found, key=lambda m: (m.tier, m.item.end <= now, m.item.start))
+        return FindAnswer(query, tuple(m.item for m in ranked))
 
     async def workshop(self, ref: str) -> FindAnswer:
         """Find one item by id, or by words of its title."""

@@ -292,6 +292,7 @@ def parse_rules(
     group: int | None,
     board: bool,
     skip: tuple[Kind, ...],
+    digest_window: int = 0,
 ) -> Rules:
     """Build the planning rules from the config's values."""
     return Rules(
@@ -299,6 +300,7 @@ def parse_rules(
         lead=timedelta(minutes=lead),
         reminder=timedelta(minutes=reminder),
         digest_at=time.fromisoformat(digest_at),
+        digest_window=timedelta(minutes=digest_window),
         quiet=planning.QuietHours.parse(quiet) if quiet else None,
         group_chat=group,
         board=board,

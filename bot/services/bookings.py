@@ -27,6 +27,7 @@ from bot.domain.booking import (
 from bot.domain.errors import DomainError
 from bot.domain.models import Participant, Programme, RotaSlot, Workshop
 from bot.domain.schedule import local_day
+from bot.domain.text import Match
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
@@ -420,7 +421,9 @@ class BookingService:
     ) -> tuple[Workshop, list[Participant], list[Participant]]:
         """List who is in and who waits for an item: for its facilitators and the organisers."""
         programme = await self._programme.current()
-        item = _find_item(programme, ref_or_words)
+        item = _find_item(programme, ref_or_words) or _first(
+            (await self._programme.index()).search(ref_or_words)
+        )
         if item is None:
             raise DomainError("bookings.no_such_item", text=ref_or_words)
         if not await self._roles.may_change(actor_id, item):
@@ -569,11 +572,12 @@ class BookingService:
 
 
 def _find_item(programme: Programme, text: str) -> Workshop | None:
-    from bot.domain.text import best_matches
-
     text = text.strip()
     for w in programme.workshops:
         if w.id == text or core.ref(w.id) == text:
             return w
-    ranked = best_matches(text, programme.workshops, key=[w.title for w in programme.workshops])
-    return ranked[0][1] if ranked else None
+    return None
+
+
+def _first(found: Sequence[Match[Workshop]]) -> Workshop | None:
+    return found[0].item if found else None

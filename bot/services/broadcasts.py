@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -23,10 +24,10 @@ from bot.domain.booking import Status, TargetKind, ref
 from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
-from bot.domain.text import best_matches
 from bot.i18n import Translator
 from bot.render import Renderer
 from bot.reply import Reply
+from bot.services.drafts import DraftService
 from bot.services.outbox import Delivery, DeliveryError, Outbox, Transport
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
@@ -50,6 +51,10 @@ PROGRESS_EVERY = 3.0  # seconds between two edits of the progress message
 NOTICE_HOURS = 24
 MAX_NOTICES = 10
 MAX_ITEMS = 8
+FLOW = "broadcast"
+"""The drafts' flow, and the name of the text input that waits for a broadcast's text."""
+ASK_ITEM = "broadcast_item"
+"""The name of the text input that waits for the workshop a broadcast goes to."""
 
 
 class AudienceKind(StrEnum):
@@ -119,6 +124,15 @@ class Counts:
         return cls(total, sent, unreachable, failed, waiting, uncertain)
 
 
+@dataclass(frozen=True, slots=True)
+class BroadcastDraft:
+    """A broadcast being written: the tag its buttons carry, its text, its audience once chosen."""
+
+    tag: str
+    text: str
+    audience: Audience | None = None
+
+
 def batch(broadcast_id: int) -> str:
     """Name the outbox batch of a broadcast."""
     return f"broadcast:{broadcast_id}"
@@ -149,10 +163,12 @@ class BroadcastService:
         t: Translator,
         tz: ZoneInfo,
         group_chat: int | None,
+        drafts: DraftService,
         *,
         progress_every: float = PROGRESS_EVERY,
     ) -> None:
         self._db = db
+        self._drafts = drafts
         self._clock = clock
         self._people = people
         self._programme = programme
@@ -193,6 +209,47 @@ class BroadcastService:
             out.append(AudienceKind.ORGANISATION)
         return out
 
+    # Drafts: one per organiser, kept in the database until sent, cancelled or expired
+
+    async def ask_text(self, organiser: int) -> None:
+        """Wait for the text of a new broadcast (an older draft's buttons stop working)."""
+        self.require_organiser(organiser)
+        await self._drafts.put(organiser, FLOW, "", {"text": ""}, awaiting=FLOW)
+
+    async def write(self, organiser: int, text: str) -> BroadcastDraft:
+        """Start a draft with this text, under a new tag; a refused text waits for another."""
+        self.require_organiser(organiser)
+        try:
+            text = self.check_text(text)
+        except DomainError:
+            await self.ask_text(organiser)  # the next text is the shorter version
+            raise
+        draft = BroadcastDraft(secrets.token_hex(3), text)
+        await self.keep(organiser, draft)
+        return draft
+
+    async def draft(self, organiser: int, tag: str | None = None) -> BroadcastDraft:
+        """Give the organiser's written draft (whose tag is `tag`), or refuse it as stale."""
+        self.require_organiser(organiser)
+        found = await self._drafts.get(organiser, FLOW)
+        if found is None or not found.tag or (tag is not None and found.tag != tag):
+            raise DomainError("common.stale_button")
+        audience = found.body.get("audience")
+        return BroadcastDraft(
+            found.tag, str(found.body["text"]), Audience.parse(audience) if audience else None
+        )
+
+    async def keep(self, organiser: int, draft: BroadcastDraft, *, ask_item: bool = False) -> None:
+        """Keep the draft as it now stands (and wait for a workshop's name if `ask_item`)."""
+        body = {"text": draft.text, "audience": draft.audience.code if draft.audience else None}
+        await self._drafts.put(
+            organiser, FLOW, draft.tag, body, awaiting=ASK_ITEM if ask_item else None
+        )
+
+    async def drop(self, organiser: int) -> None:
+        """Forget the organiser's draft."""
+        await self._drafts.drop(organiser, FLOW)
+
     async def items_matching(self, organiser: int, query: str) -> list[Workshop]:
         """Find the items that take sign-ups whose title matches `query` (or whose id it is)."""
         self.require_organiser(organiser)
@@ -200,8 +257,8 @@ class BroadcastService:
         exact = [w for w in items if w.id == query.strip()]
         if exact:
             return exact
-        ranked = best_matches(query, items, key=[w.title for w in items])
-        return [w for _, w in ranked][:MAX_ITEMS]
+        found = (await self._programme.index()).search(query)
+        return [m.item for m in found if m.item.takes_signups][:MAX_ITEMS]
 
     async def item_by_ref(self, organiser: int, code: str) -> Workshop:
         """Give the item a button refers to, or refuse a stale reference."""
@@ -281,10 +338,13 @@ class BroadcastService:
         language: str | None = None,
         progress_chat: int | None = None,
         progress_message: int | None = None,
+        draft_tag: str | None = None,
     ) -> Broadcast:
         """Queue a broadcast, one outbox message per recipient, in one transaction; follow it.
 
         Its progress and report are written in `language` (by default the organiser's).
+        With `draft_tag`, the organiser's draft of that tag is taken in the same transaction:
+        a second confirmation (a double press, a press replayed) finds it gone and sends nothing.
 
         People the bot could not reach last time are tried once more all the same: the flag
         may be stale (someone who unblocked the bot), and a refusal costs one call, no retry.
@@ -298,6 +358,10 @@ class BroadcastService:
         params = {"html": escape(text)}
         lang = language or await self._people.language(organiser, None)
         async with self._db.transaction() as conn:
+            if draft_tag is not None:
+                await self._drafts.take(
+                    conn, organiser, FLOW, draft_tag, missing="common.stale_button"
+                )
             broadcast_id = await repo.add(
                 conn,
                 by_user=organiser,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.domain import booking as core
 from bot.domain import changes
 from bot.domain.booking import Target
-from bot.domain.changes import Change
+from bot.domain.changes import Change, ChangeKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Role, Workshop
+from bot.services.drafts import DraftService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
 from storage import bookings as bookings_repo
@@ -24,6 +26,9 @@ from storage.outbox import Entry
 from storage.roles import AuditEntry
 
 log = logging.getLogger(__name__)
+
+FLOW = "change"
+"""The drafts' flow, and the name of the text input a draft waits for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +53,10 @@ class ChangeService:
         roles: RolesService,
         group_chat: int | None,
         grace: timedelta,
+        drafts: DraftService,
     ) -> None:
         self._db = db
+        self._drafts = drafts
         self._clock = clock
         self._programme = programme
         self._roles = roles
@@ -90,12 +97,48 @@ class ChangeService:
             told = len(standing.ins) + len(standing.waiting)
         return Preview(change, item, changes.apply(item, change), told, self._group is not None)
 
-    async def apply(self, user_id: int, change: Change) -> Preview:
-        """Make the change, tell everyone concerned, log it; all in one step."""
+    # Drafts: a change waiting for its value or its confirmation, one per person
+
+    async def propose(self, user_id: int, change: Change) -> Preview:
+        """Show what a change would do and keep it as the person's draft, to confirm."""
+        preview = await self.preview(user_id, change)
+        await self._drafts.put(user_id, FLOW, "", _body(preview.change))
+        return preview
+
+    async def ask(self, user_id: int, item_id: str, kind: ChangeKind) -> None:
+        """Keep a change whose value the person types next."""
+        item = await self.item(user_id, item_id)
+        await self._drafts.put(user_id, FLOW, "", _body(Change(item.id, kind)), awaiting=FLOW)
+
+    async def draft(self, user_id: int) -> Change:
+        """Give the person's draft, or refuse: none, or expired."""
+        draft = await self._drafts.get(user_id, FLOW)
+        if draft is None:
+            raise DomainError("change.no_draft")
+        return _change(draft.body)
+
+    async def abandon(self, user_id: int) -> None:
+        """Forget the person's draft."""
+        await self._drafts.drop(user_id, FLOW)
+
+    async def confirm(self, user_id: int) -> Preview:
+        """Make the person's draft change, once: a press again finds nothing to confirm."""
+        return await self.apply(user_id, await self.draft(user_id), from_draft=True)
+
+    async def apply(self, user_id: int, change: Change, *, from_draft: bool = False) -> Preview:
+        """Make the change, tell everyone concerned, log it; all in one step.
+
+        from_draft: the change is the person's draft, taken in the same step (or refused if
+        an earlier press took it).
+        """
         preview = await self.preview(user_id, change)
         before, after = preview.before, preview.after
         now = self._clock.now()
         async with self._db.transaction() as conn:
+            if from_draft:
+                taken = await self._drafts.take(conn, user_id, FLOW, "", missing="change.no_draft")
+                if _change(taken.body) != change:
+                    raise DomainError("common.stale_button")  # replaced meanwhile
             if after is None:
                 await programme_repo.delete_workshop(conn, before.id)
             else:
@@ -168,3 +211,11 @@ class ChangeService:
         await self._roles.require_organiser(user_id)
         async with self._db.read() as conn:
             return await roles_repo.audit_log(conn, limit)
+
+
+def _body(change: Change) -> dict[str, str]:
+    return {"item_id": change.item_id, "kind": change.kind.value, "value": change.value}
+
+
+def _change(body: dict[str, Any]) -> Change:
+    return Change(str(body["item_id"]), ChangeKind(body["kind"]), str(body.get("value", "")))

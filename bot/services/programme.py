@@ -15,7 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.domain import changes, planning
 from bot.domain.booking import Target, TargetKind
 from bot.domain.changes import ChangeKind
-from bot.domain.models import Programme
+from bot.domain.models import Programme, Workshop
 from bot.domain.programme import (
     ImportReport,
     RotaRule,
@@ -23,6 +23,7 @@ from bot.domain.programme import (
     with_all_rooms,
     with_rota_rules,
 )
+from bot.domain.text import TextIndex
 from bot.importers import parse_programme
 from bot.services.outbox import entry, sent_reminder
 from storage import bookings as bookings_repo
@@ -56,6 +57,7 @@ class ProgrammeService:
         self._clock = clock or SystemClock()
         self._rules = tuple(rules)
         self._cache: Programme | None = None
+        self._index: tuple[Programme, TextIndex[Workshop]] | None = None
         self.after_change: list[Callable[[], Awaitable[None]]] = []
         """Called after the stored programme changed (to re-plan announcements)."""
 
@@ -65,6 +67,21 @@ class ProgrammeService:
             async with self._db.read() as conn:
                 self._cache = await programme_repo.load(conn)
         return self._cache
+
+    async def index(self) -> TextIndex[Workshop]:
+        """Give the current programme's search index, built once per programme."""
+        programme = await self.current()
+        if self._index is None or self._index[0] is not programme:
+            items = programme.workshops
+            # Built in a thread: on a large programme it would hold the event loop for a while
+            index = await asyncio.to_thread(
+                TextIndex,
+                items,
+                [w.title for w in items],
+                [f"{w.kind} {w.room or ''} {w.description}" for w in items],
+            )
+            self._index = (programme, index)
+        return self._index[1]
 
     def forget(self) -> None:
         """Drop the in-memory copy after the stored programme changed."""

@@ -86,6 +86,8 @@ def week_config(emu: BotApiEmulator, tmp_path: Path, programme: Path):
         tmp_path / "r.sqlite3",
         programme=programme,
         event={"organisers": [ORGANISER], "announce_chat_id": GROUP},
+        # Digests at 08:00 sharp: these tests follow who gets what (the spread: below)
+        extra={"announcements": {"digest_window_minutes": 0}},
     )
 
 

@@ -1,14 +1,21 @@
-"""The Bot API spec: where it is found and how parameters are converted and checked."""
+"""The Bot API spec: where it is found, how it is made, how parameters are converted and checked."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.sandbox.errors import ApiError
-from bot.sandbox.spec import ApiSpec, Mismatch, default_spec_path, load_spec
+from bot.sandbox.make_spec import UPSTREAM_BESIDE, main, render
+from bot.sandbox.spec import ApiSpec, Mismatch, compact_spec, default_spec_path, load_spec
 from bot.sandbox.wire import UploadedFile
+
+SHIPPED = Path(__file__).resolve().parents[2] / "bot/sandbox/botapi/spec.json"
+SOURCE_MD = SHIPPED.with_name("SOURCE.md")
 
 
 @pytest.fixture(scope="module")
@@ -16,12 +23,72 @@ def spec() -> ApiSpec:
     return load_spec(default_spec_path())
 
 
-def test_the_spec_is_found_beside_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_spec_ships_with_the_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RENCONTRE_BOT_API_SPEC", raising=False)
     path = default_spec_path()
-    assert path == Path(__file__).resolve().parents[3] / "shared/telegram-bot-api/api.json"
+    assert path == SHIPPED
     assert path.is_file()
     assert load_spec(path).version == "Bot API 10.0"
+    licence = (path.parent / "LICENSE.spec-data.txt").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License\n\nCopyright (c) 2020 Paul Larsen")
+
+
+@pytest.mark.skipif(
+    not UPSTREAM_BESIDE.is_file(), reason=f"no {UPSTREAM_BESIDE} to remake the shipped spec from"
+)
+def test_the_shipped_spec_is_what_make_spec_makes_from_upstream(tmp_path: Path) -> None:
+    out = tmp_path / "spec.json"
+    assert main(["--source", str(UPSTREAM_BESIDE), "--out", str(out)]) == 0
+    assert out.read_bytes() == SHIPPED.read_bytes(), "run: python -m bot.sandbox.make_spec"
+    digest = hashlib.sha256(UPSTREAM_BESIDE.read_bytes()).hexdigest()
+    assert f"`{digest}`" in SOURCE_MD.read_text(encoding="utf-8"), "update botapi/SOURCE.md"
+
+
+def test_a_compact_spec_is_made_again_unchanged() -> None:
+    assert render(SHIPPED) == SHIPPED.read_text(encoding="utf-8")
+    compact = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    assert compact_spec(compact) == compact
+
+
+def test_make_spec_refuses_a_bad_source_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "absent.json"
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"methods": {"getMe": {"fields": [{"name": "x"}]}}, "types": {}}')
+    out = tmp_path / "spec.json"
+    for source, reason in ((missing, "cannot read it"), (broken, "not a Bot API spec")):
+        assert main(["--source", str(source), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert re.fullmatch(f"{re.escape(str(source))}: {reason}[^\n]*\n", err), err
+    assert not out.exists()
+
+
+def upstream_field(name: str, required: bool, description: str) -> dict[str, object]:
+    return {"name": name, "types": ["String"], "required": required, "description": description}
+
+
+def test_an_upstream_file_is_read_too_and_its_unions_told_apart(tmp_path: Path) -> None:
+    upstream = {
+        "version": "Bot API 0.1",
+        "changelog": "dropped",
+        "methods": {},
+        "types": {
+            "Scope": {"fields": [], "subtypes": ["ScopeChat", "Plain"]},
+            "ScopeChat": {"fields": [upstream_field("type", True, "Scope type, must be chat")]},
+            "Plain": {"fields": [upstream_field("type", False, "Scope type, must be plain")]},
+        },
+    }
+    assert compact_spec(upstream)["types"]["Scope"]["subtypes"] == [
+        {"name": "ScopeChat", "key": "type", "value": "chat"},
+        {"name": "Plain"},  # an optional field tells nothing apart: tried in turn
+    ]
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps(upstream), encoding="utf-8")
+    spec = load_spec(path)
+    assert spec.version == "Bot API 0.1"
+    assert spec.convert('{"type": "chat"}', ["Scope"], "scope") == {"type": "chat"}
+    assert spec.convert('{"type": "other"}', ["Scope"], "scope") == {"type": "other"}  # Plain
 
 
 def test_an_environment_variable_points_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
