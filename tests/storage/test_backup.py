@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -56,6 +57,15 @@ def integrity(path: Path) -> list[str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    finally:
+        conn.close()
+
+
+def rooms(path: Path) -> list[str]:
+    """Give the rooms in a database file."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [row[0] for row in conn.execute("SELECT name FROM room ORDER BY name")]
     finally:
         conn.close()
 
@@ -246,6 +256,10 @@ async def test_the_command_line_backs_up_restores_and_refuses_bad_input(tmp_path
         await asyncio.to_thread(cli, "backup", "--to", str(one), "--config", str(config))
     ).returncode == 0
     assert integrity(one) == ["ok"]
+    db = await Database.open(database)  # a change after the backup
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO room (name) VALUES ('Ponton')")
+    await db.close()
 
     # Bad input: one line, exit 2, nothing changed
     before = digest(database)
@@ -266,14 +280,14 @@ async def test_the_command_line_backs_up_restores_and_refuses_bad_input(tmp_path
     )
     newer = tmp_path / "newer.sqlite3"
     newer.write_bytes(one.read_bytes())
-    with sqlite3.connect(newer) as raw:
+    with closing(sqlite3.connect(newer)) as raw:
         raw.execute(f"PRAGMA user_version = {latest_version() + 1}")
     refused(
         await asyncio.to_thread(cli, "restore", str(newer), "--config", str(config)),
         "newer Rencontre",
     )
     other = tmp_path / "other.sqlite3"
-    with sqlite3.connect(other) as raw:
+    with closing(sqlite3.connect(other)) as raw:
         raw.execute("CREATE TABLE t (x)")
     refused(
         await asyncio.to_thread(cli, "restore", str(other), "--config", str(config)),
@@ -290,8 +304,11 @@ async def test_the_command_line_backs_up_restores_and_refuses_bad_input(tmp_path
 
     done = await asyncio.to_thread(cli, "restore", str(one), "--config", str(config))
     assert done.returncode == 0, done.stderr
-    assert "kept as" in done.stdout
+    (kept,) = database.parent.glob("r.replaced-*.sqlite3")
+    assert done.stdout.endswith(f"the database it replaced is kept as {kept}\n")
     assert check_backup(database) == latest_version()
+    assert rooms(database) == ["Chapiteau"], "as it was at the backup"
+    assert rooms(kept) == ["Chapiteau", "Ponton"]
 
 
 async def test_the_nightly_backup_runs_at_its_local_time_on_the_bots_clock(
