@@ -44,7 +44,6 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 WAKE_JOB = "rencontre-outbox-wake"
-BACKUP_JOB = "rencontre-nightly-backup"
 
 # The commands shown in Telegram's menu, in this order (descriptions in commands.toml)
 MENU = (
@@ -295,6 +294,9 @@ async def start_sending(app: RencontreApp) -> None:
 
 async def _wake_outbox(context: Context) -> None:
     context.bot_data.services.outbox.wake()
+
+
+BACKUP_JOB = "rencontre-nightly-backup"
 
 
 def schedule_backup(app: RencontreApp) -> None:

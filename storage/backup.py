@@ -36,6 +36,7 @@ EXTENSION = ".sqlite3"
 PATTERN = f"{PREFIX}*{EXTENSION}"
 PARTIAL = ".part"
 SIDECARS = ("-wal", "-shm", WIRE_SUFFIX)
+STALE_PARTIAL_SECONDS = 3600
 # Tables every Rencontre database has had since its first version
 RENCONTRE_TABLES = ("participant", "workshop")
 
@@ -128,6 +129,12 @@ def back_up_to(database: Path, target: Path) -> Backup:
 def prune(directory: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` backups (and their wire logs); give what went."""
     gone = backups_in(directory)[:-keep] if keep > 0 else backups_in(directory)
+    # A backup cut short by a stop leaves its partial file (none is this old while being written)
+    stale = time.time() - STALE_PARTIAL_SECONDS
+    for partial in directory.glob(PATTERN + PARTIAL):
+        with contextlib.suppress(FileNotFoundError):
+            if partial.stat().st_mtime < stale:
+                gone.append(partial)
     for path in gone:
         for file in (path, Path(str(path) + WIRE_SUFFIX)):
             with contextlib.suppress(FileNotFoundError):

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -178,6 +179,10 @@ async def test_backups_keep_the_newest_and_refuse_a_folder_that_cannot_be_writte
     database = tmp_path / "r.sqlite3"
     await (await Database.open(database)).close()
     folder = tmp_path / "backups"
+    folder.mkdir()
+    cut_short = folder / "rencontre-20260823-033000.sqlite3.part"  # a stop came mid-backup
+    cut_short.write_bytes(b"half")
+    os.utime(cut_short, (time.time() - 7200, time.time() - 7200))
     start = datetime(2026, 8, 24, 3, 30, tzinfo=PARIS)
     for day in range(5):
         back_up(database, folder, start + timedelta(days=day), keep=3)
