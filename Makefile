@@ -1,20 +1,45 @@
 # Two commands from a bare clone: `make demo` and `make test`. Each sets up .venv when needed.
+# `make install`: a .venv with the runtime dependencies only, to run the bot as a service.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.runtime
 CODE := bot handlers storage run.py
 LINTED := $(CODE) tests bench
+# Exact versions with their hashes, made from pyproject.toml's bounds by `make lock`
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
 
-.PHONY: demo test lint typecheck pytest install clean
+.PHONY: demo test lint typecheck pytest install lock clean
 
-$(STAMP): pyproject.toml
+# Everything: the runtime and the development tools (tests, linters, benchmarks)
+$(STAMP): $(DEV_LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --requirement $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	touch $(STAMP)
 
-install: $(STAMP)
+# The runtime only: what the service runs (deploy/README.md)
+$(RUNTIME_STAMP): $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --requirement $(LOCK)
+	touch $(RUNTIME_STAMP)
+
+install: $(RUNTIME_STAMP)
+
+# Refresh both lock files: the newest versions pyproject.toml allows (pip-tools, in a venv of its own)
+LOCK_VENV := $(or $(TMPDIR),/tmp)/rencontre-lock-venv
+LOCK_FLAGS := --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || \
+		($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet pip-tools)
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) \
+		--output-file $(LOCK) pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) \
+		--extra dev --output-file $(DEV_LOCK) pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python run.py demo
@@ -42,3 +67,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.week
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.backup

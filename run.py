@@ -1,4 +1,5 @@
-"""Rencontre's command line: run the bot, check a config, import a programme, or try the demo."""
+"""Rencontre's command line: run the bot, check a config, import a programme, back up and restore
+the database, or try the demo."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.domain.errors import ProgrammeFileError
 from bot.i18n import Translator
 from bot.logs import setup_logging
 from storage.db import Database, DatabaseError
+from storage.lock import RunLock
 
 EXIT_CONFIG = 2
 EXIT_FORCED = 3  # a second signal cut the clean stop short
@@ -30,6 +32,14 @@ def _instant(text: str) -> datetime:
         return datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date and time") from None
+
+
+def _until(text: str | None) -> datetime | None:
+    """Read plan's --to (the option is a file for backup, so argparse leaves it as text)."""
+    try:
+        return None if text is None else datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--to: {text!r} is not an ISO 8601 date and time") from None
 
 
 def _speed(text: str) -> float:
@@ -46,14 +56,19 @@ def parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     p = argparse.ArgumentParser(prog="run.py", description=__doc__)
     p.add_argument(
-        "command", nargs="?", default="run", choices=["run", "check", "import", "plan", "demo"]
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "check", "import", "plan", "demo", "backup", "restore"],
     )
-    p.add_argument("file", nargs="?", type=Path, help="the programme file (import)")
+    p.add_argument(
+        "file", nargs="?", type=Path, help="the programme file (import), the backup (restore)"
+    )
     p.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
     p.add_argument("--now", type=_instant, help="start the bot's clock at this instant (ISO 8601)")
     p.add_argument("--speed", type=_speed, default=1.0, help="run the clock N times faster")
     p.add_argument("--from", dest="start", type=_instant, help="plan: from (default: now)")
-    p.add_argument("--to", dest="end", type=_instant, help="plan: until (default: a day later)")
+    p.add_argument("--to", dest="end", help="plan: until (default: a day later); backup: FILE")
     return p
 
 
@@ -193,10 +208,43 @@ class StopSignals:
         return self.received
 
 
+def backup(config: Config, to: str | None) -> int:
+    """Back the database up (the bot may be running): into --to, or the backup folder."""
+    from storage.backup import back_up, back_up_to
+
+    database = config.storage.database
+    when = SystemClock().now().astimezone(config.event.tz)
+    if to is None:
+        assert config.backup.directory is not None  # load_config sets it
+        made = back_up(database, config.backup.directory, when, config.backup.keep)
+    elif Path(to).is_dir():
+        made = back_up(database, Path(to), when)
+    else:
+        made = back_up_to(database, Path(to))
+    wire = f", wire log {made.wire.name}" if made.wire else ""
+    print(f"backup: {made.path} ({made.size:,} bytes in {made.seconds:.2f} s{wire})")
+    return 0
+
+
+def restore(config: Config, source: Path | None) -> int:
+    """Put a backup in place of the database (the bot stopped); keep the one it replaces."""
+    from storage.backup import restore as restore_file
+
+    if source is None:
+        return fail("restore needs the backup to restore: run.py restore FILE")
+    database = config.storage.database
+    done = restore_file(database, source, SystemClock().now().astimezone(config.event.tz))
+    print(f"restored: {source} (schema version {done.version}) into {database}")
+    if done.kept is not None:
+        print(f"the database it replaced is kept as {done.kept}")
+    return 0
+
+
 async def run_bot(config: Config, clock: Clock) -> int:
     """Run the bot with long polling until SIGTERM or SIGINT, then stop cleanly."""
     from bot.app import build_application, start_polling, stop_polling
 
+    RunLock(config.storage.database).take()  # one bot per database; freed when the process ends
     loop = asyncio.get_running_loop()
     signals = StopSignals(loop)
     db = await Database.open(config.storage.database)
@@ -234,7 +282,7 @@ async def run_bot(config: Config, clock: Clock) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and do what it says."""
-    args = parser().parse_args(argv)
+    args = parser().parse_intermixed_args(argv)
     if args.command == "demo":
         from bot.sandbox.demo import run_demo
 
@@ -246,7 +294,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return check(config, source)
         if args.command == "plan":
-            return asyncio.run(plan(config, args.start, args.end))
+            return asyncio.run(plan(config, args.start, _until(args.end)))
+        if args.command == "backup":
+            return backup(config, args.end)
+        if args.command == "restore":
+            return restore(config, args.file)
         if args.command == "import":
             if args.file is None or not args.file.is_file():
                 return fail(f"import needs a programme file: {args.file or 'FILE'}")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -16,6 +17,7 @@ from telegram.ext import (
     CallbackContext,
     ContextTypes,
     ExtBot,
+    JobQueue,
 )
 
 from bot.clock import Clock
@@ -36,6 +38,7 @@ from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
+from storage import backup
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -295,11 +298,54 @@ async def _wake_outbox(context: Context) -> None:
     context.bot_data.services.outbox.wake()
 
 
+BACKUP_JOB = "rencontre-nightly-backup"
+
+
+def schedule_backup(app: RencontreApp) -> None:
+    """Arm the nightly backup at backup.at (the event's local time, on the bot's clock).
+
+    Call it again after moving a rehearsal clock: it replaces the one armed before.
+    """
+    _arm_backup(app.job_queue, app.bot_data.services, app.bot_data.services.clock.now())
+
+
+def _arm_backup(job_queue: JobQueue[Any] | None, services: Services, after: datetime) -> None:
+    config, clock = services.config, services.clock
+    if not config.backup.enabled or backup.in_memory(services.db.path) or job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(BACKUP_JOB):
+        job.schedule_removal()
+    due = backup.next_backup(after, config.backup.at, config.event.tz)
+    job_queue.run_once(_nightly_backup, clock.seconds_until(due), name=BACKUP_JOB, data=due)
+
+
+async def _nightly_backup(context: Context) -> None:
+    services = context.bot_data.services
+    config, clock = services.config, services.clock
+    assert context.job is not None and isinstance(context.job.data, datetime)
+    due, now = context.job.data, clock.now()
+    if clock.seconds_until(due) > 1:  # the clock was set back since: wait for it again
+        _arm_backup(context.job_queue, services, now)
+        return
+    try:
+        folder = config.backup.directory
+        assert folder is not None  # load_config sets it
+        when = now.astimezone(config.event.tz)
+        made = await asyncio.to_thread(
+            backup.back_up, Path(services.db.path), folder, when, config.backup.keep
+        )
+        log.info("nightly backup: %s, %d bytes", made.path, made.size)
+    finally:
+        # A failure goes on to the error handler; the next night is armed first
+        _arm_backup(context.job_queue, services, max(now, due))
+
+
 async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> Poller:
     """Prepare, start the application and the outbox, and poll through the inbox."""
     await prepare(app)
     await app.start()
     await start_sending(app)
+    schedule_backup(app)
     inbox = cast(RencontreApplication, app).inbox
     assert inbox is not None
     poller = Poller(app, inbox)
