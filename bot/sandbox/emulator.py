@@ -13,8 +13,9 @@ Every call goes through `_answer_call`: interceptors first (fault injection), th
 check, then the method. Waiting helpers are woken by state changes, never by polling.
 
 Where it knowingly differs from Telegram: Markdown and MarkdownV2 texts are accepted but not
-parsed; a bare `&` in HTML text is refused (Telegram keeps it); the bot is an administrator
-of every group, so it sees every group message; methods it does not model answer `true`.
+parsed; a bare `&` in HTML text is refused (Telegram keeps it); the bot sees every message
+of a group it is in (as an administrator does, which it is unless a test says otherwise);
+restricted members are not modelled; methods it does not model answer `true`.
 """
 
 from __future__ import annotations
@@ -32,10 +33,16 @@ from typing import Any
 from bot.sandbox.errors import ApiError, not_found
 from bot.sandbox.flood import FloodControl
 from bot.sandbox.formatting import detect_entities
-from bot.sandbox.methods import BotApiMethods, scope_key
+from bot.sandbox.methods import BotApiMethods, bot_member, scope_key
 from bot.sandbox.records import Call, SentMessage
 from bot.sandbox.spec import ApiSpec, Mismatch, default_spec_path, load_spec
-from bot.sandbox.state import GroupRecord, World
+from bot.sandbox.state import (
+    ADMIN_RIGHTS,
+    DEFAULT_ADMIN_RIGHTS,
+    DEFAULT_PERMISSIONS,
+    GroupRecord,
+    World,
+)
 from bot.sandbox.wire import HttpRequest, HttpResponse, HttpServer, UploadedFile, parse_parameters
 
 logger = logging.getLogger(__name__)
@@ -333,8 +340,15 @@ class BotApiEmulator:
         *,
         members: Iterable[int] = (),
         admins: Iterable[int] = (),
+        bot: str = "administrator",
     ) -> dict[str, Any]:
-        """Create a group the bot is in (a supergroup for ids from -100...); return its Chat."""
+        """Create a group (a supergroup for ids from -100...); return its Chat.
+
+        The bot is in it as `bot` says: "administrator" (every right but promoting others),
+        "member", or "left" (then `add_bot_to_group` brings it in, as a person would).
+        """
+        if bot not in ("administrator", "member", "left", "kicked"):
+            raise ValueError(f"the bot's status in a group cannot be {bot!r}")
         if chat_id >= 0:
             raise ValueError(f"a group id is negative, not {chat_id}")
         if chat_id in self.world.groups:
@@ -342,10 +356,75 @@ class BotApiEmulator:
         people = set(members) | set(admins)
         for user_id in people:
             self._user(user_id)
-        self.world.add_group(chat_id, title, people, set(admins))
+        self.world.add_group(chat_id, title, people, set(admins), bot)
         chat = self.world.chat(chat_id)
         assert chat is not None
         return chat
+
+    def add_bot_to_group(self, chat_id: int, by: int) -> None:
+        """Have a person add the bot to a group, as a plain member (a my_chat_member update)."""
+        group = self._group(chat_id)
+        if group.bot_inside:
+            raise ValueError(f"the bot is already in group {chat_id}")
+        old = self._bot_member(group)
+        group.bot, group.bot_rights = "member", frozenset()
+        self._push_bot_change(chat_id, by, old)
+
+    def promote_bot(self, chat_id: int, by: int, *, rights: Iterable[str] | None = None) -> None:
+        """Have a person make the bot an administrator (default rights unless `rights`)."""
+        group = self._group(chat_id)
+        if not group.bot_inside:
+            raise ValueError(f"the bot is not in group {chat_id}: add_bot_to_group first")
+        chosen = DEFAULT_ADMIN_RIGHTS if rights is None else frozenset(rights)
+        unknown = chosen - set(ADMIN_RIGHTS)
+        if unknown:
+            raise ValueError(f"not administrator rights: {sorted(unknown)}")
+        old = self._bot_member(group)
+        group.bot, group.bot_rights = "administrator", chosen
+        self._push_bot_change(chat_id, by, old)
+
+    def demote_bot(self, chat_id: int, by: int) -> None:
+        """Have a person take the bot's administrator rights away (it stays a member)."""
+        group = self._group(chat_id)
+        if group.bot != "administrator":
+            raise ValueError(f"the bot is not an administrator of group {chat_id}")
+        old = self._bot_member(group)
+        group.bot, group.bot_rights = "member", frozenset()
+        self._push_bot_change(chat_id, by, old)
+
+    def remove_bot(self, chat_id: int, by: int) -> None:
+        """Have a person remove the bot from a group."""
+        group = self._group(chat_id)
+        if not group.bot_inside:
+            raise ValueError(f"the bot is not in group {chat_id}")
+        old = self._bot_member(group)
+        group.bot, group.bot_rights = "kicked", frozenset()
+        self._push_bot_change(chat_id, by, old)
+
+    def set_group_permissions(self, chat_id: int, **permissions: bool) -> None:
+        """Change what a group lets its plain members do (ChatPermissions fields)."""
+        group = self._group(chat_id)
+        unknown = set(permissions) - set(DEFAULT_PERMISSIONS)
+        if unknown:
+            raise ValueError(f"not chat permissions: {sorted(unknown)}")
+        group.permissions.update(permissions)
+
+    def _bot_member(self, group: GroupRecord) -> dict[str, Any]:
+        """Give the bot's ChatMember in a group, as getChatMember and updates show it."""
+        return bot_member(self.world.sender(), group)
+
+    def _push_bot_change(self, chat_id: int, by: int, old: dict[str, Any]) -> None:
+        self.push_update(
+            {
+                "my_chat_member": {
+                    "chat": self.world.chat(chat_id),
+                    "from": self._user(by),
+                    "date": self.world.timestamp(),
+                    "old_chat_member": old,
+                    "new_chat_member": self._bot_member(self._group(chat_id)),
+                }
+            }
+        )
 
     def join_group(self, chat_id: int, user_id: int) -> None:
         """Make a person a member of a group."""
@@ -407,8 +486,11 @@ class BotApiEmulator:
             record.started = True
             chat = self.world.chat(user_id)
         else:
-            if user_id not in self._group(chat_id).members:
+            group = self._group(chat_id)
+            if user_id not in group.members:
                 raise ValueError(f"user {user_id} is not a member of group {chat_id}")
+            if not group.bot_inside:
+                raise ValueError(f"the bot is not in group {chat_id}: it would not see this")
             chat = self.world.chat(chat_id)
         assert chat is not None
         return chat

@@ -1,0 +1,48 @@
+"""What the bot can do in a group, from its membership there: what is missing, and for what."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+IN_GROUP = ("creator", "administrator", "member", "restricted")
+
+
+class Lack(StrEnum):
+    """Something the bot needs in the event's group and does not have."""
+
+    MEMBER = "member"  # not in the group at all
+    SEND = "send"  # may not send messages (announcements)
+    PIN = "pin"  # may not pin messages (the board, notices)
+
+
+def lacks(
+    status: str,
+    rights: Mapping[str, object],
+    permissions: Mapping[str, object] | None,
+) -> tuple[Lack, ...]:
+    """Say what the bot lacks in a group.
+
+    status and rights are its ChatMember there (rights: the member's own can_* fields);
+    permissions are the chat's default permissions for members (None when unknown, taken as
+    "no" for pinning and "yes" for sending, Telegram's defaults).
+    """
+    if status not in IN_GROUP or (status == "restricted" and not rights.get("is_member", True)):
+        return (Lack.MEMBER,)
+    if status == "creator":
+        return ()
+    defaults = permissions or {}
+    if status == "administrator":
+        can_send, can_pin = True, bool(rights.get("can_pin_messages"))
+    elif status == "restricted":
+        can_send = bool(rights.get("can_send_messages"))
+        can_pin = bool(rights.get("can_pin_messages"))
+    else:
+        can_send = bool(defaults.get("can_send_messages", True))
+        can_pin = bool(defaults.get("can_pin_messages", False))
+    missing = []
+    if not can_send:
+        missing.append(Lack.SEND)
+    if not can_pin:
+        missing.append(Lack.PIN)
+    return tuple(missing)
