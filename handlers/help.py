@@ -20,7 +20,7 @@ async def help_(update: Update, context: Context) -> None:
     s = services(context)
     role = await s.roles.role(user.id)
     r = await renderer(update, context)
-    text = "\n".join("\n".join(r(key) for key in section) for section in help_keys(role))
+    text = "\n\n".join("\n".join(r(key) for key in section) for section in help_keys(role))
     await send(update, context, Reply(text))
 
 
