@@ -197,12 +197,14 @@ def menu(services: Services, commands: list[Command], lang: str) -> list[BotComm
 async def set_role_menu(bot: ExtBot[None], services: Services, user_id: int) -> None:
     """Give a person their own command menu, in their language, if their role has more."""
     role = await services.roles.role(user_id)
-    if role is Role.PARTICIPANT:
-        return
-    lang = await services.people.language(user_id, None)
-    commands = menu(services, for_role(role), lang)
+    scope = BotCommandScopeChat(user_id)
     try:
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+        if role is Role.PARTICIPANT:
+            # No menu of their own (everyone's), nor one left from a role they no longer have
+            await bot.delete_my_commands(scope=scope)
+            return
+        lang = await services.people.language(user_id, None)
+        await bot.set_my_commands(menu(services, for_role(role), lang), scope=scope)
     except TelegramError as exc:
         log.info("no menu for %s yet (%s): they have not started the bot", user_id, exc)
 

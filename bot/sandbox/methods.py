@@ -625,7 +625,9 @@ class BotApiMethods:
             status = "member" if user_id in (chat_id, self.world.bot_id) else "left"
             return {"status": status, "user": user}
         if user_id == self.world.bot_id:
-            if not group.bot_inside and group.chat["type"] == "supergroup":
+            if not group.bot_inside:  # as getChat: a group the bot is not in is not shown
+                if group.chat["type"] == "group":
+                    raise bad_request("chat not found")
                 raise forbidden("bot is not a member of the supergroup chat")
             return bot_member(user, group)
         if user_id in group.admins:

@@ -55,8 +55,11 @@ async def test_get_chat_member_tells_the_bots_status_and_rights(
     emu: BotApiEmulator, bot: Bot
 ) -> None:
     emu.add_group(GROUP, "Rencontre 2026", members=[ALICE], bot="left")
+    emu.add_group(BASIC_GROUP, "Petit groupe", members=[ALICE], bot="left")
     with pytest.raises(Forbidden, match="bot is not a member of the supergroup chat"):
         await bot.get_chat_member(GROUP, emu.bot_id)
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.get_chat_member(BASIC_GROUP, emu.bot_id)
     emu.add_bot_to_group(GROUP, ALICE)
     assert isinstance(await bot.get_chat_member(GROUP, emu.bot_id), ChatMemberMember)
     emu.promote_bot(GROUP, ALICE, rights={"can_manage_chat"})

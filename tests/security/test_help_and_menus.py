@@ -125,3 +125,19 @@ async def test_the_menus_list_what_each_role_may_use_in_their_language(bot: Harn
     # a participant has no menu of their own: everyone's
     assert emu.commands({"type": "chat", "chat_id": ALICE}) == []
     assert emu.commands({"type": "chat", "chat_id": BOB}) == []
+
+
+async def test_a_facilitator_removed_loses_their_menu(bot: Harness) -> None:
+    await _people(bot)
+    await bot.say(BOB, "/start", count=2)
+    emu = bot.emu
+    assert emu.commands({"type": "chat", "chat_id": BOB}) == []
+    (added,) = await bot.say(ORGANISER, "/facilitator add 1002 lun-1430-atelier-velo")
+    assert "Atelier vélo" in added.plain_text, added.plain_text
+    may = allowed(Role.FACILITATOR, "private")
+    menu = emu.commands({"type": "chat", "chat_id": BOB})
+    assert [c["command"] for c in menu] == [c.name for c in COMMANDS if c.name in may]
+    assert menu[0]["description"] == T("en", "commands.next")  # Bob reads English
+    await bot.say(ORGANISER, "/facilitator remove 1002 lun-1430-atelier-velo")
+    assert await bot.services.roles.role(BOB) is Role.PARTICIPANT
+    assert emu.commands({"type": "chat", "chat_id": BOB}) == []  # everyone's menu again
