@@ -9,8 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.app import Context
-from bot.domain.membership import lacks
-from bot.services.membership import GroupChange
+from bot.domain.membership import GroupChange, lacks
 from handlers.common import services
 
 log = logging.getLogger(__name__)

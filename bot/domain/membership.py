@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 IN_GROUP = ("creator", "administrator", "member", "restricted")
@@ -46,3 +47,37 @@ def lacks(
     if not can_pin:
         missing.append(Lack.PIN)
     return tuple(missing)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChange:
+    """The bot's membership of a group changed."""
+
+    chat_id: int
+    title: str
+    was: str
+    status: str
+    lacks: tuple[Lack, ...]
+
+    @property
+    def params(self) -> dict[str, object]:
+        """Give it as outbox parameters."""
+        return {
+            "chat_id": self.chat_id,
+            "title": self.title,
+            "was": self.was,
+            "status": self.status,
+            "lacks": [lack.value for lack in self.lacks],
+        }
+
+    @classmethod
+    def of(cls, params: dict[str, object]) -> GroupChange:
+        """Read it back from outbox parameters."""
+        lacks = params.get("lacks")
+        return cls(
+            int(str(params["chat_id"])),
+            str(params["title"]),
+            str(params["was"]),
+            str(params["status"]),
+            tuple(Lack(str(x)) for x in lacks) if isinstance(lacks, list) else (),
+        )

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.domain.membership import Lack
+from bot.domain.membership import GroupChange
 from bot.render import Renderer
 from bot.reply import Reply
 from bot.services.outbox import Delivery, Outbox
@@ -24,40 +23,6 @@ log = logging.getLogger(__name__)
 
 KIND = "group_setup"
 """The outbox kind of these messages (see `compose`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class GroupChange:
-    """The bot's membership of a group changed."""
-
-    chat_id: int
-    title: str
-    was: str
-    status: str
-    lacks: tuple[Lack, ...]
-
-    @property
-    def params(self) -> dict[str, object]:
-        """Give it as outbox parameters."""
-        return {
-            "chat_id": self.chat_id,
-            "title": self.title,
-            "was": self.was,
-            "status": self.status,
-            "lacks": [lack.value for lack in self.lacks],
-        }
-
-    @classmethod
-    def of(cls, params: dict[str, object]) -> GroupChange:
-        """Read it back from outbox parameters."""
-        lacks = params.get("lacks")
-        return cls(
-            int(str(params["chat_id"])),
-            str(params["title"]),
-            str(params["was"]),
-            str(params["status"]),
-            tuple(Lack(str(x)) for x in lacks) if isinstance(lacks, list) else (),
-        )
 
 
 def compose(row: Row, r: Renderer, announce_chat_id: int | None) -> Delivery:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
 
-from bot.domain.membership import IN_GROUP, Lack
+from bot.domain.membership import IN_GROUP, GroupChange, Lack
 from bot.render import Renderer
-
-if TYPE_CHECKING:
-    from bot.services.membership import GroupChange
 
 
 def membership_text(r: Renderer, change: GroupChange, configured: bool) -> str:

@@ -72,8 +72,7 @@ async def test_the_bot_added_then_promoted_tells_the_organisers_what_to_do(bot: 
 
 async def test_a_replayed_update_tells_nobody_twice(bot: Harness) -> None:
     await bot.say(ORGANISER, "/start", count=2)
-    from bot.domain.membership import Lack
-    from bot.services.membership import GroupChange
+    from bot.domain.membership import GroupChange, Lack
 
     change = GroupChange(NEW_GROUP, "Groupe Zéphyr", "left", "member", (Lack.PIN,))
     assert await bot.services.membership.bot_changed("update-7", change) == 1
