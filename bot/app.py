@@ -58,6 +58,8 @@ class Services:
     clock: Clock
     db: Database
     t: Translator
+    membership: MembershipService
+    status: StatusService
     people: PeopleService
     roles: RolesService
     changes: ChangeService
@@ -67,8 +69,6 @@ class Services:
     outbox: Outbox
     announcements: AnnouncementService
     broadcasts: BroadcastService
-    membership: MembershipService
-    status: StatusService
 
 
 class BotData:
@@ -161,6 +161,8 @@ def build_services(
         clock=clock,
         db=db,
         t=t,
+        membership=MembershipService(clock, people, outbox, config.event.organisers),
+        status=StatusService(db, clock, people, ApiFailures(clock), config.backup.directory),
         people=people,
         programme=programme,
         agenda=AgendaService(programme, roles, clock, tz),
@@ -170,8 +172,6 @@ def build_services(
         outbox=outbox,
         announcements=announcements,
         broadcasts=broadcasts,
-        membership=MembershipService(clock, people, outbox, config.event.organisers),
-        status=StatusService(db, clock, people, ApiFailures(clock), config.backup.directory),
     )
 
 
