@@ -32,17 +32,16 @@ from bot.domain.programme import RotaRule
 from bot.i18n import LANGUAGES, Translator
 from bot.polling import POLL_TIMEOUT, Inbox, Poller
 from bot.ratelimit import SlidingWindowRateLimiter
+from bot.services import membership, status
 from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
 from bot.services.broadcasts import BroadcastService
 from bot.services.changes import ChangeService
-from bot.services.membership import MembershipService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
-from bot.services.status import ApiFailures, StatusService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -58,8 +57,8 @@ class Services:
     clock: Clock
     db: Database
     t: Translator
-    membership: MembershipService
-    status: StatusService
+    membership: membership.MembershipService
+    status: status.StatusService
     people: PeopleService
     roles: RolesService
     changes: ChangeService
@@ -161,8 +160,10 @@ def build_services(
         clock=clock,
         db=db,
         t=t,
-        membership=MembershipService(clock, people, outbox, config.event.organisers),
-        status=StatusService(db, clock, people, ApiFailures(clock), config.backup.directory),
+        membership=membership.MembershipService(clock, people, outbox, config.event.organisers),
+        status=status.StatusService(
+            db, clock, people, status.ApiFailures(clock), config.backup.directory
+        ),
         people=people,
         programme=programme,
         agenda=AgendaService(programme, roles, clock, tz),
