@@ -45,14 +45,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", type=Path, help="the programme file (import)")
     p.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
     p.add_argument("--now", type=_instant, help="start the bot's clock at this instant (ISO 8601)")
-    p.add_argument("--speed", type=_speed, default=1.0, help="run the clock N times faster")
-    p.add_argument("--from", dest="start", type=_instant, help="plan: from (default: now)")
-    p.add_argument("--to", dest="end", type=_instant, help="plan: until (default: a day later)")
     p.add_argument(
         "--online",
         action="store_true",
         help="check: also ask Telegram about the token and the event's group",
     )
+    p.add_argument("--speed", type=_speed, default=1.0, help="run the clock N times faster")
+    p.add_argument("--from", dest="start", type=_instant, help="plan: from (default: now)")
+    p.add_argument("--to", dest="end", type=_instant, help="plan: until (default: a day later)")
     return p
 
 
