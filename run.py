@@ -99,7 +99,14 @@ def check(config: Config, source: str) -> int:
 async def check_online(config: Config, source: str) -> int:
     """Ask Telegram whether the token works and the bot may post and pin in the event's group."""
     from telegram import Bot
-    from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError
+    from telegram.error import (
+        BadRequest,
+        ChatMigrated,
+        Forbidden,
+        InvalidToken,
+        NetworkError,
+        TelegramError,
+    )
 
     from bot.domain.membership import Lack, lacks
 
@@ -123,6 +130,11 @@ async def check_online(config: Config, source: str) -> int:
         try:
             chat = await bot.get_chat(group)
             member = await bot.get_chat_member(group, me.id)
+        except ChatMigrated as exc:
+            return fail(
+                f"{source}: event.announce_chat_id: group {group} became a supergroup: "
+                f"put announce_chat_id = {exc.new_chat_id}"
+            )
         except (BadRequest, Forbidden) as exc:
             gone = "not a member" in exc.message or "kicked" in exc.message
             why = "the bot is not a member of it" if gone else "unknown to Telegram"
@@ -143,6 +155,9 @@ async def check_online(config: Config, source: str) -> int:
     except NetworkError as exc:
         said = str(exc).replace(token, "<token>")
         return fail(f"telegram: cannot reach {config.telegram.api_base_url} ({said})")
+    except TelegramError as exc:  # a 429, a conflict: Telegram is there, and said no
+        said = str(exc).replace(token, "<token>")
+        return fail(f"telegram: {config.telegram.api_base_url} refused the check ({said})")
     finally:
         await bot.shutdown()
     for problem in problems:

@@ -141,6 +141,8 @@ def register(app: RencontreApp) -> None:
     app.add_handler(MessageHandler(private & filters.COMMAND, help.unknown_command))
     # 6. the bot added to a group, or its rights there changed: tell the organisers
     app.add_handler(ChatMemberHandler(membership.changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    #    and a group that became a supergroup (its chat id changed)
+    app.add_handler(MessageHandler(groups & filters.StatusUpdate.MIGRATE, membership.migrated))
 
     app.add_error_handler(errors.on_error)
 

@@ -40,3 +40,34 @@ async def changed(update: Update, context: Context) -> None:
         lacks(new.status, new.to_dict(), permissions),
     )
     await services(context).membership.bot_changed(str(update.update_id), group)
+
+
+async def migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup (a new chat id): tell the organisers the new line."""
+    message = update.effective_message
+    if message is None or message.migrate_from_chat_id is None:
+        return  # the old group's half of the move: the new supergroup's half tells it
+    chat = message.chat
+    try:
+        member = await context.bot.get_chat_member(chat.id, context.bot.id)
+        full = await context.bot.get_chat(chat.id)
+    except TelegramError as exc:
+        log.warning(
+            "group %d became %d; its rights could not be read: %s",
+            message.migrate_from_chat_id,
+            chat.id,
+            exc,
+        )
+        status, rights, permissions = "member", {}, None
+    else:
+        status, rights = member.status, member.to_dict()
+        permissions = full.permissions.to_dict() if full.permissions else None
+    group = GroupChange(
+        chat.id,
+        chat.title or str(chat.id),
+        status,
+        status,
+        lacks(status, rights, permissions),
+        moved_from=message.migrate_from_chat_id,
+    )
+    await services(context).membership.bot_changed(str(update.update_id), group)

@@ -111,6 +111,26 @@ async def test_an_unknown_group(emu: BotApiEmulator, tmp_path: Path) -> None:
     assert f"group {GROUP}: unknown to Telegram" in line
 
 
+async def test_a_group_become_supergroup_gives_its_new_id(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    emu.add_group(-4055, "Bigre", members=[ORGANISER])
+    emu.upgrade_group(-4055, GROUP, ORGANISER)
+    result = await check(config(tmp_path, emu.base_url, emu.token, group=-4055))
+    assert result.returncode == 2
+    (line,) = errors(result)
+    assert f"group -4055 became a supergroup: put announce_chat_id = {GROUP}" in line
+
+
+async def test_telegram_saying_wait_is_one_line(emu: BotApiEmulator, tmp_path: Path) -> None:
+    emu.add_group(GROUP, "Bigre", members=[ORGANISER])
+    emu.fail_next("getChat", 429, "Too Many Requests: retry after 30", retry_after=30)
+    result = await check(config(tmp_path, emu.base_url, emu.token))
+    assert result.returncode == 2
+    (line,) = errors(result)
+    assert "refused the check" in line
+
+
 async def test_a_refused_token(emu: BotApiEmulator, tmp_path: Path) -> None:
     result = await check(config(tmp_path, emu.base_url, "123456:wrong-token"))
     assert result.returncode == 2

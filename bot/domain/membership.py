@@ -58,6 +58,8 @@ class GroupChange:
     was: str
     status: str
     lacks: tuple[Lack, ...]
+    moved_from: int | None = None
+    """The group's id before it became this supergroup."""
 
     @property
     def params(self) -> dict[str, object]:
@@ -68,16 +70,18 @@ class GroupChange:
             "was": self.was,
             "status": self.status,
             "lacks": [lack.value for lack in self.lacks],
+            "moved_from": self.moved_from,
         }
 
     @classmethod
     def of(cls, params: dict[str, object]) -> GroupChange:
         """Read it back from outbox parameters."""
-        lacks = params.get("lacks")
+        lacks, moved_from = params.get("lacks"), params.get("moved_from")
         return cls(
             int(str(params["chat_id"])),
             str(params["title"]),
             str(params["was"]),
             str(params["status"]),
             tuple(Lack(str(x)) for x in lacks) if isinstance(lacks, list) else (),
+            int(str(moved_from)) if moved_from is not None else None,
         )

@@ -40,6 +40,7 @@ from bot.sandbox.state import (
     ADMIN_RIGHTS,
     DEFAULT_ADMIN_RIGHTS,
     DEFAULT_PERMISSIONS,
+    SUPERGROUP_ID_LIMIT,
     GroupRecord,
     World,
 )
@@ -401,6 +402,50 @@ class BotApiEmulator:
         group.bot, group.bot_rights = "kicked", frozenset()
         self._push_bot_change(chat_id, by, old)
 
+    def upgrade_group(self, chat_id: int, new_id: int, by: int) -> None:
+        """Have a group become a supergroup, as Telegram does: a new chat id, the old one refused.
+
+        The bot gets a message with migrate_to_chat_id in the group and one with
+        migrate_from_chat_id in the supergroup; calls naming the group are refused with
+        migrate_to_chat_id in their parameters.
+        """
+        group = self._group(chat_id)
+        if group.chat["type"] != "group" or group.migrated_to is not None:
+            raise ValueError(f"{chat_id} is not a group that can become a supergroup")
+        if new_id > SUPERGROUP_ID_LIMIT or new_id in self.world.groups:
+            raise ValueError(f"{new_id} cannot be the new supergroup's id (-100... and unused)")
+        self.world.add_group(
+            new_id, group.chat["title"], set(group.members), set(group.admins), group.bot
+        )
+        upgraded = self.world.groups[new_id]
+        upgraded.bot_rights, upgraded.permissions = group.bot_rights, dict(group.permissions)
+        if group.bot_inside:
+            old_chat = self.world.chat(chat_id)
+            message_id = self.world.next_message_id(chat_id)
+            self.push_update(
+                {
+                    "message": {
+                        "message_id": message_id,
+                        "from": self._user(by),
+                        "chat": old_chat,
+                        "date": self.world.timestamp(),
+                        "migrate_to_chat_id": new_id,
+                    }
+                }
+            )
+            self.push_update(
+                {
+                    "message": {
+                        "message_id": self.world.next_message_id(new_id),
+                        "from": self._user(by),
+                        "chat": self.world.chat(new_id),
+                        "date": self.world.timestamp(),
+                        "migrate_from_chat_id": chat_id,
+                    }
+                }
+            )
+        group.migrated_to = new_id
+
     def set_group_permissions(self, chat_id: int, **permissions: bool) -> None:
         """Change what a group lets its plain members do (ChatPermissions fields)."""
         group = self._group(chat_id)
@@ -491,6 +536,8 @@ class BotApiEmulator:
                 raise ValueError(f"user {user_id} is not a member of group {chat_id}")
             if not group.bot_inside:
                 raise ValueError(f"the bot is not in group {chat_id}: it would not see this")
+            if group.migrated_to is not None:
+                raise ValueError(f"group {chat_id} is now supergroup {group.migrated_to}")
             chat = self.world.chat(chat_id)
         assert chat is not None
         return chat

@@ -15,7 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.sandbox.errors import bad_request, conflict, forbidden
+from bot.sandbox.errors import ApiError, bad_request, conflict, forbidden
 from bot.sandbox.flood import FloodControl
 from bot.sandbox.formatting import (
     MAX_CAPTION_LENGTH,
@@ -138,6 +138,13 @@ class BotApiMethods:
     def _known_chat(self, chat_id: int | str) -> int:
         if isinstance(chat_id, str) or self.world.chat(chat_id) is None:
             raise bad_request("chat not found")
+        group = self.world.groups.get(chat_id)
+        if group is not None and group.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                parameters={"migrate_to_chat_id": group.migrated_to},
+            )
         return chat_id
 
     def _reachable(self, chat_id: int | str) -> int:

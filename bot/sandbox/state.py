@@ -78,6 +78,8 @@ class GroupRecord:
     bot: str = "administrator"  # "administrator", "member", "left" or "kicked"
     bot_rights: frozenset[str] = DEFAULT_ADMIN_RIGHTS
     permissions: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_PERMISSIONS))
+    migrated_to: int | None = None
+    """The supergroup a group became (calls naming the group are then refused)."""
 
     @property
     def bot_inside(self) -> bool:

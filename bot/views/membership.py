@@ -13,8 +13,11 @@ def membership_text(r: Renderer, change: GroupChange, configured: bool) -> str:
     title, chat_id = escape(change.title), change.chat_id
     if change.status not in IN_GROUP or Lack.MEMBER in change.lacks:
         return r("membership.removed", title=title, chat_id=chat_id)
-    head = "membership.rights_changed" if change.was in IN_GROUP else "membership.added"
-    lines = [r(head, title=title, chat_id=chat_id)]
+    if change.moved_from is not None:
+        lines = [r("membership.upgraded", title=title, chat_id=chat_id, old=change.moved_from)]
+    else:
+        head = "membership.rights_changed" if change.was in IN_GROUP else "membership.added"
+        lines = [r(head, title=title, chat_id=chat_id)]
     lines.append(
         r("membership.configured" if configured else "membership.config_line", chat_id=chat_id)
     )

@@ -70,6 +70,22 @@ async def test_the_bot_added_then_promoted_tells_the_organisers_what_to_do(bot: 
     assert removed.startswith("🚪 Je ne suis plus dans le groupe «\u202fBigre & co\u202f»")
 
 
+async def test_a_group_become_supergroup_tells_the_new_line(bot: Harness) -> None:
+    await bot.say(ORGANISER, "/start", count=2)
+    emu = bot.emu
+    emu.add_group(-4055, "Bigre 2026", members=[ALICE])  # a basic group, the bot an admin
+    mark = emu.mark(ORGANISER)
+    emu.upgrade_group(-4055, NEW_GROUP, ALICE)
+    await bot.settle()
+    await bot.services.outbox.flush()
+    (told,) = [m.plain_text for m in emu.messages(ORGANISER)[mark:]]
+    assert told.startswith("🔁 Le groupe «\u202fBigre 2026\u202f» est devenu un supergroupe")
+    assert f"-4055 devient {NEW_GROUP}" in told
+    assert f"\nannounce_chat_id = {NEW_GROUP}" in told
+    assert "J'ai les droits qu'il me faut" in told
+    assert emu.messages(NEW_GROUP) == [] and emu.messages(-4055) == []
+
+
 async def test_a_replayed_update_tells_nobody_twice(bot: Harness) -> None:
     await bot.say(ORGANISER, "/start", count=2)
     from bot.domain.membership import GroupChange, Lack

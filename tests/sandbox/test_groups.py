@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from telegram import Bot, ChatMemberAdministrator, ChatMemberMember
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 from bot.sandbox import BotApiEmulator
 from tests.sandbox.conftest import ALICE, GROUP
@@ -127,3 +127,28 @@ async def test_the_test_side_refuses_impossible_moves(emu: BotApiEmulator) -> No
     emu.remove_bot(GROUP, ALICE)
     with pytest.raises(ValueError, match="not in group"):
         emu.promote_bot(GROUP, ALICE)
+
+
+async def test_a_group_upgraded_to_a_supergroup_changes_id(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.add_group(BASIC_GROUP, "Petit groupe", members=[ALICE], admins=[ALICE])
+    emu.upgrade_group(BASIC_GROUP, GROUP, ALICE)
+    updates = await bot.get_updates()
+    moved = [
+        (u.message.chat.id, u.message.migrate_to_chat_id, u.message.migrate_from_chat_id)
+        for u in updates
+        if u.message
+    ]
+    assert moved == [(BASIC_GROUP, GROUP, None), (GROUP, None, BASIC_GROUP)]
+    with pytest.raises(ChatMigrated) as refused:
+        await bot.send_message(BASIC_GROUP, "Bonjour")
+    assert refused.value.new_chat_id == GROUP
+    with pytest.raises(ChatMigrated):
+        await bot.get_chat(BASIC_GROUP)
+    chat = await bot.get_chat(GROUP)
+    assert (chat.type, chat.title) == ("supergroup", "Petit groupe")
+    assert isinstance(await bot.get_chat_member(GROUP, emu.bot_id), ChatMemberAdministrator)
+    await bot.send_message(GROUP, "Bonjour")
+    with pytest.raises(ValueError, match="is now supergroup"):
+        await emu.send_text(ALICE, "/next", chat_id=BASIC_GROUP)
+    with pytest.raises(ValueError, match="not a group that can become a supergroup"):
+        emu.upgrade_group(BASIC_GROUP, -1005555555555, ALICE)
