@@ -15,7 +15,8 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.sandbox.errors import ApiError, bad_request, conflict, forbidden
+from bot.sandbox import errors
+from bot.sandbox.errors import bad_request, conflict, forbidden
 from bot.sandbox.flood import FloodControl
 from bot.sandbox.formatting import (
     MAX_CAPTION_LENGTH,
@@ -140,11 +141,7 @@ class BotApiMethods:
             raise bad_request("chat not found")
         group = self.world.groups.get(chat_id)
         if group is not None and group.migrated_to is not None:
-            raise ApiError(
-                400,
-                "Bad Request: group chat was upgraded to a supergroup chat",
-                parameters={"migrate_to_chat_id": group.migrated_to},
-            )
+            raise errors.upgraded(group.migrated_to)
         return chat_id
 
     def _reachable(self, chat_id: int | str) -> int:
