@@ -66,6 +66,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
     p.add_argument("--now", type=_instant, help="start the bot's clock at this instant (ISO 8601)")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="check: also ask Telegram about the token and the event's group",
+    )
     p.add_argument("--speed", type=_speed, default=1.0, help="run the clock N times faster")
     p.add_argument("--from", dest="start", type=_instant, help="plan: from (default: now)")
     p.add_argument("--to", dest="end", help="plan: until (default: a day later); backup: FILE")
@@ -110,6 +115,75 @@ def check(config: Config, source: str) -> int:
         f"{len(programme.rooms)} rooms, {len(programme.rota)} rota slots"
     )
     return 0
+
+
+async def check_online(config: Config, source: str) -> int:
+    """Ask Telegram whether the token works and the bot may post and pin in the event's group."""
+    from telegram import Bot
+    from telegram.error import (
+        BadRequest,
+        ChatMigrated,
+        Forbidden,
+        InvalidToken,
+        NetworkError,
+        TelegramError,
+    )
+
+    from bot.domain.membership import Lack, lacks
+
+    token = config.require_token(source)
+    bot = Bot(token, base_url=config.telegram.api_base_url, base_file_url=config.telegram.file_url)
+    group = config.event.announce_chat_id
+    problems: list[str] = []
+    try:
+        try:
+            await bot.initialize()  # getMe
+        except InvalidToken:
+            return fail(f"{source}: telegram.token: refused by {config.telegram.api_base_url}")
+        me = bot.bot
+        print(f"telegram: token ok, the bot is @{me.username}")
+        if group is None:
+            print(
+                "event.announce_chat_id: not set; add the bot to the event's group: it sends "
+                "the organisers the line to put in the config"
+            )
+            return 0
+        try:
+            chat = await bot.get_chat(group)
+            member = await bot.get_chat_member(group, me.id)
+        except ChatMigrated as exc:
+            return fail(
+                f"{source}: event.announce_chat_id: group {group} became a supergroup: "
+                f"put announce_chat_id = {exc.new_chat_id}"
+            )
+        except (BadRequest, Forbidden) as exc:
+            gone = "not a member" in exc.message or "kicked" in exc.message
+            why = "the bot is not a member of it" if gone else "unknown to Telegram"
+            return fail(f"{source}: event.announce_chat_id: group {group}: {why} ({exc.message})")
+        permissions = chat.permissions.to_dict() if chat.permissions else None
+        name = f"group {group} ({chat.title or chat.type})"
+        for lack in lacks(member.status, member.to_dict(), permissions):
+            problems.append(
+                {
+                    Lack.MEMBER: f"{name}: the bot is not a member of it",
+                    Lack.SEND: f"{name}: the bot cannot send messages there",
+                    Lack.PIN: f"{name}: the bot cannot pin messages there (the board, notices): "
+                    "make it an administrator with 'Pin messages'",
+                }[lack]
+            )
+        if not problems:
+            print(f"event.announce_chat_id: {name}: the bot may send and pin messages there")
+    except NetworkError as exc:
+        said = str(exc).replace(token, "<token>")
+        return fail(f"telegram: cannot reach {config.telegram.api_base_url} ({said})")
+    except TelegramError as exc:  # a 429, a conflict: Telegram is there, and said no
+        said = str(exc).replace(token, "<token>")
+        return fail(f"telegram: {config.telegram.api_base_url} refused the check ({said})")
+    finally:
+        await bot.shutdown()
+    for problem in problems:
+        fail(f"{source}: event.announce_chat_id: {problem}")
+    return EXIT_CONFIG if problems else 0
 
 
 async def import_file(config: Config, path: Path) -> int:
@@ -292,7 +366,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config)
         setup_logging(config.telegram.token.get_secret_value() if config.telegram.token else None)
         if args.command == "check":
-            return check(config, source)
+            status = check(config, source)
+            if args.online:
+                status = max(status, asyncio.run(check_online(config, source)))
+            return status
         if args.command == "plan":
             return asyncio.run(plan(config, args.start, _until(args.end)))
         if args.command == "backup":

@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -21,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.clock import Clock
+from bot.commands import Command, for_role, in_groups
 from bot.config import Config
 from bot.delivery import TelegramTransport
 from bot.domain.models import Role
@@ -28,6 +35,7 @@ from bot.domain.programme import RotaRule
 from bot.i18n import LANGUAGES, Translator
 from bot.polling import POLL_TIMEOUT, Inbox, Poller
 from bot.ratelimit import SlidingWindowRateLimiter
+from bot.services import membership, status
 from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
@@ -47,24 +55,6 @@ WAKE_JOB = "rencontre-outbox-wake"
 STOP_GRACE = 5.0
 """Seconds a clean stop gives the sends and the handlers under way."""
 
-# The commands shown in Telegram's menu, in this order (descriptions in commands.toml)
-MENU = (
-    "next",
-    "now",
-    "today",
-    "tomorrow",
-    "mine",
-    "rota",
-    "day",
-    "room",
-    "search",
-    "workshop",
-    "settings",
-    "notices",
-    "lang",
-    "help",
-)
-
 
 @dataclass
 class Services:
@@ -74,6 +64,8 @@ class Services:
     clock: Clock
     db: Database
     t: Translator
+    membership: membership.MembershipService
+    status: status.StatusService
     people: PeopleService
     roles: RolesService
     changes: ChangeService
@@ -178,6 +170,10 @@ def build_services(
         clock=clock,
         db=db,
         t=t,
+        membership=membership.MembershipService(clock, people, outbox, config.event.organisers),
+        status=status.StatusService(
+            db, clock, people, status.ApiFailures(clock), config.backup.directory
+        ),
         people=people,
         programme=programme,
         agenda=AgendaService(programme, roles, clock, tz),
@@ -207,35 +203,39 @@ async def startup(services: Services) -> None:
         log.info("programme %s imported: %d items", path.name, report.total)
 
 
-FACILITATOR_MENU = ("change", "participants")
-ORGANISER_MENU = ("change", "participants", "broadcast", "notice", "invites", "log")
+def menu(services: Services, commands: list[Command], lang: str) -> list[BotCommand]:
+    """Give a command menu in one language."""
+    return [BotCommand(c.name, services.t(lang, c.description_key)) for c in commands]
 
 
 async def set_role_menu(bot: ExtBot[None], services: Services, user_id: int) -> None:
-    """Give an organiser or a facilitator their own command menu, in their language."""
+    """Give a person their own command menu, in their language, if their role has more."""
     role = await services.roles.role(user_id)
-    extra = {Role.ORGANISER: ORGANISER_MENU, Role.FACILITATOR: FACILITATOR_MENU}.get(role)
-    if extra is None:
-        return
-    lang = await services.people.language(user_id, None)
-    names = [*MENU[:-2], *extra, *MENU[-2:]]
-    commands = [BotCommand(n, services.t(lang, f"commands.{n}")) for n in names]
+    scope = BotCommandScopeChat(user_id)
     try:
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+        if role is Role.PARTICIPANT:
+            # No menu of their own (everyone's), nor one left from a role they no longer have
+            await bot.delete_my_commands(scope=scope)
+            return
+        lang = await services.people.language(user_id, None)
+        await bot.set_my_commands(menu(services, for_role(role), lang), scope=scope)
     except TelegramError as exc:
         log.info("no menu for %s yet (%s): they have not started the bot", user_id, exc)
 
 
 async def set_menu(app: RencontreApp) -> None:
-    """Set the command menu in French and English."""
-    t = app.bot_data.services.t
-    for lang in LANGUAGES:
-        commands = [BotCommand(name, t(lang, f"commands.{name}")) for name in MENU]
-        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
-    default = app.bot_data.services.config.event.default_language
-    commands = [BotCommand(name, t(default, f"commands.{name}")) for name in MENU]
-    await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+    """Set the menus: everyone's (private chats) and the groups', in French and English."""
     services = app.bot_data.services
+    everyone, groups = for_role(Role.PARTICIPANT), in_groups()
+    default = services.config.event.default_language
+    for lang in (*LANGUAGES, None):
+        words = lang or default
+        await app.bot.set_my_commands(
+            menu(services, everyone, words), scope=BotCommandScopeDefault(), language_code=lang
+        )
+        await app.bot.set_my_commands(
+            menu(services, groups, words), scope=BotCommandScopeAllGroupChats(), language_code=lang
+        )
     for user_id in {*services.config.event.organisers, *await services.roles.facilitating()}:
         await set_role_menu(app.bot, services, user_id)
 
@@ -252,6 +252,8 @@ def build_application(
     from handlers import register  # handlers import this module for Context
 
     services = build_services(config, clock, db, translator)
+    limiter = SlidingWindowRateLimiter()
+    limiter.on_failure = services.status.failures.note  # every call passes the limiter
     context_types = ContextTypes(context=CallbackContext, bot_data=BotData)
 
     builder = (
@@ -261,7 +263,7 @@ def build_application(
         .base_file_url(config.telegram.file_url)
         .context_types(context_types)
         .concurrent_updates(True)
-        .rate_limiter(SlidingWindowRateLimiter())
+        .rate_limiter(limiter)
         .application_class(RencontreApplication)
         .updater(None)
     )

@@ -37,7 +37,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter
 
 NETWORK_RETRY_PAUSES = (0.3, 1.0)  # after a 5xx or a dropped connection
@@ -168,6 +168,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         self._paused_until = -math.inf
         self._timer: asyncio.Task[None] | None = None
         self._timer_due = math.inf
+        self.on_failure: Callable[[str, str], None] | None = None
+        """Told of each call Telegram refused or that failed, retries done (/status)."""
 
     @property
     def waiting(self) -> int:
@@ -195,6 +197,22 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         rate_limit_args: int | Turn | None,
     ) -> Result:
         """Make the call when the windows allow; after a 429, hold every message and retry."""
+        try:
+            return await self._process(callback, args, kwargs, endpoint, data, rate_limit_args)
+        except TelegramError as exc:
+            if self.on_failure is not None:
+                self.on_failure(endpoint, str(exc))
+            raise
+
+    async def _process(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | Turn | None,
+    ) -> Result:
         if isinstance(rate_limit_args, Turn):
             priority, on_grant = rate_limit_args.priority, rate_limit_args.on_grant
         else:

@@ -8,11 +8,14 @@ from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
+
+from bot.commands import BY_NAME, COMMANDS
 
 if TYPE_CHECKING:
     from bot.app import Context, RencontreApp
@@ -55,10 +58,12 @@ def register(app: RencontreApp) -> None:
         errors,
         help,
         importing,
+        membership,
         programme,
         roles,
         settings,
         start,
+        status,
     )
 
     private = filters.ChatType.PRIVATE
@@ -69,36 +74,48 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(awaiting.give_way), group=-1)
 
     # Group 0, in order:
-    # 1. commands (French aliases next to the English names); private ones may show personal
-    #    data or start a conversation
-    commands = [
-        (("start",), start.start, private),
-        (("help", "aide"), help.help_, None),
-        (("lang", "langue"), start.lang, None),
-        (("next", "suite", "ensuite"), programme.next_, None),
-        (("now", "maintenant"), programme.now, None),
-        (("today", "aujourdhui"), programme.today, None),
-        (("tomorrow", "demain"), programme.tomorrow, None),
-        (("day", "jour"), programme.day, None),
-        (("room", "salle"), programme.room, None),
-        (("search", "cherche", "chercher"), programme.search, None),
-        (("workshop", "atelier"), programme.workshop, None),
-        (("mine", "moi", "monprogramme"), bookings.mine, private),
-        (("participants", "inscrits"), bookings.participants, private),
-        (("rota", "rangement"), bookings.rota, None),
-        (("settings", "reglages"), settings.settings, None),
-        (("invites", "invitations"), roles.invites, private),
-        (("facilitator", "animateur"), roles.facilitator, private),
-        (("change", "changer"), change.change, private),
-        (("log", "journal"), change.audit_log, private),
-        (("broadcast", "diffuser"), broadcast.broadcast, private),
-        (("notice", "annonce"), broadcast.notice, None),
-        (("notices", "annonces"), broadcast.notices, None),
-    ]
-    for names, callback, only in commands:
-        app.add_handler(CommandHandler(list(names), callback, filters=only))
+    # 1. commands, from the one table (bot/commands.py: French aliases next to the English
+    #    names); private ones may show personal data or start a conversation
+    callbacks = {
+        "start": start.start,
+        "help": help.help_,
+        "lang": start.lang,
+        "next": programme.next_,
+        "now": programme.now,
+        "today": programme.today,
+        "tomorrow": programme.tomorrow,
+        "day": programme.day,
+        "room": programme.room,
+        "search": programme.search,
+        "workshop": programme.workshop,
+        "mine": bookings.mine,
+        "participants": bookings.participants,
+        "rota": bookings.rota,
+        "settings": settings.settings,
+        "invites": roles.invites,
+        "facilitator": roles.facilitator,
+        "change": change.change,
+        "log": change.audit_log,
+        "broadcast": broadcast.broadcast,
+        "notice": broadcast.notice,
+        "notices": broadcast.notices,
+        "status": status.status,
+    }
+    # Every command of the table has its callback, and nothing else is a command
+    if callbacks.keys() != BY_NAME.keys():
+        raise RuntimeError(
+            f"commands without a callback, or not in the table: {callbacks.keys() ^ BY_NAME.keys()}"
+        )
+    for command in COMMANDS:
+        app.add_handler(
+            CommandHandler(
+                list(command.names),
+                callbacks[command.name],
+                filters=private if command.private else None,
+            )
+        )
     # 1b. a private command sent in a group (/cmd or /cmd@this_bot) gets a hint, not silence
-    kept_private = [name for names, _, only in commands if only is private for name in names]
+    kept_private = [name for c in COMMANDS if c.private for name in c.names]
     groups = filters.ChatType.GROUPS
     app.add_handler(CommandHandler(kept_private, help.private_only, filters=groups))
     # 2. buttons, by the prefix of their data; anything else is refused last
@@ -126,6 +143,10 @@ def register(app: RencontreApp) -> None:
     )
     # 5. unknown commands in private chat get a hint
     app.add_handler(MessageHandler(private & filters.COMMAND, help.unknown_command))
+    # 6. the bot added to a group, or its rights there changed: tell the organisers
+    app.add_handler(ChatMemberHandler(membership.changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    #    and a group that became a supergroup (its chat id changed)
+    app.add_handler(MessageHandler(groups & filters.StatusUpdate.MIGRATE, membership.migrated))
 
     app.add_error_handler(errors.on_error)
 

@@ -7,7 +7,7 @@ from html import escape
 from telegram import Update
 
 from bot.app import Context
-from bot.domain.models import Role
+from bot.commands import help_keys
 from bot.render import truncate
 from bot.reply import Reply
 from handlers.common import renderer, send, services
@@ -20,11 +20,7 @@ async def help_(update: Update, context: Context) -> None:
     s = services(context)
     role = await s.roles.role(user.id)
     r = await renderer(update, context)
-    text = r("help.participant")
-    if role in (Role.FACILITATOR, Role.ORGANISER):
-        text += "\n" + r("help.facilitator")
-    if role is Role.ORGANISER:
-        text += "\n" + r("help.organiser")
+    text = "\n\n".join("\n".join(r(key) for key in section) for section in help_keys(role))
     await send(update, context, Reply(text))
 
 

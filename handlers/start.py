@@ -70,6 +70,7 @@ async def lang(update: Update, context: Context) -> None:
     assert user is not None
     if context.args:
         await services(context).people.choose_language(user.id, context.args[0].lower()[:5])
+        await set_role_menu(context.bot, services(context), user.id)  # in their language now
         await send(update, context, Reply((await renderer(update, context))("lang.chosen")))
         return
     r = await renderer(update, context)
@@ -84,6 +85,7 @@ async def lang_chosen(update: Update, context: Context) -> None:
     await services(context).people.choose_language(
         query.from_user.id, query.data.removeprefix("lang:")
     )
+    await set_role_menu(context.bot, services(context), query.from_user.id)  # in their language
     r = await renderer(update, context)
     await query.answer()
     await edit(update, Reply(r("lang.chosen")))

@@ -13,8 +13,9 @@ Every call goes through `_answer_call`: interceptors first (fault injection), th
 check, then the method. Waiting helpers are woken by state changes, never by polling.
 
 Where it knowingly differs from Telegram: Markdown and MarkdownV2 texts are accepted but not
-parsed; a bare `&` in HTML text is refused (Telegram keeps it); the bot is an administrator
-of every group, so it sees every group message; methods it does not model answer `true`.
+parsed; a bare `&` in HTML text is refused (Telegram keeps it); the bot sees every message
+of a group it is in (as an administrator does, which it is unless a test says otherwise);
+restricted members are not modelled; methods it does not model answer `true`.
 """
 
 from __future__ import annotations
@@ -32,10 +33,17 @@ from typing import Any
 from bot.sandbox.errors import ApiError, not_found
 from bot.sandbox.flood import FloodControl
 from bot.sandbox.formatting import detect_entities
-from bot.sandbox.methods import BotApiMethods, scope_key
+from bot.sandbox.methods import BotApiMethods, bot_member, scope_key
 from bot.sandbox.records import Call, SentMessage
 from bot.sandbox.spec import ApiSpec, Mismatch, default_spec_path, load_spec
-from bot.sandbox.state import GroupRecord, World
+from bot.sandbox.state import (
+    ADMIN_RIGHTS,
+    DEFAULT_ADMIN_RIGHTS,
+    DEFAULT_PERMISSIONS,
+    SUPERGROUP_ID_LIMIT,
+    GroupRecord,
+    World,
+)
 from bot.sandbox.wire import HttpRequest, HttpResponse, HttpServer, UploadedFile, parse_parameters
 
 logger = logging.getLogger(__name__)
@@ -333,8 +341,15 @@ class BotApiEmulator:
         *,
         members: Iterable[int] = (),
         admins: Iterable[int] = (),
+        bot: str = "administrator",
     ) -> dict[str, Any]:
-        """Create a group the bot is in (a supergroup for ids from -100...); return its Chat."""
+        """Create a group (a supergroup for ids from -100...); return its Chat.
+
+        The bot is in it as `bot` says: "administrator" (every right but promoting others),
+        "member", or "left" (then `add_bot_to_group` brings it in, as a person would).
+        """
+        if bot not in ("administrator", "member", "left", "kicked"):
+            raise ValueError(f"the bot's status in a group cannot be {bot!r}")
         if chat_id >= 0:
             raise ValueError(f"a group id is negative, not {chat_id}")
         if chat_id in self.world.groups:
@@ -342,10 +357,119 @@ class BotApiEmulator:
         people = set(members) | set(admins)
         for user_id in people:
             self._user(user_id)
-        self.world.add_group(chat_id, title, people, set(admins))
+        self.world.add_group(chat_id, title, people, set(admins), bot)
         chat = self.world.chat(chat_id)
         assert chat is not None
         return chat
+
+    def add_bot_to_group(self, chat_id: int, by: int) -> None:
+        """Have a person add the bot to a group, as a plain member (a my_chat_member update)."""
+        group = self._group(chat_id)
+        if group.bot_inside:
+            raise ValueError(f"the bot is already in group {chat_id}")
+        old = self._bot_member(group)
+        group.bot, group.bot_rights = "member", frozenset()
+        self._push_bot_change(chat_id, by, old)
+
+    def promote_bot(self, chat_id: int, by: int, *, rights: Iterable[str] | None = None) -> None:
+        """Have a person make the bot an administrator (default rights unless `rights`)."""
+        group = self._group(chat_id)
+        if not group.bot_inside:
+            raise ValueError(f"the bot is not in group {chat_id}: add_bot_to_group first")
+        chosen = DEFAULT_ADMIN_RIGHTS if rights is None else frozenset(rights)
+        unknown = chosen - set(ADMIN_RIGHTS)
+        if unknown:
+            raise ValueError(f"not administrator rights: {sorted(unknown)}")
+        old = self._bot_member(group)
+        group.bot, group.bot_rights = "administrator", chosen
+        self._push_bot_change(chat_id, by, old)
+
+    def demote_bot(self, chat_id: int, by: int) -> None:
+        """Have a person take the bot's administrator rights away (it stays a member)."""
+        group = self._group(chat_id)
+        if group.bot != "administrator":
+            raise ValueError(f"the bot is not an administrator of group {chat_id}")
+        old = self._bot_member(group)
+        group.bot, group.bot_rights = "member", frozenset()
+        self._push_bot_change(chat_id, by, old)
+
+    def remove_bot(self, chat_id: int, by: int) -> None:
+        """Have a person remove the bot from a group."""
+        group = self._group(chat_id)
+        if not group.bot_inside:
+            raise ValueError(f"the bot is not in group {chat_id}")
+        old = self._bot_member(group)
+        group.bot, group.bot_rights = "kicked", frozenset()
+        self._push_bot_change(chat_id, by, old)
+
+    def upgrade_group(self, chat_id: int, new_id: int, by: int) -> None:
+        """Have a group become a supergroup, as Telegram does: a new chat id, the old one refused.
+
+        The bot gets a message with migrate_to_chat_id in the group and one with
+        migrate_from_chat_id in the supergroup; calls naming the group are refused with
+        migrate_to_chat_id in their parameters.
+        """
+        group = self._group(chat_id)
+        if group.chat["type"] != "group" or group.migrated_to is not None:
+            raise ValueError(f"{chat_id} is not a group that can become a supergroup")
+        if new_id > SUPERGROUP_ID_LIMIT or new_id in self.world.groups:
+            raise ValueError(f"{new_id} cannot be the new supergroup's id (-100... and unused)")
+        self.world.add_group(
+            new_id, group.chat["title"], set(group.members), set(group.admins), group.bot
+        )
+        upgraded = self.world.groups[new_id]
+        upgraded.bot_rights, upgraded.permissions = group.bot_rights, dict(group.permissions)
+        if group.bot_inside:
+            old_chat = self.world.chat(chat_id)
+            message_id = self.world.next_message_id(chat_id)
+            self.push_update(
+                {
+                    "message": {
+                        "message_id": message_id,
+                        "from": self._user(by),
+                        "chat": old_chat,
+                        "date": self.world.timestamp(),
+                        "migrate_to_chat_id": new_id,
+                    }
+                }
+            )
+            self.push_update(
+                {
+                    "message": {
+                        "message_id": self.world.next_message_id(new_id),
+                        "from": self._user(by),
+                        "chat": self.world.chat(new_id),
+                        "date": self.world.timestamp(),
+                        "migrate_from_chat_id": chat_id,
+                    }
+                }
+            )
+        group.migrated_to = new_id
+
+    def set_group_permissions(self, chat_id: int, **permissions: bool) -> None:
+        """Change what a group lets its plain members do (ChatPermissions fields)."""
+        group = self._group(chat_id)
+        unknown = set(permissions) - set(DEFAULT_PERMISSIONS)
+        if unknown:
+            raise ValueError(f"not chat permissions: {sorted(unknown)}")
+        group.permissions.update(permissions)
+
+    def _bot_member(self, group: GroupRecord) -> dict[str, Any]:
+        """Give the bot's ChatMember in a group, as getChatMember and updates show it."""
+        return bot_member(self.world.sender(), group)
+
+    def _push_bot_change(self, chat_id: int, by: int, old: dict[str, Any]) -> None:
+        self.push_update(
+            {
+                "my_chat_member": {
+                    "chat": self.world.chat(chat_id),
+                    "from": self._user(by),
+                    "date": self.world.timestamp(),
+                    "old_chat_member": old,
+                    "new_chat_member": self._bot_member(self._group(chat_id)),
+                }
+            }
+        )
 
     def join_group(self, chat_id: int, user_id: int) -> None:
         """Make a person a member of a group."""
@@ -407,8 +531,13 @@ class BotApiEmulator:
             record.started = True
             chat = self.world.chat(user_id)
         else:
-            if user_id not in self._group(chat_id).members:
+            group = self._group(chat_id)
+            if user_id not in group.members:
                 raise ValueError(f"user {user_id} is not a member of group {chat_id}")
+            if not group.bot_inside:
+                raise ValueError(f"the bot is not in group {chat_id}: it would not see this")
+            if group.migrated_to is not None:
+                raise ValueError(f"group {chat_id} is now supergroup {group.migrated_to}")
             chat = self.world.chat(chat_id)
         assert chat is not None
         return chat

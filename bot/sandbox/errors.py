@@ -62,3 +62,12 @@ def too_many_requests(retry_after: int) -> ApiError:
 def conflict(reason: str) -> ApiError:
     """Build a 409 refusal ("Conflict: <reason>")."""
     return ApiError(409, f"Conflict: {reason}")
+
+
+def upgraded(new_chat_id: int) -> ApiError:
+    """Build the 400 for a group that became a supergroup, carrying its new id."""
+    return ApiError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": new_chat_id},
+    )

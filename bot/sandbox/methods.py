@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.sandbox import errors
 from bot.sandbox.errors import bad_request, conflict, forbidden
 from bot.sandbox.flood import FloodControl
 from bot.sandbox.formatting import (
@@ -28,7 +29,7 @@ from bot.sandbox.formatting import (
 )
 from bot.sandbox.records import SentDocument, SentMessage
 from bot.sandbox.spec import ApiSpec
-from bot.sandbox.state import StoredFile, World
+from bot.sandbox.state import ADMIN_RIGHTS, DEFAULT_ADMIN_RIGHTS, GroupRecord, StoredFile, World
 from bot.sandbox.wire import UploadedFile
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
+NO_SEND_RIGHTS = "not enough rights to send text messages to the chat"
+NO_PIN_RIGHTS = "not enough rights to manage pinned messages in the chat"
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 
 
@@ -136,6 +139,9 @@ class BotApiMethods:
     def _known_chat(self, chat_id: int | str) -> int:
         if isinstance(chat_id, str) or self.world.chat(chat_id) is None:
             raise bad_request("chat not found")
+        group = self.world.groups.get(chat_id)
+        if group is not None and group.migrated_to is not None:
+            raise errors.upgraded(group.migrated_to)
         return chat_id
 
     def _reachable(self, chat_id: int | str) -> int:
@@ -149,7 +155,19 @@ class BotApiMethods:
                 raise forbidden("bot was blocked by the user")
             if not record.started:
                 raise forbidden("bot can't initiate conversation with a user")
+        group = self.world.groups.get(chat)
+        if group is not None and not group.bot_inside:
+            kind = f"{group.chat['type']} chat"
+            if group.bot == "kicked":
+                raise forbidden(f"bot was kicked from the {kind}")
+            raise forbidden(f"bot is not a member of the {kind}")
         return chat
+
+    def _may(self, chat_id: int, right: str, refusal: str) -> None:
+        """Refuse what the bot has no right to do in a group, as Telegram does."""
+        group = self.world.groups.get(chat_id)
+        if group is not None and not group.bot_may(right):
+            raise bad_request(refusal)
 
     # --- text, captions, keyboards ------------------------------------------------------
 
@@ -339,6 +357,7 @@ class BotApiMethods:
         formatted = self._format(params["text"], params.get("parse_mode"), params.get("entities"))
         markup = self._markup(params.get("reply_markup"))
         chat_id = self._reachable(params["chat_id"])
+        self._may(chat_id, "can_send_messages", NO_SEND_RIGHTS)
         reply_to = self._reply_to(chat_id, params)
         self.flood.check(chat_id)
         message = SentMessage(
@@ -363,6 +382,7 @@ class BotApiMethods:
         markup = self._markup(params.get("reply_markup"))
         stored = self._document(params["document"])
         chat_id = self._reachable(params["chat_id"])
+        self._may(chat_id, "can_send_documents", "not enough rights to send documents to the chat")
         reply_to = self._reply_to(chat_id, params)
         self.flood.check(chat_id)
         message = SentMessage(
@@ -565,8 +585,13 @@ class BotApiMethods:
         return stored.file()
 
     async def get_chat(self, params: Params) -> Any:
-        """Answer a chat's full information."""
+        """Answer a chat's full information (a group's only to a bot in it)."""
         chat_id = self._known_chat(params["chat_id"])
+        group = self.world.groups.get(chat_id)
+        if group is not None and not group.bot_inside:
+            if group.chat["type"] == "group":
+                raise bad_request("chat not found")
+            raise forbidden("bot is not a member of the supergroup chat")
         chat = self.world.chat(chat_id)
         assert chat is not None
         info: dict[str, Any] = {
@@ -581,6 +606,8 @@ class BotApiMethods:
                 "gifts_from_channels": False,
             },
         }
+        if group is not None:
+            info["permissions"] = dict(group.permissions)
         pinned = self.world.pinned.get(chat_id)
         if pinned:
             info["pinned_message"] = self.world.message_dict(chat_id, pinned[-1], nested=False)
@@ -601,8 +628,14 @@ class BotApiMethods:
         if group is None:
             status = "member" if user_id in (chat_id, self.world.bot_id) else "left"
             return {"status": status, "user": user}
-        if user_id == self.world.bot_id or user_id in group.admins:
-            return _administrator(user)
+        if user_id == self.world.bot_id:
+            if not group.bot_inside:  # as getChat: a group the bot is not in is not shown
+                if group.chat["type"] == "group":
+                    raise bad_request("chat not found")
+                raise forbidden("bot is not a member of the supergroup chat")
+            return bot_member(user, group)
+        if user_id in group.admins:
+            return _administrator(user, DEFAULT_ADMIN_RIGHTS)
         if user_id in group.members:
             return {"status": "member", "user": user}
         return {"status": "left", "user": user}
@@ -610,6 +643,7 @@ class BotApiMethods:
     async def pin_chat_message(self, params: Params) -> Any:
         """Pin a message."""
         chat_id = self._reachable(params["chat_id"])
+        self._may(chat_id, "can_pin_messages", NO_PIN_RIGHTS)
         message_id = params["message_id"]
         if not self.world.message_exists(chat_id, message_id):
             raise bad_request("message to pin not found")
@@ -626,6 +660,7 @@ class BotApiMethods:
     async def unpin_chat_message(self, params: Params) -> Any:
         """Unpin a message, or the most recently pinned one."""
         chat_id = self._reachable(params["chat_id"])
+        self._may(chat_id, "can_pin_messages", NO_PIN_RIGHTS)
         pinned = self.world.pinned.get(chat_id, [])
         message_id = params.get("message_id")
         if message_id is None and pinned:
@@ -641,6 +676,7 @@ class BotApiMethods:
     async def unpin_all_chat_messages(self, params: Params) -> Any:
         """Unpin every message of a chat."""
         chat_id = self._reachable(params["chat_id"])
+        self._may(chat_id, "can_pin_messages", NO_PIN_RIGHTS)
         for message_id in self.world.pinned.pop(chat_id, []):
             sent = self.world.sent_by_id.get((chat_id, message_id))
             if sent is not None:
@@ -656,30 +692,17 @@ class BotApiMethods:
         return True
 
 
-def _administrator(user: dict[str, Any]) -> dict[str, Any]:
-    rights = dict.fromkeys(
-        (
-            "can_manage_chat",
-            "can_delete_messages",
-            "can_manage_video_chats",
-            "can_restrict_members",
-            "can_change_info",
-            "can_invite_users",
-            "can_pin_messages",
-        ),
-        True,
-    )
-    rights.update(
-        dict.fromkeys(
-            (
-                "can_be_edited",
-                "is_anonymous",
-                "can_promote_members",
-                "can_post_stories",
-                "can_edit_stories",
-                "can_delete_stories",
-            ),
-            False,
-        )
-    )
-    return {"status": "administrator", "user": user, **rights}
+def _administrator(user: dict[str, Any], rights: frozenset[str]) -> dict[str, Any]:
+    member: dict[str, Any] = {"status": "administrator", "user": user}
+    member.update({right: right in rights for right in ADMIN_RIGHTS})
+    member.update(can_be_edited=False, is_anonymous=False)
+    return member
+
+
+def bot_member(bot: dict[str, Any], group: GroupRecord) -> dict[str, Any]:
+    """Give the bot's ChatMember in a group."""
+    if group.bot == "administrator":
+        return _administrator(bot, group.bot_rights)
+    if group.bot == "kicked":
+        return {"status": "kicked", "user": bot, "until_date": 0}
+    return {"status": group.bot, "user": bot}

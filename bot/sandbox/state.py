@@ -23,13 +23,74 @@ class UserRecord:
     blocked: bool = False
 
 
+# What a group lets its plain members do, as Telegram sets a new group (ChatPermissions)
+DEFAULT_PERMISSIONS: dict[str, bool] = {
+    "can_send_messages": True,
+    "can_send_audios": True,
+    "can_send_documents": True,
+    "can_send_photos": True,
+    "can_send_videos": True,
+    "can_send_video_notes": True,
+    "can_send_voice_notes": True,
+    "can_send_polls": True,
+    "can_send_other_messages": True,
+    "can_add_web_page_previews": True,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_pin_messages": True,
+    "can_manage_topics": True,
+}
+# The rights an administrator may be given (ChatMemberAdministrator's can_* fields)
+ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_pin_messages",
+)
+# What an administrator gets when promoted without saying otherwise
+DEFAULT_ADMIN_RIGHTS = frozenset(
+    {
+        "can_manage_chat",
+        "can_delete_messages",
+        "can_manage_video_chats",
+        "can_restrict_members",
+        "can_change_info",
+        "can_invite_users",
+        "can_pin_messages",
+    }
+)
+
+
 @dataclass
 class GroupRecord:
-    """A group or supergroup the bot is in."""
+    """A group or supergroup; `bot` is the bot's status there, `bot_rights` its admin rights."""
 
     chat: dict[str, Any]
     members: set[int] = field(default_factory=set)
     admins: set[int] = field(default_factory=set)
+    bot: str = "administrator"  # "administrator", "member", "left" or "kicked"
+    bot_rights: frozenset[str] = DEFAULT_ADMIN_RIGHTS
+    permissions: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_PERMISSIONS))
+    migrated_to: int | None = None
+    """The supergroup a group became (calls naming the group are then refused)."""
+
+    @property
+    def bot_inside(self) -> bool:
+        """Say whether the bot is in the group."""
+        return self.bot in ("administrator", "member")
+
+    def bot_may(self, right: str) -> bool:
+        """Say whether the bot may do something there (a ChatPermissions or admin right)."""
+        if self.bot == "administrator":
+            return right.startswith("can_send") or right in self.bot_rights
+        return self.bot == "member" and self.permissions.get(right, False)
 
 
 @dataclass(frozen=True)
@@ -133,11 +194,13 @@ class World:
         """Register a person."""
         self.users[int(user["id"])] = UserRecord(user)
 
-    def add_group(self, chat_id: int, title: str, members: set[int], admins: set[int]) -> None:
-        """Register a group the bot is in."""
+    def add_group(
+        self, chat_id: int, title: str, members: set[int], admins: set[int], bot: str
+    ) -> None:
+        """Register a group (the bot in it as `bot` says)."""
         kind = "supergroup" if chat_id <= SUPERGROUP_ID_LIMIT else "group"
         chat = {"id": chat_id, "type": kind, "title": title}
-        self.groups[chat_id] = GroupRecord(chat, members | admins, admins)
+        self.groups[chat_id] = GroupRecord(chat, members | admins, admins, bot)
 
     def add_sent(self, message: SentMessage) -> None:
         """Keep a message the bot sent."""

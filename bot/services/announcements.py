@@ -22,7 +22,7 @@ from bot.domain.planning import (
 from bot.domain.schedule import by_start, local_day, next_slot, running
 from bot.i18n import Translator
 from bot.render import Renderer
-from bot.services import broadcasts
+from bot.services import broadcasts, membership
 from bot.services.bookings import BookingService
 from bot.services.outbox import Delivery, Outbox, entry, sent_reminder
 from bot.services.people import PeopleService
@@ -212,6 +212,8 @@ class AnnouncementService:
             return Delivery(r.promoted_row(row.params, programme))
         if row.kind in broadcasts.KINDS:
             return broadcasts.compose(row, r)
+        if row.kind == membership.KIND:
+            return membership.compose(row, r, self.rules.group_chat)
         log.warning("unknown outbox kind %s", row.kind)
         return None
 

@@ -256,7 +256,7 @@ async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> No
     (used,) = await bot.say(ORGANISER, "/invites revoke Mathilde")
     assert used.plain_text.startswith("Mathilde Garnier n'a aucun lien d'invitation en attente")
     (help_,) = await bot.say(ORGANISER, "/help")
-    assert "/invites revoke nom : annuler les liens pas encore utilisés" in help_.plain_text
+    assert "/invites revoke nom\u202f: annuler les liens pas encore utilisés" in help_.plain_text
 
 
 async def test_revoking_needs_one_known_name_and_an_organiser(crew: Harness) -> None:

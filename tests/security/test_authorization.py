@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler
 
 from bot.clock import FrozenClock
 from bot.domain.booking import TargetKind, ref
@@ -220,6 +220,8 @@ COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     ),
     ("/notices", everyone(ok("broadcast.notices_none", "broadcast.notices_title")), SAME),
     ("/annonces", everyone(ok("broadcast.notices_none", "broadcast.notices_title")), SAME),
+    ("/status", organisers(ORGANISERS_ONLY, ok("status.report")), everyone(PRIVATE_ONLY)),
+    ("/etat", organisers(ORGANISERS_ONLY, ok("status.report")), everyone(PRIVATE_ONLY)),
 ]
 
 # Buttons: the data pressed (t: this item, x: an item at the same time, r1/r2: rota slots).
@@ -739,6 +741,52 @@ async def test_the_table_names_every_command_and_button(matrix: Matrix) -> None:
     }
     covered = {p for p in prefixes if any(b.startswith(p) for b, _, _ in BUTTONS)}
     assert prefixes - covered == {"noop"}  # answered, nothing else: see the fuzz tests
+    # the bot's own membership of a group: see test_the_bot_added_to_a_group_tells_organisers
+    member_handlers = [h for h in handlers if isinstance(h, ChatMemberHandler)]
+    assert [h.chat_member_types for h in member_handlers] == [ChatMemberHandler.MY_CHAT_MEMBER]
+    # and a group become a supergroup: the same test, "upgraded"
+    assert [h.callback.__name__ for h in handlers if isinstance(h, MessageHandler)].count(
+        "migrated"
+    ) == 1
+
+
+GROUP_IDS = count(-1009000000000, -1)
+BASIC_GROUP_IDS = count(-7000000, -1)
+
+
+@pytest.mark.parametrize("how", ["added", "upgraded"])
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_bot_added_to_a_group_tells_organisers_only(
+    matrix: Matrix, caplog: pytest.LogCaptureFixture, role: str, how: str
+) -> None:
+    """Whoever adds the bot to a group (or makes a group a supergroup, a new chat id), the
+    chat id goes to the organisers who started the bot, privately, and to nobody else; nothing
+    but the outbox changes."""
+    matrix.emu.world.users[ORGANISER].started = True  # registered: as if they had sent /start
+    user = await matrix.person(role, False)
+    chat, basic = next(GROUP_IDS), next(BASIC_GROUP_IDS)
+    if how == "added":
+        matrix.emu.add_group(chat, f"Groupe de {user}", members=[user], bot="left")
+    else:
+        matrix.emu.add_group(basic, f"Groupe de {user}", members=[user])
+    await matrix.quiet()
+    before = await snapshot(matrix.bot)
+    marks = {person: matrix.emu.mark(person) for person in matrix.emu.world.users}
+    if how == "added":
+        matrix.emu.add_bot_to_group(chat, user)
+    else:
+        matrix.emu.upgrade_group(basic, chat, user)
+    await matrix.quiet()
+    told = {person for person, mark in marks.items() if matrix.emu.messages(person)[mark:]}
+    s = matrix.bot.services
+    organisers = {o for o in s.config.event.organisers if await s.people.get(o) is not None}
+    assert told == organisers
+    for organiser in told:
+        (message,) = matrix.emu.messages(organiser)[marks[organiser] :]
+        assert f"announce_chat_id = {chat}" in message.plain_text
+    assert matrix.emu.messages(chat) == []
+    assert changes(before, await snapshot(matrix.bot)) == ["outbox"]
+    assert not errors_logged(caplog.records), errors_logged(caplog.records)
 
 
 async def test_a_forged_press_cannot_rewrite_the_groups_notice(

@@ -1,0 +1,1 @@
+"""Views: a service's result turned into text and buttons (no I/O, no services)."""
