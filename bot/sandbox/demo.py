@@ -211,11 +211,11 @@ class TerminalChat:
             return
         self.who = identity
         self.last_with_buttons = None
-        self.show_news()  # what came for them while someone else was played
         if not self.harness.emu.world.users[identity.user_id].started:
             self.note("starting", name=identity.first_name)
             await self.send_text("/start")
         self.note("now_as", who=await self.describe())
+        self.show_news()  # what came for them while someone else was played
 
     async def _facilitator(self) -> Identity | None:
         """Take a facilitator the programme names with a Telegram username.

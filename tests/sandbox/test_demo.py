@@ -139,6 +139,22 @@ async def test_an_edit_of_a_message_shown_is_printed_as_an_edit() -> None:
     assert played.output.count(question.edits[0].plain_text) == 1
 
 
+async def test_what_came_for_a_person_while_another_was_played_shows_once_on_return() -> None:
+    played = await play(
+        "/start",
+        ":as organiser",
+        "/broadcast Le bus part à 18h",
+        button("👥"),  # everyone
+        button("✅"),  # send
+        button("✅"),  # yes, to everyone
+        ":as participant",
+        "/help",
+    )
+    [notice] = [m for m in played.emu.messages(ALICE) if "Le bus part à 18h" in m.plain_text]
+    assert played.after(6).count(f"🤖 {notice.plain_text}") == 1
+    assert "Le bus part à 18h" not in played.after(7)
+
+
 async def test_a_number_can_be_sent_as_text() -> None:
     played = await play("/start", "12", ":say 12", ":say")
     # A bare number presses a button: message "/start" has no 12th one, and nothing is sent
