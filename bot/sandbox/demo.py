@@ -28,7 +28,7 @@ from bot.domain.models import Role
 from bot.i18n import Translator
 from bot.logs import setup_logging
 from bot.render import Renderer
-from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.emulator import BotApiEmulator, EmulatorTimeout
 from bot.sandbox.feed import Feed, Kind, Seen
 from bot.sandbox.harness import SAMPLE_PROGRAMME, Harness, local_config
 from bot.sandbox.records import SentMessage
@@ -198,7 +198,12 @@ class TerminalChat:
         emu, who = self.harness.emu, self.who.user_id
         query_id = await emu.press_button(who, message.message_id, button["callback_data"])
         self.feed.pressed(query_id, who)
-        await self.exchange(emu.wait_for_callback_answer(query_id, REPLY_WAIT))
+
+        async def answered() -> None:
+            with contextlib.suppress(EmulatorTimeout):  # unanswered: "(pas de réponse)"
+                await emu.wait_for_callback_answer(query_id, REPLY_WAIT)
+
+        await self.exchange(answered())
 
     async def become(self, key: str) -> None:
         """Play another identity; the demo sends /start for someone who never wrote."""
