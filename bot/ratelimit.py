@@ -84,11 +84,34 @@ def surely_not_taken(exc: NetworkError) -> bool:
     return True  # Telegram answered with a server error: the call was not carried out
 
 
+# Named like a message but not one: a chat action, a gift, a draft being streamed, and edits
+# of invite links, forum topics, stories and subscriptions, which change no message
+_NOT_MESSAGES = frozenset(
+    {
+        "sendChatAction",
+        "sendGift",
+        "sendMessageDraft",
+        "editChatInviteLink",
+        "editChatSubscriptionInviteLink",
+        "editForumTopic",
+        "editGeneralForumTopic",
+        "editStory",
+        "editUserStarSubscription",
+    }
+)
+# Not named so but they change a message in the chat, as edits do
+_ALSO_MESSAGES = frozenset({"stopMessageLiveLocation", "stopPoll", "setGameScore"})
+
+
 def counts_as_message(endpoint: str) -> bool:
-    """Say whether Telegram counts a call to endpoint as a message (sends, edits, copies...)."""
-    if endpoint == "sendChatAction":
+    """Say whether a call to endpoint is a message for Telegram's limits (a send or an edit).
+
+    The Bot FAQ limits messages; a send (sendMessage, sendPhoto..., forward, copy) makes one,
+    an edit changes one. The test checks this against a table of every Bot API method.
+    """
+    if endpoint in _NOT_MESSAGES:
         return False
-    return endpoint.startswith(("send", "edit", "forward", "copy"))
+    return endpoint in _ALSO_MESSAGES or endpoint.startswith(("send", "edit", "forward", "copy"))
 
 
 def group_of(chat_id: object) -> GroupKey | None:

@@ -121,6 +121,13 @@ _DURATION_ISO = re.compile(
 
 def parse_duration(text: str) -> timedelta | None:
     """Read a duration: minutes (`90`, `90 min`), `1h30`, `1:30`, `01:30:00`, ISO `PT1H30M`."""
+    try:
+        return _duration(text)
+    except OverflowError:  # more days than a timedelta holds: not a duration either
+        return None
+
+
+def _duration(text: str) -> timedelta | None:
     value = text.strip().lower()
     if match := _DURATION_ISO.fullmatch(value.upper()):
         if value.upper() in ("P", "PT") or value.upper().endswith("T"):

@@ -113,8 +113,11 @@ def _read(conference: dict[str, Any], positions: _Positions) -> FrabSchedule:
 
 
 def _event(event: dict[str, Any], room: str, day: dict[str, Any], line: int) -> FrabEvent:
+    listed = event.get("persons") or []
+    if not isinstance(listed, list):  # `"persons": 3` is refused, not a crash
+        raise error("bad_element", line, what="persons")
     persons = []
-    for person in event.get("persons") or []:
+    for person in listed:
         if isinstance(person, dict):
             name = person.get("public_name") or person.get("name") or person.get("full_name")
             persons.append(_text(name))

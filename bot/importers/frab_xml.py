@@ -100,6 +100,8 @@ def read_xml(data: bytes, collector: Collector) -> Node:
         raise error("bad_xml", exc.lineno, detail=expat.ErrorString(exc.code)) from None
     except _Refused:
         raise error("bad_xml", parser.CurrentLineNumber, detail="entity declarations") from None
+    except LookupError:  # <?xml ... encoding="TF-8"?>: an encoding nobody knows
+        raise error("bad_xml", 1, detail="unknown encoding") from None
     return root[0]
 
 

@@ -36,7 +36,7 @@ ROTA_FIELDS = frozenset(("id", "area", "start", "end", "places", "description"))
 ROOM_FIELDS = frozenset(("name", "description"))
 SECTIONS = ("event", "room", "workshop", "rota")
 
-_TABLE = re.compile(r"\s*\[\[?\s*([A-Za-z0-9_-]+)\s*\]\]?\s*(?:#.*)?$")
+_TABLE = re.compile(r"""\s*\[\[?\s*([A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*\]\]?\s*(?:#.*)?$""")
 _KEY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
 _SYNTAX_WHERE = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
 
@@ -57,7 +57,7 @@ class _Lines:
         in_string: str | None = None
         for number, line in enumerate(text.splitlines(), start=1):
             if in_string is None and (match := _TABLE.match(line)):
-                name = match.group(1)
+                name = match.group(1).strip("\"'")  # ["quoted"] names the table quoted
                 index = counts.get(name, 0)
                 counts[name] = index + 1
                 current = (name, index)
@@ -244,9 +244,11 @@ class _Reader:
         for position, name in enumerate(names):
             handle = handles[position] if position < len(handles) else ""
             try:
-                people.append(Facilitator(name, telegram_username(handle)))
+                username = telegram_username(handle)
             except ValueError:
                 raise error("bad_telegram", at("telegram"), value=handle) from None
+            if name or username:  # a blank name is the account's, as in a CSV; blank both: none
+                people.append(Facilitator(name or username or "", username))
         return Workshop(
             id=item_id,
             title=title,

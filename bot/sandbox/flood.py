@@ -15,6 +15,53 @@ from bot.sandbox.errors import too_many_requests
 PER_SECOND = 30
 PER_GROUP_PER_MINUTE = 20
 
+# What Telegram counts as a message, listed method by method (the Bot API's "sent Message is
+# returned" sends, forwards and copies, and the edits of "Updating messages"). Kept apart from
+# the bot's own rule (bot/ratelimit.py) on purpose: the emulator is what the bot is tested
+# against, so a mistake shared by both would pass unseen.
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage",
+        "forwardMessage",
+        "forwardMessages",
+        "copyMessage",
+        "copyMessages",
+        "sendPhoto",
+        "sendLivePhoto",
+        "sendAudio",
+        "sendDocument",
+        "sendVideo",
+        "sendAnimation",
+        "sendVoice",
+        "sendVideoNote",
+        "sendPaidMedia",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendVenue",
+        "sendContact",
+        "sendPoll",
+        "sendChecklist",
+        "sendDice",
+        "sendSticker",
+        "sendInvoice",
+        "sendGame",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageLiveLocation",
+        "stopMessageLiveLocation",
+        "editMessageChecklist",
+        "editMessageReplyMarkup",
+        "stopPoll",
+        "setGameScore",
+    }
+)
+
+
+def counts_as_message(method: str) -> bool:
+    """Say whether flood control counts a call to this method as a message."""
+    return method in MESSAGE_METHODS
+
 
 class FloodControl:
     """Refuse a message with 429 while a sliding window is full."""

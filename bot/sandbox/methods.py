@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.sandbox import errors
 from bot.sandbox.errors import bad_request, conflict, forbidden
-from bot.sandbox.flood import FloodControl
+from bot.sandbox.flood import FloodControl, counts_as_message
 from bot.sandbox.formatting import (
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
@@ -68,9 +68,7 @@ QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is in
 
 def produces_message(method: str) -> bool:
     """Say whether a method sends or edits a message (what flood control counts)."""
-    if method == "sendChatAction":
-        return False
-    return method.startswith(("send", "edit", "forward", "copy"))
+    return counts_as_message(method)
 
 
 def scope_key(scope: dict[str, Any] | None) -> str:

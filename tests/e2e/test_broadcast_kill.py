@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from pathlib import Path
 
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.records import SentMessage
+from bot.services.broadcasts import PROGRESS_EVERY
 from storage import participants as participants_repo
 from storage.db import Database
 from storage.timefmt import from_db
@@ -104,6 +106,8 @@ window = {WINDOW}
         assert "(toutes les personnes inscrites) : 600 destinataire(s)." in preview.plain_text
         sure = await press(emu, preview, "bc:ok:")
         assert "(600)" in sure.plain_text
+        before_progress = len(emu.message(ORGANISER, choose.message_id).edits)
+        started = time.monotonic()
         await press(emu, sure, "bc:sure:")
 
         def sent() -> int:
@@ -113,8 +117,13 @@ window = {WINDOW}
                 if c.status == 200 and str(c.params.get("chat_id")) != str(ORGANISER)
             )
 
+        def in_progress() -> bool:  # the organiser sees how far it has got
+            return emu.message(ORGANISER, choose.message_id).plain_text.startswith(
+                "📤 Envoi en cours"
+            )
+
         async with asyncio.timeout(60):
-            await emu.world.changes.wait_for(lambda: sent() >= KILL_AFTER)
+            await emu.world.changes.wait_for(lambda: sent() >= KILL_AFTER and in_progress())
         bot.send_signal(signal.SIGKILL)
         await bot.wait()
         before = sent()
@@ -126,6 +135,7 @@ window = {WINDOW}
         mark = emu.mark(ORGANISER)
         bot = await start_bot(config, FIRST_MORNING)
         (report,) = await emu.wait_for_messages(ORGANISER, 1, timeout=60, after=mark)
+        elapsed = time.monotonic() - started
     finally:
         if bot.returncode is None:
             bot.send_signal(signal.SIGKILL)
@@ -160,9 +170,13 @@ window = {WINDOW}
     assert progress.plain_text.startswith(
         f"📤 Envoi terminé (toutes les personnes inscrites) : {got} reçus sur 600"
     )
-    edits = [
-        c
-        for c in emu.calls_to("editMessageText")
-        if str(c.params.get("message_id")) == str(choose.message_id)
-    ]
-    assert 3 <= len(edits) <= 40, "edited every few seconds, not once per message"
+    # The progress was shown while sending (waited for before the kill), then the end; at most
+    # once per PROGRESS_EVERY seconds in each life of the bot, plus its first and last: the
+    # bound follows how long the broadcast really took, not a guess
+    # (edits keep the earlier states: the first after `before_progress` is the question)
+    shown = [v.plain_text for v in progress.edits[before_progress + 1 :]] + [progress.plain_text]
+    assert shown[-1].startswith("📤 Envoi terminé") and shown[:-1]
+    assert all(text.startswith("📤 Envoi en cours") for text in shown[:-1]), shown
+    lives = 2
+    assert len(shown) <= elapsed / PROGRESS_EVERY + 2 * lives, (len(shown), elapsed)
+    assert len(shown) < got / 10, "edited every few seconds, not once per message"

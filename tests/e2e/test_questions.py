@@ -48,7 +48,8 @@ async def test_now_in_english(bot: Harness) -> None:
 async def test_after_the_last_item_of_a_day_points_to_tomorrow(bot: Harness) -> None:
     bot.clock.jump_to(at(26, 0, 45))  # type: ignore[attr-defined]  # karaoke ended at 00:30
     (reply,) = await bot.say(ALICE, "c'est quoi la suite ?")
-    assert "Plus rien aujourd'hui. Demain" not in reply.plain_text or "mercredi" in reply.plain_text
+    # 00:45 is already Wednesday: its first item, at 07:00, is "next", not "tomorrow"
+    assert reply.plain_text == "⏭ Ensuite, à 07:00\n• Yoga au lever du soleil · 📍 Plage"
     bot.clock.jump_to(at(24, 23, 30))  # type: ignore[attr-defined]
     (reply,) = await bot.say(ALICE, "/next")
     assert reply.plain_text.startswith(
