@@ -100,7 +100,10 @@ _MINUTES = r"\s*(?:min|mn|minutes?)?"
 _SIGNED = re.compile(r"^(?P<sign>[+-])\s*(?P<minutes>\d{1,5})" + _MINUTES + "$")
 _SIGNED_HOURS = re.compile(r"^(?P<sign>[+-])\s*(?P<hours>\d{1,2})\s*h\s*(?P<minutes>\d{2})?$")
 _BARE = re.compile(r"^(?P<minutes>\d{1,5})" + _MINUTES + "$")
-_CLOCK = re.compile(r"^(?P<hour>\d{1,2})\s*(?:[:h]\s*(?P<minute>\d{2})?)$")
+_CLOCK = re.compile(
+    r"^(?P<hour>\d{1,2})(?:\s*(?:[:h]\s*(?P<minute>\d{2})?)|(?::(?P<m>\d{2}))?(?P<half>am|pm))$"
+)
+_HALF = re.compile(r"(\d)\s+(am|pm)\b")
 _LINKS = frozenset(("a", "at", "le", "on", "vers", "around", "pour"))
 
 
@@ -109,9 +112,9 @@ def read_when(
 ) -> int:
     """Read a typed new time as the minutes it moves an item starting at `start`.
 
-    '+90', '-15', '+1h30', '45' (minutes); '14:30', '14h' (the same day); 'mercredi 10:00',
-    '26/08 10h', '10:00 demain' (another day). Refuse what is not one of these, and a
-    relative shift of a day or more.
+    '+90', '-15', '+1h30', '45' (minutes); '14:30', '14h', '2:30 pm' (the same day);
+    'mercredi 10:00', '26/08 10h', '10:00 demain' (another day). Refuse what is not one of
+    these, and a relative shift of a day or more.
     """
     said = " ".join(fold(text).replace("\u2212", "-").split())
     if match := _SIGNED.match(said) or _SIGNED_HOURS.match(said) or _BARE.match(said):
@@ -122,7 +125,7 @@ def read_when(
         if minutes == 0 or abs(minutes) > MAX_SHIFT_MINUTES:
             raise DomainError("change.bad_minutes")
         return minutes
-    words = [w for w in said.split() if w not in _LINKS]
+    words = [w for w in _HALF.sub(r"\1\2", said).split() if w not in _LINKS]
     day, clock = local_day(start, tz), None
     if len(words) == 1:
         clock = _clock(words[0])
@@ -147,7 +150,11 @@ def _clock(word: str) -> time | None:
     match = _CLOCK.match(word)
     if match is None:
         return None
-    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    hour, minute = int(match["hour"]), int(match["minute"] or match["m"] or 0)
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["half"] == "pm" else 0)
     return time(hour, minute) if hour < 24 and minute < 60 else None
 
 
