@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -668,6 +668,9 @@ class Renderer:
             start = datetime.fromisoformat(str(after["start"]))
             end = datetime.fromisoformat(str(after["end"]))
             key = "change.says_late" if kind == "late" else "change.says_shift"
+            was = start - timedelta(minutes=int(value))
+            if local_day(was, self.tz) != local_day(start, self.tz):
+                key = "change.says_moved"  # another day: its minutes say little
             return self(key, minutes=value, when=self.when(start, end))
         if kind == "capacity":
             return self("change.says_capacity", places=value)

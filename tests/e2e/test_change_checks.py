@@ -360,14 +360,29 @@ async def test_typed_shifts_and_moves_to_another_day(week: Harness) -> None:
         (preview,) = await bot.say(ORGANISER, typed)
         assert ("✅ Confirmer", "ch:ok") in preview.buttons, (typed, preview.plain_text)
         minutes = int((start - at(25, 10)).total_seconds() // 60)
-        assert f"(décalé de {minutes} min)" in preview.plain_text, (typed, preview.plain_text)
+        if start.day == 25:
+            says = f"nouvel horaire, mardi 25 août, {start:%H:%M}–"
+            assert f"{says}" in preview.plain_text, (typed, preview.plain_text)
+            assert f"(décalé de {minutes} min)" in preview.plain_text, (typed, preview.plain_text)
+        else:
+            weekday = "lundi" if start.day == 24 else "mercredi"
+            says = f"nouveau jour, nouvel horaire{NB}: {weekday} {start.day} août, {start:%H:%M}–"
+            assert says in preview.plain_text, (typed, preview.plain_text)
     await bot.press(ORGANISER, preview, "ch:ok")
     assert (await item(bot, "couleurs"))[1] == at(24, 16)
+    alice = bot.emu.mark(ALICE)
+    assert await sign_up(bot, ALICE, "couleurs")
     await step(bot, ORGANISER, "couleurs", "shift")
     (preview,) = await bot.say(ORGANISER, "mercredi 10:00")
-    assert "nouvel horaire, mercredi 26 août, 10:00–11:30" in preview.plain_text
-    await bot.press(ORGANISER, preview, "ch:ok")
+    assert f"nouveau jour, nouvel horaire{NB}: mercredi 26 août, 10:00–11:30." in (
+        preview.plain_text
+    )
+    await confirmed(bot, ORGANISER, preview)
     assert (await item(bot, "couleurs"))[1] == at(26, 10)
+    assert texts(bot, ALICE, alice)[-1] == (
+        f"📢 Changement pour Atelier couleurs : nouveau jour, nouvel horaire{NB}: "
+        "mercredi 26 août, 10:00–11:30."
+    )
 
 
 async def test_a_bad_time_changes_nothing_and_says_why(week: Harness) -> None:
