@@ -726,7 +726,7 @@ class Renderer:
         when = f"{self.date(local_day(at, self.tz))} {self.time(at)}"
         return self("change.log_line", at=when, who=escape(who), item=title, action=what)
 
-    def _some(self, names: Sequence[str], limit: int = 30) -> str:
+    def _some(self, names: Sequence[str], limit: int = 20) -> str:
         """List names, the first `limit` of them, then how many more."""
         shown = _names(names[:limit])
         if len(names) > limit:
@@ -815,7 +815,7 @@ def escape_within(text: str, limit: int) -> str:
 
 def _names(names: Sequence[str]) -> str:
     """List people's names, escaped, in their order."""
-    return ", ".join(escape(truncate(n, 60)) for n in names)
+    return ", ".join(escape(truncate(n, 40)) for n in names)
 
 
 def truncate(text: str, limit: int) -> str:

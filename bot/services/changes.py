@@ -19,6 +19,7 @@ from bot.domain.changes import Change, ChangeKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Programme, Role, Workshop
 from bot.domain.schedule import local_day
+from bot.domain.text import fold
 from bot.services.drafts import DraftService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
@@ -109,11 +110,13 @@ class ChangeService:
         change = changes.check(change)
         item = await self.item(user_id, change.item_id)
         after = changes.apply(item, change)
+        if change.kind is ChangeKind.ROOM and fold(change.value) == fold(item.room or ""):
+            raise DomainError("change.same_room", room=item.room or "")
         programme = await self._programme.current()
         timed = change.kind in (ChangeKind.SHIFT, ChangeKind.LATE)
         if timed and after is not None:
             self._within_week(programme, after)
-        standing = Standing(Target.of_workshop(item), (), ()) if item.capacity else None
+        standing = Standing(Target.of_workshop(item), (), ()) if item.takes_signups else None
         preview = Preview(change, item, after, 0, self._group is not None)
         async with self._db.read() as conn:
             if standing is not None:

@@ -473,6 +473,10 @@ async def test_every_room_is_reachable_by_page_or_by_name(week: Harness) -> None
     await step(bot, MATHILDE, "couleurs", "room")
     (preview,) = await bot.say(MATHILDE, "kiosqe")
     assert "📍 Kiosque (au lieu de" in preview.plain_text
+    # The room it is in already: nothing to change
+    await step(bot, MATHILDE, "couleurs", "room")
+    (same,) = await bot.say(MATHILDE, "salle des pins")
+    assert same.plain_text == f"L'atelier est déjà à 📍 Salle des Pins{NB}: rien à changer."
     # A place that is no room of the week is taken as written
     await step(bot, MATHILDE, "couleurs", "room")
     (preview,) = await bot.say(MATHILDE, "Sous le grand chêne")
@@ -533,6 +537,11 @@ async def test_fewer_places_keep_the_first_and_queue_the_others(week: Harness) -
     assert again["text"].startswith("Il n'y a rien à confirmer")
     (listing,) = await bot.say(MATHILDE, "/participants couleurs")
     assert "1 inscrit·e(s) sur 1" in listing.plain_text
+    # No place is left over: the next to ask waits behind the others
+    assert "you are #4 on the waiting list" in await sign_up(bot, OWEN, "couleurs")
+    async with bot.db.read() as conn:
+        full = await bookings_repo.standing(conn, target)
+    assert (full.ins, full.waiting) == ((ALICE,), (BOB, STRANGER, ORGANISER, OWEN))
     # The place Alice gives back goes to the head of the queue: Bob
     bob = bot.emu.mark(BOB)
     (mine,) = await bot.say(ALICE, "/workshop couleurs")
