@@ -179,7 +179,7 @@ def build_services(
         agenda=AgendaService(programme, roles, clock, tz),
         roles=roles,
         changes=ChangeService(
-            db, clock, programme, roles, config.event.announce_chat_id, grace, drafts
+            db, clock, programme, roles, config.event.announce_chat_id, grace, drafts, tz
         ),
         bookings=bookings,
         outbox=outbox,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from bot.services.agenda import (
     RoomCard,
 )
 from bot.services.bookings import AgendaEntry, Fairness, Move, Seats
+from bot.services.changes import Preview
 
 Day = date  # the Renderer's `date` method hides the type inside the class
 
@@ -667,6 +668,9 @@ class Renderer:
             start = datetime.fromisoformat(str(after["start"]))
             end = datetime.fromisoformat(str(after["end"]))
             key = "change.says_late" if kind == "late" else "change.says_shift"
+            was = start - timedelta(minutes=int(value))
+            if local_day(was, self.tz) != local_day(start, self.tz):
+                key = "change.says_moved"  # another day: its minutes say little
             return self(key, minutes=value, when=self.when(start, end))
         if kind == "capacity":
             return self("change.says_capacity", places=value)
@@ -677,7 +681,12 @@ class Renderer:
         before, after = params["before"], params["after"]
         title = escape(str(before.get("title", "")))
         says = self.change_text(params["kind"], params["value"], before, after)
-        return Reply(self("change.notice", title=title, says=says))
+        text = self("change.notice", title=title, says=says)
+        if params.get("seat") == "kept":
+            text += "\n" + self("change.seat_kept")
+        elif params.get("seat") == "waiting":
+            text += "\n" + self("change.seat_waiting", position=params.get("position", "?"))
+        return Reply(text)
 
     def audit_line(
         self,
@@ -717,15 +726,60 @@ class Renderer:
         when = f"{self.date(local_day(at, self.tz))} {self.time(at)}"
         return self("change.log_line", at=when, who=escape(who), item=title, action=what)
 
-    def change_preview(self, told: int, group: bool, title: str, says: str) -> Reply:
-        """Ask to confirm a change, saying who will be told."""
-        text = self("change.preview", title=escape(title), says=says, told=told)
-        if group:
-            text += "\n" + self("change.preview_group")
-        buttons = (
-            (Button(self("change.confirm"), "ch:ok"), Button(self("change.abandon"), "ch:no")),
+    def _some(self, names: Sequence[str], limit: int = 20) -> str:
+        """List names, the first `limit` of them, then how many more."""
+        shown = _names(names[:limit])
+        if len(names) > limit:
+            shown += " " + self("change.and_more", count=len(names) - limit)
+        return shown
+
+    def change_preview(self, preview: Preview) -> Reply:
+        """Ask to confirm a change: what it does, what it clashes with, who will be told."""
+        after = preview.after
+        says = self.change_text(
+            preview.change.kind.value,
+            preview.change.value,
+            {"room": preview.before.room},
+            {"start": after.start.isoformat(), "end": after.end.isoformat()} if after else {},
         )
-        return Reply(text, buttons)
+        title = escape(preview.before.title)
+        lines = [self("change.preview", title=title, says=says, told=preview.told)]
+        if preview.group:
+            lines.append(self("change.preview_group"))
+        if preview.keep or preview.wait:
+            lines.append("")
+            lines.append(
+                self(
+                    "change.preview_shrink",
+                    places=preview.change.value,
+                    count=len(preview.keep) + len(preview.wait),
+                )
+            )
+            lines.append(self("change.preview_keep", names=self._some(preview.keep)))
+            lines.append(self("change.preview_wait", names=self._some(preview.wait)))
+        timed = preview.change.kind.value in ("shift", "late")
+        if timed and preview.told:
+            key = "change.preview_busy" if preview.busy else "change.preview_busy_none"
+            lines.append(self(key, count=preview.busy))
+        if timed and preview.busy_running:
+            lines.append(self("change.preview_busy_running", count=preview.busy_running))
+        confirm = Button(self("change.confirm"), "ch:ok")
+        if preview.taken and after is not None:
+            lines.append("")
+            lines.append(
+                self("change.preview_taken", room=escape(truncate(after.room or "", MAX_ROOM)))
+            )
+            lines.extend(
+                self(
+                    "change.taken_line",
+                    title=escape(truncate(w.title, MAX_TITLE)),
+                    when=self.span(w.start, w.end),
+                )
+                for w in preview.taken[:MAX_LISTED_BUTTONS]
+            )
+            lines.append(self("change.preview_share"))
+            confirm = Button(self("change.share"), "ch:sh")
+        return Reply("\n".join(lines), ((confirm, Button(self("change.abandon"), "ch:no")),))
 
     def item_buttons(
         self, items: Sequence[Workshop], seats: Seats
@@ -757,6 +811,11 @@ def escape_within(text: str, limit: int) -> str:
     while units(escape(cut)) > limit and len(cut) > 1:
         cut = truncate(cut, max(1, len(cut) - (units(escape(cut)) - limit) // 2 - 1))
     return escape(cut)
+
+
+def _names(names: Sequence[str]) -> str:
+    """List people's names, escaped, in their order."""
+    return ", ".join(escape(truncate(n, 40)) for n in names)
 
 
 def truncate(text: str, limit: int) -> str:

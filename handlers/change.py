@@ -26,8 +26,9 @@ from handlers.common import args_text, edit, renderer, send, services
 SHIFTS = (-30, -15, 15, 30, 60)
 DELAYS = (5, 10, 15, 30)
 MAX_LISTED = 8
+ROOMS_PER_PAGE = 8
 _DATA = re.compile(
-    r"^ch:(?:(?P<op>[iktrsl]):(?P<ref>[A-Za-z0-9_-]{11})(?::(?P<arg>[a-z0-9-]{1,12}))?|ok|no)$"
+    r"^ch:(?:(?P<op>[iktrslp]):(?P<ref>[A-Za-z0-9_-]{11})(?::(?P<arg>[a-z0-9-]{1,12}))?|ok|sh|no)$"
 )
 _KINDS = {
     "room": ChangeKind.ROOM,
@@ -102,8 +103,8 @@ async def button(update: Update, context: Context) -> None:
         await query.answer()
         await edit(update, Reply(r("change.abandoned")))
         return
-    if query.data == "ch:ok":
-        preview = await s.changes.confirm(user_id)
+    if query.data in ("ch:ok", "ch:sh"):
+        preview = await s.changes.confirm(user_id, share=query.data == "ch:sh")
         await query.answer()
         await edit(update, Reply(r("change.done", told=preview.told)))
         s.outbox.wake()
@@ -120,8 +121,12 @@ async def button(update: Update, context: Context) -> None:
     elif op == "t":
         await s.changes.ask(user_id, item.id, ChangeKind.ROOM)
         await edit(update, Reply(r("change.type_room_prompt")))
+    elif op == "p":
+        page = int(arg) if arg and arg.isdigit() else 0
+        await s.changes.ask(user_id, item.id, ChangeKind.ROOM)
+        await edit(update, _rooms_menu(r, item, await _rooms(context), page))
     elif op == "r":
-        rooms = sorted(room.name for room in (await s.programme.current()).rooms)
+        rooms = await _rooms(context)
         if not arg or not arg.isdigit() or int(arg) >= len(rooms):
             raise DomainError("common.stale_button")
         await _preview(
@@ -140,15 +145,12 @@ async def _ask_value(
     code = ref(item.id)
     if kind is ChangeKind.CANCEL:
         await _preview(update, context, r, Change(item.id, kind), edit_it=True)
-    elif kind is ChangeKind.ROOM:
-        rooms = sorted(room.name for room in (await services(context).programme.current()).rooms)
-        rows = [
-            (Button(truncate(name, 40), f"ch:r:{code}:{i}"),)
-            for i, name in enumerate(rooms)
-            if name != item.room
-        ][:MAX_LISTED]
-        rows.append((Button(r("change.type_room"), f"ch:t:{code}"),))
-        await edit(update, Reply(r("change.choose_room"), tuple(rows)))
+        return
+    # Every step but a cancellation also reads a typed value (a room, a time, a number, a note)
+    assert update.effective_user is not None
+    await services(context).changes.ask(update.effective_user.id, item.id, kind)
+    if kind is ChangeKind.ROOM:
+        await edit(update, _rooms_menu(r, item, await _rooms(context), 0))
     elif kind in (ChangeKind.SHIFT, ChangeKind.LATE):
         steps = SHIFTS if kind is ChangeKind.SHIFT else DELAYS
         op = "s" if kind is ChangeKind.SHIFT else "l"
@@ -156,10 +158,37 @@ async def _ask_value(
         key = "change.choose_shift" if kind is ChangeKind.SHIFT else "change.choose_late"
         await edit(update, Reply(r(key), (row,)))
     else:
-        assert update.effective_user is not None
-        await services(context).changes.ask(update.effective_user.id, item.id, kind)
         key = "change.type_capacity" if kind is ChangeKind.CAPACITY else "change.type_note"
         await edit(update, Reply(r(key)))
+
+
+async def _rooms(context: Context) -> list[str]:
+    """List the rooms by name: a room button carries its place in this list."""
+    return sorted(room.name for room in (await services(context).programme.current()).rooms)
+
+
+def _rooms_menu(r: Renderer, item: Workshop, rooms: list[str], page: int) -> Reply:
+    """Offer the rooms, a page of them at a time, and a button to write one's own."""
+    code = ref(item.id)
+    choices = [(i, name) for i, name in enumerate(rooms) if name != item.room]
+    pages = max(1, -(-len(choices) // ROOMS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = choices[page * ROOMS_PER_PAGE : (page + 1) * ROOMS_PER_PAGE]
+    rows: list[tuple[Button, ...]] = [
+        (Button(truncate(name, 40), f"ch:r:{code}:{i}"),) for i, name in shown
+    ]
+    turn = []
+    if page > 0:
+        turn.append(Button(r("change.page_prev"), f"ch:p:{code}:{page - 1}"))
+    if page < pages - 1:
+        turn.append(Button(r("change.page_next"), f"ch:p:{code}:{page + 1}"))
+    if turn:
+        rows.append(tuple(turn))
+    rows.append((Button(r("change.type_room"), f"ch:t:{code}"),))
+    text = r("change.choose_room")
+    if pages > 1:
+        text += "\n" + r("change.room_page", page=page + 1, pages=pages)
+    return Reply(text, tuple(rows))
 
 
 async def _preview(
@@ -168,15 +197,7 @@ async def _preview(
     s = services(context)
     user = update.effective_user
     assert user is not None
-    preview = await s.changes.propose(user.id, draft)
-    after = preview.after
-    says = r.change_text(
-        preview.change.kind.value,
-        preview.change.value,
-        {"room": preview.before.room},
-        {"start": after.start.isoformat(), "end": after.end.isoformat()} if after else {},
-    )
-    reply = r.change_preview(preview.told, preview.group, preview.before.title, says)
+    reply = r.change_preview(await s.changes.propose(user.id, draft))
     if edit_it:
         await edit(update, reply)
     else:
@@ -185,12 +206,26 @@ async def _preview(
 
 @awaiting.reader(CHANGE_FLOW)
 async def typed_value(update: Update, context: Context, text: str) -> None:
-    """Read the room, the number of places or the note a change waits for."""
+    """Read the room, the new time, the number of places or the note a change waits for.
+
+    A value that cannot be used is refused and the flow keeps waiting for another one.
+    """
     user = update.effective_user
     assert user is not None
-    draft = await services(context).changes.draft(user.id)
+    s = services(context)
+    draft = await s.changes.draft(user.id)
     r = await renderer(update, context)
-    await _preview(update, context, r, Change(draft.item_id, draft.kind, text), edit_it=False)
+    try:
+        value = text
+        if draft.kind is ChangeKind.ROOM:
+            room = await s.agenda.room_named(text[:200])
+            value = room.name if room is not None else text
+        elif draft.kind in (ChangeKind.SHIFT, ChangeKind.LATE):
+            value = await s.changes.read_when(user.id, draft, text[:200])
+        await _preview(update, context, r, Change(draft.item_id, draft.kind, value), edit_it=False)
+    except DomainError:
+        await s.changes.ask(user.id, draft.item_id, draft.kind)
+        raise
 
 
 async def audit_log(update: Update, context: Context) -> None:

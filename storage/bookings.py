@@ -88,6 +88,37 @@ async def promote(conn: aiosqlite.Connection, target: Target, user_ids: Iterable
     )
 
 
+async def demote(conn: aiosqlite.Connection, target: Target, user_ids: Sequence[int]) -> None:
+    """Move people from their places to the head of the waiting list, keeping their order."""
+    if not user_ids:
+        return
+    async with conn.execute(
+        "SELECT user_id, created_at FROM booking "
+        "WHERE kind = ? AND target_id = ? AND status = 'waiting' ORDER BY seq",
+        (target.kind.value, target.id),
+    ) as cursor:
+        queued = [(row["user_id"], row["created_at"]) async for row in cursor]
+    await conn.executemany(
+        "UPDATE booking SET status = 'waiting' WHERE kind = ? AND target_id = ? AND user_id = ?",
+        [(target.kind.value, target.id, user_id) for user_id in user_ids],
+    )
+    # The queue is the order of `seq`: those already waiting join again behind the demoted
+    await remove_many(conn, target, [user_id for user_id, _ in queued])
+    await conn.executemany(
+        "INSERT INTO booking (kind, target_id, user_id, status, created_at) "
+        "VALUES (?, ?, ?, 'waiting', ?)",
+        [(target.kind.value, target.id, user_id, created) for user_id, created in queued],
+    )
+
+
+async def remove_many(conn: aiosqlite.Connection, target: Target, user_ids: Sequence[int]) -> None:
+    """Forget several people's bookings for one target."""
+    await conn.executemany(
+        "DELETE FROM booking WHERE kind = ? AND target_id = ? AND user_id = ?",
+        [(target.kind.value, target.id, user_id) for user_id in user_ids],
+    )
+
+
 async def transfer(
     conn: aiosqlite.Connection, kind: TargetKind, target_id: str, from_user: int, to_user: int
 ) -> None:

@@ -160,6 +160,14 @@ def to_promote(standing: Standing, now: datetime, grace: timedelta) -> tuple[int
     return standing.waiting[: standing.left]
 
 
+def shrink(standing: Standing, places: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Split the people in between those who keep a place and those who go back to waiting.
+
+    The first to sign up keep theirs; the others head the waiting list, in their order.
+    """
+    return standing.ins[:places], standing.ins[places:]
+
+
 @dataclass(frozen=True, slots=True)
 class Commitment:
     """Something a person is bound to at a time: a booking, a rota slot, an item they run."""

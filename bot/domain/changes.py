@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
+from bot.domain.schedule import local_day, parse_day
+from bot.domain.text import fold
 
 MAX_SHIFT_MINUTES = 24 * 60
+"""A shift by a number of minutes (typed or a button), or a delay: less than a day."""
+MAX_MOVE_MINUTES = 60 * 24 * 60
+"""A move to a day and time: the programme's days bound it; this only keeps numbers sane."""
 MAX_NOTE = 500
 MAX_ROOM = 80
+MAX_PLACES = 1_000
+"""More places than any room of the week holds (about 300 people come)."""
 
 
 class ChangeKind(StrEnum):
@@ -48,11 +57,8 @@ def check(change: Change) -> Change:
             minutes = int(change.value.strip().removeprefix("+"))
         except ValueError:
             raise DomainError("change.bad_minutes") from None
-        if (
-            minutes == 0
-            or abs(minutes) > MAX_SHIFT_MINUTES
-            or (change.kind is ChangeKind.LATE and minutes < 0)
-        ):
+        limit = MAX_MOVE_MINUTES if change.kind is ChangeKind.SHIFT else MAX_SHIFT_MINUTES
+        if minutes == 0 or abs(minutes) > limit or (change.kind is ChangeKind.LATE and minutes < 0):
             raise DomainError("change.bad_minutes")
         return dataclasses.replace(change, value=str(minutes))
     if change.kind is ChangeKind.CAPACITY:
@@ -60,7 +66,7 @@ def check(change: Change) -> Change:
             places = int(change.value.strip())
         except ValueError:
             raise DomainError("change.bad_capacity") from None
-        if not 1 <= places <= 10_000:
+        if not 1 <= places <= MAX_PLACES:
             raise DomainError("change.bad_capacity")
         return dataclasses.replace(change, value=str(places))
     if change.kind is ChangeKind.NOTE:
@@ -88,6 +94,89 @@ def apply(item: Workshop, change: Change) -> Workshop | None:
     note = f"📝 {change.value}"
     description = f"{item.description}\n\n{note}" if item.description else note
     return dataclasses.replace(item, description=description)
+
+
+_MINUTES = r"\s*(?:min|mn|minutes?)?"
+_SIGNED = re.compile(r"^(?P<sign>[+-])\s*(?P<minutes>\d{1,5})" + _MINUTES + "$")
+_SIGNED_HOURS = re.compile(r"^(?P<sign>[+-])\s*(?P<hours>\d{1,2})\s*h\s*(?P<minutes>\d{2})?$")
+_BARE = re.compile(r"^(?P<minutes>\d{1,5})" + _MINUTES + "$")
+_CLOCK = re.compile(
+    r"^(?P<hour>\d{1,2})(?:\s*(?:[:h]\s*(?P<minute>\d{2})?)|(?::(?P<m>\d{2}))?(?P<half>am|pm))$"
+)
+_HALF = re.compile(r"(\d)\s+(am|pm)\b")
+_LINKS = frozenset(("a", "at", "le", "on", "vers", "around", "pour"))
+
+
+def read_when(
+    text: str, start: datetime, tz: ZoneInfo, today: date, week: Sequence[date] = ()
+) -> int:
+    """Read a typed new time as the minutes it moves an item starting at `start`.
+
+    '+90', '-15', '+1h30', '45' (minutes); '14:30', '14h', '2:30 pm' (the same day);
+    'mercredi 10:00', '26/08 10h', '10:00 demain' (another day). Refuse what is not one of
+    these, and a relative shift of a day or more.
+    """
+    said = " ".join(fold(text).replace("\u2212", "-").split())
+    if match := _SIGNED.match(said) or _SIGNED_HOURS.match(said) or _BARE.match(said):
+        groups = match.groupdict()
+        minutes = int(groups.get("hours") or 0) * 60 + int(groups["minutes"] or 0)
+        if groups.get("sign") == "-":
+            minutes = -minutes
+        if minutes == 0 or abs(minutes) > MAX_SHIFT_MINUTES:
+            raise DomainError("change.bad_minutes")
+        return minutes
+    words = [w for w in _HALF.sub(r"\1\2", said).split() if w not in _LINKS]
+    day, clock = local_day(start, tz), None
+    if len(words) == 1:
+        clock = _clock(words[0])
+    elif len(words) > 1:
+        for at, rest in ((words[-1], words[:-1]), (words[0], words[1:])):
+            if (clock := _clock(at)) is not None:
+                found = parse_day(" ".join(rest), today, week)
+                if found is None:
+                    raise DomainError("change.bad_day", text=" ".join(rest))
+                day = found
+                break
+    if clock is None:
+        raise DomainError("change.bad_when")
+    moved = datetime.combine(day, clock, tzinfo=tz)
+    minutes = int((moved - start).total_seconds() // 60)
+    if minutes == 0:
+        raise DomainError("change.same_time")
+    return minutes
+
+
+def _clock(word: str) -> time | None:
+    match = _CLOCK.match(word)
+    if match is None:
+        return None
+    hour, minute = int(match["hour"]), int(match["minute"] or match["m"] or 0)
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["half"] == "pm" else 0)
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def room_clashes(item: Workshop, others: Iterable[Workshop]) -> tuple[Workshop, ...]:
+    """List the other items held in the item's room at a time that overlaps its own."""
+    if not item.room:
+        return ()
+    room = fold(item.room)
+    return tuple(
+        w
+        for w in others
+        if w.id != item.id
+        and w.room is not None
+        and fold(w.room) == room
+        and _overlap(item.start, item.end, w.start, w.end)
+    )
+
+
+def _overlap(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
+    if start == end or other_start == other_end:
+        return start == other_start
+    return start < other_end and other_start < end
 
 
 def summary(item: Workshop | None) -> dict[str, object]:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiosqlite
 
 from bot.clock import Clock
 from bot.domain import booking as core
 from bot.domain import changes
-from bot.domain.booking import Target
+from bot.domain.booking import Commitment, Standing, Status, Target, TargetKind
 from bot.domain.changes import Change, ChangeKind
 from bot.domain.errors import DomainError
-from bot.domain.models import Role, Workshop
+from bot.domain.models import Programme, Role, Workshop
+from bot.domain.schedule import local_day
+from bot.domain.text import fold
 from bot.services.drafts import DraftService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
 from storage import bookings as bookings_repo
 from storage import outbox as outbox_repo
+from storage import participants as participants_repo
 from storage import programme as programme_repo
 from storage import roles as roles_repo
 from storage.db import Database
@@ -40,6 +47,16 @@ class Preview:
     after: Workshop | None
     told: int
     group: bool
+    taken: tuple[Workshop, ...] = ()
+    """Other items in the room at the time the item would be there (a meal counts)."""
+    busy: int = 0
+    """People signed up or waiting who have something else at the new time."""
+    busy_running: int = 0
+    """The item's facilitators who have something else at the new time."""
+    keep: tuple[str, ...] = ()
+    """Places fewer than the people in: who keeps a place (in sign-up order)."""
+    wait: tuple[str, ...] = ()
+    """... and who goes back to the head of the waiting list (in their order)."""
 
 
 class ChangeService:
@@ -54,6 +71,7 @@ class ChangeService:
         group_chat: int | None,
         grace: timedelta,
         drafts: DraftService,
+        tz: ZoneInfo,
     ) -> None:
         self._db = db
         self._drafts = drafts
@@ -62,6 +80,7 @@ class ChangeService:
         self._roles = roles
         self._group = group_chat
         self._grace = grace
+        self._tz = tz
 
     async def item(self, user_id: int, item_id: str) -> Workshop:
         """Give an item this person may change, or refuse."""
@@ -90,12 +109,84 @@ class ChangeService:
         """Show what a change would do, changing nothing."""
         change = changes.check(change)
         item = await self.item(user_id, change.item_id)
-        told = 0
-        if item.capacity is not None:
-            async with self._db.read() as conn:
-                standing = await bookings_repo.standing(conn, Target.of_workshop(item))
-            told = len(standing.ins) + len(standing.waiting)
-        return Preview(change, item, changes.apply(item, change), told, self._group is not None)
+        after = changes.apply(item, change)
+        if change.kind is ChangeKind.ROOM and fold(change.value) == fold(item.room or ""):
+            raise DomainError("change.same_room", room=item.room or "")
+        programme = await self._programme.current()
+        timed = change.kind in (ChangeKind.SHIFT, ChangeKind.LATE)
+        if timed and after is not None:
+            self._within_week(programme, after)
+        standing = Standing(Target.of_workshop(item), (), ()) if item.takes_signups else None
+        preview = Preview(change, item, after, 0, self._group is not None)
+        async with self._db.read() as conn:
+            if standing is not None:
+                standing = await bookings_repo.standing(conn, standing.target)
+                told = len(standing.ins) + len(standing.waiting)
+                preview = dataclasses.replace(preview, told=told)
+            if after is not None and (timed or change.kind is ChangeKind.ROOM):
+                preview = dataclasses.replace(
+                    preview, taken=changes.room_clashes(after, programme.workshops)
+                )
+            if after is not None and timed:
+                people = (standing.ins + standing.waiting) if standing else ()
+                busy, running = await self._busy(conn, programme, after, people)
+                preview = dataclasses.replace(preview, busy=busy, busy_running=running)
+            if after is not None and after.capacity is not None and standing is not None:
+                keep, wait = core.shrink(standing, after.capacity)
+                if wait:
+                    preview = dataclasses.replace(
+                        preview,
+                        keep=await _names(conn, keep),
+                        wait=await _names(conn, wait),
+                    )
+        return preview
+
+    def _within_week(self, programme: Programme, after: Workshop) -> None:
+        """Refuse a new time on a day the programme does not span."""
+        days = sorted({local_day(w.start, self._tz) for w in programme.workshops})
+        day = local_day(after.start, self._tz)
+        if days and not days[0] <= day <= days[-1]:
+            raise DomainError(
+                "change.day_outside",
+                first=days[0].strftime("%d/%m"),
+                last=days[-1].strftime("%d/%m"),
+            )
+
+    async def _busy(
+        self,
+        conn: aiosqlite.Connection,
+        programme: Programme,
+        after: Workshop,
+        people: tuple[int, ...],
+    ) -> tuple[int, int]:
+        """Count the people in or waiting, and the facilitators, busy elsewhere at the new time."""
+        runs = await self._roles.facilitating()
+        items = {w.id: w for w in programme.workshops}
+        slots = {r.id: r for r in programme.rota}
+        target = Target(
+            TargetKind.WORKSHOP, after.id, after.title, after.start, after.end, 0, after.room
+        )
+
+        async def busy(user_id: int) -> bool:
+            found: list[Commitment] = []
+            for b in await bookings_repo.of_user(conn, user_id):
+                waiting = b.status is not Status.IN
+                if b.kind is TargetKind.WORKSHOP and (w := items.get(b.target_id)) is not None:
+                    found.append(Commitment(b.kind, w.id, w.title, w.start, w.end, waiting=waiting))
+                elif b.kind is TargetKind.ROTA and (r := slots.get(b.target_id)) is not None:
+                    found.append(Commitment(b.kind, r.id, r.area, r.start, r.end, waiting=waiting))
+            for item_id in runs.get(user_id, ()):
+                if (w := items.get(item_id)) is not None:
+                    found.append(
+                        Commitment(TargetKind.WORKSHOP, w.id, w.title, w.start, w.end, True)
+                    )
+            return bool(core.clashes(target, found))
+
+        running = [u for u, ids in runs.items() if after.id in ids]
+        return (
+            sum([await busy(u) for u in people]),
+            sum([await busy(u) for u in running if u not in people]),
+        )
 
     # Drafts: a change waiting for its value or its confirmation, one per person
 
@@ -110,6 +201,14 @@ class ChangeService:
         item = await self.item(user_id, item_id)
         await self._drafts.put(user_id, FLOW, "", _body(Change(item.id, kind)), awaiting=FLOW)
 
+    async def read_when(self, user_id: int, draft: Change, text: str) -> str:
+        """Read a typed new time for the draft's item as the minutes it moves it."""
+        item = await self.item(user_id, draft.item_id)
+        programme = await self._programme.current()
+        week = sorted({local_day(w.start, self._tz) for w in programme.workshops})
+        today = local_day(self._clock.now(), self._tz)
+        return str(changes.read_when(text, item.start, self._tz, today, week))
+
     async def draft(self, user_id: int) -> Change:
         """Give the person's draft, or refuse: none, or expired."""
         draft = await self._drafts.get(user_id, FLOW)
@@ -121,18 +220,27 @@ class ChangeService:
         """Forget the person's draft."""
         await self._drafts.drop(user_id, FLOW)
 
-    async def confirm(self, user_id: int) -> Preview:
-        """Make the person's draft change, once: a press again finds nothing to confirm."""
-        return await self.apply(user_id, await self.draft(user_id), from_draft=True)
+    async def confirm(self, user_id: int, *, share: bool = False) -> Preview:
+        """Make the person's draft change, once: a press again finds nothing to confirm.
 
-    async def apply(self, user_id: int, change: Change, *, from_draft: bool = False) -> Preview:
+        share: the person said yes to sharing the room with what is there at that time.
+        """
+        return await self.apply(user_id, await self.draft(user_id), from_draft=True, share=share)
+
+    async def apply(
+        self, user_id: int, change: Change, *, from_draft: bool = False, share: bool = False
+    ) -> Preview:
         """Make the change, tell everyone concerned, log it; all in one step.
 
         from_draft: the change is the person's draft, taken in the same step (or refused if
-        an earlier press took it).
+        an earlier press took it). A room taken at that time is refused unless `share`.
         """
         preview = await self.preview(user_id, change)
         before, after = preview.before, preview.after
+        if preview.taken and not share and after is not None:
+            raise DomainError(
+                "change.room_taken", room=after.room or "", title=preview.taken[0].title
+            )
         now = self._clock.now()
         async with self._db.transaction() as conn:
             if from_draft:
@@ -157,13 +265,22 @@ class ChangeService:
             )
             people: tuple[int, ...] = ()
             promoted: tuple[int, ...] = ()
+            kept: tuple[int, ...] = ()
+            demoted: tuple[int, ...] = ()
             if before.capacity is not None:
                 standing = await bookings_repo.standing(conn, Target.of_workshop(before))
                 people = standing.ins + standing.waiting
                 if after is not None and after.capacity is not None:
-                    grown = core.Standing(Target.of_workshop(after), standing.ins, standing.waiting)
-                    promoted = core.to_promote(grown, now, self._grace)
-                    await bookings_repo.promote(conn, grown.target, promoted)
+                    # Read and moved in this one BEGIN IMMEDIATE: no sign-up slips in between
+                    target = Target.of_workshop(after)
+                    kept, demoted = core.shrink(standing, after.capacity)
+                    if demoted:
+                        await bookings_repo.demote(conn, target, demoted)
+                    else:
+                        kept = ()
+                        grown = core.Standing(target, standing.ins, standing.waiting)
+                        promoted = core.to_promote(grown, now, self._grace)
+                        await bookings_repo.promote(conn, grown.target, promoted)
             if after is None:
                 await bookings_repo.drop_orphans(conn)
                 await outbox_repo.cancelled_sent_reminders(conn, before.id)
@@ -178,8 +295,17 @@ class ChangeService:
                 "after": changes.summary(after),
             }
             stamp = f"{number}"
+            seats: dict[int, dict[str, Any]] = {u: {"seat": "kept"} for u in kept}
+            seats |= {u: {"seat": "waiting", "position": i} for i, u in enumerate(demoted, 1)}
             entries = [
-                Entry(f"change:{before.id}:{stamp}:{u}", "change", u, now, params, urgent=True)
+                Entry(
+                    f"change:{before.id}:{stamp}:{u}",
+                    "change",
+                    u,
+                    now,
+                    params | seats.get(u, {}),
+                    urgent=True,
+                )
                 for u in people
                 if u not in promoted
             ]
@@ -211,6 +337,11 @@ class ChangeService:
         await self._roles.require_organiser(user_id)
         async with self._db.read() as conn:
             return await roles_repo.audit_log(conn, limit)
+
+
+async def _names(conn: aiosqlite.Connection, user_ids: tuple[int, ...]) -> tuple[str, ...]:
+    people = [await participants_repo.get(conn, u) for u in user_ids]
+    return tuple(p.display_name if p else "?" for p in people)
 
 
 def _body(change: Change) -> dict[str, str]:
