@@ -29,10 +29,18 @@ def long_day(items: int = 60) -> bytes:
 
 
 async def upload(bot: Harness, user: int, name: str, data: bytes) -> str:
+    """Send a file; confirm its preview (twice if asked); give the bot's last word on it."""
     mark = bot.emu.mark(user)
     await bot.emu.send_document(user, name, data)
     (reply,) = await bot.emu.wait_for_messages(user, 1, after=mark)
     await bot.settle()
+    for step in ("im:ok:", "im:sure:"):
+        data_ = next((d for _, d in reply.buttons if d and d.startswith(step)), None)
+        if data_ is None:
+            break
+        await bot.press(user, reply, data_)
+        reply = bot.emu.message(user, reply.message_id)
+    assert bot.emu.messages(user)[mark + 1 :] == [], "one message, edited as it goes"
     return reply.plain_text
 
 
