@@ -764,7 +764,7 @@ class Renderer:
         cancel = Button(self("import.preview.cancel"), f"im:no:{tag}")
         removed, total = len(report.removed), preview.before_total
         if preview.sure_needed:
-            foot.append(self("import.preview.sure", removed=removed, total=total))
+            foot.append("\n" + self("import.preview.sure", removed=removed, total=total))
             sure = Button(self("import.preview.sure_button", removed=removed), f"im:sure:{tag}")
             buttons: tuple[tuple[Button, ...], ...] = ((sure,), (cancel,))
         else:

@@ -8,6 +8,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.config import ConfigError, parse_config
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import ROOT, Harness, forge_press
 from bot.sandbox.records import SentMessage
@@ -387,3 +390,15 @@ def test_run_import_in_a_terminal_asks_before_applying(tmp_path: Path) -> None:
     assert "petit-programme.csv: 17 items (17 added" in said_yes.stdout, said_yes.stdout
     again = run(small, config=config)
     assert "(0 added, 0 changed, 0 removed, 17 unchanged)" in again.stdout
+
+
+def test_the_share_that_asks_twice_is_a_number_from_0_to_1(tmp_path: Path) -> None:
+    base = {"storage": {"database": str(tmp_path / "r.sqlite3")}}
+    config = parse_config({**base, "programme": {"confirm_removal_share": 0.5}}, "c.toml", tmp_path)
+    assert config.programme.confirm_removal_share == 0.5
+    assert parse_config(base, "c.toml", tmp_path).programme.confirm_removal_share == 0.3
+    for wrong in (-0.1, 1.5, "beaucoup"):
+        with pytest.raises(ConfigError, match=r"^c\.toml: programme\.confirm_removal_share: "):
+            parse_config(
+                {**base, "programme": {"confirm_removal_share": wrong}}, "c.toml", tmp_path
+            )
