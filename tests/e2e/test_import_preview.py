@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import FrozenClock
 from bot.config import ConfigError, parse_config
 from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.harness import ROOT, Harness, forge_press
+from bot.sandbox.harness import ROOT, Harness, forge_press, local_config
 from bot.sandbox.records import SentMessage
 from tests.conftest import ALICE, BOB, GROUP, MATHILDE, ORGANISER
-from tests.e2e.test_announcements import PROGRAMME, registered, sign_up, texts
+from tests.e2e.test_announcements import PROGRAMME, START, registered, sign_up, texts
 from tests.e2e.test_changes import running_week
 from tests.e2e.test_programme_files import long_day
 
@@ -402,3 +403,30 @@ def test_the_share_that_asks_twice_is_a_number_from_0_to_1(tmp_path: Path) -> No
             parse_config(
                 {**base, "programme": {"confirm_removal_share": wrong}}, "c.toml", tmp_path
             )
+
+
+async def test_only_the_organiser_who_sent_the_file_may_confirm_it(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    programme = tmp_path / "semaine.toml"
+    programme.write_text(PROGRAMME, encoding="utf-8")
+    config = local_config(
+        emu,
+        tmp_path / "r.sqlite3",
+        programme=programme,
+        event={"organisers": [ORGANISER, MATHILDE], "announce_chat_id": GROUP},
+    )
+    async with Harness.running(emu, config, FrozenClock(START)) as bot:
+        await registered(bot, ORGANISER, MATHILDE)
+        before = await items(bot)
+        preview = await send_file(bot, ORGANISER, "semaine.toml", EDITED.encode())
+        ok = button(preview, "im:ok:")
+        # Another organiser presses its data (forged, on a message of their own)
+        (hers,) = await bot.say(MATHILDE, "/help")
+        answer = await forge_press(bot.emu, MATHILDE, hers, ok)
+        assert answer["text"].startswith("Il n'y a pas de fichier en attente"), answer
+        answer = await forge_press(bot.emu, MATHILDE, hers, "im:no:" + ok[6:])
+        assert answer["text"].startswith("Il n'y a pas de fichier en attente"), answer
+        assert await items(bot) == before
+        await bot.press(ORGANISER, preview, ok)
+        assert "early" not in await items(bot)
