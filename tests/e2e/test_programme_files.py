@@ -35,10 +35,10 @@ async def upload(bot: Harness, user: int, name: str, data: bytes) -> str:
     (reply,) = await bot.emu.wait_for_messages(user, 1, after=mark)
     await bot.settle()
     for step in ("im:ok:", "im:sure:"):
-        data_ = next((d for _, d in reply.buttons if d and d.startswith(step)), None)
-        if data_ is None:
+        pressed = next((d for _, d in reply.buttons if d and d.startswith(step)), None)
+        if pressed is None:
             break
-        await bot.press(user, reply, data_)
+        await bot.press(user, reply, pressed)
         reply = bot.emu.message(user, reply.message_id)
     assert bot.emu.messages(user)[mark + 1 :] == [], "one message, edited as it goes"
     return reply.plain_text
@@ -153,6 +153,7 @@ def test_run_import_loads_a_file_into_the_database(tmp_path: Path) -> None:
         cwd=ROOT,
         timeout=60,
         check=False,
+        stdin=subprocess.DEVNULL,  # not a terminal: applied without asking
     )
     assert first.returncode == 0, first.stderr
     assert "petit-programme.csv: 17 items (17 added" in first.stdout
@@ -163,6 +164,7 @@ def test_run_import_loads_a_file_into_the_database(tmp_path: Path) -> None:
         cwd=ROOT,
         timeout=60,
         check=False,
+        stdin=subprocess.DEVNULL,  # not a terminal: applied without asking
     )
     assert "(0 added, 0 changed, 0 removed, 17 unchanged)" in again.stdout
     broken = tmp_path / "broken.csv"
@@ -174,6 +176,7 @@ def test_run_import_loads_a_file_into_the_database(tmp_path: Path) -> None:
         cwd=ROOT,
         timeout=60,
         check=False,
+        stdin=subprocess.DEVNULL,  # not a terminal: applied without asking
     )
     assert refused.returncode == 2
     assert refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr
