@@ -74,6 +74,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=_speed, default=1.0, help="run the clock N times faster")
     p.add_argument("--from", dest="start", type=_instant, help="plan: from (default: now)")
     p.add_argument("--to", dest="end", help="plan: until (default: a day later); backup: FILE")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="import: print what the file would change, change nothing. Without it, import "
+        "prints that and asks before applying when run in a terminal, and applies at once "
+        "otherwise (scripts)",
+    )
     return p
 
 
@@ -186,15 +193,59 @@ async def check_online(config: Config, source: str) -> int:
     return EXIT_CONFIG if problems else 0
 
 
-async def import_file(config: Config, path: Path) -> int:
-    """Load a programme file into the database and report what changed."""
-    from bot.app import rota_rules
-    from bot.services.programme import ProgrammeService
+async def import_file(config: Config, path: Path, *, dry_run: bool = False) -> int:
+    """Load a programme file into the database and report what changed.
 
+    With --dry-run, print what it would change and change nothing. In a terminal, print that
+    and ask before applying; otherwise (a script) apply at once, as always.
+    """
+    from dataclasses import replace
+
+    from bot.app import rota_rules
+    from bot.render import Renderer
+    from bot.services.people import PeopleService
+    from bot.services.programme import ProgrammeChanged, ProgrammeService
+    from bot.services.roles import RolesService
+
+    interactive = not dry_run and sys.stdin.isatty()
+    clock = SystemClock()
     db = await Database.open(config.storage.database)
     try:
-        service = ProgrammeService(db, config.event.tz, rota_rules(config))
-        report = await service.import_path(path)
+        service = ProgrammeService(db, config.event.tz, rota_rules(config), clock)
+        programme = service.read(await asyncio.to_thread(path.read_bytes), path.name)
+        if not (dry_run or interactive):
+            report = await service.replace(programme)
+        else:
+            people = PeopleService(db, clock, config.event.organisers, config.event.organisations)
+            service.runners = RolesService(db, clock, service, people).facilitating
+            preview = await service.preview(programme, path.name)
+            share = config.programme.confirm_removal_share
+            preview = replace(preview, large=preview.too_much(share))
+            r = Renderer(Translator.load("en"), "en", config.event.tz, clock.now())
+            print(_plain(r.import_preview(preview, budget=10**9).text))  # all of it
+            if dry_run:
+                print("dry run: nothing changed")
+                return 0
+            if not _yes("Apply? [y/N] "):
+                print("not applied: nothing changed")
+                return 0
+            if preview.large and not _yes(
+                r(
+                    "import.preview.sure",
+                    removed=len(preview.report.removed),
+                    total=preview.before_total,
+                )
+                + " [y/N] "
+            ):
+                print("not applied: nothing changed")
+                return 0
+            try:
+                async with db.transaction() as conn:
+                    stored = await service.store(conn, programme, expected=preview.old)
+            except ProgrammeChanged:
+                return fail("the programme changed since the preview: nothing changed, run again")
+            await service.stored(stored)
+            report = stored.report
     finally:
         await db.close()
     print(
@@ -209,6 +260,15 @@ async def import_file(config: Config, path: Path) -> int:
             f"update: {', '.join(report.kept)}"
         )
     return 0
+
+
+def _yes(question: str) -> bool:
+    """Ask a yes/no question in the terminal; anything but yes (or end of input) is no."""
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().casefold() in ("y", "yes", "o", "oui")
 
 
 async def plan(config: Config, start: datetime | None, end: datetime | None) -> int:
@@ -379,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             if args.file is None or not args.file.is_file():
                 return fail(f"import needs a programme file: {args.file or 'FILE'}")
-            return asyncio.run(import_file(config, args.file))
+            return asyncio.run(import_file(config, args.file, dry_run=args.dry_run))
         config.require_token(source)
         return asyncio.run(run_bot(config, make_clock(config, args.now, args.speed)))
     except ConfigError as exc:

@@ -44,7 +44,7 @@ from bot.services.changes import ChangeService
 from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
-from bot.services.programme import ProgrammeService
+from bot.services.programme import ImportService, ProgrammeService
 from bot.services.roles import RolesService
 from storage import backup
 from storage.db import Database
@@ -76,6 +76,7 @@ class Services:
     announcements: AnnouncementService
     broadcasts: BroadcastService
     drafts: DraftService
+    imports: ImportService
 
 
 class BotData:
@@ -153,6 +154,7 @@ def build_services(
 
     # Changes re-plan what the bot will send
     programme.after_change.append(replan_all)
+    programme.runners = roles.facilitating
     bookings.after_change.append(announcements.replan)
 
     async def registered(user_id: int, new: bool) -> None:
@@ -186,6 +188,9 @@ def build_services(
         announcements=announcements,
         broadcasts=broadcasts,
         drafts=drafts,
+        imports=ImportService(
+            db, clock, programme, people, drafts, config.programme.confirm_removal_share
+        ),
     )
 
 

@@ -145,6 +145,13 @@ class DraftsConfig(_Section):
     expire_minutes: int = Field(default=24 * 60, ge=1, le=30 * 24 * 60)
 
 
+class ProgrammeConfig(_Section):
+    """The [programme] table: how a programme file sent to the bot is confirmed."""
+
+    confirm_removal_share: float = Field(default=0.3, ge=0, le=1)
+    """A file removing more than this share of the items needs a second confirmation."""
+
+
 class RotaRule(_Section):
     """One [[rota.after]] rule: after each item of a kind, one slot per area."""
 
@@ -173,6 +180,7 @@ class Config(_Section):
     delivery: DeliveryConfig = DeliveryConfig()
     backup: BackupConfig = BackupConfig()
     drafts: DraftsConfig = DraftsConfig()
+    programme: ProgrammeConfig = ProgrammeConfig()
 
     def require_token(self, source: str = "config.toml") -> str:
         """Give the bot token, or raise ConfigError naming the key."""

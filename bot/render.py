@@ -27,6 +27,7 @@ from bot.services.agenda import (
 )
 from bot.services.bookings import AgendaEntry, Fairness, Move, Seats
 from bot.services.changes import Preview
+from bot.services.programme import ImportPreview, ItemChange, Reach
 
 Day = date  # the Renderer's `date` method hides the type inside the class
 
@@ -780,6 +781,164 @@ class Renderer:
             lines.append(self("change.preview_share"))
             confirm = Button(self("change.share"), "ch:sh")
         return Reply("\n".join(lines), ((confirm, Button(self("change.abandon"), "ch:no")),))
+
+    # Programme files
+
+    def import_preview(self, preview: ImportPreview, budget: int = PAGE_BUDGET) -> Reply:
+        """Show what a programme file would change, and ask to confirm (twice when it removes much).
+
+        Each list (added, changed, removed) gets its share of one message; what does not fit is
+        counted in "and N more".
+        """
+        report = preview.report
+        head = []
+        if preview.changed_meanwhile:
+            head.append(self("import.preview.changed_meanwhile"))
+        head.append(self("import.preview.title", file=escape(truncate(preview.filename, 60))))
+        head.append(
+            self(
+                "import.preview.totals",
+                before=preview.before_total,
+                after=report.total,
+                added=len(report.added),
+                changed=len(report.changed),
+                removed=len(report.removed),
+            )
+        )
+        if not (report.added or report.changed or report.removed):
+            head.append(self("import.preview.nothing"))
+        foot = []
+        if report.kept:
+            foot.append(self("import.preview.kept", count=len(report.kept)))
+        if preview.told:
+            foot.append(self("import.preview.told", count=preview.told))
+        elif report.changed or report.removed:
+            foot.append(self("import.preview.told_nobody"))
+        tag = preview.tag
+        cancel = Button(self("import.preview.cancel"), f"im:no:{tag}")
+        removed, total = len(report.removed), preview.before_total
+        if preview.sure_needed:
+            foot.append("\n" + self("import.preview.sure", removed=removed, total=total))
+            sure = Button(self("import.preview.sure_button", removed=removed), f"im:sure:{tag}")
+            buttons: tuple[tuple[Button, ...], ...] = ((sure,), (cancel,))
+        else:
+            if preview.large:
+                head.append(self("import.preview.warning", removed=removed, total=total))
+            buttons = ((Button(self("import.preview.confirm"), f"im:ok:{tag}"), cancel),)
+        sections = [
+            (
+                self("import.preview.added", count=len(preview.added)),
+                [self._added_line(w) for w in preview.added],
+            ),
+            (
+                self("import.preview.changed", count=len(preview.changed)),
+                [self._changed_line(c) for c in preview.changed],
+            ),
+            (
+                self("import.preview.removed", count=len(preview.removed)),
+                [self._removed_line(c) for c in preview.removed],
+            ),
+        ]
+        top, bottom = "\n".join(head), "\n".join(foot)
+        left = budget - units(top) - units(bottom) - 4
+        body = self._share_out([(h, lines) for h, lines in sections if lines], left)
+        text = "\n\n".join(part for part in (top, body, bottom) if part)
+        return Reply(text, buttons if tag else ())
+
+    def _share_out(self, sections: Sequence[tuple[str, list[str]]], budget: int) -> str:
+        """Give each section its lines in turn while they fit, then "and N more" for the rest."""
+
+        def more(count: int) -> str:
+            return self("import.preview.more", count=count)
+
+        # What every section needs anyway: its heading and, at worst, "and N more"
+        left = budget - sum(units(h) + units(more(len(lines))) + 4 for h, lines in sections)
+        shown = [0] * len(sections)
+        progress = True
+        while progress:
+            progress = False
+            for i, (_, lines) in enumerate(sections):
+                if shown[i] < len(lines) and units(lines[shown[i]]) + 1 <= left:
+                    left -= units(lines[shown[i]]) + 1
+                    shown[i] += 1
+                    progress = True
+        blocks = []
+        for (heading, lines), count in zip(sections, shown, strict=True):
+            kept = [heading, *lines[:count]]
+            if count < len(lines):
+                kept.append(more(len(lines) - count))
+            blocks.append("\n".join(kept))
+        return "\n\n".join(blocks)
+
+    def _item_title(self, item: Workshop) -> str:
+        return f"<b>{escape(truncate(item.title, 60))}</b>"
+
+    def _added_line(self, item: Workshop) -> str:
+        return self(
+            "import.preview.item",
+            when=self.when(item.start, item.end),
+            title=self._item_title(item),
+        )
+
+    def _reach(self, reach: Reach | None) -> str:
+        if reach is None:
+            return ""
+        counts = [
+            self(f"import.preview.{key}", count=count)
+            for key, count in (
+                ("signed_up", reach.signed_up),
+                ("waiting", reach.waiting),
+                ("running", reach.running),
+            )
+            if count
+        ]
+        if not counts:
+            return " · " + self("import.preview.reach_nobody")
+        return " · " + self("import.preview.reach", people=", ".join(counts))
+
+    def _removed_line(self, change: ItemChange) -> str:
+        assert change.before is not None
+        return self._added_line(change.before) + self._reach(change.reach)
+
+    def _changed_line(self, change: ItemChange) -> str:
+        before, after = change.before, change.after
+        assert before is not None and after is not None
+        what = []
+        for field in change.fields:
+            if field == "time":
+                now = (
+                    self.span(after.start, after.end)
+                    if local_day(after.start, self.tz) == local_day(before.start, self.tz)
+                    else self.when(after.start, after.end)
+                )
+                what.append(
+                    self("import.preview.time", was=self.when(before.start, before.end), now=now)
+                )
+            elif field == "room":
+                nowhere = self("import.preview.no_room")
+                was = escape(truncate(before.room, MAX_ROOM)) if before.room else nowhere
+                now = escape(truncate(after.room, MAX_ROOM)) if after.room else nowhere
+                what.append(self("import.preview.room", was=was, now=now))
+            elif field == "places":
+                none = self("import.preview.no_places")
+                what.append(
+                    self(
+                        "import.preview.places",
+                        was=before.capacity if before.capacity is not None else none,
+                        now=after.capacity if after.capacity is not None else none,
+                    )
+                )
+            elif field == "title":
+                was, now = (escape(truncate(t, 60)) for t in (before.title, after.title))
+                what.append(self("import.preview.title_changed", was=was, now=now))
+            else:
+                what.append(self("import.preview.details"))
+        line = self(
+            "import.preview.change",
+            title=self._item_title(before),
+            what=self("import.preview.separator").join(what),
+        )
+        return line + self._reach(change.reach)
 
     def item_buttons(
         self, items: Sequence[Workshop], seats: Seats

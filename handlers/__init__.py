@@ -128,6 +128,7 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
     app.add_handler(CallbackQueryHandler(change.button, pattern=r"^ch:"))
     app.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
+    app.add_handler(CallbackQueryHandler(importing.button, pattern=r"^im:"))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

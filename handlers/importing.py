@@ -1,22 +1,32 @@
-"""Organisers send a programme file in private chat; the bot loads it, all or nothing."""
+"""Organisers send a programme file in private chat; the bot shows what it would change, and
+loads it, all or nothing, once they confirm (twice when it removes much of the programme).
+
+The pending file is the service's (kept in the database under a short random tag that the
+preview's buttons carry), so Confirm still works after a restart, until it expires.
+"""
 
 from __future__ import annotations
 
 import html
+import re
 
 from telegram import Update
 
 from bot.app import Context
 from bot.domain.errors import DomainError, ProgrammeFileError
+from bot.domain.programme import ImportReport
+from bot.render import Renderer
 from bot.reply import Reply
-from handlers.common import renderer, send, services
+from bot.services.programme import Applied
+from handlers.common import edit, renderer, send, services
 
 MAX_FILE_KB = 8 * 1024
 EXTENSIONS = (".toml", ".csv", ".json", ".xml", ".ics", ".ical", ".txt")
+_BUTTON = re.compile(r"^im:(?P<op>ok|sure|no):(?P<tag>[0-9a-f]{6})$")
 
 
 async def programme_file(update: Update, context: Context) -> None:
-    """Import a programme file an organiser sent."""
+    """Preview a programme file an organiser sent; nothing changes before Confirm."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and message.document is not None and user is not None
@@ -35,12 +45,45 @@ async def programme_file(update: Update, context: Context) -> None:
     data = bytes(await file.download_as_bytearray())
     r = await renderer(update, context)
     try:
-        report = await s.programme.import_bytes(data, name)
+        preview = await s.imports.propose(user.id, data, name)
     except ProgrammeFileError as exc:
         # Parameters quote the file, which may hold < or &
         reason = r(exc.key, **{k: html.escape(str(v)) for k, v in exc.params.items()})
         await send(update, context, Reply(r("programme.import_refused", reason=reason)))
         return
+    await send(update, context, r.import_preview(preview))
+
+
+async def button(update: Update, context: Context) -> None:
+    """Confirm (once more, when it removes much) or cancel a pending programme file (im:...)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = _BUTTON.match(query.data)
+    if match is None:
+        raise DomainError("common.bad_button")
+    s = services(context)
+    user_id = query.from_user.id
+    op, tag = match["op"], match["tag"]
+    r = await renderer(update, context)
+    if op == "no":
+        await s.imports.cancel(user_id, tag)
+        await query.answer()
+        await edit(update, Reply(r("import.preview.cancelled")))
+        return
+    outcome = await s.imports.confirm(user_id, tag, sure=op == "sure")
+    await query.answer()
+    if not isinstance(outcome, Applied):
+        await edit(update, r.import_preview(outcome))
+        return
+    text = report_text(r, outcome.report)
+    if outcome.again:
+        text += "\n" + r("import.preview.again")
+    await edit(update, Reply(text))
+    s.outbox.wake()
+
+
+def report_text(r: Renderer, report: ImportReport) -> str:
+    """Say what an import did."""
     text = r(
         "programme.imported",
         total=report.total,
@@ -52,4 +95,4 @@ async def programme_file(update: Update, context: Context) -> None:
     )
     if report.kept:
         text += "\n" + r("programme.kept_changes", count=len(report.kept))
-    await send(update, context, Reply(text))
+    return text

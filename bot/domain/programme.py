@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.domain.models import Kind, Programme, Room, RotaSlot
+from bot.domain.models import Kind, Programme, Room, RotaSlot, Workshop
 from bot.domain.text import words
 
 
@@ -88,3 +89,35 @@ def compare(old: Programme, new: Programme) -> ImportReport:
     changed = tuple(i for i in after if i in before and before[i] != after[i])
     unchanged = len(after) - len(added) - len(changed)
     return ImportReport(added, changed, removed, unchanged, len(new.rota), len(new.rooms))
+
+
+def changed_fields(before: Workshop, after: Workshop) -> tuple[str, ...]:
+    """Name what a new version of an item changes: time, room, places, title, details."""
+    fields = []
+    if (before.start, before.end) != (after.start, after.end):
+        fields.append("time")
+    if before.room != after.room:
+        fields.append("room")
+    if before.capacity != after.capacity:
+        fields.append("places")
+    if before.title != after.title:
+        fields.append("title")
+    rest = ("kind", "description", "facilitators", "language", "tags")
+    if any(getattr(before, name) != getattr(after, name) for name in rest):
+        fields.append("details")
+    return tuple(fields)
+
+
+def moves(fields: Sequence[str]) -> bool:
+    """Tell whether a change of these fields sends people elsewhere or at another time."""
+    return "time" in fields or "room" in fields
+
+
+def fingerprint(programme: Programme) -> str:
+    """Give a short digest that changes whenever anything in the programme does."""
+    return hashlib.sha256(repr(programme).encode()).hexdigest()[:32]
+
+
+def removal_share(report: ImportReport, before: int) -> float:
+    """Give the share of the `before` items an import removes (0 when there were none)."""
+    return len(report.removed) / before if before else 0.0

@@ -29,10 +29,18 @@ def long_day(items: int = 60) -> bytes:
 
 
 async def upload(bot: Harness, user: int, name: str, data: bytes) -> str:
+    """Send a file; confirm its preview (twice if asked); give the bot's last word on it."""
     mark = bot.emu.mark(user)
     await bot.emu.send_document(user, name, data)
     (reply,) = await bot.emu.wait_for_messages(user, 1, after=mark)
     await bot.settle()
+    for step in ("im:ok:", "im:sure:"):
+        pressed = next((d for _, d in reply.buttons if d and d.startswith(step)), None)
+        if pressed is None:
+            break
+        await bot.press(user, reply, pressed)
+        reply = bot.emu.message(user, reply.message_id)
+    assert bot.emu.messages(user)[mark + 1 :] == [], "one message, edited as it goes"
     return reply.plain_text
 
 
@@ -145,6 +153,7 @@ def test_run_import_loads_a_file_into_the_database(tmp_path: Path) -> None:
         cwd=ROOT,
         timeout=60,
         check=False,
+        stdin=subprocess.DEVNULL,  # not a terminal: applied without asking
     )
     assert first.returncode == 0, first.stderr
     assert "petit-programme.csv: 17 items (17 added" in first.stdout
@@ -155,6 +164,7 @@ def test_run_import_loads_a_file_into_the_database(tmp_path: Path) -> None:
         cwd=ROOT,
         timeout=60,
         check=False,
+        stdin=subprocess.DEVNULL,  # not a terminal: applied without asking
     )
     assert "(0 added, 0 changed, 0 removed, 17 unchanged)" in again.stdout
     broken = tmp_path / "broken.csv"
@@ -166,6 +176,7 @@ def test_run_import_loads_a_file_into_the_database(tmp_path: Path) -> None:
         cwd=ROOT,
         timeout=60,
         check=False,
+        stdin=subprocess.DEVNULL,  # not a terminal: applied without asking
     )
     assert refused.returncode == 2
     assert refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr

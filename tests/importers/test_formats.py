@@ -46,10 +46,11 @@ def test_unknown_content_empty_files_and_pdfs_are_refused() -> None:
 
 
 def import_messages(lang: str) -> dict[str, str]:
+    """Give the importers' refusals (the preview of a file, `import.preview.*`, is not one)."""
     return {
         key.removeprefix("import."): text
         for key, text in load_catalogue(LOCALES_DIR / lang).items()
-        if key.startswith("import.")
+        if key.startswith("import.") and not key.startswith("import.preview.")
     }
 
 

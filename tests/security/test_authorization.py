@@ -279,6 +279,18 @@ BUTTONS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
         organisers(ORGANISERS_ONLY, ok("broadcast.cancelled")),
         organisers(ORGANISERS_ONLY, KEPT),
     ),
+    # a programme file an organiser sent (the same programme: the week stays as it is),
+    # confirmed or cancelled from its preview
+    (
+        "im:ok",
+        organisers(ORGANISERS_ONLY, ok("programme.imported")),
+        organisers(ORGANISERS_ONLY, KEPT),
+    ),
+    (
+        "im:no",
+        organisers(ORGANISERS_ONLY, ok("import.preview.cancelled")),
+        organisers(ORGANISERS_ONLY, KEPT),
+    ),
 ]
 
 # Cells that failed once, and why (kept to explain a regression)
@@ -665,6 +677,17 @@ async def _broadcast(op: str, m: Matrix, user: int, role: str, in_group: bool):
     return pressed, data
 
 
+async def _import(op: str, m: Matrix, user: int, role: str, in_group: bool):
+    if role != "organiser":
+        return await _details(m, user, in_group), f"im:{op}:abcdef"
+    mark = m.emu.mark(user)
+    await m.emu.send_document(user, "semaine.toml", PROGRAMME.encode())
+    (preview,) = await m.emu.wait_for_messages(user, 1, after=mark)
+    await m.bot.settle()
+    data = next(d for _, d in preview.buttons if d and d.startswith(f"im:{op}:"))
+    return (await _details(m, user, True) if in_group else preview), data
+
+
 SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "b:ws:t": partial(_plain, "b:ws:t"),
     "b:wc:t": _booked_in_t,
@@ -686,6 +709,8 @@ SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "bc:a:group": partial(_broadcast, "a"),
     "bc:ok": partial(_broadcast, "ok"),
     "bc:no": partial(_broadcast, "no"),
+    "im:ok": partial(_import, "ok"),
+    "im:no": partial(_import, "no"),
 }
 
 
