@@ -63,8 +63,11 @@ clean:
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m bench.questions
+	$(BIN)/python -m bench.questions --items 3000
 	$(BIN)/python -m bench.signups
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.week
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.stop
 	$(BIN)/python -m bench.backup
+	$(BIN)/python -m bench.memory

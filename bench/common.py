@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 import math
 import os
@@ -18,7 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -327,6 +328,24 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_message(message.chat_id, message.text)
 
 
+def _fixed_reply(reply: Mapping[str, Any]) -> Callable[..., Coroutine[Any, Any, None]]:
+    """Answer every text with the same message (text, parse mode and buttons of `reply`)."""
+    markup = reply.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    keyboard = InlineKeyboardMarkup.de_json(markup, None) if markup else None
+    parse_mode = reply.get("parse_mode")
+
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        await context.bot.send_message(
+            message.chat_id, str(reply["text"]), parse_mode=parse_mode, reply_markup=keyboard
+        )
+
+    return answer
+
+
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
@@ -342,11 +361,13 @@ def echo_application(
     base_file_url: str,
     *,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    reply: Mapping[str, Any] | None = None,
 ) -> EchoApp:
     """Build the baseline: a bare Application that echoes texts and answers button presses.
 
     Built like the real bot (concurrent updates); with `rate_limiter` (see same_limiter), it
-    also paces its requests as the real bot does.
+    also paces its requests as the real bot does. With `reply` (the parameters of a
+    sendMessage: text, parse_mode, reply_markup), it answers every text with that message.
     """
     builder = (
         ApplicationBuilder()
@@ -358,7 +379,7 @@ def echo_application(
     app: EchoApp = (
         builder.build() if rate_limiter is None else builder.rate_limiter(rate_limiter).build()
     )
-    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    app.add_handler(MessageHandler(filters.TEXT, _echo if reply is None else _fixed_reply(reply)))
     app.add_handler(CallbackQueryHandler(_answer))
     return app
 
@@ -379,10 +400,15 @@ async def polling(app: EchoApp) -> AsyncIterator[EchoApp]:
 
 @asynccontextmanager
 async def echo_bot(
-    emu: BotApiEmulator, *, rate_limiter: BaseRateLimiter[Any] | None = None
+    emu: BotApiEmulator,
+    *,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    reply: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[EchoApp]:
     """Run the echo baseline (echo_application) on `emu`."""
-    app = echo_application(emu.token, emu.base_url, emu.base_file_url, rate_limiter=rate_limiter)
+    app = echo_application(
+        emu.token, emu.base_url, emu.base_file_url, rate_limiter=rate_limiter, reply=reply
+    )
     async with polling(app):
         yield app
 
@@ -414,6 +440,47 @@ async def real_bot(
         async with Harness.running(emu, config, clock) as harness:
             await harness.services.programme.import_bytes(programme, "bench.toml")
             yield harness
+
+
+# --- the event loop --------------------------------------------------------------------------
+
+
+class LoopLag:
+    """A task that sleeps `tick` seconds in a loop and notes how late it wakes up.
+
+    Everything here shares one event loop: a wake-up late by 30 ms means something held the
+    loop that long (a handler, the emulator, the driver, the garbage collector), or that the
+    machine did not run this process. So each wake-up also notes the CPU time this thread used
+    since the last one (time.thread_time): what the loop ran, without the time the process
+    waited for a core. Both are noted in `bucket` (lateness) and `held` (CPU), which the driver
+    points at lists of its own for each phase (None: not noted).
+    """
+
+    def __init__(self, tick: float = 0.005) -> None:
+        self.tick = tick
+        self.bucket: list[float] | None = None
+        self.held: list[float] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.tick
+            cpu = time.thread_time()
+            await asyncio.sleep(self.tick)
+            late = loop.time() - due
+            if self.bucket is not None:
+                self.bucket.append(late)
+            if self.held is not None:
+                self.held.append(time.thread_time() - cpu)
+
+    def __enter__(self) -> LoopLag:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-lag probe")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
 
 
 # --- driving --------------------------------------------------------------------------------

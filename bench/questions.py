@@ -1,23 +1,36 @@
-"""Issue 3: how fast the bot answers questions on a 1,000-item programme, next to an echo bot.
+"""Issues 3 and 13: how fast the bot answers questions on a big programme, next to an echo bot.
 
-    .venv/bin/python -m bench.questions
+    .venv/bin/python -m bench.questions               # 1,000 items
+    .venv/bin/python -m bench.questions --items 3000  # a generated 3,000-item programme
 
 300 people are registered with 6 bookings each, as in the middle of the week. Sequential:
 300 requests per question from 30 of them, each sent once the previous one is answered,
 starting at most 28 a second (the real bot's rate limiter lets 30 messages a second through;
 faster, its pacing would be what is measured). Concurrent: 30 people ask at once, 10 rounds
 back to back, next to the bare echo bot and to an echo bot with the same limiter.
+
+Two more baselines: `/today` is also compared with an echo that answers every text with the
+bot's own `/today` message (same length, entities and buttons: what the emulator parses and
+PTB turns back into objects), and `/search` with no match and a question the bot does not
+understand with the bot's own `/next`. A loop-lag probe (a task sleeping 5 ms in a loop in the
+event loop everything shares) gives how long the loop was held while each bot answered.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import html
 import random
+import re
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bench.common import (
     Expect,
+    LoopLag,
     Rig,
     Spread,
     ask_one_by_one,
@@ -43,18 +56,28 @@ PEOPLE = list(range(10_000, 10_030))
 # Everyone at the week, the 30 who ask included; each already signed up for a few items
 REGISTERED = [*PEOPLE, *range(10_030, 10_300)]
 SIGN_UPS = 6
-QUESTIONS = ("/next", "/today", "c'est quoi la suite ?")
+NO_MATCH = "/search zygomorphe"
+UNKNOWN = "zygomorphe bicéphale"
+QUESTIONS = ("/next", "/today", "c'est quoi la suite ?", "/search kayak", NO_MATCH, UNKNOWN)
+# Asked at once in the concurrent part (as before issue 13)
+MIXED = QUESTIONS[:3]
 # What each answer starts with: the bot answered the question (not an error, not a digest)
 EXPECTED = {
     "/start": "Bonjour",
     "/next": "⏭",
     "/today": "📅 Aujourd'hui",
     "c'est quoi la suite ?": "⏭",
+    "/search kayak": "🔎",
+    NO_MATCH: "Je n'ai rien trouvé",
+    UNKNOWN: "Je n'ai pas compris",
 }
+TARGETS = {"/next": 1.2}  # p99(bot)/p99(echo); the others 1.5
+NEXT_TARGET = 1.5  # no match and not understood, p99 against the bot's own /next
+STALL_TARGET = 0.020  # no handler holds the event loop longer
 N = 300
 PACE = 1 / 28  # under the 30 messages a second the bot's rate limiter lets through
 ROUNDS = 10
-ITEMS = 1000
+ITEMS = 1000  # --items
 NOW = at(26, 10, 50)  # Wednesday morning, mid-week
 TARGET = 1.5
 
@@ -237,32 +260,59 @@ async def book_the_week(bot: Harness, seed: int = 2026) -> int:
     return sum(taken.values())
 
 
-async def _warm_up(target: Rig, expect: Expect) -> None:
+async def _warm_up(target: Rig, expect: Expect, questions: Sequence[str] = QUESTIONS) -> None:
     """Register everyone (/start) and ask each question once, outside the measures."""
     await ask_one_by_one(target, [(user, "/start") for user in PEOPLE], expect=expect)
-    await ask_one_by_one(target, [(PEOPLE[0], q) for q in QUESTIONS], expect=expect)
+    await ask_one_by_one(target, [(PEOPLE[0], q) for q in questions], expect=expect)
 
 
-async def sequential(echo: Rig, real: Rig) -> None:
-    """Ask each question N times, one after the other, of both bots; print the comparison."""
+def today_message(real: Rig) -> dict[str, Any]:
+    """Give the parameters of the bot's last answer to /today (text, parse mode, buttons)."""
+    for call in reversed(real.emu.calls):
+        plain = html.unescape(re.sub(r"<[^>]*>", "", str(call.params.get("text", ""))))
+        if call.method == "sendMessage" and answers("/today", plain):
+            return dict(call.params)
+    raise AssertionError("the bot never answered /today")
+
+
+def _lag(name: str, lags: list[float], held: list[float]) -> list[str]:
+    late, cpu = Spread.of(lags), Spread.of(held)
+    return [name, str(late.n), ms(late.p50), ms(late.p99), ms(late.max), ms(cpu.p99), ms(cpu.max)]
+
+
+async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) -> None:
+    """Ask each question n times, one after the other, of both bots; print the comparison.
+
+    `long` runs the echo that answers with the bot's /today message, asked /today only.
+    """
     print(
-        f"Sequential: N={N} per question and bot, {len(PEOPLE)} people, "
+        f"Sequential: N={n} per question and bot, {len(PEOPLE)} people, "
         f"at most {1 / PACE:.0f} requests/s, "
         f"echo and bot in turn by {len(PEOPLE)}"
     )
     rows = []
-    verdicts = []
+    spreads: dict[str, tuple[Spread, Spread]] = {}
+    lags: dict[str, list[float]] = {"echo": [], "echo, long answer": [], "bot": []}
+    held: dict[str, list[float]] = {k: [] for k in lags}
+    long_spread: Spread | None = None
     for question in QUESTIONS:
         # Blocks of one question per person, echo and bot in turn: a pause of the machine
         # lands on both rather than on one
         block = [(user, question) for user in PEOPLE]
         echoed: list[float] = []
         answered: list[float] = []
-        for _ in range(N // len(block)):
+        long_echoed: list[float] = []
+        for _ in range(n // len(block)):
+            probe.bucket, probe.held = lags["echo"], held["echo"]
             echoed += await ask_one_by_one(echo, block, expect=echoes, pace=PACE)
+            if question == "/today":
+                probe.bucket, probe.held = lags["echo, long answer"], held["echo, long answer"]
+                long_echoed += await ask_one_by_one(long, block, expect=answers, pace=PACE)
+            probe.bucket, probe.held = lags["bot"], held["bot"]
             answered += await ask_one_by_one(real, block, expect=answers, pace=PACE)
+            probe.bucket = probe.held = None
         e, b = Spread.of(echoed), Spread.of(answered)
-        verdicts.append((question, b.p99 / e.p99))
+        spreads[question] = (e, b)
         rows.append(
             [
                 question,
@@ -275,14 +325,62 @@ async def sequential(echo: Rig, real: Rig) -> None:
                 ms(b.max),
             ]
         )
+        if long_echoed:
+            long_spread = Spread.of(long_echoed)
+            rows.append(
+                [
+                    "  echo of the /today message",
+                    ms(long_spread.p50),
+                    ms(b.p50),
+                    ratio(b.p50, long_spread.p50),
+                    ms(long_spread.p99),
+                    ms(b.p99),
+                    ratio(b.p99, long_spread.p99),
+                    "",
+                ]
+            )
     print_table(
         ["question", "echo p50", "bot p50", "ratio", "echo p99", "bot p99", "ratio", "bot max"],
         rows,
     )
-    for question, value in verdicts:
-        met = "met" if value <= TARGET else "NOT met"
-        print(f"  {question!r}: p99(bot)/p99(echo) = {value:.2f}; target <= {TARGET}: {met}")
+    for question, (e, b) in spreads.items():
+        target = TARGETS.get(question, TARGET)
+        value = b.p99 / e.p99
+        met = "met" if value <= target else "NOT met"
+        print(f"  {question!r}: p99(bot)/p99(echo) = {value:.2f}; target <= {target}: {met}")
+    if long_spread is not None:
+        e, b = spreads["/today"]
+        print(
+            f"  '/today' against the echo of the same message: p99 {b.p99 / long_spread.p99:.2f}"
+            f" (the long message alone: echo p99 {ms(e.p99)} -> {ms(long_spread.p99)}, "
+            f"{long_spread.p99 / e.p99:.2f}x)"
+        )
+    _, next_p99 = spreads["/next"]
+    for question in (NO_MATCH, UNKNOWN):
+        _, b = spreads[question]
+        value = b.p99 / next_p99.p99
+        met = "met" if value <= NEXT_TARGET else "NOT met"
+        print(
+            f"  {question!r}: p99 {ms(b.p99)} = {value:.2f} x the bot's /next p99 "
+            f"({ms(next_p99.p99)}); target <= {NEXT_TARGET}: {met}"
+        )
     print()
+    print(
+        "Loop lag while each answered (a 5 ms sleep in a loop in the shared event loop): how "
+        "late it woke up (wall) and the CPU this thread used between two wake-ups (what held "
+        "the loop, without the time the machine did not run this process)"
+    )
+    print_table(
+        ["while", "wake-ups", "late p50", "late p99", "late worst", "CPU p99", "CPU worst"],
+        [_lag(k, lags[k], held[k]) for k in lags],
+    )
+    worst = max(held["bot"])
+    met = "met" if worst <= STALL_TARGET else "NOT met"
+    print(
+        f"  worst stall while the bot answered (CPU between two wake-ups): {ms(worst)}, "
+        f"late by {ms(max(lags['bot']))} at worst (echo: {ms(max(held['echo']))}, "
+        f"{ms(max(lags['echo']))}); target <= {ms(STALL_TARGET)}: {met}\n"
+    )
 
 
 async def concurrent(echo: Rig, limited: Rig, real: Rig, limiter: str) -> None:
@@ -299,7 +397,7 @@ async def concurrent(echo: Rig, limited: Rig, real: Rig, limiter: str) -> None:
         latencies: list[float] = []
         elapsed = 0.0
         for n in range(ROUNDS):
-            plan = [(user, QUESTIONS[(i + n) % len(QUESTIONS)]) for i, user in enumerate(PEOPLE)]
+            plan = [(user, MIXED[(i + n) % len(MIXED)]) for i, user in enumerate(PEOPLE)]
             burst = await ask_together(target, plan, expect=expect)
             latencies += burst.latencies
             elapsed += burst.elapsed
@@ -313,11 +411,11 @@ async def concurrent(echo: Rig, limited: Rig, real: Rig, limiter: str) -> None:
     )
 
 
-async def main() -> None:
+async def main(items: int, n: int) -> None:
     """Measure, print, compare."""
-    header(f"bench.questions: {ITEMS} items, clock at {NOW:%A %d %B %H:%M} (Paris)")
+    header(f"bench.questions: {items} items, clock at {NOW:%A %d %B %H:%M} (Paris)")
     began = time.perf_counter()
-    programme = synthetic_programme()
+    programme = synthetic_programme(items)
     clock = FrozenClock(NOW)
     async with rig(PEOPLE) as echo, echo_bot(echo.emu), rig(PEOPLE) as real:
         started = time.perf_counter()
@@ -333,7 +431,12 @@ async def main() -> None:
             async with rig(PEOPLE) as limited, echo_bot(limited.emu, rate_limiter=limiter):
                 for target, expect in ((echo, echoes), (limited, echoes), (real, answers)):
                     await _warm_up(target, expect)
-                await sequential(echo, real)
+                today = today_message(real)
+                print(f"The bot's /today answer: {len(str(today['text']))} characters of HTML\n")
+                async with rig(PEOPLE) as long, echo_bot(long.emu, reply=today):
+                    await ask_one_by_one(long, [(PEOPLE[0], "/today")], expect=answers)
+                    with LoopLag() as probe:
+                        await sequential(echo, real, long, probe, n)
                 await concurrent(echo, limited, real, name)
                 await bot.settle(30)
                 refused = len(echo.refusals()) + len(limited.refusals())
@@ -345,10 +448,22 @@ async def main() -> None:
                 "arriving before an answer (skipped)"
             )
     print(
-        f"\nBot start and import of the {ITEMS}-item programme: {started:.2f} s; "
+        f"\nBot start and import of the {items}-item programme: {started:.2f} s; "
         f"whole run: {time.perf_counter() - began:.0f} s"
     )
 
 
+def arguments() -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.questions", description=__doc__)
+    parser.add_argument("--items", type=int, default=ITEMS, help="programme size (1000)")
+    parser.add_argument("--n", type=int, default=N, help="requests per question and bot (300)")
+    args = parser.parse_args()
+    if args.items < 100 or args.n < len(PEOPLE) or args.n % len(PEOPLE):
+        parser.error(f"--items must be at least 100, --n a multiple of {len(PEOPLE)}")
+    return args
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    options = arguments()
+    asyncio.run(main(options.items, options.n))

@@ -3,11 +3,14 @@
 Telegram refuses (429) a message beyond 30 in any sliding second overall, or beyond 20 in any
 sliding minute to one group. PTB's AIORateLimiter uses leaky buckets, which let a full burst
 through and then refill while the second is still running, so a strict window sees more than 30.
-Here every send is granted a moment and its time is written down before the request leaves; a
-send is granted only if the last `limit` grants are all older than the window (plus a margin for
-the jitter between our clock and Telegram's). Waiting sends are granted in order of priority
-(replies to a person, then bulk sends), first come first served within a priority; a send held
-by its group's window is stepped over, so it never holds back sends that fit.
+Here every send is granted a moment before its request leaves, and a send is granted only once
+the send `limit` grants before it (and every earlier one) came back from Telegram more than the
+window ago (plus a margin). Telegram counts a message when it arrives, between its grant and its
+answer: counting from the answer bounds the delays on the way, however long (on a loaded machine
+grants counted from their own moment met a few 429s in every 7,000). Waiting sends are granted
+in order of priority (replies to a person, then bulk sends), first come first served within a
+priority; a send held by its group's window is stepped over, so it never holds back sends that
+fit.
 
 Grants are also spaced by (1 s + margin) / 30: the same rate, but no burst of 30 requests at
 once. A burst leaves its requests queued behind each other (our event loop, the connection
@@ -51,8 +54,11 @@ BULK = 1
 
 # How early (s) a window may be found free: a timer due at t may wake a float rounding before t.
 _TOLERANCE = 1e-6
-# How much earlier (s) than the moment it is made a grant may be stamped (well inside margin).
+# How much earlier (s) than the moment it is made a grant may be stamped (for the spacing).
 _LATE_KEPT = 0.005
+MARGIN = 0.005
+"""Kept on Telegram's windows (s). Counted from the answers, they need none for the delays on
+the way; this covers rounding. (It was 20 ms when windows counted from the grants.)"""
 # Past this many groups, forget those whose window has emptied.
 _GROUPS_KEPT = 256
 
@@ -126,22 +132,53 @@ def group_of(chat_id: object) -> GroupKey | None:
     return None
 
 
+class _Send:
+    """A granted send: when its request came back (None while it is on its way)."""
+
+    __slots__ = ("end",)
+
+    def __init__(self) -> None:
+        self.end: float | None = None
+
+
 class _Window:
-    """The grant times of the last `limit` sends, and when the next one fits."""
+    """The last `limit` sends granted, and when the next one fits.
+
+    Telegram counts a message when it arrives, somewhere between our grant and the answer.
+    A new send fits once every send granted `limit` sends before it (and all earlier ones) has
+    come back, at least `span` ago: its arrival is then surely out of Telegram's window,
+    whatever the delays on the way (a loaded machine, a queued connection).
+    """
 
     def __init__(self, limit: int, span: float) -> None:
+        self.limit = limit
         self.span = span
-        self.times: deque[float] = deque(maxlen=limit)
+        self.sends: deque[_Send] = deque()
+        self.settled = -math.inf
+        """The latest end of the sends forgotten (all of them older than the last `limit`)."""
+
+    def add(self, send: _Send) -> None:
+        """Count one more granted send."""
+        self.sends.append(send)
 
     def free_at(self) -> float:
-        """Return the earliest time one more send fits (-inf if it fits already)."""
-        if len(self.times) < (self.times.maxlen or 0):
-            return -math.inf
-        return self.times[0] + self.span
+        """Return the earliest time one more send fits.
+
+        -inf if it fits already, inf while a send it waits for is still on its way.
+        """
+        while len(self.sends) >= self.limit:
+            end = self.sends[0].end
+            if end is None:
+                return math.inf  # the send `limit` back has not come back yet
+            self.settled = max(self.settled, end)
+            self.sends.popleft()
+        return self.settled + self.span
 
     def expired(self, now: float) -> bool:
-        """Say whether every send it holds has left the window."""
-        return not self.times or self.times[-1] + self.span <= now
+        """Say whether every send it holds came back and left the window."""
+        return self.settled + self.span <= now and all(
+            s.end is not None and s.end + self.span <= now for s in self.sends
+        )
 
 
 @dataclass(order=True)
@@ -149,7 +186,7 @@ class _Waiter:
     priority: int
     ticket: int
     group: GroupKey | None = field(compare=False)
-    granted: asyncio.Future[None] = field(compare=False)
+    granted: asyncio.Future[_Send] = field(compare=False)
     since: float = field(compare=False, default=-math.inf)
 
 
@@ -165,7 +202,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         self,
         overall_per_second: int = 30,
         group_per_minute: int = 20,
-        margin: float = 0.02,
+        margin: float = MARGIN,
         max_retries: int = 3,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -178,8 +215,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         self._overall = _Window(overall_per_second, 1.0 + margin)
         if spacing is None:
             spacing = (1.0 + margin) / overall_per_second
-        # One grant per `spacing` seconds, as a window that holds a single send (0: bursts).
-        self._pace = _Window(1, spacing) if spacing > 0 else None
+        # One grant per `spacing` seconds (0: bursts), counted from the grants themselves.
+        self._spacing = spacing
+        self._last_grant = -math.inf
         self._group_limit = group_per_minute
         self._group_span = 60.0 + margin
         self._groups: dict[GroupKey, _Window] = {}
@@ -250,7 +288,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         ticket = next(self._tickets)  # kept across retries: a retry keeps its place in line
         retries = 0
         while True:
-            await self._turn(priority, ticket, group)
+            send = await self._turn(priority, ticket, group)
             if on_grant is not None:
                 on_grant()
                 on_grant = None
@@ -276,6 +314,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
                     self._max_retries,
                     seconds,
                 )
+            finally:
+                self._came_back(send)
 
     async def _with_retries(
         self,
@@ -308,19 +348,27 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
 
     # --- the queue ----------------------------------------------------------------------
 
-    async def _turn(self, priority: int, ticket: int, group: GroupKey | None) -> None:
+    async def _turn(self, priority: int, ticket: int, group: GroupKey | None) -> _Send:
         """Wait until this send is granted; from then on it counts as sent."""
-        granted = asyncio.get_running_loop().create_future()
+        granted: asyncio.Future[_Send] = asyncio.get_running_loop().create_future()
         waiter = _Waiter(priority, ticket, group, granted, self._monotonic())
         bisect.insort(self._waiting, waiter)
         self._dispatch()
         try:
-            await waiter.granted
+            return await waiter.granted
         except asyncio.CancelledError:
             if waiter.granted.cancelled():  # not granted yet: leave the line
                 self._waiting = [w for w in self._waiting if w is not waiter]
                 self._dispatch()
+            elif waiter.granted.done() and waiter.granted.exception() is None:
+                self._came_back(waiter.granted.result())  # granted, but never sent
             raise
+
+    def _came_back(self, send: _Send) -> None:
+        """Note that a send's request is over (answered or failed)."""
+        send.end = self._monotonic()
+        if self._waiting:
+            self._dispatch()
 
     def _dispatch(self) -> None:
         """Grant, in order, every waiting send that fits now; wake up when the next one fits."""
@@ -361,21 +409,20 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
             self._cancel_timer()
 
     def _overall_free_at(self) -> float:
-        free_at = self._overall.free_at()
-        return free_at if self._pace is None else max(free_at, self._pace.free_at())
+        return max(self._overall.free_at(), self._last_grant + self._spacing)
 
     def _grant(self, waiter: _Waiter, now: float) -> None:
-        self._overall.times.append(now)
-        if self._pace is not None:
-            self._pace.times.append(now)
+        send = _Send()
+        self._overall.add(send)
+        self._last_grant = now
         if waiter.group is not None:
             window = self._groups.get(waiter.group)
             if window is None:
                 if len(self._groups) >= _GROUPS_KEPT:
                     self._groups = {k: w for k, w in self._groups.items() if not w.expired(now)}
                 window = self._groups[waiter.group] = _Window(self._group_limit, self._group_span)
-            window.times.append(now)
-        waiter.granted.set_result(None)
+            window.add(send)
+        waiter.granted.set_result(send)
 
     def _pause(self, seconds: float) -> None:
         until = self._monotonic() + seconds
@@ -388,6 +435,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
     def _wake_at(self, due: float, now: float) -> None:
         if self._timer is not None and self._timer_due <= due:
             return  # it wakes up sooner, and will look again
+        if due == math.inf:  # waiting for a send to come back, which dispatches again
+            self._cancel_timer()
+            return
         self._cancel_timer()
         self._timer_due = due
         self._timer = asyncio.get_running_loop().create_task(

@@ -30,6 +30,9 @@ from bot.ratelimit import (
     Turn,
     counts_as_message,
 )
+from bot.ratelimit import (
+    MARGIN as DEFAULT_MARGIN,
+)
 from bot.sandbox import flood
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.methods import produces_message
@@ -166,9 +169,38 @@ async def test_late_wake_ups_do_not_add_up_nor_break_the_window(fake: FakeTime) 
 
     times = sends.times()
     # each send is at most 3 ms behind its due moment; stamped at that moment, the next one
-    # is due a step after it, not a step after the late wake-up (that would be 300 x 3 ms)
-    assert times[-1] == pytest.approx(299 * STEP + 0.003)
+    # is due a step after it, not a step after the late wake-up (that would be 300 x 3 ms).
+    # The window counts from when each send came back, 3 ms late: once every 30 sends (9 times)
+    assert times[-1] == pytest.approx(299 * STEP + 0.003 + 9 * 0.003)
     assert most_in_a_window(times, 1.0) <= 30  # Telegram's own window, without our margin
+
+
+async def test_a_send_slow_on_its_way_holds_the_window_until_it_came_back(
+    sends: Sends, fake: FakeTime
+) -> None:
+    arrivals: list[float] = []
+
+    def on_the_way(delay: float) -> Callable[[], Coroutine[Any, Any, Any]]:
+        async def answer() -> Any:
+            await fake.sleep(delay)  # the request reaches Telegram this late (a loaded machine)
+            arrivals.append(fake.now)
+            await fake.sleep(0.001)  # and its answer comes back
+            return {"ok": True}
+
+        return answer
+
+    # the 1st and the 61st are 50 ms on their way, more than the margin; the others at once
+    await fake.run(
+        *(
+            sends.send(f"m{n}", chat_id=1000 + n, answer=on_the_way(0.05 if n in (0, 60) else 0))
+            for n in range(91)
+        )
+    )
+
+    assert most_in_a_window(arrivals, 1.0) <= 30  # Telegram's own window, without our margin
+    arrived = sorted(arrivals)
+    assert arrived[30] >= arrived[0] + SECOND  # the 31st waited for the 1st to come back
+    assert arrived[-1] <= 90 * STEP + 2 * 0.052  # and no longer
 
 
 async def test_without_spacing_a_whole_window_goes_at_once(fake: FakeTime) -> None:
@@ -546,4 +578,4 @@ async def test_seventy_concurrent_sends_get_no_429_from_the_emulator() -> None:
 
     statuses = [call.status for call in emu.calls_to("sendMessage")]
     assert statuses == [200] * 70
-    assert elapsed >= 69 * SECOND / 30  # one grant every 34 ms
+    assert elapsed >= 69 * (1 + DEFAULT_MARGIN) / 30  # one grant every 33.5 ms

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from bench.common import (
     GROUP,
@@ -26,6 +26,39 @@ from bench.soak.settings import END, GRACE, LABELS, ORGANISERS, SAMPLE_EVERY, ST
 from bench.soak.verdicts import invariants
 from bot.domain import planning
 from bot.domain.schedule import local_day
+
+
+def digest_lateness(r: Run) -> None:
+    """Print how late the digests sent were, against the end of their day's window.
+
+    A day's window ends with the last digest due that day (digest_at + digest_window_minutes,
+    each person at a fixed place in it). At rehearsal speed the window lasts a fraction of a
+    real second: Telegram's 30 messages a second then set a floor, printed next to it.
+    """
+    digests = [row for row in r.rows if row.kind == planning.DIGEST]
+    ends: dict[date, datetime] = {}
+    for row in digests:
+        day = row.due_at.astimezone(PARIS).date()
+        ends[day] = max(ends.get(day, row.due_at), row.due_at)
+    sent = [row for row in digests if row.status == "sent" and row.sent_at is not None]
+    if not sent:
+        print("Digests: none sent\n")
+        return
+    late = [
+        (row.sent_at - ends[row.due_at.astimezone(PARIS).date()]).total_seconds() / r.speed
+        for row in sent
+        if row.sent_at is not None
+    ]
+    per_day = Counter(row.due_at.astimezone(PARIS).date() for row in digests)
+    floor = max(per_day.values()) / PER_SECOND
+    first = min(ends.values())
+    window = (first - min(row.due_at for row in digests)).total_seconds() / r.speed
+    print(
+        f"Digests: {len(sent)} sent of {len(digests)} ({sum(1 for x in late if x <= 0)} within "
+        f"their day's window, which lasts {window:.2f} real s at this speed); after the window's "
+        f"end, real s: p50 {percentile(late, 0.5):.2f}, max {max(late):.2f}; floor at 30/s for "
+        f"the day's {max(per_day.values())} digests: {floor:.1f} s from the window's start\n"
+    )
 
 
 def mb(kb: float) -> str:
@@ -263,6 +296,7 @@ def report(r: Run) -> int:
     statuses = sorted({s for _, s in fates})
     print("The outbox at the end, by kind and status")
     print_table(["kind", *statuses], [[k, *(str(fates[(k, s)]) for s in statuses)] for k in kinds])
+    digest_lateness(r)
 
     misread = [
         f"{q.user}: the answer taken to {q.text[:30]!r} was one the bot sent on its own"

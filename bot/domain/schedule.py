@@ -145,6 +145,11 @@ class Days:
 
     by_day: Mapping[date, tuple[Workshop, ...]]
     days: tuple[date, ...]
+    tz: ZoneInfo
+    first: datetime | None = None
+    """The earliest start of all (None without items)."""
+    last: datetime | None = None
+    """The latest end of all."""
 
     @classmethod
     def of(cls, workshops: Iterable[Workshop], tz: ZoneInfo) -> Days:
@@ -156,7 +161,38 @@ class Days:
             day: tuple(sorted(items, key=lambda w: (w.start, w.title)))
             for day, items in grouped.items()
         }
-        return cls(by_day, tuple(sorted(by_day)))
+        everything = [w for items in by_day.values() for w in items]
+        return cls(
+            by_day,
+            tuple(sorted(by_day)),
+            tz,
+            min((w.start for w in everything), default=None),
+            max((w.end for w in everything), default=None),
+        )
+
+    def phase(self, now: datetime) -> Phase:
+        """Tell whether the week is ahead, under way or over (as phase() does, without a scan)."""
+        if self.first is None or self.last is None:
+            return Phase.EMPTY
+        if now < self.first:
+            return Phase.BEFORE
+        if now >= self.last:
+            return Phase.AFTER
+        return Phase.DURING
+
+    def next_slot(self, now: datetime) -> Slot | None:
+        """Give every item of the next starting time after `now` (as next_slot() does).
+
+        Only the days from today on are read, each from the first item after `now`.
+        """
+        for day in self.days[bisect.bisect_left(self.days, local_day(now, self.tz)) :]:
+            items = self.by_day[day]
+            index = bisect.bisect_right(items, now, key=lambda w: w.start)
+            if index < len(items):
+                first = items[index].start
+                end = bisect.bisect_right(items, first, lo=index, key=lambda w: w.start)
+                return Slot(first, tuple(sorted(items[index:end], key=_place)))
+        return None
 
     def on(self, day: date) -> tuple[Workshop, ...]:
         """List the items that start on `day`, in time order."""

@@ -111,27 +111,27 @@ class AgendaService:
 
     async def next(self, user_id: int | None = None) -> NextAnswer:
         """Tell what starts next, and what this person is in right now."""
-        items = await self._items()
+        items, days = await self._items(), await self._days()
         now = self._clock.now()
         mine = {w.id for w in await self._roles.items_run_by(user_id)} if user_id else set()
-        mine_now = tuple(w for w in schedule.running(items, now) if w.id in mine)
-        slot = schedule.next_slot(items, now)
+        mine_now = tuple(w for w in items if w.id in mine and w.start <= now < w.end)
+        slot = days.next_slot(now)
         later = slot is not None and schedule.local_day(slot.start, self.tz) > self.today()
-        return NextAnswer(schedule.phase(items, now), now, mine_now, slot, later)
+        return NextAnswer(days.phase(now), now, mine_now, slot, later)
 
     async def now(self) -> NowAnswer:
         """Tell what is on at this moment."""
-        items = await self._items()
+        items, days = await self._items(), await self._days()
         now = self._clock.now()
         running = tuple(schedule.running(items, now))
-        return NowAnswer(schedule.phase(items, now), now, running, schedule.next_slot(items, now))
+        return NowAnswer(days.phase(now), now, running, days.next_slot(now))
 
     async def day(self, day: date) -> DayAnswer:
         """Give one day's programme."""
-        items, days = await self._items(), await self._days()
+        days = await self._days()
         next_day = days.after(day)
         first = schedule.by_start(days.on(next_day))[0] if next_day is not None else None
-        phase = schedule.phase(items, self._clock.now())
+        phase = days.phase(self._clock.now())
         return DayAnswer(phase, day, days.on(day), next_day, first)
 
     async def day_named(self, text: str) -> DayAnswer:
@@ -186,7 +186,7 @@ class AgendaService:
             raise DomainError("agenda.no_room", name=name, rooms=", ".join(rooms))
         room = found[0]
         in_room = schedule.in_room(programme.workshops, room)
-        phase = schedule.phase(programme.workshops, self._clock.now())
+        phase = (await self._days()).phase(self._clock.now())
         if day_text:
             day = schedule.parse_day(day_text, self.today(), (await self._days()).days)
             if day is None:

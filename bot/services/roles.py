@@ -81,6 +81,8 @@ class RolesService:
     async def items_run_by(self, user_id: int) -> list[Workshop]:
         """List the items a person runs."""
         ids = (await self._runs()).get(user_id, frozenset())
+        if not ids:
+            return []
         return [w for w in (await self._programme.current()).workshops if w.id in ids]
 
     async def facilitating(self) -> dict[int, list[str]]:

@@ -2,6 +2,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain import schedule
 from bot.domain.models import Workshop
@@ -94,3 +96,29 @@ def test_days_sorts_items_into_local_days_once() -> None:
 def test_days_written_with_the_month_name(text: str, expected: date | None) -> None:
     week = [date(2026, 8, 24) + timedelta(days=n) for n in range(6)]
     assert parse_day(text, date(2026, 8, 24), week) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6 * 24 * 4),  # quarter-hours from Monday 00:00
+            st.integers(0, 600),  # minutes, 0-minute items included
+            st.sampled_from(["A", "B", "C", None]),
+        ),
+        max_size=40,
+    ),
+    st.integers(-200, 7 * 24 * 4 + 200),
+)
+def test_days_answer_phase_and_next_slot_as_the_scans_do(
+    shapes: list[tuple[int, int, str | None]], quarter: int
+) -> None:
+    monday = datetime(2026, 8, 24, tzinfo=PARIS)
+    items = [
+        item(f"i{n}", monday + timedelta(minutes=15 * at), minutes, room)
+        for n, (at, minutes, room) in enumerate(shapes)
+    ]
+    now = monday + timedelta(minutes=15 * quarter + 7 * (quarter % 3 == 0))
+    days = schedule.Days.of(items, PARIS)
+    assert days.phase(now) is schedule.phase(items, now)
+    assert days.next_slot(now) == schedule.next_slot(items, now)
