@@ -9,30 +9,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeChat,
-    BotCommandScopeDefault,
-    Update,
-)
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackContext,
     ContextTypes,
-    ExtBot,
     JobQueue,
 )
 
 from bot.clock import Clock
-from bot.commands import Command, for_role, in_groups
 from bot.config import Config
+from bot.context import BotData, Context, RencontreApp, Services
 from bot.delivery import TelegramTransport
-from bot.domain.models import Role
 from bot.domain.programme import RotaRule
-from bot.i18n import LANGUAGES, Translator
+from bot.i18n import Translator
+from bot.menus import set_menu
 from bot.polling import POLL_TIMEOUT, Inbox, Poller
 from bot.ratelimit import SlidingWindowRateLimiter
 from bot.services import membership, status
@@ -46,6 +38,7 @@ from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
 from bot.services.roles import RolesService
+from handlers import register
 from storage import backup
 from storage.db import Database
 
@@ -54,39 +47,6 @@ log = logging.getLogger(__name__)
 WAKE_JOB = "rencontre-outbox-wake"
 STOP_GRACE = 5.0
 """Seconds a clean stop gives the sends and the handlers under way."""
-
-
-@dataclass
-class Services:
-    """Everything handlers may call, built once."""
-
-    config: Config
-    clock: Clock
-    db: Database
-    t: Translator
-    membership: membership.MembershipService
-    status: status.StatusService
-    people: PeopleService
-    roles: RolesService
-    changes: ChangeService
-    programme: ProgrammeService
-    agenda: AgendaService
-    bookings: BookingService
-    outbox: Outbox
-    announcements: AnnouncementService
-    broadcasts: BroadcastService
-    drafts: DraftService
-    imports: ImportService
-
-
-class BotData:
-    """The application's bot_data: typed access to the services."""
-
-    services: Services
-
-
-Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
-RencontreApp = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
 class RencontreApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -208,43 +168,6 @@ async def startup(services: Services) -> None:
         log.info("programme %s imported: %d items", path.name, report.total)
 
 
-def menu(services: Services, commands: list[Command], lang: str) -> list[BotCommand]:
-    """Give a command menu in one language."""
-    return [BotCommand(c.name, services.t(lang, c.description_key)) for c in commands]
-
-
-async def set_role_menu(bot: ExtBot[None], services: Services, user_id: int) -> None:
-    """Give a person their own command menu, in their language, if their role has more."""
-    role = await services.roles.role(user_id)
-    scope = BotCommandScopeChat(user_id)
-    try:
-        if role is Role.PARTICIPANT:
-            # No menu of their own (everyone's), nor one left from a role they no longer have
-            await bot.delete_my_commands(scope=scope)
-            return
-        lang = await services.people.language(user_id, None)
-        await bot.set_my_commands(menu(services, for_role(role), lang), scope=scope)
-    except TelegramError as exc:
-        log.info("no menu for %s yet (%s): they have not started the bot", user_id, exc)
-
-
-async def set_menu(app: RencontreApp) -> None:
-    """Set the menus: everyone's (private chats) and the groups', in French and English."""
-    services = app.bot_data.services
-    everyone, groups = for_role(Role.PARTICIPANT), in_groups()
-    default = services.config.event.default_language
-    for lang in (*LANGUAGES, None):
-        words = lang or default
-        await app.bot.set_my_commands(
-            menu(services, everyone, words), scope=BotCommandScopeDefault(), language_code=lang
-        )
-        await app.bot.set_my_commands(
-            menu(services, groups, words), scope=BotCommandScopeAllGroupChats(), language_code=lang
-        )
-    for user_id in {*services.config.event.organisers, *await services.roles.facilitating()}:
-        await set_role_menu(app.bot, services, user_id)
-
-
 def build_application(
     config: Config,
     clock: Clock,
@@ -254,8 +177,6 @@ def build_application(
     token: str | None = None,
 ) -> RencontreApp:
     """Build the bot: services, handlers in their documented order, start-up work."""
-    from handlers import register  # handlers import this module for Context
-
     services = build_services(config, clock, db, translator)
     limiter = SlidingWindowRateLimiter()
     limiter.on_failure = services.status.failures.note  # every call passes the limiter

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -16,17 +14,29 @@ from telegram.ext import (
 )
 
 from bot.commands import BY_NAME, COMMANDS
-
-if TYPE_CHECKING:
-    from bot.app import Context, RencontreApp
+from bot.context import Context, RencontreApp
+from bot.domain.errors import DomainError
+from handlers import (
+    awaiting,
+    bookings,
+    broadcast,
+    change,
+    errors,
+    help,
+    importing,
+    membership,
+    programme,
+    roles,
+    settings,
+    start,
+    status,
+)
 
 
 class _AddressedToBot(filters.MessageFilter):
     """A group message that mentions the bot or replies to it."""
 
     def filter(self, message: object) -> bool:
-        from telegram import Message
-
         if not isinstance(message, Message) or not message.text:
             return False
         username = message.get_bot().username
@@ -50,22 +60,6 @@ async def _gatekeeper(update: Update, context: Context) -> None:
 
 def register(app: RencontreApp) -> None:
     """Register every handler in its group and order."""
-    from handlers import (
-        awaiting,
-        bookings,
-        broadcast,
-        change,
-        errors,
-        help,
-        importing,
-        membership,
-        programme,
-        roles,
-        settings,
-        start,
-        status,
-    )
-
     private = filters.ChatType.PRIVATE
     # Group -2: the gatekeeper runs before everything else
     app.add_handler(TypeHandler(Update, _gatekeeper), group=-2)
@@ -154,6 +148,4 @@ def register(app: RencontreApp) -> None:
 
 async def _bad_button(update: Update, context: Context) -> None:
     """Refuse button data the bot never made."""
-    from bot.domain.errors import DomainError
-
     raise DomainError("common.bad_button")

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.app import Context
+from bot.context import Context
 from bot.reply import Reply
 from handlers.common import renderer, send, services
 

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
-from bot.app import Context
+from bot.context import Context
 from bot.delivery import markup
 from bot.domain.booking import Target, TargetKind
 from bot.domain.errors import DomainError

@@ -13,7 +13,8 @@ from html import escape
 
 from telegram import Update
 
-from bot.app import Context
+import handlers.awaiting as awaiting
+from bot.context import Context
 from bot.domain.booking import REF_LENGTH, ref
 from bot.domain.errors import DomainError
 from bot.domain.schedule import local_day
@@ -27,7 +28,6 @@ from bot.services.broadcasts import (
     AudienceKind,
     BroadcastDraft,
 )
-from handlers import awaiting
 from handlers.common import edit, renderer, send, services
 
 _BUTTON = re.compile(

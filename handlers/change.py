@@ -12,7 +12,8 @@ from html import escape
 
 from telegram import Update
 
-from bot.app import Context
+import handlers.awaiting as awaiting
+from bot.context import Context
 from bot.domain.booking import ref
 from bot.domain.changes import Change, ChangeKind
 from bot.domain.errors import DomainError
@@ -20,7 +21,6 @@ from bot.domain.models import Workshop
 from bot.render import Renderer, truncate
 from bot.reply import Button, Reply
 from bot.services.changes import FLOW as CHANGE_FLOW
-from handlers import awaiting
 from handlers.common import args_text, edit, renderer, send, services
 
 SHIFTS = (-30, -15, 15, 30, 60)

@@ -8,7 +8,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.app import Context, Services
+from bot.context import Context, Services
 from bot.delivery import markup
 from bot.render import Renderer
 from bot.reply import Reply

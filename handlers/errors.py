@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
-from bot.app import Context
+from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.render import truncate
 from bot.reply import Reply

@@ -6,8 +6,8 @@ from html import escape
 
 from telegram import Update
 
-from bot.app import Context
 from bot.commands import help_keys
+from bot.context import Context
 from bot.render import truncate
 from bot.reply import Reply
 from handlers.common import renderer, send, services

@@ -12,7 +12,7 @@ import re
 
 from telegram import Update
 
-from bot.app import Context
+from bot.context import Context
 from bot.domain.errors import DomainError, ProgrammeFileError
 from bot.domain.programme import ImportReport
 from bot.render import Renderer

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.app import Context
+from bot.context import Context
 from bot.domain.membership import GroupChange, lacks
 from handlers.common import services
 

@@ -8,7 +8,8 @@ from html import escape
 
 from telegram import Update
 
-from bot.app import Context
+import handlers.awaiting as awaiting
+from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.domain.intents import Ask, Intent, parse_intent
 from bot.domain.models import Workshop
@@ -16,7 +17,6 @@ from bot.domain.schedule import Part, local_day
 from bot.render import Renderer, pager, truncate
 from bot.reply import Reply
 from bot.services.agenda import DayAnswer, FindAnswer
-from handlers import awaiting
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.help import help_
 

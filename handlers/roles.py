@@ -6,8 +6,9 @@ from html import escape
 
 from telegram import Update
 
-from bot.app import Context, set_role_menu
+from bot.context import Context
 from bot.domain.errors import DomainError
+from bot.menus import set_role_menu
 from bot.reply import Reply
 from handlers.common import args_text, renderer, send, services
 

@@ -6,7 +6,7 @@ import re
 
 from telegram import Update
 
-from bot.app import Context
+from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.domain.planning import PersonSettings
 from bot.render import Renderer

@@ -6,8 +6,9 @@ from html import escape
 
 from telegram import Update
 
-from bot.app import Context, set_role_menu
+from bot.context import Context
 from bot.domain.errors import DomainError
+from bot.menus import set_role_menu
 from bot.reply import Button, Reply
 from handlers.common import edit, renderer, send, services
 

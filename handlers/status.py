@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.app import Context
+from bot.context import Context
 from bot.reply import Reply
 from bot.views.status import status_text
 from handlers.common import renderer, send, services

@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import RencontreApp, Services, build_application, start_polling, stop_polling
+from bot.app import build_application, start_polling, stop_polling
 from bot.clock import Clock
 from bot.config import Config, parse_config
+from bot.context import RencontreApp, Services
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.records import SentMessage
 from storage.db import Database

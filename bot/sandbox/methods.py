@@ -15,7 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.sandbox import errors
+import bot.sandbox.errors as errors
 from bot.sandbox.errors import bad_request, conflict, forbidden
 from bot.sandbox.flood import FloodControl, counts_as_message
 from bot.sandbox.formatting import (

@@ -1,0 +1,60 @@
+"""The types handlers and the sandbox share with the assembly: services, bot_data, context.
+
+A leaf module: it imports the services' types and nothing that imports it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import Translator
+from bot.services import membership, status
+from bot.services.agenda import AgendaService
+from bot.services.announcements import AnnouncementService
+from bot.services.bookings import BookingService
+from bot.services.broadcasts import BroadcastService
+from bot.services.changes import ChangeService
+from bot.services.drafts import DraftService
+from bot.services.outbox import Outbox
+from bot.services.people import PeopleService
+from bot.services.programme import ImportService, ProgrammeService
+from bot.services.roles import RolesService
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    """Everything handlers may call, built once."""
+
+    config: Config
+    clock: Clock
+    db: Database
+    t: Translator
+    membership: membership.MembershipService
+    status: status.StatusService
+    people: PeopleService
+    roles: RolesService
+    changes: ChangeService
+    programme: ProgrammeService
+    agenda: AgendaService
+    bookings: BookingService
+    outbox: Outbox
+    announcements: AnnouncementService
+    broadcasts: BroadcastService
+    drafts: DraftService
+    imports: ImportService
+
+
+class BotData:
+    """The application's bot_data: typed access to the services."""
+
+    services: Services
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+RencontreApp = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
