@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackContext,
     ContextTypes,
+    Defaults,
     JobQueue,
 )
 
@@ -45,6 +47,10 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 WAKE_JOB = "rencontre-outbox-wake"
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
+"""Every message the bot sends or edits is HTML, without link previews: set here only."""
 STOP_GRACE = 5.0
 """Seconds a clean stop gives the sends and the handlers under way."""
 
@@ -188,6 +194,7 @@ def build_application(
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.file_url)
         .context_types(context_types)
+        .defaults(DEFAULTS)
         .concurrent_updates(True)
         .rate_limiter(limiter)
         .application_class(RencontreApplication)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
@@ -31,7 +30,7 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 class TelegramTransport:
-    """Send and edit through the bot, at bulk priority."""
+    """Send and edit through the bot, at bulk priority (HTML, no link previews: the Defaults)."""
 
     def __init__(self, bot: ExtBot[Any]) -> None:
         self._bot = bot
@@ -49,9 +48,7 @@ class TelegramTransport:
             message = await self._bot.send_message(
                 chat_id,
                 reply.text,
-                parse_mode=ParseMode.HTML,
                 reply_markup=markup(reply),
-                disable_web_page_preview=True,
                 rate_limit_args=Turn(BULK, on_grant),
             )
         except NetworkError as exc:
@@ -77,9 +74,7 @@ class TelegramTransport:
                 reply.text,
                 chat_id=chat_id,
                 message_id=message_id,
-                parse_mode=ParseMode.HTML,
                 reply_markup=markup(reply),
-                disable_web_page_preview=True,
                 rate_limit_args=BULK,
             )
         except BadRequest as exc:

@@ -7,7 +7,6 @@ import re
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Message, Update, User
-from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import Context
@@ -82,9 +81,7 @@ async def _offer_switch(update: Update, context: Context, r: Renderer, move: Mov
     assert query is not None
     reply = r.clash(move)
     try:
-        await context.bot.send_message(
-            query.from_user.id, reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply)
-        )
+        await context.bot.send_message(query.from_user.id, reply.text, reply_markup=markup(reply))
     except Forbidden:
         # Never started the bot: the alert is all they can get
         first = move.clash[0]
@@ -154,9 +151,7 @@ async def _offer(update: Update, context: Context, code: str) -> None:
         return
     lang = s.config.event.default_language
     post = Renderer(s.t, lang, s.config.event.tz).offer(target, offer, query.from_user.first_name)
-    sent = await context.bot.send_message(
-        group, post.text, parse_mode=ParseMode.HTML, reply_markup=markup(post)
-    )
+    sent = await context.bot.send_message(group, post.text, reply_markup=markup(post))
     await s.bookings.posted(offer.id, group, sent.message_id)
 
 
@@ -178,14 +173,14 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
         done = s.t(lang, "bookings.offer_done", name=name)
         try:
             await context.bot.edit_message_text(
-                done, chat_id=offer.chat_id, message_id=offer.message_id, parse_mode=ParseMode.HTML
+                done, chat_id=offer.chat_id, message_id=offer.message_id
             )
         except TelegramError as exc:
             log.info("could not mark the offer taken: %s", exc)
     giver_lang = await s.people.language(offer.user_id, None)
     text = s.t(giver_lang, "bookings.your_slot_taken", name=name, title=escape(target.title))
     try:
-        await context.bot.send_message(offer.user_id, text, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(offer.user_id, text)
     except TelegramError as exc:
         log.info("could not tell %s their slot was taken: %s", offer.user_id, exc)
 

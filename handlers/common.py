@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import Context, Services
@@ -42,9 +41,7 @@ async def send(update: Update, context: Context, reply: Reply) -> Message:
     return await context.bot.send_message(
         chat.id,
         reply.text,
-        parse_mode=ParseMode.HTML,
         reply_markup=markup(reply),
-        disable_web_page_preview=True,
     )
 
 
@@ -57,9 +54,7 @@ async def edit(update: Update, reply: Reply) -> None:
         await query.get_bot().send_message(
             query.message.chat.id,
             reply.text,
-            parse_mode=ParseMode.HTML,
             reply_markup=markup(reply),
-            disable_web_page_preview=True,
         )
         return
     if (
@@ -78,9 +73,7 @@ async def edit(update: Update, reply: Reply) -> None:
     try:
         await query.edit_message_text(
             reply.text,
-            parse_mode=ParseMode.HTML,
             reply_markup=markup(reply),
-            disable_web_page_preview=True,
         )
     except BadRequest as exc:
         if not unchanged(exc):

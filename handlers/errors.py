@@ -7,7 +7,6 @@ import logging
 import time
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot.context import Context
@@ -128,6 +127,6 @@ async def _report(update: Update, context: Context, error: BaseException | None)
         text += "\n" + s.t(lang, "errors.suppressed", count=held)
     for organiser in s.config.event.organisers:
         try:
-            await context.bot.send_message(organiser, text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(organiser, text)
         except TelegramError as exc:
             log.warning("could not report the error to organiser %s: %s", organiser, exc)
