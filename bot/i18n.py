@@ -2,6 +2,10 @@
 
 A key is `<namespace>.<name>`: `start.greeting` is `greeting` in `start.toml`.
 Both languages must have the same keys and the same placeholders; tests check it.
+
+Messages are HTML: every parameter is escaped as it goes in, unless it is `Markup` (markup
+the bot made: another message, a list of lines joined as Markup). Names and titles need no
+escaping by hand, and cannot be forgotten.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("fr", "en")
@@ -63,15 +69,22 @@ class Translator:
         """Tell whether a key exists."""
         return key in self._catalogues[self.default]
 
-    def __call__(self, lang: str, key: str, /, **params: Any) -> str:
-        """Give the message `key` in `lang`, with its placeholders filled in."""
+    def __call__(self, lang: str, key: str, /, **params: Any) -> Markup:
+        """Give the message `key` in `lang` as HTML, every parameter but Markup escaped."""
+        return Markup(self._template(lang, key)).format(**params)
+
+    def plain(self, lang: str, key: str, /, **params: Any) -> str:
+        """Give the message `key` in `lang` as plain text (a button's label, an alert)."""
+        return self._template(lang, key).format(**params)
+
+    def _template(self, lang: str, key: str) -> str:
         catalogue = self._catalogues.get(lang) or self._catalogues[self.default]
         text = catalogue.get(key)
         if text is None:
             text = self._catalogues[self.default].get(key)
         if text is None:
             raise KeyError(f"no message {key!r}")
-        return text.format(**params)
+        return text
 
     def keys(self, lang: str) -> set[str]:
         """List every key of one language."""

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def menu(services: Services, commands: list[Command], lang: str) -> list[BotCommand]:
     """Give a command menu in one language."""
-    return [BotCommand(c.name, services.t(lang, c.description_key)) for c in commands]
+    return [BotCommand(c.name, services.t.plain(lang, c.description_key)) for c in commands]
 
 
 async def set_role_menu(bot: ExtBot[None], services: Services, user_id: int) -> None:

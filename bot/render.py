@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
 
 from bot.domain.booking import Offer, Standing, Status, Target, TargetKind, ref
 from bot.domain.models import Kind, Participant, Programme, Workshop
@@ -49,9 +50,13 @@ class Renderer:
         self.tz = tz
         self.now = now or datetime.min.replace(tzinfo=tz)
 
-    def __call__(self, key: str, /, **params: object) -> str:
-        """Give a message in this renderer's language."""
+    def __call__(self, key: str, /, **params: object) -> Markup:
+        """Give a message in this renderer's language, as HTML (parameters escaped)."""
         return self.t(self.lang, key, **params)
+
+    def plain(self, key: str, /, **params: object) -> str:
+        """Give a message in this renderer's language, as plain text (a label, an alert)."""
+        return self.t.plain(self.lang, key, **params)
 
     # Pieces
 
@@ -59,7 +64,7 @@ class Renderer:
         """Give a 24-hour local time."""
         return when.astimezone(self.tz).strftime("%H:%M")
 
-    def date(self, day: date) -> str:
+    def date(self, day: date) -> Markup:
         """Give a day as people say it: 'mardi 25 août'."""
         return self(
             "common.date",
@@ -68,11 +73,11 @@ class Renderer:
             month=self(f"common.month_{day.month}"),
         )
 
-    def places(self, item: Workshop, seats: Seats) -> str:
+    def places(self, item: Workshop, seats: Seats) -> Markup:
         """Say how many places are left, if the item takes sign-ups."""
         left = seats.left(item)
         if item.capacity is None or left is None:
-            return ""
+            return Markup()
         if seats.status(item) is Status.IN:
             return self("bookings.you_are_in")
         if left <= 0:
@@ -96,7 +101,7 @@ class Renderer:
             key, data = "bookings.button_sign_up", f"b:ws:{code}"
         else:
             key, data = "bookings.button_wait", f"b:ws:{code}"
-        label = self(key, position=seats.position(item) or seats.waiting(item) + 1)
+        label = self.plain(key, position=seats.position(item) or seats.waiting(item) + 1)
         return Button(f"{label} · {truncate(item.title, 28)}" if titled else label, data)
 
     def booking_rows(self, items: Sequence[Workshop], seats: Seats) -> list[tuple[Button, ...]]:
@@ -104,33 +109,35 @@ class Renderer:
         buttons = [b for w in items if (b := self.booking_button(w, seats, titled=True))]
         return [(b,) for b in buttons[:MAX_LISTED_BUTTONS]]
 
-    def item_line(self, item: Workshop, seats: Seats | None, *, with_time: bool = False) -> str:
+    def item_line(self, item: Workshop, seats: Seats | None, *, with_time: bool = False) -> Markup:
         """Give one line for an item: title, room, places."""
-        title = escape(truncate(item.title, MAX_TITLE))
-        parts = [f"<b>{title}</b>" if item.kind != Kind.MEAL else title]
+        title = truncate(item.title, MAX_TITLE)
+        parts = [html("<b>{}</b>" if item.kind != Kind.MEAL else "{}", title)]
         if item.room:
-            parts.append(f"📍 {escape(truncate(item.room, MAX_ROOM))}")
-        places = self.places(item, seats) if seats is not None else ""
+            parts.append(html("📍 {}", truncate(item.room, MAX_ROOM)))
+        places = self.places(item, seats) if seats is not None else Markup()
         if places:
             parts.append(places)
-        line = " · ".join(parts)
+        line = Markup(" · ").join(parts)
         if with_time:
             span = self("agenda.span", start=self.time(item.start), end=self.time(item.end))
-            line = f"{span} {line}"
-        return f"• {line}"
+            line = html("{} {}", span, line)
+        return html("• {}", line)
 
-    def slot_block(self, slot: Slot, seats: Seats) -> str:
+    def slot_block(self, slot: Slot, seats: Seats) -> Markup:
         """Give a time heading and the items that start then."""
-        lines = [f"<b>{self.time(slot.start)}</b>"]
+        lines = [html("<b>{}</b>", self.time(slot.start))]
         lines += [self.item_line(item, seats) for item in slot.items]
-        return "\n".join(lines)
+        return NL.join(lines)
 
-    def fit(self, head: str, lines: Sequence[str], command: str, budget: int = PAGE_BUDGET) -> str:
+    def fit(
+        self, head: Markup, lines: Sequence[Markup], command: str, budget: int = PAGE_BUDGET
+    ) -> Markup:
         """Join `head` and the `lines` that fit in `budget`, then "and N more: <command>".
 
         Sizes are counted on the HTML, which is never shorter than what Telegram counts.
         """
-        kept: list[str] = []
+        kept: list[Markup] = []
         size = units(head)
         for shown, line in enumerate(lines):
             left = len(lines) - shown - 1
@@ -140,18 +147,19 @@ class Renderer:
                 break
             kept.append(line)
             size += units(line) + 1
-        return "\n".join([head, *kept]) if head else "\n".join(kept)
+        return NL.join([head, *kept]) if head else NL.join(kept)
 
     # Answers
 
-    def before_week(self, slot: Slot | None, seats: Seats) -> str:
+    def before_week(self, slot: Slot | None, seats: Seats) -> Markup:
         """Say when the week starts and what opens it."""
         if slot is None:
             return self("agenda.no_programme")
         day = local_day(slot.start, self.tz)
         head = self("agenda.before_week", date=self.date(day), time=self.time(slot.start))
         lines = [self.item_line(item, seats) for item in slot.items]
-        return f"{head}\n\n" + self.fit(f"<b>{self.time(slot.start)}</b>", lines, "/today")
+        first = html("<b>{}</b>", self.time(slot.start))
+        return html("{}\n\n{}", head, self.fit(first, lines, "/today"))
 
     def next_answer(self, answer: NextAnswer, seats: Seats) -> Reply:
         """Render /next."""
@@ -162,7 +170,7 @@ class Renderer:
         if answer.phase is Phase.BEFORE:
             items = answer.slot.items if answer.slot else ()
             return Reply(self.before_week(answer.slot, seats), self.item_buttons(items, seats))
-        parts = []
+        parts: list[Markup] = []
         if answer.mine_now:
             mine = [
                 self.item_line(w, seats) + " " + self("agenda.until", time=self.time(w.end))
@@ -184,7 +192,7 @@ class Renderer:
             budget = PAGE_BUDGET - sum(units(p) + 2 for p in parts)
             parts.append(self.fit(head, lines, command, budget))
         shown = list(answer.mine_now) + list(answer.slot.items if answer.slot else ())
-        return Reply("\n\n".join(parts), self.item_buttons(shown, seats))
+        return Reply(PARAGRAPHS.join(parts), self.item_buttons(shown, seats))
 
     def now_answer(self, answer: NowAnswer, seats: Seats) -> Reply:
         """Render /now."""
@@ -212,18 +220,18 @@ class Renderer:
 
     def day_pages(self, answer: DayAnswer, seats: Seats, title: str) -> list[Page]:
         """Render a day's programme as one or more pages of text."""
-        head = f"📅 <b>{escape(title)}</b>"
+        head = html("📅 <b>{}</b>", title)
         if not answer.items:
             if answer.phase is Phase.AFTER:
-                return [Page(f"{head}\n\n{self('agenda.after_week')}")]
-            text = f"{head}\n\n{self('agenda.nothing_that_day')}"
+                return [Page(html("{}\n\n{}", head, self("agenda.after_week")))]
+            text = html("{}\n\n{}", head, self("agenda.nothing_that_day"))
             if answer.next_day is not None and answer.next_day_first is not None:
                 text += "\n\n" + self(
                     "agenda.next_day_starts",
                     date=self.date(answer.next_day),
                     time=self.time(answer.next_day_first.start),
                 )
-                text += "\n" + "\n".join(
+                text += "\n" + NL.join(
                     self.item_line(w, seats) for w in answer.next_day_first.items
                 )
             return [Page(text)]
@@ -235,9 +243,9 @@ class Renderer:
 
     def room_card(self, card: RoomCard, seats: Seats) -> Reply:
         """Say where a room is, and what is on there now and next."""
-        name = escape(truncate(card.room.name, MAX_ROOM))
+        name = truncate(card.room.name, MAX_ROOM)
         if card.room.description:
-            note = escape(truncate(card.room.description, MAX_NOTE))
+            note = truncate(card.room.description, MAX_NOTE)
             parts = [self("agenda.room_where", room=name, description=note)]
         else:
             parts = [self("agenda.room_where_plain", room=name)]
@@ -250,44 +258,44 @@ class Renderer:
             parts.append(self.fit(self("agenda.now_on"), lines, "/now", half))
         if card.following is not None:
             day = local_day(card.following.start, self.tz)
-            when = self.time(card.following.start)
+            when = Markup(self.time(card.following.start))
             if day != local_day(self.now, self.tz):
-                when = f"{self.date(day)}, {when}"
+                when = html("{}, {}", self.date(day), when)
             lines = [self.item_line(w, seats) for w in card.following.items]
             parts.append(self.fit(self("agenda.room_next", when=when), lines, "/today", half))
         elif not card.running:
             parts.append(self("agenda.room_nothing_more"))
         shown = [*card.running, *(card.following.items if card.following else ())]
-        return Reply("\n\n".join(parts), self.item_buttons(shown, seats))
+        return Reply(PARAGRAPHS.join(parts), self.item_buttons(shown, seats))
 
-    def part_title(self, title: str, part: Part | None) -> str:
+    def part_title(self, title: str, part: Part | None) -> Markup:
         """Add the part of the day to a title: 'Aujourd'hui, mardi 25 août (le soir)'."""
         if part is None:
-            return title
+            return html("{}", title)
         return self("agenda.title_part", title=title, part=self(f"agenda.part_{part}"))
 
-    def not_on_day(self, answer: OnDayAnswer) -> str:
+    def not_on_day(self, answer: OnDayAnswer) -> Markup:
         """Say that what was asked about is not on the day asked, before saying when it is."""
-        when = self("agenda.on_date", date=self.date(answer.day)) if answer.day else ""
+        when = self("agenda.on_date", date=self.date(answer.day)) if answer.day else Markup()
         if answer.part is not None:
-            when = f"{when} {self(f'agenda.part_{answer.part}')}".strip()
-        return self("agenda.not_on_day", query=escape(answer.found.query), when=when)
+            when = html("{} {}", when, self(f"agenda.part_{answer.part}")).strip()
+        return self("agenda.not_on_day", query=answer.found.query, when=when)
 
     def find_answer(self, answer: FindAnswer, seats: Seats) -> list[Page]:
         """Render search results as pages: each item with its day, time and room."""
         if not answer.items:
-            return [Page(self("agenda.not_found", query=escape(answer.query)))]
-        head = self("agenda.found", count=len(answer.items), query=escape(answer.query))
+            return [Page(self("agenda.not_found", query=answer.query))]
+        head = self("agenda.found", count=len(answer.items), query=answer.query)
         blocks = []
         for w in answer.items:
             day = self.date(local_day(w.start, self.tz))
             span = self("agenda.span", start=self.time(w.start), end=self.time(w.end))
-            line = f"• <b>{escape(truncate(w.title, MAX_TITLE))}</b>\n  {day}, {span}"
+            line = html("• <b>{}</b>\n  {}, {}", truncate(w.title, MAX_TITLE), day, span)
             if w.room:
-                line += f" · 📍 {escape(truncate(w.room, MAX_ROOM))}"
+                line += html(" · 📍 {}", truncate(w.room, MAX_ROOM))
             places = self.places(w, seats)
             if places:
-                line += f" · {places}"
+                line += html(" · {}", places)
             blocks.append(Block(line, (w,)))
         return paginate(head, blocks)
 
@@ -295,56 +303,58 @@ class Renderer:
         """Render one item's details."""
         day = self.date(local_day(w.start, self.tz))
         span = self("agenda.span", start=self.time(w.start), end=self.time(w.end))
-        lines = [f"<b>{escape(truncate(w.title, 500))}</b>", f"🕙 {day}, {span}"]
+        lines = [html("<b>{}</b>", truncate(w.title, 500)), html("🕙 {}, {}", day, span)]
         if w.room:
-            room = escape(truncate(w.room, MAX_ROOM))
+            room = html("{}", truncate(w.room, MAX_ROOM))
             if room_note:
-                room += f" ({escape(truncate(room_note, MAX_NOTE))})"
-            lines.append(f"📍 {room}")
+                room += html(" ({})", truncate(room_note, MAX_NOTE))
+            lines.append(html("📍 {}", room))
         else:
             lines.append(self("agenda.no_room_given"))
         if w.facilitators:
-            names = escape(truncate(", ".join(f.name for f in w.facilitators), MAX_NOTE))
+            names = truncate(", ".join(f.name for f in w.facilitators), MAX_NOTE)
             lines.append(self("agenda.facilitated_by", names=names))
         if w.capacity is not None:
             lines.append("🎟 " + self.places(w, seats))
         if w.language and w.language != self.lang:
-            lines.append(self("agenda.language", language=escape(w.language)))
+            lines.append(self("agenda.language", language=w.language))
         if w.description:
-            room_left = PAGE_BUDGET - units("\n".join(lines)) - 2
-            lines.append("")
+            room_left = PAGE_BUDGET - units(NL.join(lines)) - 2
+            lines.append(Markup())
             lines.append(escape_within(w.description, room_left))
         button = self.booking_button(w, seats, titled=False)
-        return Reply("\n".join(lines), ((button,),) if button else ())
+        return Reply(NL.join(lines), ((button,),) if button else ())
 
     # Bookings
 
-    def span(self, start: datetime, end: datetime) -> str:
+    def span(self, start: datetime, end: datetime) -> Markup:
         """Give '10:00–12:00'."""
         return self("agenda.span", start=self.time(start), end=self.time(end))
 
-    def when(self, start: datetime, end: datetime) -> str:
+    def when(self, start: datetime, end: datetime) -> Markup:
         """Give 'mardi 25 août, 10:00–12:00'."""
-        return f"{self.date(local_day(start, self.tz))}, {self.span(start, end)}"
+        return html("{}, {}", self.date(local_day(start, self.tz)), self.span(start, end))
 
     def move(self, move: Move) -> str:
-        """Say what a sign-up or cancellation did (short: it fits a button's answer)."""
+        """Say what a sign-up or cancellation did (plain and short: it fits a button's answer)."""
         title = truncate(move.standing.target.title, 60)
-        return self(f"bookings.{move.outcome.value}", title=title, position=move.position or 0)
+        return self.plain(
+            f"bookings.{move.outcome.value}", title=title, position=move.position or 0
+        )
 
     def clash(self, move: Move) -> Reply:
         """Offer to switch when a sign-up clashes with other commitments."""
         target = move.standing.target
-        others = "\n".join(
+        others = NL.join(
             self(
                 "bookings.clash_line_waiting" if c.waiting else "bookings.clash_line",
-                title=escape(truncate(c.title, 80)),
+                title=truncate(c.title, 80),
                 time=self.span(c.start, c.end),
             )
             for c in move.clash
         )
         params = {
-            "title": escape(truncate(target.title, 80)),
+            "title": truncate(target.title, 80),
             "time": self.span(target.start, target.end),
         }
         if any(c.facilitating for c in move.clash):
@@ -355,7 +365,7 @@ class Renderer:
             (
                 (
                     Button(
-                        self("bookings.button_switch", title=truncate(target.title, 30)),
+                        self.plain("bookings.button_switch", title=truncate(target.title, 30)),
                         f"b:{switch}:{target.ref}",
                     ),
                 ),
@@ -363,21 +373,22 @@ class Renderer:
             ),
         )
 
-    def switched(self, move: Move) -> str:
-        """Say what a switch did."""
-        old = ", ".join(
-            self("bookings.quoted", title=truncate(t.title, 40)) for t in move.cancelled
+    def switched(self, move: Move, *, html: bool = False) -> str:
+        """Say what a switch did (plain for a button's answer, or as HTML)."""
+        say = self if html else self.plain
+        old = (Markup(", ") if html else ", ").join(
+            say("bookings.quoted", title=truncate(t.title, 40)) for t in move.cancelled
         )
         key = "bookings.switched" if move.position is None else "bookings.switched_waiting"
         title = truncate(move.standing.target.title, 60)
-        return self(key, old=old, title=title, position=move.position or 0)
+        return say(key, old=old, title=title, position=move.position or 0)
 
     def promoted(self, target: Target) -> Reply:
         """Tell someone they moved from the waiting list into a place."""
-        room = f", {escape(target.room)}" if target.room else ""
+        room = html(", {}", target.room) if target.room else ""
         text = self(
             "bookings.promoted",
-            title=escape(target.title),
+            title=target.title,
             when=self.when(target.start, target.end),
             room=room,
         )
@@ -388,22 +399,22 @@ class Renderer:
 
     def participants(
         self, item: Workshop, ins: Sequence[Participant], waiting: Sequence[Participant]
-    ) -> str:
+    ) -> Markup:
         """List who comes to an item, then who waits."""
         when = self.when(item.start, item.end)
         if item.capacity is None:
-            return self("bookings.participants_open", title=escape(item.title), when=when)
-        names = "\n".join(f"{n}. {escape(p.display_name)}" for n, p in enumerate(ins, 1))
+            return self("bookings.participants_open", title=item.title, when=when)
+        names = NL.join(html("{}. {}", n, p.display_name) for n, p in enumerate(ins, 1))
         text = self(
             "bookings.participants",
-            title=escape(item.title),
+            title=item.title,
             when=when,
             count=len(ins),
             capacity=item.capacity,
             names=names or self("bookings.participants_none"),
         )
         if waiting:
-            queue = "\n".join(f"{n}. {escape(p.display_name)}" for n, p in enumerate(waiting, 1))
+            queue = NL.join(html("{}. {}", n, p.display_name) for n, p in enumerate(waiting, 1))
             text += self("bookings.participants_waiting", count=len(waiting), names=queue)
         return text
 
@@ -424,10 +435,10 @@ class Renderer:
             if this_day != day:
                 day = this_day
                 lines.append("\n" + self("bookings.mine_day", date=self.date(this_day)))
-            room = f" · 📍 {escape(e.room)}" if e.room else ""
+            room = html(" · 📍 {}", e.room) if e.room else Markup()
             params = {
                 "span": self.span(e.start, e.end),
-                "title": escape(truncate(e.title, 80)),
+                "title": truncate(e.title, 80),
                 "room": room,
             }
             if e.kind == "rota":
@@ -438,7 +449,7 @@ class Renderer:
                     )
                 )
                 if e.target is not None and not e.offered and len(rows) < MAX_LISTED_BUTTONS:
-                    label = self(
+                    label = self.plain(
                         "bookings.button_cant_make_it",
                         title=truncate(e.title, 20),
                         time=self.time(e.start),
@@ -449,7 +460,7 @@ class Renderer:
             elif e.kind == "rota_waiting":
                 lines.append(self("bookings.mine_rota_waiting", position=e.position or 0, **params))
                 if e.target is not None and len(rows) < MAX_LISTED_BUTTONS:
-                    leave = self("bookings.button_leave", position=e.position or 0)
+                    leave = self.plain("bookings.button_leave", position=e.position or 0)
                     label = f"{leave} · {truncate(e.title, 24)}"
                     rows.append((Button(label, f"b:rc:{e.target.ref}"),))
             elif e.kind == "facilitating":
@@ -462,7 +473,7 @@ class Renderer:
                 and len(rows) < MAX_LISTED_BUTTONS
             ):
                 key = "bookings.button_cancel" if e.kind == "in" else "bookings.button_leave"
-                label = f"{self(key, position=e.position or 0)} · {truncate(e.title, 24)}"
+                label = f"{self.plain(key, position=e.position or 0)} · {truncate(e.title, 24)}"
                 rows.append((Button(label, f"b:wc:{e.target.ref}"),))
         text = self.fit(lines[0], lines[1:], "/today")
         if past:
@@ -488,7 +499,7 @@ class Renderer:
                 self(
                     "bookings.rota_line",
                     span=self.span(t.start, t.end),
-                    area=escape(t.title),
+                    area=t.title,
                     taken=len(s.ins),
                     places=t.places,
                     description="",
@@ -498,32 +509,33 @@ class Renderer:
                 continue
             params = {
                 "area": truncate(t.title, 20),
-                "time": f"{self.date(this_day)[:3]}. {self.time(t.start)}",
+                "time": f"{self.date(this_day).unescape()[:3]}. {self.time(t.start)}",
             }
             if s.status_of(user_id) is Status.IN:
                 rows.append(
-                    (Button(self("bookings.button_rota_leave", **params), f"b:rc:{t.ref}"),)
+                    (Button(self.plain("bookings.button_rota_leave", **params), f"b:rc:{t.ref}"),)
                 )
             elif s.left > 0:
-                rows.append((Button(self("bookings.button_rota_take", **params), f"b:rs:{t.ref}"),))
+                take = self.plain("bookings.button_rota_take", **params)
+                rows.append((Button(take, f"b:rs:{t.ref}"),))
         for target, offer in offers:
             if offer.user_id != user_id:
                 title = f"{truncate(target.title, 20)} {self.time(target.start)}"
-                label = f"{self('bookings.button_take')} · {title}"
+                label = f"{self.plain('bookings.button_take')} · {title}"
                 rows.append((Button(label, f"b:rt:{offer.id}"),))
-        return Reply("\n".join(lines), tuple(rows[:40]))
+        return Reply(NL.join(lines), tuple(rows[:40]))
 
     def offer(self, target: Target, offer: Offer, name: str) -> Reply:
         """Post a rota slot someone cannot make."""
         text = self(
             "bookings.offer",
-            title=escape(target.title),
+            title=target.title,
             when=self.when(target.start, target.end),
-            name=escape(name),
+            name=name,
         )
         return Reply(text, ((Button(self("bookings.button_take"), f"b:rt:{offer.id}"),),))
 
-    def gaps(self, slots: Sequence[Standing]) -> str:
+    def gaps(self, slots: Sequence[Standing]) -> Markup:
         """List the rota slots that lack people."""
         if not slots:
             return self("bookings.gaps_none")
@@ -534,17 +546,17 @@ class Renderer:
                 self(
                     "bookings.gap_line",
                     when=self.when(t.start, t.end),
-                    area=escape(t.title),
+                    area=t.title,
                     taken=len(s.ins),
                     places=t.places,
                     missing=s.left,
                 )
             )
-        return "\n".join(lines)
+        return NL.join(lines)
 
-    def fairness(self, f: Fairness) -> str:
+    def fairness(self, f: Fairness) -> Markup:
         """Tell how the rota is shared."""
-        spread = "\n".join(self("bookings.fairness_spread", slots=n, people=p) for n, p in f.spread)
+        spread = NL.join(self("bookings.fairness_spread", slots=n, people=p) for n, p in f.spread)
         text = self(
             "bookings.fairness", registered=f.registered, without=f.without_slot, spread=spread
         )
@@ -552,7 +564,7 @@ class Renderer:
             text += "\n" + self("bookings.fairness_org_title")
             for org, people, slots in f.by_organisation:
                 text += "\n" + self(
-                    "bookings.fairness_org", organisation=escape(org), people=people, slots=slots
+                    "bookings.fairness_org", organisation=org, people=people, slots=slots
                 )
         return text
 
@@ -577,48 +589,48 @@ class Renderer:
             now_part = self("announce.board_nothing_now")
         if following is not None:
             day = local_day(following.start, self.tz)
-            when = self.time(following.start)
+            when = Markup(self.time(following.start))
             if day != local_day(self.now, self.tz):
-                when = f"{self.date(day)}, {when}"
+                when = html("{}, {}", self.date(day), when)
             lines = [self.item_line(w, None) for w in following.items]
             next_part = "\n" + self.fit(
                 self("announce.board_next", when=when), lines, "/next", half
             )
         else:
             next_part = self("announce.board_end")
-        return Reply("\n".join([self("announce.board_title"), now_part, next_part]))
+        return Reply(NL.join([self("announce.board_title"), now_part, next_part]))
 
     def reminder(
         self, title: str, start: datetime, end: datetime, room: str | None, *, rota: bool
     ) -> Reply:
         """Remind a person of what they signed up for, run, or tidy up."""
         minutes = max(0, round((start - self.now).total_seconds() / 60))
-        where = f", 📍 {escape(room)}" if room else ""
+        where = html(", 📍 {}", room) if room else ""
         key = "announce.reminder_rota" if rota else "announce.reminder"
         return Reply(
-            self(key, minutes=minutes, title=escape(title), span=self.span(start, end), where=where)
+            self(key, minutes=minutes, title=title, span=self.span(start, end), where=where)
         )
 
     def digest_line(
         self, title: str, start: datetime, end: datetime, room: str | None, state: str
-    ) -> str:
+    ) -> Markup:
         """Give one line of a morning digest."""
-        where = f" · 📍 {escape(room)}" if room else ""
+        where = html(" · 📍 {}", room) if room else ""
         return self(
-            f"announce.digest_{state}", span=self.span(start, end), title=escape(title), where=where
+            f"announce.digest_{state}", span=self.span(start, end), title=title, where=where
         )
 
     def digest(
-        self, name: str, day: Day, lines: Sequence[str], highlights: Sequence[Workshop]
+        self, name: str, day: Day, lines: Sequence[Markup], highlights: Sequence[Workshop]
     ) -> Reply:
         """Write a person's morning digest."""
-        head = self("announce.digest_hello", name=escape(name), date=self.date(day))
+        head = self("announce.digest_hello", name=name, date=self.date(day))
         text = self.fit(
             head, list(lines) or [self("announce.digest_free")], "/mine", PAGE_BUDGET // 2
         )
         if highlights:
             shown = [
-                f"• {self.span(w.start, w.end)} {escape(truncate(w.title, MAX_TITLE))}"
+                html("• {} {}", self.span(w.start, w.end), truncate(w.title, MAX_TITLE))
                 for w in highlights
             ]
             text += "\n\n" + self.fit(
@@ -631,16 +643,16 @@ class Renderer:
         item = next((w for w in programme.workshops if w.id == params["target_id"]), None)
         if params.get("cancelled") or item is None:
             title = params.get("title") or params["target_id"]
-            return Reply(self("announce.fix_cancelled", title=escape(str(title))))
+            return Reply(self("announce.fix_cancelled", title=str(title)))
         was = datetime.fromisoformat(params["was_start"])
         return Reply(
             self(
                 "announce.fix_moved",
-                title=escape(item.title),
+                title=item.title,
                 when=self.when(item.start, item.end),
-                room=escape(item.room or "?"),
+                room=item.room or "?",
                 was_time=self.time(was),
-                was_room=escape(params.get("was_room") or "?"),
+                was_room=params.get("was_room") or "?",
             )
         )
 
@@ -657,14 +669,12 @@ class Renderer:
 
     def change_text(
         self, kind: str, value: str, before: Mapping[str, Any], after: Mapping[str, Any]
-    ) -> str:
+    ) -> Markup:
         """Say in one line what a change does."""
         if kind == "cancel":
             return self("change.says_cancel")
         if kind == "room":
-            return self(
-                "change.says_room", room=escape(value), was=escape(str(before.get("room") or "?"))
-            )
+            return self("change.says_room", room=value, was=str(before.get("room") or "?"))
         if kind in ("shift", "late"):
             start = datetime.fromisoformat(str(after["start"]))
             end = datetime.fromisoformat(str(after["end"]))
@@ -675,12 +685,12 @@ class Renderer:
             return self(key, minutes=value, when=self.when(start, end))
         if kind == "capacity":
             return self("change.says_capacity", places=value)
-        return self("change.says_note", note=escape(value))
+        return self("change.says_note", note=value)
 
     def change_notice(self, params: Mapping[str, Any]) -> Reply:
         """Tell the people concerned (or the group) about a change."""
         before, after = params["before"], params["after"]
-        title = escape(str(before.get("title", "")))
+        title = str(before.get("title", ""))
         says = self.change_text(params["kind"], params["value"], before, after)
         text = self("change.notice", title=title, says=says)
         if params.get("seat") == "kept":
@@ -696,16 +706,16 @@ class Renderer:
         action: str,
         before: Mapping[str, Any],
         after: Mapping[str, Any],
-    ) -> str:
+    ) -> Markup:
         """Give one line of the audit log: when, who, which item, what changed."""
-        title = escape(str(before.get("title") or after.get("title") or "?"))
+        title = str(before.get("title") or after.get("title") or "?")
         if action == "cancel":
             what = self("change.log_cancel")
         elif action == "room":
             what = self(
                 "change.log_room",
-                was=escape(str(before.get("room"))),
-                now=escape(str(after.get("room"))),
+                was=str(before.get("room")),
+                now=str(after.get("room")),
             )
         elif action in ("shift", "late"):
             was = self.time(datetime.fromisoformat(str(before["start"])))
@@ -718,16 +728,16 @@ class Renderer:
         elif action == "note":
             what = self("change.log_note")
         elif action in ("facilitator_added", "facilitator_removed"):
-            name = escape(str(after.get("name") or after.get("user_id") or "?"))
+            name = str(after.get("name") or after.get("user_id") or "?")
             what = self(f"change.log_{action}", name=name)
         elif action == "invite_revoked":
             what = self("change.log_invite_revoked", count=after.get("count", "?"))
         else:
-            what = escape(action)
-        when = f"{self.date(local_day(at, self.tz))} {self.time(at)}"
-        return self("change.log_line", at=when, who=escape(who), item=title, action=what)
+            what = html("{}", action)
+        when = html("{} {}", self.date(local_day(at, self.tz)), self.time(at))
+        return self("change.log_line", at=when, who=who, item=title, action=what)
 
-    def _some(self, names: Sequence[str], limit: int = 20) -> str:
+    def _some(self, names: Sequence[str], limit: int = 20) -> Markup:
         """List names, the first `limit` of them, then how many more."""
         shown = _names(names[:limit])
         if len(names) > limit:
@@ -743,12 +753,12 @@ class Renderer:
             {"room": preview.before.room},
             {"start": after.start.isoformat(), "end": after.end.isoformat()} if after else {},
         )
-        title = escape(preview.before.title)
+        title = preview.before.title
         lines = [self("change.preview", title=title, says=says, told=preview.told)]
         if preview.group:
             lines.append(self("change.preview_group"))
         if preview.keep or preview.wait:
-            lines.append("")
+            lines.append(Markup())
             lines.append(
                 self(
                     "change.preview_shrink",
@@ -766,21 +776,19 @@ class Renderer:
             lines.append(self("change.preview_busy_running", count=preview.busy_running))
         confirm = Button(self("change.confirm"), "ch:ok")
         if preview.taken and after is not None:
-            lines.append("")
-            lines.append(
-                self("change.preview_taken", room=escape(truncate(after.room or "", MAX_ROOM)))
-            )
+            lines.append(Markup())
+            lines.append(self("change.preview_taken", room=truncate(after.room or "", MAX_ROOM)))
             lines.extend(
                 self(
                     "change.taken_line",
-                    title=escape(truncate(w.title, MAX_TITLE)),
+                    title=truncate(w.title, MAX_TITLE),
                     when=self.span(w.start, w.end),
                 )
                 for w in preview.taken[:MAX_LISTED_BUTTONS]
             )
             lines.append(self("change.preview_share"))
             confirm = Button(self("change.share"), "ch:sh")
-        return Reply("\n".join(lines), ((confirm, Button(self("change.abandon"), "ch:no")),))
+        return Reply(NL.join(lines), ((confirm, Button(self("change.abandon"), "ch:no")),))
 
     # Programme files
 
@@ -794,7 +802,7 @@ class Renderer:
         head = []
         if preview.changed_meanwhile:
             head.append(self("import.preview.changed_meanwhile"))
-        head.append(self("import.preview.title", file=escape(truncate(preview.filename, 60))))
+        head.append(self("import.preview.title", file=truncate(preview.filename, 60)))
         head.append(
             self(
                 "import.preview.totals",
@@ -807,7 +815,7 @@ class Renderer:
         )
         if not (report.added or report.changed or report.removed):
             head.append(self("import.preview.nothing"))
-        foot = []
+        foot: list[Markup] = []
         if report.kept:
             foot.append(self("import.preview.kept", count=len(report.kept)))
         if preview.told:
@@ -818,7 +826,7 @@ class Renderer:
         cancel = Button(self("import.preview.cancel"), f"im:no:{tag}")
         removed, total = len(report.removed), preview.before_total
         if preview.sure_needed:
-            foot.append("\n" + self("import.preview.sure", removed=removed, total=total))
+            foot.append(NL + self("import.preview.sure", removed=removed, total=total))
             sure = Button(self("import.preview.sure_button", removed=removed), f"im:sure:{tag}")
             buttons: tuple[tuple[Button, ...], ...] = ((sure,), (cancel,))
         else:
@@ -839,16 +847,16 @@ class Renderer:
                 [self._removed_line(c) for c in preview.removed],
             ),
         ]
-        top, bottom = "\n".join(head), "\n".join(foot)
+        top, bottom = NL.join(head), NL.join(foot)
         left = budget - units(top) - units(bottom) - 4
         body = self._share_out([(h, lines) for h, lines in sections if lines], left)
-        text = "\n\n".join(part for part in (top, body, bottom) if part)
+        text = PARAGRAPHS.join(part for part in (top, body, bottom) if part)
         return Reply(text, buttons if tag else ())
 
-    def _share_out(self, sections: Sequence[tuple[str, list[str]]], budget: int) -> str:
+    def _share_out(self, sections: Sequence[tuple[Markup, list[Markup]]], budget: int) -> Markup:
         """Give each section its lines in turn while they fit, then "and N more" for the rest."""
 
-        def more(count: int) -> str:
+        def more(count: int) -> Markup:
             return self("import.preview.more", count=count)
 
         # What every section needs anyway: its heading and, at worst, "and N more"
@@ -867,22 +875,22 @@ class Renderer:
             kept = [heading, *lines[:count]]
             if count < len(lines):
                 kept.append(more(len(lines) - count))
-            blocks.append("\n".join(kept))
-        return "\n\n".join(blocks)
+            blocks.append(NL.join(kept))
+        return PARAGRAPHS.join(blocks)
 
-    def _item_title(self, item: Workshop) -> str:
-        return f"<b>{escape(truncate(item.title, 60))}</b>"
+    def _item_title(self, item: Workshop) -> Markup:
+        return html("<b>{}</b>", truncate(item.title, 60))
 
-    def _added_line(self, item: Workshop) -> str:
+    def _added_line(self, item: Workshop) -> Markup:
         return self(
             "import.preview.item",
             when=self.when(item.start, item.end),
             title=self._item_title(item),
         )
 
-    def _reach(self, reach: Reach | None) -> str:
+    def _reach(self, reach: Reach | None) -> Markup:
         if reach is None:
-            return ""
+            return Markup()
         counts = [
             self(f"import.preview.{key}", count=count)
             for key, count in (
@@ -894,13 +902,13 @@ class Renderer:
         ]
         if not counts:
             return " · " + self("import.preview.reach_nobody")
-        return " · " + self("import.preview.reach", people=", ".join(counts))
+        return " · " + self("import.preview.reach", people=Markup(", ").join(counts))
 
-    def _removed_line(self, change: ItemChange) -> str:
+    def _removed_line(self, change: ItemChange) -> Markup:
         assert change.before is not None
         return self._added_line(change.before) + self._reach(change.reach)
 
-    def _changed_line(self, change: ItemChange) -> str:
+    def _changed_line(self, change: ItemChange) -> Markup:
         before, after = change.before, change.after
         assert before is not None and after is not None
         what = []
@@ -916,8 +924,8 @@ class Renderer:
                 )
             elif field == "room":
                 nowhere = self("import.preview.no_room")
-                was = escape(truncate(before.room, MAX_ROOM)) if before.room else nowhere
-                now = escape(truncate(after.room, MAX_ROOM)) if after.room else nowhere
+                was = html("{}", truncate(before.room, MAX_ROOM)) if before.room else nowhere
+                now = html("{}", truncate(after.room, MAX_ROOM)) if after.room else nowhere
                 what.append(self("import.preview.room", was=was, now=now))
             elif field == "places":
                 none = self("import.preview.no_places")
@@ -929,7 +937,7 @@ class Renderer:
                     )
                 )
             elif field == "title":
-                was, now = (escape(truncate(t, 60)) for t in (before.title, after.title))
+                was, now = (html("{}", truncate(t, 60)) for t in (before.title, after.title))
                 what.append(self("import.preview.title_changed", was=was, now=now))
             else:
                 what.append(self("import.preview.details"))
@@ -954,6 +962,15 @@ class Renderer:
         return tuple(rows)
 
 
+def html(template: str, /, *args: object) -> Markup:
+    """Fill an HTML template the bot wrote: every argument but Markup is escaped."""
+    return Markup(template).format(*args)
+
+
+NL = Markup("\n")
+PARAGRAPHS = Markup("\n\n")
+
+
 def units(text: str) -> int:
     """Count characters as Telegram does: in UTF-16 code units (an emoji may take two)."""
     return len(text.encode("utf-16-le")) // 2
@@ -964,17 +981,17 @@ def latest_first(items: Sequence[Workshop]) -> list[Workshop]:
     return sorted(items, key=lambda w: (-w.start.timestamp(), w.end))
 
 
-def escape_within(text: str, limit: int) -> str:
+def escape_within(text: str, limit: int) -> Markup:
     """Escape text, cut so that the escaped result takes at most `limit` UTF-16 units."""
     cut = truncate(text, max(1, limit))
-    while units(escape(cut)) > limit and len(cut) > 1:
-        cut = truncate(cut, max(1, len(cut) - (units(escape(cut)) - limit) // 2 - 1))
-    return escape(cut)
+    while units(html("{}", cut)) > limit and len(cut) > 1:
+        cut = truncate(cut, max(1, len(cut) - (units(html("{}", cut)) - limit) // 2 - 1))
+    return html("{}", cut)
 
 
-def _names(names: Sequence[str]) -> str:
+def _names(names: Sequence[str]) -> Markup:
     """List people's names, escaped, in their order."""
-    return ", ".join(escape(truncate(n, 40)) for n in names)
+    return Markup(", ").join(truncate(n, 40) for n in names)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -986,7 +1003,7 @@ def truncate(text: str, limit: int) -> str:
 class Block:
     """A piece of a long answer and the items it shows; `header` blocks start with a heading."""
 
-    text: str
+    text: Markup
     items: tuple[Workshop, ...] = ()
     header: bool = False
 
@@ -995,7 +1012,7 @@ class Block:
 class Page:
     """One message of a long answer, and the items it shows."""
 
-    text: str
+    text: Markup
     items: tuple[Workshop, ...] = ()
 
 
@@ -1011,7 +1028,7 @@ def _split(block: Block) -> list[Block]:
     return heading + [Block(line) for line in body[:-1]] + [Block(body[-1], block.items)]
 
 
-def paginate(head: str, blocks: Sequence[Block], budget: int = PAGE_BUDGET) -> list[Page]:
+def paginate(head: Markup, blocks: Sequence[Block], budget: int = PAGE_BUDGET) -> list[Page]:
     """Split blocks into pages that each fit in one message, the head on every page."""
     pieces: list[Block] = []
     for block in blocks:
@@ -1030,9 +1047,9 @@ def paginate(head: str, blocks: Sequence[Block], budget: int = PAGE_BUDGET) -> l
     return pages
 
 
-def _page(head: str, blocks: Sequence[Block]) -> Page:
+def _page(head: Markup, blocks: Sequence[Block]) -> Page:
     return Page(
-        "\n\n".join([head, *(b.text for b in blocks)]),
+        PARAGRAPHS.join([head, *(b.text for b in blocks)]),
         tuple(item for b in blocks for item in b.items),
     )
 

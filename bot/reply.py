@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 
 @dataclass(frozen=True, slots=True)
 class Button:
@@ -11,6 +13,12 @@ class Button:
 
     label: str
     data: str
+
+    def __post_init__(self) -> None:
+        # A label is plain text: one made as a message (HTML, its parameters escaped) is
+        # turned back into the text it says
+        if isinstance(self.label, Markup):
+            object.__setattr__(self, "label", self.label.unescape())
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from html import escape
 
 from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.error import Forbidden, TelegramError
@@ -69,7 +68,7 @@ async def button(update: Update, context: Context) -> None:
         await _offer_switch(update, context, r, move)
     elif move.cancelled:
         await query.answer(truncate(r.switched(move), 200))
-        await edit(update, Reply(escape(r.switched(move))))
+        await edit(update, Reply(r.switched(move, html=True)))
     else:
         await query.answer(truncate(r.move(move), 200))
         await _refresh_buttons(update, context, r, move.standing.target)
@@ -85,7 +84,7 @@ async def _offer_switch(update: Update, context: Context, r: Renderer, move: Mov
     except Forbidden:
         # Never started the bot: the alert is all they can get
         first = move.clash[0]
-        alert = r("bookings.clash_alert", title=move.standing.target.title, other=first.title)
+        alert = r.plain("bookings.clash_alert", title=move.standing.target.title, other=first.title)
         await query.answer(truncate(alert, 200), show_alert=True)
         return
     await query.answer(r("bookings.clash_toast"))
@@ -145,7 +144,7 @@ async def _offer(update: Update, context: Context, code: str) -> None:
     s = services(context)
     target, offer = await s.bookings.offer(query.from_user.id, code)
     r = await renderer(update, context)
-    await query.answer(truncate(r("bookings.offer_posted", title=target.title), 200))
+    await query.answer(truncate(r.plain("bookings.offer_posted", title=target.title), 200))
     group = s.config.event.announce_chat_id
     if group is None:
         return
@@ -166,8 +165,8 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
         user.id, int(offer_id), username=user.username, person=person_of(user)
     )
     r = await renderer(update, context)
-    await query.answer(truncate(r("bookings.took", title=target.title), 200))
-    name = escape(user.first_name)
+    await query.answer(truncate(r.plain("bookings.took", title=target.title), 200))
+    name = user.first_name
     if offer.chat_id is not None and offer.message_id is not None:
         lang = s.config.event.default_language
         done = s.t(lang, "bookings.offer_done", name=name)
@@ -178,7 +177,7 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
         except TelegramError as exc:
             log.info("could not mark the offer taken: %s", exc)
     giver_lang = await s.people.language(offer.user_id, None)
-    text = s.t(giver_lang, "bookings.your_slot_taken", name=name, title=escape(target.title))
+    text = s.t(giver_lang, "bookings.your_slot_taken", name=name, title=target.title)
     try:
         await context.bot.send_message(offer.user_id, text)
     except TelegramError as exc:

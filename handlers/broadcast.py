@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from html import escape
 
 from telegram import Update
 
@@ -18,7 +17,7 @@ from bot.context import Context
 from bot.domain.booking import REF_LENGTH, ref
 from bot.domain.errors import DomainError
 from bot.domain.schedule import local_day
-from bot.render import Renderer, truncate
+from bot.render import Renderer, html, truncate
 from bot.reply import Button, Reply
 from bot.services.broadcasts import (
     ASK_ITEM,
@@ -105,7 +104,7 @@ async def read_item(update: Update, context: Context, text: str) -> None:
     r = await renderer(update, context)
     if not items:
         await s.broadcasts.keep(user_id, draft, ask_item=True)
-        query = escape(truncate(text.strip(), 60))
+        query = truncate(text.strip(), 60)
         await send(update, context, Reply(r("broadcast.item_not_found", query=query)))
         return
     if len(items) == 1:
@@ -135,7 +134,7 @@ async def _preview(update: Update, context: Context, draft: BroadcastDraft) -> R
         audience=await s.broadcasts.label(draft.audience, r.lang),
         count=len(found.chat_ids),
         note=note,
-        message=r("broadcast.header") + "\n\n" + escape(draft.text),
+        message=r("broadcast.header") + "\n\n" + draft.text,
     )
     buttons = (
         (Button(r("broadcast.button_confirm"), f"bc:ok:{draft.tag}"),),
@@ -257,6 +256,6 @@ async def notices(update: Update, context: Context) -> None:
         return
     lines = [r("broadcast.notices_title")]
     for n in current:
-        when = f"{r.date(local_day(n.created_at, r.tz))}, {r.time(n.created_at)}"
-        lines.append(r("broadcast.notice_line", when=when, text=escape(truncate(n.text, 300))))
+        when = html("{}, {}", r.date(local_day(n.created_at, r.tz)), r.time(n.created_at))
+        lines.append(r("broadcast.notice_line", when=when, text=truncate(n.text, 300)))
     await send(update, context, Reply("\n\n".join(lines)))

@@ -8,7 +8,6 @@ confirmation; the service checks the permission again when it acts. The draft is
 from __future__ import annotations
 
 import re
-from html import escape
 
 from telegram import Update
 
@@ -55,7 +54,7 @@ def _kinds_menu(r: Renderer, item: Workshop) -> Reply:
     if item.capacity is not None:
         rows.append((Button(r("change.kind_capacity"), f"ch:k:{code}:cap"),))
     rows.append((Button(r("change.kind_cancel"), f"ch:k:{code}:cancel"),))
-    text = r("change.choose_kind", title=escape(item.title), when=r.when(item.start, item.end))
+    text = r("change.choose_kind", title=item.title, when=r.when(item.start, item.end))
     return Reply(text, tuple(rows))
 
 

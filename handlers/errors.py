@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 
@@ -100,13 +99,12 @@ async def _tell(update: Update, context: Context, key: str, params: dict[str, ob
     if update.callback_query is not None:
         # A button: answer it (so the client stops spinning) with the message as an alert,
         # which is plain text: the parameters go in as they are
-        text = s.t(lang, key, **params)
+        text = s.t.plain(lang, key, **params)
         await update.callback_query.answer(truncate(text, 200), show_alert=True)
         return
     if update.effective_chat is not None:
-        # Parameters are plain text (what the person typed, a title): escaped for HTML here
-        safe = {k: html.escape(v) if isinstance(v, str) else v for k, v in params.items()}
-        await send(update, context, Reply(s.t(lang, key, **safe)))
+        # Parameters are plain text (what the person typed, a title): the Translator escapes them
+        await send(update, context, Reply(s.t(lang, key, **params)))
 
 
 async def _report(update: Update, context: Context, error: BaseException | None) -> None:
@@ -120,8 +118,8 @@ async def _report(update: Update, context: Context, error: BaseException | None)
     text = s.t(
         lang,
         "errors.report",
-        error=html.escape(truncate(said, 300)),
-        update=html.escape(str(update.update_id)),
+        error=truncate(said, 300),
+        update=update.update_id,
     )
     if held:
         text += "\n" + s.t(lang, "errors.suppressed", count=held)

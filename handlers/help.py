@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
 
 from bot.commands import help_keys
@@ -30,9 +28,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     assert message is not None and message.text is not None
     command = message.text.split()[0].split("@")[0]
     r = await renderer(update, context)
-    await send(
-        update, context, Reply(r("help.unknown_command", command=escape(truncate(command, 40))))
-    )
+    await send(update, context, Reply(r("help.unknown_command", command=truncate(command, 40))))
 
 
 async def private_only(update: Update, context: Context) -> None:

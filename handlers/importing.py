@@ -7,7 +7,6 @@ preview's buttons carry), so Confirm still works after a restart, until it expir
 
 from __future__ import annotations
 
-import html
 import re
 
 from telegram import Update
@@ -48,7 +47,7 @@ async def programme_file(update: Update, context: Context) -> None:
         preview = await s.imports.propose(user.id, data, name)
     except ProgrammeFileError as exc:
         # Parameters quote the file, which may hold < or &
-        reason = r(exc.key, **{k: html.escape(str(v)) for k, v in exc.params.items()})
+        reason = r(exc.key, **{k: str(v) for k, v in exc.params.items()})
         await send(update, context, Reply(r("programme.import_refused", reason=reason)))
         return
     await send(update, context, r.import_preview(preview))

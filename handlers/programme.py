@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from html import escape
 
+from markupsafe import Markup
 from telegram import Update
 
 import handlers.awaiting as awaiting
@@ -14,7 +14,7 @@ from bot.domain.errors import DomainError
 from bot.domain.intents import Ask, Intent, parse_intent
 from bot.domain.models import Workshop
 from bot.domain.schedule import Part, local_day
-from bot.render import Renderer, pager, truncate
+from bot.render import PARAGRAPHS, Renderer, html, pager, truncate
 from bot.reply import Reply
 from bot.services.agenda import DayAnswer, FindAnswer
 from handlers.common import args_text, edit, renderer, send, services
@@ -304,7 +304,7 @@ async def _shrug(update: Update, context: Context, r: Renderer, text: str) -> No
     await send(
         update,
         context,
-        Reply(r("help.didnt_understand", text=escape(truncate(text.strip(), 80)))),
+        Reply(r("help.didnt_understand", text=truncate(text.strip(), 80))),
     )
 
 
@@ -331,7 +331,11 @@ async def _on_day(update: Update, context: Context, r: Renderer, intent: Intent)
         await send(update, context, await _find_reply(update, context, answer.found, 0))
     else:
         reply = await _find_reply(update, context, answer.found, 0)
-        await send(update, context, Reply(f"{r.not_on_day(answer)}\n\n{reply.text}", reply.buttons))
+        await send(
+            update,
+            context,
+            Reply(r.not_on_day(answer) + PARAGRAPHS + Markup(reply.text), reply.buttons),
+        )
 
 
 async def _where_or_when(
@@ -353,14 +357,14 @@ async def _where_or_when(
     lines = []
     for w in shown:
         day = r.date(local_day(w.start, r.tz))
-        title = escape(truncate(w.title, 200))
+        title = truncate(w.title, 200)
         if ask is Ask.WHERE:
             if w.room:
                 lines.append(
                     r(
                         "agenda.where_is",
                         title=title,
-                        room=escape(w.room),
+                        room=w.room,
                         date=day,
                         time=r.time(w.start),
                     )
@@ -369,7 +373,7 @@ async def _where_or_when(
                 lines.append(r("agenda.where_unknown", title=title, date=day, time=r.time(w.start)))
         else:
             span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
-            room = f" · 📍 {escape(w.room)}" if w.room else ""
+            room = html(" · 📍 {}", w.room) if w.room else ""
             lines.append(r("agenda.when_is", title=title, date=day, span=span, room=room))
     seats = await s.bookings.seats(shown, _user_id(update))
     await send(update, context, Reply("\n".join(lines), r.item_buttons(shown, seats)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
 
 from bot.context import Context
@@ -36,9 +34,7 @@ async def invites(update: Update, context: Context) -> None:
     lines = [r("roles.invites_title")]
     for invite in found:
         link = f"https://t.me/{bot}?start={invite.token}"
-        lines.append(
-            r("roles.invite_line", name=escape(invite.facilitator), items=invite.items, link=link)
-        )
+        lines.append(r("roles.invite_line", name=invite.facilitator, items=invite.items, link=link))
     lines.append("\n" + r("roles.invites_note"))
     await send(update, context, Reply("\n".join(lines)))
 
@@ -50,7 +46,7 @@ async def _revoke(update: Update, context: Context, name: str) -> None:
     facilitator, count = await services(context).roles.revoke(user.id, name[:200])
     r = await renderer(update, context)
     key = "roles.revoked" if count else "roles.revoked_none"
-    await send(update, context, Reply(r(key, name=escape(facilitator), count=count)))
+    await send(update, context, Reply(r(key, name=facilitator, count=count)))
 
 
 async def facilitator(update: Update, context: Context) -> None:
@@ -73,4 +69,4 @@ async def facilitator(update: Update, context: Context) -> None:
     await set_role_menu(context.bot, s, person)
     r = await renderer(update, context)
     key = "roles.facilitator_added" if add else "roles.facilitator_removed"
-    await send(update, context, Reply(r(key, person=escape(words[1]), title=escape(item.title))))
+    await send(update, context, Reply(r(key, person=words[1], title=item.title)))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
 
 from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.menus import set_role_menu
+from bot.render import NL, html
 from bot.reply import Button, Reply
 from handlers.common import edit, renderer, send, services
 
@@ -22,12 +21,12 @@ async def start(update: Update, context: Context) -> None:
         user.id, user.first_name, user.last_name, user.username, user.language_code
     )
     r = await renderer(update, context)
-    name = escape(person.first_name)
+    name = person.first_name
     if context.args:
         # A facilitator's invitation link: t.me/<bot>?start=<token>
         _, items = await s.roles.redeem(context.args[0], user.id)
         await s.announcements.replan({user.id})
-        titles = "\n".join(f"• {escape(w.title)}" for w in items)
+        titles = NL.join(html("• {}", w.title) for w in items)
         await send(update, context, Reply(r("roles.welcome_facilitator", name=name, titles=titles)))
         await set_role_menu(context.bot, s, user.id)
         return
@@ -36,7 +35,7 @@ async def start(update: Update, context: Context) -> None:
         await send(
             update,
             context,
-            Reply(r("start.greeting", name=name, event=escape(s.config.event.name))),
+            Reply(r("start.greeting", name=name, event=s.config.event.name)),
         )
     else:
         await send(update, context, Reply(r("start.welcome_back", name=name)))
@@ -60,7 +59,7 @@ async def organisation_chosen(update: Update, context: Context) -> None:
     if organisation is None:
         text = r("start.organisation_skipped")
     else:
-        text = r("start.organisation_saved", organisation=escape(organisation))
+        text = r("start.organisation_saved", organisation=organisation)
     await query.answer()
     await edit(update, Reply(text))
 

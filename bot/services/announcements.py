@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
+from markupsafe import Markup
 
 from bot.clock import Clock
 from bot.domain import planning
@@ -246,7 +247,7 @@ class AnnouncementService:
             mine = await bookings_repo.of_user(conn, row.chat_id)
         items = {w.id: w for w in programme.workshops}
         slots = {s.id: s for s in programme.rota}
-        lines: list[tuple[datetime, str, str]] = []
+        lines: list[tuple[datetime, str, Markup]] = []
         for b in mine:
             if b.kind is TargetKind.WORKSHOP and b.target_id in items:
                 w = items[b.target_id]

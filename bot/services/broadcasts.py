@@ -16,8 +16,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from html import escape
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
 
 from bot.clock import Clock
 from bot.domain.booking import Status, TargetKind, ref
@@ -138,14 +139,19 @@ def batch(broadcast_id: int) -> str:
     return f"broadcast:{broadcast_id}"
 
 
+def _stored(row: Row) -> Markup:
+    """Give the HTML a row holds: the bot made it (an organiser's text escaped, a report)."""
+    return Markup(row.params["html"])
+
+
 def compose(row: Row, r: Renderer) -> Delivery | None:
     """Write a broadcast, a notice or a report, in the language of the chat it goes to."""
     if row.kind == BROADCAST:
-        return Delivery(Reply(r("broadcast.header") + "\n\n" + row.params["html"]))
+        return Delivery(Reply(r("broadcast.header") + "\n\n" + _stored(row)))
     if row.kind == NOTICE:
-        return Delivery(Reply(r("broadcast.notice_header") + "\n\n" + row.params["html"]), pin=True)
+        return Delivery(Reply(r("broadcast.notice_header") + "\n\n" + _stored(row)), pin=True)
     if row.kind == REPORT:
-        return Delivery(Reply(row.params["html"]))
+        return Delivery(Reply(_stored(row)))
     return None
 
 
@@ -322,9 +328,9 @@ class BroadcastService:
         if kind is AudienceKind.ITEM:
             programme = await self._programme.current()
             title = next((w.title for w in programme.workshops if w.id == audience.arg), None)
-            return self._t(lang, "broadcast.audience_item", title=escape(title or "?"))
+            return self._t(lang, "broadcast.audience_item", title=title or "?")
         if kind is AudienceKind.ORGANISATION:
-            return self._t(lang, "broadcast.audience_org", organisation=escape(audience.arg or "?"))
+            return self._t(lang, "broadcast.audience_org", organisation=audience.arg or "?")
         return self._t(lang, f"broadcast.audience_{kind.value}")
 
     # Sending
@@ -355,7 +361,7 @@ class BroadcastService:
         if not recipients.chat_ids:
             raise DomainError("broadcast.nobody")
         now = self._clock.now()
-        params = {"html": escape(text)}
+        params = {"html": str(escape(text))}
         lang = language or await self._people.language(organiser, None)
         async with self._db.transaction() as conn:
             if draft_tag is not None:
@@ -488,7 +494,7 @@ class BroadcastService:
                     REPORT,
                     broadcast.by_user,
                     now,
-                    {"html": report},
+                    {"html": str(report)},
                     urgent=True,
                 )
                 await outbox_repo.add(conn, [entry], now)
@@ -526,7 +532,7 @@ class BroadcastService:
                 NOTICE,
                 self.group_chat,
                 now,
-                {"html": escape(text)},
+                {"html": str(escape(text))},
                 urgent=True,
             )
             new = await outbox_repo.add(conn, [entry], now) == 1

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from bot.domain.membership import IN_GROUP, GroupChange, Lack
 from bot.render import Renderer
 
 
 def membership_text(r: Renderer, change: GroupChange, configured: bool) -> str:
     """Say where the bot is, the config line for it, and what it still lacks there."""
-    title, chat_id = escape(change.title), change.chat_id
+    title, chat_id = change.title, change.chat_id
     if change.status not in IN_GROUP or Lack.MEMBER in change.lacks:
         return r("membership.removed", title=title, chat_id=chat_id)
     if change.moved_from is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from html import escape
 
 from bot.render import Renderer, truncate
 from bot.services.status import Status
@@ -33,7 +32,7 @@ def when(r: Renderer, at: datetime) -> str:
     local = at.astimezone(r.tz)
     if local.date() == r.now.astimezone(r.tz).date():
         return r.time(at)
-    return f"{r.date(local.date())} {r.time(at)}"
+    return r.date(local.date()) + " " + r.time(at)
 
 
 def status_text(r: Renderer, s: Status) -> str:
@@ -46,17 +45,17 @@ def status_text(r: Renderer, s: Status) -> str:
     else:
         failure = r(
             "status.failure",
-            method=escape(s.last_failure.method),
-            error=escape(truncate(s.last_failure.error, 120)),
+            method=s.last_failure.method,
+            error=truncate(s.last_failure.error, 120),
             when=when(r, s.last_failure.at),
         )
     if s.backup is None:
         backup = r("status.no_backup")
     else:
-        backup = r("status.backup", name=escape(s.backup.name), age=duration(r, s.backup.age))
+        backup = r("status.backup", name=s.backup.name, age=duration(r, s.backup.age))
     return r(
         "status.report",
-        version=escape(s.version),
+        version=s.version,
         uptime=duration(r, s.uptime),
         items=s.items,
         people=s.people,
