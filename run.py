@@ -202,10 +202,11 @@ async def import_file(config: Config, path: Path, *, dry_run: bool = False) -> i
     from dataclasses import replace
 
     from bot.app import rota_rules
-    from bot.render import Renderer
     from bot.services.people import PeopleService
     from bot.services.programme import ProgrammeChanged, ProgrammeService
     from bot.services.roles import RolesService
+    from bot.views import importing as importing_view
+    from bot.views.common import Renderer
 
     interactive = not dry_run and sys.stdin.isatty()
     clock = SystemClock()
@@ -222,7 +223,7 @@ async def import_file(config: Config, path: Path, *, dry_run: bool = False) -> i
             share = config.programme.confirm_removal_share
             preview = replace(preview, large=preview.too_much(share))
             r = Renderer(Translator.load("en"), "en", config.event.tz, clock.now())
-            print(_plain(r.import_preview(preview, budget=10**9).text))  # all of it
+            print(_plain(importing_view.import_preview(r, preview, budget=10**9).text))  # all of it
             if dry_run:
                 print("dry run: nothing changed")
                 return 0

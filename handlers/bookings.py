@@ -13,10 +13,14 @@ from bot.delivery import markup
 from bot.domain.booking import Target, TargetKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Participant
-from bot.render import Renderer, truncate
 from bot.reply import Reply
 from bot.services.bookings import Move
 from bot.services.people import language_for
+from bot.views import agenda as agenda_view
+from bot.views import bookings as bookings_view
+from bot.views import items as items_view
+from bot.views import rota as rota_view
+from bot.views.common import Renderer, truncate
 from handlers.common import args_text, edit, renderer, send, services
 
 log = logging.getLogger(__name__)
@@ -67,10 +71,10 @@ async def button(update: Update, context: Context) -> None:
     if move.clash:
         await _offer_switch(update, context, r, move)
     elif move.cancelled:
-        await query.answer(truncate(r.switched(move), 200))
-        await edit(update, Reply(r.switched(move, html=True)))
+        await query.answer(truncate(bookings_view.switched(r, move), 200))
+        await edit(update, Reply(bookings_view.switched(r, move, html=True)))
     else:
-        await query.answer(truncate(r.move(move), 200))
+        await query.answer(truncate(bookings_view.move(r, move), 200))
         await _refresh_buttons(update, context, r, move.standing.target)
     await notify_promoted(context, move)
 
@@ -78,7 +82,7 @@ async def button(update: Update, context: Context) -> None:
 async def _offer_switch(update: Update, context: Context, r: Renderer, move: Move) -> None:
     query = update.callback_query
     assert query is not None
-    reply = r.clash(move)
+    reply = bookings_view.clash(r, move)
     try:
         await context.bot.send_message(query.from_user.id, reply.text, reply_markup=markup(reply))
     except Forbidden:
@@ -109,7 +113,7 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
         # A workshop's details: show its new places and button together
         programme = await s.programme.current()
         note = next((x.description for x in programme.rooms if x.name == item.room), "")
-        await edit(update, r.workshop(item, seats, note))
+        await edit(update, agenda_view.workshop(r, item, seats, note))
         return
     rows = []
     for row in keyboard.inline_keyboard:
@@ -117,7 +121,7 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
         for b in row:
             data = b.callback_data if isinstance(b.callback_data, str) else ""
             if data.startswith(("b:ws:", "b:wc:")) and data.endswith(target.ref):
-                fresh = r.booking_button(item, seats, titled=" · " in b.text)
+                fresh = items_view.booking_button(r, item, seats, titled=" · " in b.text)
                 if fresh is not None:
                     new_row.append(b.__class__(fresh.label, callback_data=fresh.data))
                 continue
@@ -149,7 +153,9 @@ async def _offer(update: Update, context: Context, code: str) -> None:
     if group is None:
         return
     lang = s.config.event.default_language
-    post = Renderer(s.t, lang, s.config.event.tz).offer(target, offer, query.from_user.first_name)
+    post = rota_view.offer(
+        Renderer(s.t, lang, s.config.event.tz), target, offer, query.from_user.first_name
+    )
     sent = await context.bot.send_message(group, post.text, reply_markup=markup(post))
     await s.bookings.posted(offer.id, group, sent.message_id)
 
@@ -189,7 +195,7 @@ async def mine(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
     entries = await services(context).bookings.agenda(user.id, user.username)
-    await send(update, context, (await renderer(update, context)).mine(entries))
+    await send(update, context, bookings_view.mine(await renderer(update, context), entries))
 
 
 async def participants(update: Update, context: Context) -> None:
@@ -203,7 +209,7 @@ async def participants(update: Update, context: Context) -> None:
         user.id, user.username, text[:200]
     )
     r = await renderer(update, context)
-    await send(update, context, Reply(r.participants(item, ins, waiting)))
+    await send(update, context, Reply(bookings_view.participants(r, item, ins, waiting)))
 
 
 async def rota(update: Update, context: Context) -> None:
@@ -224,13 +230,15 @@ async def rota(update: Update, context: Context) -> None:
         "répartition",
     ):
         if word in ("gaps", "trous", "manques"):
-            await send(update, context, Reply(r.gaps(await s.bookings.gaps(user.id))))
+            await send(update, context, Reply(rota_view.gaps(r, await s.bookings.gaps(user.id))))
         else:
-            await send(update, context, Reply(r.fairness(await s.bookings.fairness(user.id))))
+            await send(
+                update, context, Reply(rota_view.fairness(r, await s.bookings.fairness(user.id)))
+            )
         return
     if word:
         raise DomainError("bookings.rota_unknown", text=truncate(word, 40))
     today = s.agenda.today()
     slots = await s.bookings.rota([today, today.fromordinal(today.toordinal() + 1)])
     offers = await s.bookings.open_offers()
-    await send(update, context, r.rota(slots, offers, user.id))
+    await send(update, context, rota_view.rota(r, slots, offers, user.id))

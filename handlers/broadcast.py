@@ -17,7 +17,6 @@ from bot.context import Context
 from bot.domain.booking import REF_LENGTH, ref
 from bot.domain.errors import DomainError
 from bot.domain.schedule import local_day
-from bot.render import Renderer, html, truncate
 from bot.reply import Button, Reply
 from bot.services.broadcasts import (
     ASK_ITEM,
@@ -27,6 +26,7 @@ from bot.services.broadcasts import (
     AudienceKind,
     BroadcastDraft,
 )
+from bot.views.common import Renderer, html, truncate
 from handlers.common import edit, renderer, send, services
 
 _BUTTON = re.compile(

@@ -17,9 +17,11 @@ from bot.domain.booking import ref
 from bot.domain.changes import Change, ChangeKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
-from bot.render import Renderer, truncate
 from bot.reply import Button, Reply
 from bot.services.changes import FLOW as CHANGE_FLOW
+from bot.views import audit as audit_view
+from bot.views import changes as changes_view
+from bot.views.common import Renderer, truncate
 from handlers.common import args_text, edit, renderer, send, services
 
 SHIFTS = (-30, -15, 15, 30, 60)
@@ -196,7 +198,7 @@ async def _preview(
     s = services(context)
     user = update.effective_user
     assert user is not None
-    reply = r.change_preview(await s.changes.propose(user.id, draft))
+    reply = changes_view.change_preview(r, await s.changes.propose(user.id, draft))
     if edit_it:
         await edit(update, reply)
     else:
@@ -241,5 +243,5 @@ async def audit_log(update: Update, context: Context) -> None:
     for e in entries:
         person = await s.people.get(e.user_id)
         who = person.display_name if person else str(e.user_id)
-        lines.append(r.audit_line(e.at, who, e.action, e.before or {}, e.after or {}))
+        lines.append(audit_view.audit_line(r, e.at, who, e.action, e.before or {}, e.after or {}))
     await send(update, context, Reply("\n".join(lines)))

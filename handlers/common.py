@@ -9,8 +9,8 @@ from telegram.error import BadRequest
 
 from bot.context import Context, Services
 from bot.delivery import markup
-from bot.render import Renderer
 from bot.reply import Reply
+from bot.views.common import Renderer
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot.context import Context
 from bot.domain.errors import DomainError
-from bot.render import truncate
 from bot.reply import Reply
+from bot.views.common import truncate
 from handlers.common import language, send, services, unchanged
 
 log = logging.getLogger(__name__)

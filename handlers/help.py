@@ -6,8 +6,8 @@ from telegram import Update
 
 from bot.commands import help_keys
 from bot.context import Context
-from bot.render import truncate
 from bot.reply import Reply
+from bot.views.common import truncate
 from handlers.common import renderer, send, services
 
 

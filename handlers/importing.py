@@ -14,9 +14,10 @@ from telegram import Update
 from bot.context import Context
 from bot.domain.errors import DomainError, ProgrammeFileError
 from bot.domain.programme import ImportReport
-from bot.render import Renderer
 from bot.reply import Reply
 from bot.services.programme import Applied
+from bot.views import importing as importing_view
+from bot.views.common import Renderer
 from handlers.common import edit, renderer, send, services
 
 MAX_FILE_KB = 8 * 1024
@@ -50,7 +51,7 @@ async def programme_file(update: Update, context: Context) -> None:
         reason = r(exc.key, **{k: str(v) for k, v in exc.params.items()})
         await send(update, context, Reply(r("programme.import_refused", reason=reason)))
         return
-    await send(update, context, r.import_preview(preview))
+    await send(update, context, importing_view.import_preview(r, preview))
 
 
 async def button(update: Update, context: Context) -> None:
@@ -72,7 +73,7 @@ async def button(update: Update, context: Context) -> None:
     outcome = await s.imports.confirm(user_id, tag, sure=op == "sure")
     await query.answer()
     if not isinstance(outcome, Applied):
-        await edit(update, r.import_preview(outcome))
+        await edit(update, importing_view.import_preview(r, outcome))
         return
     text = report_text(r, outcome.report)
     if outcome.again:

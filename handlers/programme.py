@@ -14,9 +14,11 @@ from bot.domain.errors import DomainError
 from bot.domain.intents import Ask, Intent, parse_intent
 from bot.domain.models import Workshop
 from bot.domain.schedule import Part, local_day
-from bot.render import PARAGRAPHS, Renderer, html, pager, truncate
 from bot.reply import Reply
 from bot.services.agenda import DayAnswer, FindAnswer
+from bot.views import agenda as agenda_view
+from bot.views import items as items_view
+from bot.views.common import PARAGRAPHS, Renderer, html, pager, truncate
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.help import help_
 
@@ -53,10 +55,10 @@ async def _day_reply(
     r = await renderer(update, context)
     answer = s.agenda.in_part(answer, part)
     seats = await s.bookings.seats(answer.items, _user_id(update))
-    title = r.part_title(_day_title(r, answer.day, s.agenda.today()), part)
-    pages = r.day_pages(answer, seats, title)
+    title = agenda_view.part_title(r, _day_title(r, answer.day, s.agenda.today()), part)
+    pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
-    rows = r.booking_rows(pages[page].items, seats)
+    rows = items_view.booking_rows(r, pages[page].items, seats)
     code = _PART_CODES.get(part, "") if part else ""
     row = pager(len(pages), page, lambda n: f"pg:d:{n}:{answer.day:%Y%m%d}{code}")
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
@@ -81,10 +83,10 @@ async def _room_reply(
         title = r("agenda.room_day_title", room=name, date=r.date(answer.day))
     else:
         title = r("agenda.room_title", room=name)
-    title = r.part_title(title, part)
-    pages = r.day_pages(answer, seats, title)
+    title = agenda_view.part_title(r, title, part)
+    pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
-    rows = r.booking_rows(pages[page].items, seats)
+    rows = items_view.booking_rows(r, pages[page].items, seats)
     stamp = f"{answer.day:%Y%m%d}" if day_text else "-"
     row = pager(len(pages), page, lambda n: _fit(f"pg:r:{n}:{stamp}:", name))
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
@@ -94,10 +96,12 @@ async def _find_reply(update: Update, context: Context, answer: FindAnswer, page
     s = services(context)
     r = await renderer(update, context)
     seats = await s.bookings.seats(answer.items, _user_id(update))
-    pages = r.find_answer(answer, seats)
+    pages = agenda_view.find_answer(r, answer, seats)
     page = min(page, len(pages) - 1)
     row = pager(len(pages), page, lambda n: _fit(f"pg:s:{n}:", answer.query))
-    rows = list(r.item_buttons(pages[page].items, seats) if len(pages[page].items) <= 5 else ())
+    rows = list(
+        items_view.item_buttons(r, pages[page].items, seats) if len(pages[page].items) <= 5 else ()
+    )
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
 
 
@@ -109,7 +113,9 @@ async def next_(update: Update, context: Context) -> None:
     items = list(answer.mine_now) + (list(answer.slot.items) if answer.slot else [])
     r = await renderer(update, context)
     await send(
-        update, context, r.next_answer(answer, await s.bookings.seats(items, _user_id(update)))
+        update,
+        context,
+        agenda_view.next_answer(r, answer, await s.bookings.seats(items, _user_id(update))),
     )
 
 
@@ -120,7 +126,9 @@ async def now(update: Update, context: Context) -> None:
     items = list(answer.running) + (list(answer.slot.items) if answer.slot else [])
     r = await renderer(update, context)
     await send(
-        update, context, r.now_answer(answer, await s.bookings.seats(items, _user_id(update)))
+        update,
+        context,
+        agenda_view.now_answer(r, answer, await s.bookings.seats(items, _user_id(update))),
     )
 
 
@@ -182,7 +190,7 @@ async def _workshop_reply(update: Update, context: Context, item: Workshop) -> R
     programme = await s.programme.current()
     note = next((room.description for room in programme.rooms if room.name == item.room), "")
     r = await renderer(update, context)
-    return r.workshop(item, await s.bookings.seats([item], _user_id(update)), note)
+    return agenda_view.workshop(r, item, await s.bookings.seats([item], _user_id(update)), note)
 
 
 async def workshop_button(update: Update, context: Context) -> None:
@@ -281,7 +289,9 @@ async def plain_words(update: Update, context: Context) -> None:
             card = await agenda.room_card(room)
             items = [*card.running, *(card.following.items if card.following else ())]
             await send(
-                update, context, r.room_card(card, await s.bookings.seats(items, _user_id(update)))
+                update,
+                context,
+                agenda_view.room_card(r, card, await s.bookings.seats(items, _user_id(update))),
             )
         else:
             await send(
@@ -334,7 +344,9 @@ async def _on_day(update: Update, context: Context, r: Renderer, intent: Intent)
         await send(
             update,
             context,
-            Reply(r.not_on_day(answer) + PARAGRAPHS + Markup(reply.text), reply.buttons),
+            Reply(
+                agenda_view.not_on_day(r, answer) + PARAGRAPHS + Markup(reply.text), reply.buttons
+            ),
         )
 
 
@@ -376,4 +388,4 @@ async def _where_or_when(
             room = html(" · 📍 {}", w.room) if w.room else ""
             lines.append(r("agenda.when_is", title=title, date=day, span=span, room=room))
     seats = await s.bookings.seats(shown, _user_id(update))
-    await send(update, context, Reply("\n".join(lines), r.item_buttons(shown, seats)))
+    await send(update, context, Reply("\n".join(lines), items_view.item_buttons(r, shown, seats)))

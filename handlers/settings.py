@@ -9,8 +9,8 @@ from telegram import Update
 from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.domain.planning import PersonSettings
-from bot.render import Renderer
 from bot.reply import Button, Reply
+from bot.views.common import Renderer
 from handlers.common import edit, renderer, send, services
 
 _BUTTON = re.compile(r"^set:(?P<what>digest|reminders):(?P<on>[01])$")

@@ -7,8 +7,8 @@ from telegram import Update
 from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.menus import set_role_menu
-from bot.render import NL, html
 from bot.reply import Button, Reply
+from bot.views.common import NL, html
 from handlers.common import edit, renderer, send, services
 
 

@@ -22,11 +22,14 @@ from bot.domain import schedule
 from bot.domain.models import Kind, Workshop
 from bot.domain.schedule import Phase
 from bot.i18n import Translator
-from bot.render import Renderer, pager
 from bot.reply import Button, Reply
 from bot.sandbox.formatting import MAX_TEXT_LENGTH, parse_html, trim, utf16_len
 from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer
 from bot.services.bookings import Seats
+from bot.views import agenda as agenda_view
+from bot.views import announcements as announcements_view
+from bot.views import items as items_view
+from bot.views.common import Renderer, pager
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 8, 24, 8, 0, tzinfo=PARIS)
@@ -132,34 +135,39 @@ def renders(items: list[Workshop], now: datetime) -> Iterable[Reply]:
         phase = schedule.phase(items, now)
         slot = schedule.next_slot(items, now)
         running = tuple(schedule.running(items, now))
-        yield r.board(running, slot)
-        yield r.next_answer(NextAnswer(phase, now, running, slot, later_day=False), seats)
-        yield r.next_answer(NextAnswer(phase, now, (), slot, later_day=True), seats)
-        yield r.now_answer(NowAnswer(phase, now, running, slot), seats)
-        yield r.now_answer(NowAnswer(phase, now, (), slot), seats)
+        yield announcements_view.board(r, running, slot)
+        yield agenda_view.next_answer(
+            r, NextAnswer(phase, now, running, slot, later_day=False), seats
+        )
+        yield agenda_view.next_answer(r, NextAnswer(phase, now, (), slot, later_day=True), seats)
+        yield agenda_view.now_answer(r, NowAnswer(phase, now, running, slot), seats)
+        yield agenda_view.now_answer(r, NowAnswer(phase, now, (), slot), seats)
         if slot is not None:
-            yield r.announcement(slot.start, slot.items, seats)
-            yield Reply(r.before_week(slot, seats))
+            yield announcements_view.announcement(r, slot.start, slot.items, seats)
+            yield Reply(agenda_view.before_week(r, slot, seats))
         days = schedule.Days.of(items, PARIS)
         for day in days.days:
             answer = DayAnswer(phase, day, days.on(day), None, None)
-            pages = r.day_pages(answer, seats, r.date(day))
+            pages = agenda_view.day_pages(r, answer, seats, r.date(day))
             stamp = f"{day:%Y%m%d}"
             for n, page in enumerate(pages):
                 rows = (pager(len(pages), n, lambda p, d=stamp: f"pg:d:{p}:{d}"),)
-                yield Reply(page.text, (*rows, *r.booking_rows(page.items, seats)))
-            lines = [r.digest_line(w.title, w.start, w.end, w.room, "in") for w in days.on(day)]
-            yield r.digest("<Alice & Bob>", day, lines, days.on(day))
-        found = r.find_answer(FindAnswer("<b>" * 30, tuple(items)), seats)
+                yield Reply(page.text, (*rows, *items_view.booking_rows(r, page.items, seats)))
+            lines = [
+                announcements_view.digest_line(r, w.title, w.start, w.end, w.room, "in")
+                for w in days.on(day)
+            ]
+            yield announcements_view.digest(r, "<Alice & Bob>", day, lines, days.on(day))
+        found = agenda_view.find_answer(r, FindAnswer("<b>" * 30, tuple(items)), seats)
         for n, page in enumerate(found):
             rows = (
                 pager(len(found), n, lambda p: f"pg:s:{p}:" + "<b>" * 10),
-                *r.booking_rows(page.items, seats),
+                *items_view.booking_rows(r, page.items, seats),
             )
             yield Reply(page.text, rows)
         for w in items[:3]:
-            yield r.workshop(w, seats, "note " * 300)
-        yield Reply("·", r.item_buttons(items, seats))
+            yield agenda_view.workshop(r, w, seats, "note " * 300)
+        yield Reply("·", items_view.item_buttons(r, items, seats))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -179,7 +187,9 @@ def test_a_board_too_long_for_one_message_says_how_many_more() -> None:
         Shape(400, 200, 5, one_slot=True, zero_minutes=False, across_midnight=False, seed=1)
     )
     now = items[0].start + timedelta(minutes=1)
-    reply = Renderer(T, "fr", PARIS, now).board(schedule.running(items, now), None)
+    reply = announcements_view.board(
+        Renderer(T, "fr", PARIS, now), schedule.running(items, now), None
+    )
     check(reply)
     assert "de plus\u202f: /now" in reply.text
     shown = reply.text.count("• ")
@@ -193,7 +203,9 @@ def test_the_board_shows_what_started_last_and_ends_soonest_first() -> None:
         "c", "Late short", MONDAY + timedelta(hours=1), MONDAY + timedelta(hours=2)
     )
     now = MONDAY + timedelta(minutes=90)
-    text = Renderer(T, "en", PARIS, now).board([early, late_long, late_short], None).text
+    text = announcements_view.board(
+        Renderer(T, "en", PARIS, now), [early, late_long, late_short], None
+    ).text
     assert text.index("Late short") < text.index("Late long") < text.index("Early")
     assert "more" not in text
 

@@ -27,12 +27,12 @@ from bot.domain.models import Kind as ItemKind
 from bot.domain.models import Role
 from bot.i18n import Translator
 from bot.logs import setup_logging
-from bot.render import Renderer
 from bot.sandbox.emulator import BotApiEmulator, EmulatorTimeout
 from bot.sandbox.feed import Feed, Kind, Seen
 from bot.sandbox.harness import SAMPLE_PROGRAMME, Harness, local_config
 from bot.sandbox.records import SentMessage
 from bot.services.programme import read_programme
+from bot.views.common import Renderer
 
 DEMO_LANGUAGE = "fr"
 REPLY_WAIT = 10.0

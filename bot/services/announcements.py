@@ -22,13 +22,15 @@ from bot.domain.planning import (
 )
 from bot.domain.schedule import by_start, local_day, next_slot, running
 from bot.i18n import Translator
-from bot.render import Renderer
 from bot.services import broadcasts, membership
 from bot.services.bookings import BookingService
 from bot.services.outbox import Delivery, Outbox, entry, sent_reminder
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
+from bot.views import announcements as announcements_view
+from bot.views import changes as changes_view
+from bot.views.common import Renderer
 from storage import bookings as bookings_repo
 from storage import outbox as outbox_repo
 from storage import settings as settings_repo
@@ -194,11 +196,13 @@ class AnnouncementService:
                 return None
             items = list(by_start(starting)[0].items)
             seats = await self._bookings.seats(items, None)
-            return Delivery(r.announcement(start, items, seats))
+            return Delivery(announcements_view.announcement(r, start, items, seats))
         if row.kind == planning.BOARD:
             now = self._clock.now()
             return Delivery(
-                r.board(running(programme.workshops, now), next_slot(programme.workshops, now)),
+                announcements_view.board(
+                    r, running(programme.workshops, now), next_slot(programme.workshops, now)
+                ),
                 board=True,
             )
         if row.kind == planning.REMINDER:
@@ -206,11 +210,11 @@ class AnnouncementService:
         if row.kind == planning.DIGEST:
             return await self._digest(row, programme, r)
         if row.kind == planning.CORRECTION:
-            return Delivery(r.correction(row.params, programme))
+            return Delivery(announcements_view.correction(r, row.params, programme))
         if row.kind == "change":
-            return Delivery(r.change_notice(row.params))
+            return Delivery(changes_view.change_notice(r, row.params))
         if row.kind == "promoted":
-            return Delivery(r.promoted_row(row.params, programme))
+            return Delivery(announcements_view.promoted_row(r, row.params, programme))
         if row.kind in broadcasts.KINDS:
             return broadcasts.compose(row, r)
         if row.kind == membership.KIND:
@@ -225,7 +229,11 @@ class AnnouncementService:
             item = next((w for w in programme.workshops if w.id == target_id), None)
             if item is None or item.start != start:
                 return None
-            return Delivery(r.reminder(item.title, item.start, item.end, item.room, rota=False))
+            return Delivery(
+                announcements_view.reminder(
+                    r, item.title, item.start, item.end, item.room, rota=False
+                )
+            )
         slot = next((s for s in programme.rota if s.id == target_id), None)
         if slot is None or slot.start != start:
             return None
@@ -236,7 +244,9 @@ class AnnouncementService:
             for b in mine
         ):
             return None
-        return Delivery(r.reminder(slot.area, slot.start, slot.end, None, rota=True))
+        return Delivery(
+            announcements_view.reminder(r, slot.area, slot.start, slot.end, None, rota=True)
+        )
 
     async def _digest(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
         day = date.fromisoformat(row.params["date"])
@@ -254,18 +264,32 @@ class AnnouncementService:
                 if local_day(w.start, self._tz) == day:
                     state = "in" if b.status is Status.IN else "waiting"
                     lines.append(
-                        (w.start, state, r.digest_line(w.title, w.start, w.end, w.room, state))
+                        (
+                            w.start,
+                            state,
+                            announcements_view.digest_line(
+                                r, w.title, w.start, w.end, w.room, state
+                            ),
+                        )
                     )
             elif b.kind is TargetKind.ROTA and b.target_id in slots and b.status is Status.IN:
                 s = slots[b.target_id]
                 if local_day(s.start, self._tz) == day:
                     lines.append(
-                        (s.start, "rota", r.digest_line(s.area, s.start, s.end, None, "rota"))
+                        (
+                            s.start,
+                            "rota",
+                            announcements_view.digest_line(r, s.area, s.start, s.end, None, "rota"),
+                        )
                     )
         for w in await self._roles.items_run_by(row.chat_id):
             if local_day(w.start, self._tz) == day:
                 lines.append(
-                    (w.start, "run", r.digest_line(w.title, w.start, w.end, w.room, "run"))
+                    (
+                        w.start,
+                        "run",
+                        announcements_view.digest_line(r, w.title, w.start, w.end, w.room, "run"),
+                    )
                 )
         highlights = [
             w
@@ -276,7 +300,9 @@ class AnnouncementService:
             if w.kind in (Kind.PLENARY, Kind.EVENING)
         ]
         return Delivery(
-            r.digest(person.first_name, day, [text for _, _, text in sorted(lines)], highlights)
+            announcements_view.digest(
+                r, person.first_name, day, [text for _, _, text in sorted(lines)], highlights
+            )
         )
 
 

@@ -26,13 +26,13 @@ from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
 from bot.i18n import Translator
-from bot.render import Renderer
 from bot.reply import Reply
 from bot.services.drafts import DraftService
 from bot.services.outbox import Delivery, DeliveryError, Outbox, Transport
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
+from bot.views.common import Renderer
 from storage import broadcasts as repo
 from storage import outbox as outbox_repo
 from storage.broadcasts import Broadcast, Notice

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from bot.clock import Clock
 from bot.domain.membership import GroupChange
-from bot.render import Renderer
 from bot.reply import Reply
 from bot.services.outbox import Delivery, Outbox
 from bot.services.people import PeopleService
+from bot.views.common import Renderer
 from bot.views.membership import membership_text
 from storage.outbox import Entry, Row
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.membership import IN_GROUP, GroupChange, Lack
-from bot.render import Renderer
+from bot.views.common import Renderer
 
 
 def membership_text(r: Renderer, change: GroupChange, configured: bool) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.render import Renderer, truncate
 from bot.services.status import Status
+from bot.views.common import Renderer, truncate
 
 
 def duration(r: Renderer, span: timedelta) -> str:

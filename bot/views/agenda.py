@@ -1,0 +1,205 @@
+"""The programme as people ask for it: /next, /now, a day, a room, a search, one item."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from bot.domain.models import Workshop
+from bot.domain.schedule import Part, Phase, Slot, by_start, local_day
+from bot.reply import Reply
+from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer, OnDayAnswer, RoomCard
+from bot.services.bookings import Seats
+from bot.views.common import (
+    MAX_NOTE,
+    MAX_ROOM,
+    MAX_TITLE,
+    NL,
+    PAGE_BUDGET,
+    PARAGRAPHS,
+    Block,
+    Page,
+    Renderer,
+    escape_within,
+    html,
+    latest_first,
+    paginate,
+    truncate,
+    units,
+)
+from bot.views.items import booking_button, fit, item_buttons, item_line, places, slot_block
+
+
+def before_week(r: Renderer, slot: Slot | None, seats: Seats) -> Markup:
+    """Say when the week starts and what opens it."""
+    if slot is None:
+        return r("agenda.no_programme")
+    day = local_day(slot.start, r.tz)
+    head = r("agenda.before_week", date=r.date(day), time=r.time(slot.start))
+    lines = [item_line(r, item, seats) for item in slot.items]
+    first = html("<b>{}</b>", r.time(slot.start))
+    return html("{}\n\n{}", head, fit(r, first, lines, "/today"))
+
+
+def next_answer(r: Renderer, answer: NextAnswer, seats: Seats) -> Reply:
+    """Render /next."""
+    if answer.phase is Phase.EMPTY:
+        return Reply(r("agenda.no_programme"))
+    if answer.phase is Phase.AFTER:
+        return Reply(r("agenda.after_week"))
+    if answer.phase is Phase.BEFORE:
+        items = answer.slot.items if answer.slot else ()
+        return Reply(before_week(r, answer.slot, seats), item_buttons(r, items, seats))
+    parts: list[Markup] = []
+    if answer.mine_now:
+        mine = [
+            item_line(r, w, seats) + " " + r("agenda.until", time=r.time(w.end))
+            for w in answer.mine_now
+        ]
+        parts.append(fit(r, r("agenda.mine_now"), mine, "/mine", PAGE_BUDGET // 2))
+    if answer.slot is None:
+        parts.append(r("agenda.nothing_more_week"))
+    else:
+        lines = [item_line(r, w, seats) for w in answer.slot.items]
+        if answer.later_day:
+            day = local_day(answer.slot.start, r.tz)
+            start = r.time(answer.slot.start)
+            head = r("agenda.nothing_more_today", date=r.date(day), time=start)
+            command = "/tomorrow"
+        else:
+            head = r("agenda.next_at", time=r.time(answer.slot.start))
+            command = "/today"
+        budget = PAGE_BUDGET - sum(units(p) + 2 for p in parts)
+        parts.append(fit(r, head, lines, command, budget))
+    shown = list(answer.mine_now) + list(answer.slot.items if answer.slot else ())
+    return Reply(PARAGRAPHS.join(parts), item_buttons(r, shown, seats))
+
+
+def now_answer(r: Renderer, answer: NowAnswer, seats: Seats) -> Reply:
+    """Render /now."""
+    if answer.phase is Phase.EMPTY:
+        return Reply(r("agenda.no_programme"))
+    if answer.phase is Phase.AFTER:
+        return Reply(r("agenda.after_week"))
+    if answer.phase is Phase.BEFORE:
+        return Reply(before_week(r, answer.slot, seats))
+    if not answer.running:
+        text = r("agenda.nothing_now")
+        if answer.slot is not None:
+            head = r("agenda.next_at", time=r.time(answer.slot.start))
+            lines = [item_line(r, w, seats) for w in answer.slot.items]
+            text += "\n\n" + fit(r, head, lines, "/next")
+        return Reply(text, item_buttons(r, answer.slot.items if answer.slot else (), seats))
+    running = latest_first(answer.running)
+    lines = [item_line(r, w, seats) + " " + r("agenda.until", time=r.time(w.end)) for w in running]
+    return Reply(fit(r, r("agenda.now_on"), lines, "/today"), item_buttons(r, running, seats))
+
+
+def day_pages(r: Renderer, answer: DayAnswer, seats: Seats, title: str) -> list[Page]:
+    """Render a day's programme as one or more pages of text."""
+    head = html("📅 <b>{}</b>", title)
+    if not answer.items:
+        if answer.phase is Phase.AFTER:
+            return [Page(html("{}\n\n{}", head, r("agenda.after_week")))]
+        text = html("{}\n\n{}", head, r("agenda.nothing_that_day"))
+        if answer.next_day is not None and answer.next_day_first is not None:
+            text += "\n\n" + r(
+                "agenda.next_day_starts",
+                date=r.date(answer.next_day),
+                time=r.time(answer.next_day_first.start),
+            )
+            text += "\n" + NL.join(item_line(r, w, seats) for w in answer.next_day_first.items)
+        return [Page(text)]
+    blocks = [
+        Block(slot_block(r, slot, seats), slot.items, header=True)
+        for slot in by_start(answer.items)
+    ]
+    return paginate(head, blocks)
+
+
+def room_card(r: Renderer, card: RoomCard, seats: Seats) -> Reply:
+    """Say where a room is, and what is on there now and next."""
+    name = truncate(card.room.name, MAX_ROOM)
+    if card.room.description:
+        note = truncate(card.room.description, MAX_NOTE)
+        parts = [r("agenda.room_where", room=name, description=note)]
+    else:
+        parts = [r("agenda.room_where_plain", room=name)]
+    half = PAGE_BUDGET // 2
+    if card.running:
+        lines = [
+            item_line(r, w, seats) + " " + r("agenda.until", time=r.time(w.end))
+            for w in latest_first(card.running)
+        ]
+        parts.append(fit(r, r("agenda.now_on"), lines, "/now", half))
+    if card.following is not None:
+        day = local_day(card.following.start, r.tz)
+        when = Markup(r.time(card.following.start))
+        if day != local_day(r.now, r.tz):
+            when = html("{}, {}", r.date(day), when)
+        lines = [item_line(r, w, seats) for w in card.following.items]
+        parts.append(fit(r, r("agenda.room_next", when=when), lines, "/today", half))
+    elif not card.running:
+        parts.append(r("agenda.room_nothing_more"))
+    shown = [*card.running, *(card.following.items if card.following else ())]
+    return Reply(PARAGRAPHS.join(parts), item_buttons(r, shown, seats))
+
+
+def part_title(r: Renderer, title: str, part: Part | None) -> Markup:
+    """Add the part of the day to a title: 'Aujourd'hui, mardi 25 août (le soir)'."""
+    if part is None:
+        return html("{}", title)
+    return r("agenda.title_part", title=title, part=r(f"agenda.part_{part}"))
+
+
+def not_on_day(r: Renderer, answer: OnDayAnswer) -> Markup:
+    """Say that what was asked about is not on the day asked, before saying when it is."""
+    when = r("agenda.on_date", date=r.date(answer.day)) if answer.day else Markup()
+    if answer.part is not None:
+        when = html("{} {}", when, r(f"agenda.part_{answer.part}")).strip()
+    return r("agenda.not_on_day", query=answer.found.query, when=when)
+
+
+def find_answer(r: Renderer, answer: FindAnswer, seats: Seats) -> list[Page]:
+    """Render search results as pages: each item with its day, time and room."""
+    if not answer.items:
+        return [Page(r("agenda.not_found", query=answer.query))]
+    head = r("agenda.found", count=len(answer.items), query=answer.query)
+    blocks = []
+    for w in answer.items:
+        day = r.date(local_day(w.start, r.tz))
+        span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
+        line = html("• <b>{}</b>\n  {}, {}", truncate(w.title, MAX_TITLE), day, span)
+        if w.room:
+            line += html(" · 📍 {}", truncate(w.room, MAX_ROOM))
+        left = places(r, w, seats)
+        if left:
+            line += html(" · {}", left)
+        blocks.append(Block(line, (w,)))
+    return paginate(head, blocks)
+
+
+def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Reply:
+    """Render one item's details."""
+    day = r.date(local_day(w.start, r.tz))
+    span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
+    lines = [html("<b>{}</b>", truncate(w.title, 500)), html("🕙 {}, {}", day, span)]
+    if w.room:
+        room = html("{}", truncate(w.room, MAX_ROOM))
+        if room_note:
+            room += html(" ({})", truncate(room_note, MAX_NOTE))
+        lines.append(html("📍 {}", room))
+    else:
+        lines.append(r("agenda.no_room_given"))
+    if w.facilitators:
+        names = truncate(", ".join(f.name for f in w.facilitators), MAX_NOTE)
+        lines.append(r("agenda.facilitated_by", names=names))
+    if w.capacity is not None:
+        lines.append("🎟 " + places(r, w, seats))
+    if w.language and w.language != r.lang:
+        lines.append(r("agenda.language", language=w.language))
+    if w.description:
+        room_left = PAGE_BUDGET - units(NL.join(lines)) - 2
+        lines.append(Markup())
+        lines.append(escape_within(w.description, room_left))
+    button = booking_button(r, w, seats, titled=False)
+    return Reply(NL.join(lines), ((button,),) if button else ())

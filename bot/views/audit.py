@@ -1,0 +1,52 @@
+"""The audit log (/log): one line per change, who made it, and what it did."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from bot.domain.schedule import local_day
+from bot.views.common import (
+    Renderer,
+    html,
+)
+
+
+def audit_line(
+    r: Renderer,
+    at: datetime,
+    who: str,
+    action: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+) -> Markup:
+    """Give one line of the audit log: when, who, which item, what changed."""
+    title = str(before.get("title") or after.get("title") or "?")
+    if action == "cancel":
+        what = r("change.log_cancel")
+    elif action == "room":
+        what = r(
+            "change.log_room",
+            was=str(before.get("room")),
+            now=str(after.get("room")),
+        )
+    elif action in ("shift", "late"):
+        was = r.time(datetime.fromisoformat(str(before["start"])))
+        now = r.time(datetime.fromisoformat(str(after["start"])))
+        what = r("change.log_time", was=was, now=now)
+    elif action == "capacity":
+        what = r("change.log_capacity", was=before.get("capacity"), now=after.get("capacity"))
+    elif action == "note":
+        what = r("change.log_note")
+    elif action in ("facilitator_added", "facilitator_removed"):
+        name = str(after.get("name") or after.get("user_id") or "?")
+        what = r(f"change.log_{action}", name=name)
+    elif action == "invite_revoked":
+        what = r("change.log_invite_revoked", count=after.get("count", "?"))
+    else:
+        what = html("{}", action)
+    when = html("{} {}", r.date(local_day(at, r.tz)), r.time(at))
+    return r("change.log_line", at=when, who=who, item=title, action=what)

@@ -1,0 +1,172 @@
+"""What every view shares: the Renderer (one person's language, zone and now), HTML pieces, pages.
+
+Views turn domain results into text and buttons; nothing here knows Telegram's wire format.
+Text is HTML made by construction: `html()` and the Translator escape what they are given
+unless it is Markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from bot.domain.models import Workshop
+from bot.domain.schedule import local_day
+from bot.i18n import Translator
+from bot.reply import Button
+
+# Telegram allows 4096 characters; a page stays well below so that headers and markup fit
+PAGE_BUDGET = 3500
+MAX_LISTED_BUTTONS = 8
+MAX_TITLE = 200
+MAX_ROOM = 80
+MAX_NOTE = 300
+NOOP = "noop"
+
+
+class Renderer:
+    """Say things in one person's language: messages, times, dates."""
+
+    def __init__(self, t: Translator, lang: str, tz: ZoneInfo, now: datetime | None = None) -> None:
+        self.t = t
+        self.lang = lang
+        self.tz = tz
+        self.now = now or datetime.min.replace(tzinfo=tz)
+
+    def __call__(self, key: str, /, **params: object) -> Markup:
+        """Give a message in this renderer's language, as HTML (parameters escaped)."""
+        return self.t(self.lang, key, **params)
+
+    def plain(self, key: str, /, **params: object) -> str:
+        """Give a message in this renderer's language, as plain text (a label, an alert)."""
+        return self.t.plain(self.lang, key, **params)
+
+    def time(self, when: datetime) -> str:
+        """Give a 24-hour local time."""
+        return when.astimezone(self.tz).strftime("%H:%M")
+
+    def date(self, day: date) -> Markup:
+        """Give a day as people say it: 'mardi 25 août'."""
+        return self(
+            "common.date",
+            weekday=self(f"common.weekday_{day.weekday()}"),
+            day=day.day,
+            month=self(f"common.month_{day.month}"),
+        )
+
+    def span(self, start: datetime, end: datetime) -> Markup:
+        """Give '10:00–12:00'."""
+        return self("agenda.span", start=self.time(start), end=self.time(end))
+
+    def when(self, start: datetime, end: datetime) -> Markup:
+        """Give 'mardi 25 août, 10:00–12:00'."""
+        return html("{}, {}", self.date(local_day(start, self.tz)), self.span(start, end))
+
+
+def html(template: str, /, *args: object) -> Markup:
+    """Fill an HTML template the bot wrote: every argument but Markup is escaped."""
+    return Markup(template).format(*args)
+
+
+NL = Markup("\n")
+PARAGRAPHS = Markup("\n\n")
+
+
+def units(text: str) -> int:
+    """Count characters as Telegram does: in UTF-16 code units (an emoji may take two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def latest_first(items: Sequence[Workshop]) -> list[Workshop]:
+    """Order running items: what started last first, then what ends soonest."""
+    return sorted(items, key=lambda w: (-w.start.timestamp(), w.end))
+
+
+def escape_within(text: str, limit: int) -> Markup:
+    """Escape text, cut so that the escaped result takes at most `limit` UTF-16 units."""
+    cut = truncate(text, max(1, limit))
+    while units(html("{}", cut)) > limit and len(cut) > 1:
+        cut = truncate(cut, max(1, len(cut) - (units(html("{}", cut)) - limit) // 2 - 1))
+    return html("{}", cut)
+
+
+def _names(names: Sequence[str]) -> Markup:
+    """List people's names, escaped, in their order."""
+    return Markup(", ").join(truncate(n, 40) for n in names)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A piece of a long answer and the items it shows; `header` blocks start with a heading."""
+
+    text: Markup
+    items: tuple[Workshop, ...] = ()
+    header: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One message of a long answer, and the items it shows."""
+
+    text: Markup
+    items: tuple[Workshop, ...] = ()
+
+
+def _split(block: Block) -> list[Block]:
+    """Split a block at its lines (never inside a tag): a heading, then one line per item."""
+    lines = block.text.split("\n")
+    heading = [Block(lines[0])] if block.header else []
+    body = lines[1:] if block.header else lines
+    if len(body) == len(block.items):
+        return heading + [
+            Block(line, (item,)) for line, item in zip(body, block.items, strict=True)
+        ]
+    return heading + [Block(line) for line in body[:-1]] + [Block(body[-1], block.items)]
+
+
+def paginate(head: Markup, blocks: Sequence[Block], budget: int = PAGE_BUDGET) -> list[Page]:
+    """Split blocks into pages that each fit in one message, the head on every page."""
+    pieces: list[Block] = []
+    for block in blocks:
+        too_big = units(head) + units(block.text) + 2 > budget
+        pieces.extend(_split(block) if too_big else [block])
+    pages: list[Page] = []
+    current: list[Block] = []
+    size = units(head)
+    for block in pieces:
+        if current and size + units(block.text) + 2 > budget:
+            pages.append(_page(head, current))
+            current, size = [], units(head)
+        current.append(block)
+        size += units(block.text) + 2
+    pages.append(_page(head, current))
+    return pages
+
+
+def _page(head: Markup, blocks: Sequence[Block]) -> Page:
+    return Page(
+        PARAGRAPHS.join([head, *(b.text for b in blocks)]),
+        tuple(item for b in blocks for item in b.items),
+    )
+
+
+def pager(pages: int, page: int, data: Callable[[int], str]) -> tuple[Button, ...]:
+    """Give the row of buttons that moves between pages."""
+    if pages <= 1:
+        return ()
+    row = []
+    if page > 0:
+        row.append(Button("◀️", data(page - 1)))
+    row.append(Button(f"{page + 1}/{pages}", NOOP))
+    if page < pages - 1:
+        row.append(Button("▶️", data(page + 1)))
+    return tuple(row)

@@ -1,0 +1,122 @@
+"""Pieces every programme view uses: an item's line, its places, its booking buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+from bot.domain.booking import Status, ref
+from bot.domain.models import Kind, Workshop
+from bot.domain.schedule import Slot
+from bot.reply import Button
+from bot.services.bookings import Seats
+from bot.views.common import (
+    MAX_LISTED_BUTTONS,
+    MAX_ROOM,
+    MAX_TITLE,
+    NL,
+    PAGE_BUDGET,
+    Renderer,
+    html,
+    truncate,
+    units,
+)
+
+
+def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
+    """Say how many places are left, if the item takes sign-ups."""
+    left = seats.left(item)
+    if item.capacity is None or left is None:
+        return Markup()
+    if seats.status(item) is Status.IN:
+        return r("bookings.you_are_in")
+    if left <= 0:
+        waiting = seats.waiting(item)
+        return r("agenda.full_waiting", waiting=waiting) if waiting else r("agenda.full")
+    return r("agenda.places_left", left=left, capacity=item.capacity)
+
+
+def booking_button(r: Renderer, item: Workshop, seats: Seats, *, titled: bool) -> Button | None:
+    """Offer the one booking move that fits: sign up, join the waiting list, or cancel."""
+    if item.capacity is None:
+        return None
+    status = seats.status(item)
+    code = ref(item.id)
+    if status is Status.IN:
+        key, data = "bookings.button_cancel", f"b:wc:{code}"
+    elif status is Status.WAITING:
+        key, data = "bookings.button_leave", f"b:wc:{code}"
+    elif not seats.is_open(item):
+        return None
+    elif (seats.left(item) or 0) > 0:
+        key, data = "bookings.button_sign_up", f"b:ws:{code}"
+    else:
+        key, data = "bookings.button_wait", f"b:ws:{code}"
+    label = r.plain(key, position=seats.position(item) or seats.waiting(item) + 1)
+    return Button(f"{label} · {truncate(item.title, 28)}" if titled else label, data)
+
+
+def booking_rows(r: Renderer, items: Sequence[Workshop], seats: Seats) -> list[tuple[Button, ...]]:
+    """Give one row of booking buttons per item that takes sign-ups (a few at most)."""
+    buttons = [b for w in items if (b := booking_button(r, w, seats, titled=True))]
+    return [(b,) for b in buttons[:MAX_LISTED_BUTTONS]]
+
+
+def item_line(
+    r: Renderer, item: Workshop, seats: Seats | None, *, with_time: bool = False
+) -> Markup:
+    """Give one line for an item: title, room, places."""
+    title = truncate(item.title, MAX_TITLE)
+    parts = [html("<b>{}</b>" if item.kind != Kind.MEAL else "{}", title)]
+    if item.room:
+        parts.append(html("📍 {}", truncate(item.room, MAX_ROOM)))
+    left = places(r, item, seats) if seats is not None else Markup()
+    if left:
+        parts.append(left)
+    line = Markup(" · ").join(parts)
+    if with_time:
+        span = r("agenda.span", start=r.time(item.start), end=r.time(item.end))
+        line = html("{} {}", span, line)
+    return html("• {}", line)
+
+
+def slot_block(r: Renderer, slot: Slot, seats: Seats) -> Markup:
+    """Give a time heading and the items that start then."""
+    lines = [html("<b>{}</b>", r.time(slot.start))]
+    lines += [item_line(r, item, seats) for item in slot.items]
+    return NL.join(lines)
+
+
+def fit(
+    r: Renderer, head: Markup, lines: Sequence[Markup], command: str, budget: int = PAGE_BUDGET
+) -> Markup:
+    """Join `head` and the `lines` that fit in `budget`, then "and N more: <command>".
+
+    Sizes are counted on the HTML, which is never shorter than what Telegram counts.
+    """
+    kept: list[Markup] = []
+    size = units(head)
+    for shown, line in enumerate(lines):
+        left = len(lines) - shown - 1
+        more = units(r("agenda.more", count=left, command=command)) + 1 if left else 0
+        if size + units(line) + 1 + more > budget:
+            kept.append(r("agenda.more", count=len(lines) - shown, command=command))
+            break
+        kept.append(line)
+        size += units(line) + 1
+    return NL.join([head, *kept]) if head else NL.join(kept)
+
+
+def item_buttons(
+    r: Renderer, items: Sequence[Workshop], seats: Seats
+) -> tuple[tuple[Button, ...], ...]:
+    """Offer, for each item shown, its details and its booking move."""
+    rows = []
+    for item in [w for w in items if w.kind is not Kind.MEAL][:MAX_LISTED_BUTTONS]:
+        row = [Button("ℹ️ " + truncate(item.title, 32), f"w:{ref(item.id)}")]
+        booking = booking_button(r, item, seats, titled=False)
+        if booking is not None:
+            row.append(booking)
+        rows.append(tuple(row))
+    return tuple(rows)
