@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.clock import Clock
+from bot.composer import Composer
 from bot.config import Config
 from bot.context import BotData, Context, RencontreApp, Services
 from bot.delivery import TelegramTransport
@@ -111,8 +112,18 @@ def build_services(
         outbox,
         rules,
         tz,
+    )
+    # The outbox's rows are written at send time by the composer (services never render)
+    announcements.compose = Composer(
+        clock,
         t,
+        tz,
         config.event.default_language,
+        programme,
+        people,
+        roles,
+        bookings,
+        announcements,
     )
 
     async def replan_all() -> None:

@@ -10,11 +10,10 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.context import Context
 from bot.delivery import markup
-from bot.domain.booking import Target, TargetKind
+from bot.domain.booking import Move, Target, TargetKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Participant
 from bot.reply import Reply
-from bot.services.bookings import Move
 from bot.services.people import language_for
 from bot.views import agenda as agenda_view
 from bot.views import bookings as bookings_view
@@ -121,7 +120,9 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
         for b in row:
             data = b.callback_data if isinstance(b.callback_data, str) else ""
             if data.startswith(("b:ws:", "b:wc:")) and data.endswith(target.ref):
-                fresh = items_view.booking_button(r, item, seats, titled=" · " in b.text)
+                fresh = items_view.booking_button(
+                    r, item, seats, titled=items_view.titled(len(row))
+                )
                 if fresh is not None:
                     new_row.append(b.__class__(fresh.label, callback_data=fresh.data))
                 continue

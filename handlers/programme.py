@@ -10,12 +10,12 @@ from telegram import Update
 
 import handlers.awaiting as awaiting
 from bot.context import Context
+from bot.domain.agenda import DayAnswer, FindAnswer
 from bot.domain.errors import DomainError
 from bot.domain.intents import Ask, Intent, parse_intent
 from bot.domain.models import Workshop
 from bot.domain.schedule import Part, local_day
 from bot.reply import Reply
-from bot.services.agenda import DayAnswer, FindAnswer
 from bot.views import agenda as agenda_view
 from bot.views import items as items_view
 from bot.views.common import PARAGRAPHS, Renderer, html, pager, truncate

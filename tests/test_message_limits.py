@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain import schedule
+from bot.domain.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer
+from bot.domain.booking import Seats
 from bot.domain.models import Kind, Workshop
 from bot.domain.schedule import Phase
 from bot.i18n import Translator
 from bot.reply import Button, Reply
 from bot.sandbox.formatting import MAX_TEXT_LENGTH, parse_html, trim, utf16_len
-from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer
-from bot.services.bookings import Seats
 from bot.views import agenda as agenda_view
 from bot.views import announcements as announcements_view
 from bot.views import items as items_view

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -208,3 +208,82 @@ class Offer:
     taken_by: int | None
     chat_id: int | None = None
     message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """What a sign-up, cancellation or switch did, seen by the person who made it."""
+
+    user_id: int
+    outcome: Outcome
+    standing: Standing
+    clash: tuple[Commitment, ...] = ()
+    promoted: tuple[tuple[Target, int], ...] = ()
+    """People moved from a waiting list into a place by this move: (target, user id)."""
+    cancelled: tuple[Target, ...] = ()
+    """Bookings given up by a switch."""
+
+    @property
+    def position(self) -> int | None:
+        """Give this person's waiting-list position after the move."""
+        return self.standing.position(self.user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Seats:
+    """Places left and one person's standing, for the items shown in one answer."""
+
+    user_id: int | None
+    standings: Mapping[str, Standing]
+    """By workshop id, for the items that take sign-ups."""
+    open_ids: frozenset[str]
+
+    def left(self, item: Workshop) -> int | None:
+        """Give the places left of an item that takes sign-ups."""
+        found = self.standings.get(item.id)
+        return found.left if found else item.capacity
+
+    def status(self, item: Workshop) -> Status | None:
+        """Tell where the person stands for an item."""
+        found = self.standings.get(item.id)
+        return found.status_of(self.user_id) if found and self.user_id is not None else None
+
+    def position(self, item: Workshop) -> int | None:
+        """Give the person's waiting-list position for an item."""
+        found = self.standings.get(item.id)
+        return found.position(self.user_id) if found and self.user_id is not None else None
+
+    def waiting(self, item: Workshop) -> int:
+        """Count the people waiting for an item."""
+        found = self.standings.get(item.id)
+        return len(found.waiting) if found else 0
+
+    def is_open(self, item: Workshop) -> bool:
+        """Tell whether sign-ups for an item are open."""
+        return item.id in self.open_ids
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaEntry:
+    """One line of a person's agenda."""
+
+    kind: str  # "in", "waiting", "rota", "rota_waiting", "facilitating"
+    title: str
+    start: datetime
+    end: datetime
+    room: str | None
+    target: Target | None = None
+    position: int | None = None
+    offered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    """How the rota is shared."""
+
+    registered: int
+    without_slot: int
+    spread: tuple[tuple[int, int], ...]
+    """(slots held, people holding that many), fewest first."""
+    by_organisation: tuple[tuple[str, int, int], ...] = field(default=())
+    """(organisation, people, slots held)."""

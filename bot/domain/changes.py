@@ -274,3 +274,24 @@ def carry_over(
             items[item.id] = after
         kept[item.id] = None
     return tuple(items.values()), tuple(kept)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A change as it would be: the item before and after, and who would be told."""
+
+    change: Change
+    before: Workshop
+    after: Workshop | None
+    told: int
+    group: bool
+    taken: tuple[Workshop, ...] = ()
+    """Other items in the room at the time the item would be there (a meal counts)."""
+    busy: int = 0
+    """People signed up or waiting who have something else at the new time."""
+    busy_running: int = 0
+    """The item's facilitators who have something else at the new time."""
+    keep: tuple[str, ...] = ()
+    """Places fewer than the people in: who keeps a place (in sign-up order)."""
+    wait: tuple[str, ...] = ()
+    """... and who goes back to the head of the waiting list (in their order)."""

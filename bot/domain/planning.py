@@ -21,6 +21,8 @@ from bot.domain.schedule import by_start, local_day
 # due at the start, and still useful a moment after it (else it would be stale when due)
 STARTED_GRACE = timedelta(minutes=2)
 ANNOUNCE, BOARD, REMINDER, DIGEST, CORRECTION = "announce", "board", "reminder", "digest", "fix"
+# An organiser's broadcast (one row a person), notice (to the group), a broadcast's report
+BROADCAST, NOTICE, REPORT = "broadcast", "notice", "broadcast_report"
 PLANNED_KINDS = (ANNOUNCE, BOARD, REMINDER, DIGEST)
 
 

@@ -121,3 +121,63 @@ def fingerprint(programme: Programme) -> str:
 def removal_share(report: ImportReport, before: int) -> float:
     """Give the share of the `before` items an import removes (0 when there were none)."""
     return len(report.removed) / before if before else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """The people an item's removal or move concerns."""
+
+    signed_up: int
+    waiting: int
+    running: int
+
+    @property
+    def anyone(self) -> bool:
+        """Tell whether anyone at all is concerned."""
+        return bool(self.signed_up or self.waiting or self.running)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """An item a file changes (what, by field) or removes, and whom that reaches."""
+
+    before: Workshop | None
+    after: Workshop | None
+    fields: tuple[str, ...] = ()
+    reach: Reach | None = None
+    """For a removal or a move: who is concerned."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPreview:
+    """What importing a file would do, computed against the programme as it is now."""
+
+    filename: str
+    report: ImportReport
+    before_total: int
+    added: tuple[Workshop, ...]
+    changed: tuple[ItemChange, ...]
+    removed: tuple[ItemChange, ...]
+    told: int
+    """How many people signed up or waiting would get word of a move or a removal."""
+    old: str
+    """The fingerprint of the programme the preview was computed against."""
+    new: str
+    """The fingerprint of the file's programme, as read."""
+    tag: str = ""
+    """What the preview's buttons carry (a stored draft's tag; empty from the command line)."""
+    large: bool = False
+    """The file removes more than the configured share of the programme."""
+    sure_needed: bool = False
+    """The file removes more than the configured share: a second confirmation is needed."""
+    changed_meanwhile: bool = False
+    """A confirmation found the programme changed since the preview shown: this is a new one."""
+
+    @property
+    def share(self) -> float:
+        """Give the share of the current items the file removes."""
+        return removal_share(self.report, self.before_total)
+
+    def too_much(self, threshold: float) -> bool:
+        """Tell whether the file removes more than `threshold` of the programme."""
+        return bool(self.report.removed) and self.share > threshold

@@ -4,33 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
-from markupsafe import Markup
 
 from bot.clock import Clock
 from bot.domain import planning
-from bot.domain.booking import Status, TargetKind
-from bot.domain.models import Kind, Programme
+from bot.domain.booking import Booking
+from bot.domain.models import Kind
 from bot.domain.planning import (
     Commitments,
     PersonSettings,
     Planned,
     Rules,
 )
-from bot.domain.schedule import by_start, local_day, next_slot, running
-from bot.i18n import Translator
-from bot.services import broadcasts, membership
 from bot.services.bookings import BookingService
-from bot.services.outbox import Delivery, Outbox, entry, sent_reminder
+from bot.services.outbox import Composer, Delivery, Outbox, entry, sent_reminder
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
-from bot.views import announcements as announcements_view
-from bot.views import changes as changes_view
-from bot.views.common import Renderer
 from storage import bookings as bookings_repo
 from storage import outbox as outbox_repo
 from storage import settings as settings_repo
@@ -40,6 +33,10 @@ from storage.outbox import Row
 log = logging.getLogger(__name__)
 
 PERSONAL_KINDS = (planning.REMINDER, planning.DIGEST)
+
+
+async def _no_composer(row: Row) -> Delivery | None:
+    raise RuntimeError("no composer: build_services sets one")
 
 
 class AnnouncementService:
@@ -56,8 +53,6 @@ class AnnouncementService:
         outbox: Outbox,
         rules: Rules,
         tz: ZoneInfo,
-        t: Translator,
-        default_language: str,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -68,8 +63,8 @@ class AnnouncementService:
         self._outbox = outbox
         self.rules = rules
         self._tz = tz
-        self._t = t
-        self._default = default_language
+        self.compose: Composer = _no_composer
+        """Write a row as it will read when sent: set at assembly (bot/composer.py)."""
 
     # Planning
 
@@ -150,7 +145,7 @@ class AnnouncementService:
         for p in await self.plan():
             if start <= p.due < end:
                 at(p.due)
-                out.append((p, await self.compose(_as_row(p))))
+                out.append((p, await self.compose(as_row(p))))
         return out
 
     # Settings
@@ -175,138 +170,16 @@ class AnnouncementService:
         await self.replan({user_id})
         return new
 
-    # Composing, at send time
+    # What a message says is read at send time (bot/composer.py writes it)
 
-    async def _renderer(self, chat_id: int) -> Renderer:
-        lang = self._default if chat_id < 0 else await self._people.language(chat_id, None)
-        return Renderer(self._t, lang, self._tz, self._clock.now())
-
-    async def compose(self, row: Row) -> Delivery | None:
-        """Write a planned message with what is true now; None when there is nothing to say."""
-        programme = await self._programme.current()
-        r = await self._renderer(row.chat_id)
-        if row.kind == planning.ANNOUNCE:
-            start = datetime.fromisoformat(row.params["start"])
-            starting = [
-                w
-                for w in programme.workshops
-                if w.start == start and w.kind not in self.rules.skip_kinds
-            ]
-            if not starting:
-                return None
-            items = list(by_start(starting)[0].items)
-            seats = await self._bookings.seats(items, None)
-            return Delivery(announcements_view.announcement(r, start, items, seats))
-        if row.kind == planning.BOARD:
-            now = self._clock.now()
-            return Delivery(
-                announcements_view.board(
-                    r, running(programme.workshops, now), next_slot(programme.workshops, now)
-                ),
-                board=True,
-            )
-        if row.kind == planning.REMINDER:
-            return await self._reminder(row, programme, r)
-        if row.kind == planning.DIGEST:
-            return await self._digest(row, programme, r)
-        if row.kind == planning.CORRECTION:
-            return Delivery(announcements_view.correction(r, row.params, programme))
-        if row.kind == "change":
-            return Delivery(changes_view.change_notice(r, row.params))
-        if row.kind == "promoted":
-            return Delivery(announcements_view.promoted_row(r, row.params, programme))
-        if row.kind in broadcasts.KINDS:
-            return broadcasts.compose(row, r)
-        if row.kind == membership.KIND:
-            return membership.compose(row, r, self.rules.group_chat)
-        log.warning("unknown outbox kind %s", row.kind)
-        return None
-
-    async def _reminder(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
-        kind, target_id = row.params["target_kind"], row.params["target_id"]
-        start = datetime.fromisoformat(row.params["start"])
-        if kind == TargetKind.WORKSHOP.value:
-            item = next((w for w in programme.workshops if w.id == target_id), None)
-            if item is None or item.start != start:
-                return None
-            return Delivery(
-                announcements_view.reminder(
-                    r, item.title, item.start, item.end, item.room, rota=False
-                )
-            )
-        slot = next((s for s in programme.rota if s.id == target_id), None)
-        if slot is None or slot.start != start:
-            return None
+    async def bookings_of(self, user_id: int) -> list[Booking]:
+        """List a person's bookings as they stand now."""
         async with self._db.read() as conn:
-            mine = await bookings_repo.of_user(conn, row.chat_id)
-        if not any(
-            b.kind is TargetKind.ROTA and b.target_id == slot.id and b.status is Status.IN
-            for b in mine
-        ):
-            return None
-        return Delivery(
-            announcements_view.reminder(r, slot.area, slot.start, slot.end, None, rota=True)
-        )
-
-    async def _digest(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
-        day = date.fromisoformat(row.params["date"])
-        person = await self._people.get(row.chat_id)
-        if person is None:
-            return None
-        async with self._db.read() as conn:
-            mine = await bookings_repo.of_user(conn, row.chat_id)
-        items = {w.id: w for w in programme.workshops}
-        slots = {s.id: s for s in programme.rota}
-        lines: list[tuple[datetime, str, Markup]] = []
-        for b in mine:
-            if b.kind is TargetKind.WORKSHOP and b.target_id in items:
-                w = items[b.target_id]
-                if local_day(w.start, self._tz) == day:
-                    state = "in" if b.status is Status.IN else "waiting"
-                    lines.append(
-                        (
-                            w.start,
-                            state,
-                            announcements_view.digest_line(
-                                r, w.title, w.start, w.end, w.room, state
-                            ),
-                        )
-                    )
-            elif b.kind is TargetKind.ROTA and b.target_id in slots and b.status is Status.IN:
-                s = slots[b.target_id]
-                if local_day(s.start, self._tz) == day:
-                    lines.append(
-                        (
-                            s.start,
-                            "rota",
-                            announcements_view.digest_line(r, s.area, s.start, s.end, None, "rota"),
-                        )
-                    )
-        for w in await self._roles.items_run_by(row.chat_id):
-            if local_day(w.start, self._tz) == day:
-                lines.append(
-                    (
-                        w.start,
-                        "run",
-                        announcements_view.digest_line(r, w.title, w.start, w.end, w.room, "run"),
-                    )
-                )
-        highlights = [
-            w
-            for slot in by_start(
-                w for w in programme.workshops if local_day(w.start, self._tz) == day
-            )
-            for w in slot.items
-            if w.kind in (Kind.PLENARY, Kind.EVENING)
-        ]
-        return Delivery(
-            announcements_view.digest(
-                r, person.first_name, day, [text for _, _, text in sorted(lines)], highlights
-            )
-        )
+            return await bookings_repo.of_user(conn, user_id)
 
 
-def _as_row(p: Planned) -> Row:
+def as_row(p: Planned) -> Row:
+    """Give a planned message as the outbox row it will be."""
     return Row(
         0, p.key, p.kind, p.chat_id, dict(p.params), p.due, p.expires, p.urgent, None, "pending", 0
     )

@@ -18,34 +18,31 @@ from datetime import timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from bot.clock import Clock
 from bot.domain.booking import Status, TargetKind, ref
 from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
+from bot.domain.planning import BROADCAST, NOTICE, REPORT
 from bot.domain.schedule import local_day
 from bot.i18n import Translator
 from bot.reply import Reply
 from bot.services.drafts import DraftService
-from bot.services.outbox import Delivery, DeliveryError, Outbox, Transport
+from bot.services.outbox import DeliveryError, Outbox, Transport
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
-from bot.views.common import Renderer
 from storage import broadcasts as repo
 from storage import outbox as outbox_repo
 from storage.broadcasts import Broadcast, Notice
 from storage.db import Database
-from storage.outbox import Entry, Row
+from storage.outbox import Entry
 
 log = logging.getLogger(__name__)
 
-BROADCAST = "broadcast"
-NOTICE = "notice"
-REPORT = "broadcast_report"
 KINDS = (BROADCAST, NOTICE, REPORT)
-"""The outbox kinds this module composes (see `compose`)."""
+"""The outbox kinds of this feature (bot/views/broadcasts.py writes them)."""
 
 MAX_TEXT = 3500  # Telegram takes 4096 characters; the header and the preview need the rest
 PROGRESS_EVERY = 3.0  # seconds between two edits of the progress message
@@ -137,22 +134,6 @@ class BroadcastDraft:
 def batch(broadcast_id: int) -> str:
     """Name the outbox batch of a broadcast."""
     return f"broadcast:{broadcast_id}"
-
-
-def _stored(row: Row) -> Markup:
-    """Give the HTML a row holds: the bot made it (an organiser's text escaped, a report)."""
-    return Markup(row.params["html"])
-
-
-def compose(row: Row, r: Renderer) -> Delivery | None:
-    """Write a broadcast, a notice or a report, in the language of the chat it goes to."""
-    if row.kind == BROADCAST:
-        return Delivery(Reply(r("broadcast.header") + "\n\n" + _stored(row)))
-    if row.kind == NOTICE:
-        return Delivery(Reply(r("broadcast.notice_header") + "\n\n" + _stored(row)), pin=True)
-    if row.kind == REPORT:
-        return Delivery(Reply(_stored(row)))
-    return None
 
 
 class BroadcastService:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from bot.clock import Clock
 from bot.domain import booking as core
 from bot.domain import changes
 from bot.domain.booking import Commitment, Standing, Status, Target, TargetKind
-from bot.domain.changes import Change, ChangeKind
+from bot.domain.changes import Change, ChangeKind, Preview
 from bot.domain.errors import DomainError
 from bot.domain.models import Programme, Role, Workshop
 from bot.domain.schedule import local_day
@@ -36,27 +35,6 @@ log = logging.getLogger(__name__)
 
 FLOW = "change"
 """The drafts' flow, and the name of the text input a draft waits for."""
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """A change as it would be: the item before and after, and who would be told."""
-
-    change: Change
-    before: Workshop
-    after: Workshop | None
-    told: int
-    group: bool
-    taken: tuple[Workshop, ...] = ()
-    """Other items in the room at the time the item would be there (a meal counts)."""
-    busy: int = 0
-    """People signed up or waiting who have something else at the new time."""
-    busy_running: int = 0
-    """The item's facilitators who have something else at the new time."""
-    keep: tuple[str, ...] = ()
-    """Places fewer than the people in: who keeps a place (in sign-up order)."""
-    wait: tuple[str, ...] = ()
-    """... and who goes back to the head of the waiting list (in their order)."""
 
 
 class ChangeService:

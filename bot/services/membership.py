@@ -12,23 +12,14 @@ from collections.abc import Sequence
 
 from bot.clock import Clock
 from bot.domain.membership import GroupChange
-from bot.reply import Reply
-from bot.services.outbox import Delivery, Outbox
+from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
-from bot.views.common import Renderer
-from bot.views.membership import membership_text
-from storage.outbox import Entry, Row
+from storage.outbox import Entry
 
 log = logging.getLogger(__name__)
 
 KIND = "group_setup"
-"""The outbox kind of these messages (see `compose`)."""
-
-
-def compose(row: Row, r: Renderer, announce_chat_id: int | None) -> Delivery:
-    """Write the message to one organiser, in their language."""
-    change = GroupChange.of(row.params)
-    return Delivery(Reply(membership_text(r, change, change.chat_id == announce_chat_id)))
+"""The outbox kind of these messages (bot/views/membership.py writes them)."""
 
 
 class MembershipService:

@@ -6,12 +6,12 @@ import importlib.metadata
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
+from bot.domain.status import ApiFailure, Backup, Status
 from bot.services.people import PeopleService
 from storage import status as repo
 from storage.db import Database
@@ -35,15 +35,6 @@ def version(pyproject: Path = ROOT / "pyproject.toml") -> str:
         return "?"
 
 
-@dataclass(frozen=True, slots=True)
-class ApiFailure:
-    """A Bot API call Telegram refused, or that could not be made."""
-
-    method: str
-    error: str
-    at: datetime
-
-
 class ApiFailures:
     """Remember the last Bot API call that was refused or failed (since the bot started)."""
 
@@ -56,30 +47,6 @@ class ApiFailures:
         if any(benign in error.lower() for benign in BENIGN):
             return
         self.last = ApiFailure(method, error, self._clock.now())
-
-
-@dataclass(frozen=True, slots=True)
-class Backup:
-    """The newest backup file."""
-
-    name: str
-    age: timedelta
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    """What /status shows."""
-
-    version: str
-    uptime: timedelta
-    items: int
-    people: int
-    unreachable: int
-    backlog: dict[str, int]
-    planned: int
-    last_failure: ApiFailure | None
-    database_bytes: int
-    backup: Backup | None
 
 
 def newest_backup(directory: Path | None, now: float) -> Backup | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from bot.domain.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer, OnDayAnswer, RoomCard
+from bot.domain.booking import Seats
 from bot.domain.models import Workshop
 from bot.domain.schedule import Part, Phase, Slot, by_start, local_day
 from bot.reply import Reply
-from bot.services.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer, OnDayAnswer, RoomCard
-from bot.services.bookings import Seats
 from bot.views.common import (
     MAX_NOTE,
     MAX_ROOM,

@@ -8,11 +8,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot.domain.booking import Target, TargetKind
+from bot.domain.booking import Seats, Target, TargetKind
 from bot.domain.models import Programme, Workshop
 from bot.domain.schedule import Slot, local_day
 from bot.reply import Reply
-from bot.services.bookings import Seats
 from bot.views.bookings import promoted
 from bot.views.common import (
     MAX_TITLE,

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from bot.domain.booking import Target, TargetKind
+from bot.domain.booking import AgendaEntry, Move, Target, TargetKind
 from bot.domain.models import Participant, Workshop
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
-from bot.services.bookings import AgendaEntry, Move
 from bot.views.common import (
     MAX_LISTED_BUTTONS,
     NL,

@@ -8,9 +8,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from bot.domain.changes import Preview
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
-from bot.services.changes import Preview
 from bot.views.common import (
     MAX_LISTED_BUTTONS,
     MAX_ROOM,

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from markupsafe import Markup
 
 from bot.domain.models import Workshop
+from bot.domain.programme import ImportPreview, ItemChange, Reach
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
-from bot.services.programme import ImportPreview, ItemChange, Reach
 from bot.views.common import (
     MAX_ROOM,
     NL,

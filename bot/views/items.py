@@ -6,11 +6,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from bot.domain.booking import Status, ref
+from bot.domain.booking import Seats, Status, ref
 from bot.domain.models import Kind, Workshop
 from bot.domain.schedule import Slot
 from bot.reply import Button
-from bot.services.bookings import Seats
 from bot.views.common import (
     MAX_LISTED_BUTTONS,
     MAX_ROOM,
@@ -120,3 +119,12 @@ def item_buttons(
             row.append(booking)
         rows.append(tuple(row))
     return tuple(rows)
+
+
+def titled(buttons_in_row: int) -> bool:
+    """Tell whether a booking button names its item, from the row it is in.
+
+    Alone in its row (booking_rows, /mine) it does; next to the item's details button
+    (item_buttons) it does not.
+    """
+    return buttons_in_row == 1

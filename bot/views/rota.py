@@ -6,10 +6,9 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from bot.domain.booking import Offer, Standing, Status, Target
+from bot.domain.booking import Fairness, Offer, Standing, Status, Target
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
-from bot.services.bookings import Fairness
 from bot.views.common import (
     NL,
     Renderer,

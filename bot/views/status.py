@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.services.status import Status
+from bot.domain.status import Status
 from bot.views.common import Renderer, truncate
 
 

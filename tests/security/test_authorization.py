@@ -37,13 +37,12 @@ import pytest_asyncio
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler
 
 from bot.clock import FrozenClock
-from bot.domain.booking import TargetKind, ref
+from bot.domain.booking import Move, TargetKind, ref
 from bot.i18n import LOCALES_DIR, load_catalogue
 from bot.ratelimit import SlidingWindowRateLimiter
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from bot.sandbox.records import SentMessage
-from bot.services.bookings import Move
 from storage import broadcasts as broadcasts_repo
 from tests.conftest import GROUP, ORGANISER, PARIS
 from tests.security.support import crash_signs, errors_logged

@@ -1,0 +1,176 @@
+"""The sender's composer: each outbox row written at send time, with what is true then.
+
+As a handler does for an update, it reads what the row needs from the services, then lets the
+feature's view say it (bot/views/<feature>.py). Services never render; views never read.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from bot.clock import Clock
+from bot.domain import planning
+from bot.domain.booking import Status, TargetKind
+from bot.domain.membership import GroupChange
+from bot.domain.models import Kind, Programme
+from bot.domain.schedule import by_start, local_day, next_slot, running
+from bot.i18n import Translator
+from bot.reply import Reply
+from bot.services import broadcasts, membership
+from bot.services.announcements import AnnouncementService
+from bot.services.bookings import BookingService
+from bot.services.outbox import Delivery
+from bot.services.people import PeopleService
+from bot.services.programme import ProgrammeService
+from bot.services.roles import RolesService
+from bot.views import announcements as announcements_view
+from bot.views import broadcasts as broadcasts_view
+from bot.views import changes as changes_view
+from bot.views.common import Renderer
+from bot.views.membership import membership_text
+from storage.outbox import Row
+
+log = logging.getLogger(__name__)
+
+
+class Composer:
+    """Write a planned message with what is true now; None when there is nothing to say."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        t: Translator,
+        tz: ZoneInfo,
+        default_language: str,
+        programme: ProgrammeService,
+        people: PeopleService,
+        roles: RolesService,
+        bookings: BookingService,
+        announcements: AnnouncementService,
+    ) -> None:
+        self._clock = clock
+        self._t = t
+        self._tz = tz
+        self._default = default_language
+        self._programme = programme
+        self._people = people
+        self._roles = roles
+        self._bookings = bookings
+        self._announcements = announcements
+
+    async def _renderer(self, chat_id: int) -> Renderer:
+        lang = self._default if chat_id < 0 else await self._people.language(chat_id, None)
+        return Renderer(self._t, lang, self._tz, self._clock.now())
+
+    async def __call__(self, row: Row) -> Delivery | None:
+        """Write one row for the chat it goes to, in that chat's language."""
+        programme = await self._programme.current()
+        r = await self._renderer(row.chat_id)
+        rules = self._announcements.rules
+        if row.kind == planning.ANNOUNCE:
+            start = datetime.fromisoformat(row.params["start"])
+            starting = [
+                w
+                for w in programme.workshops
+                if w.start == start and w.kind not in rules.skip_kinds
+            ]
+            if not starting:
+                return None
+            items = list(by_start(starting)[0].items)
+            seats = await self._bookings.seats(items, None)
+            return Delivery(announcements_view.announcement(r, start, items, seats))
+        if row.kind == planning.BOARD:
+            now = self._clock.now()
+            return Delivery(
+                announcements_view.board(
+                    r, running(programme.workshops, now), next_slot(programme.workshops, now)
+                ),
+                board=True,
+            )
+        if row.kind == planning.REMINDER:
+            return await self._reminder(row, programme, r)
+        if row.kind == planning.DIGEST:
+            return await self._digest(row, programme, r)
+        if row.kind == planning.CORRECTION:
+            return Delivery(announcements_view.correction(r, row.params, programme))
+        if row.kind == "change":
+            return Delivery(changes_view.change_notice(r, row.params))
+        if row.kind == "promoted":
+            return Delivery(announcements_view.promoted_row(r, row.params, programme))
+        if row.kind in broadcasts.KINDS:
+            reply = broadcasts_view.compose(r, row.kind, row.params)
+            return Delivery(reply, pin=row.kind == planning.NOTICE)
+        if row.kind == membership.KIND:
+            change = GroupChange.of(row.params)
+            configured = change.chat_id == rules.group_chat
+            return Delivery(Reply(membership_text(r, change, configured)))
+        log.warning("unknown outbox kind %s", row.kind)
+        return None
+
+    async def _reminder(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
+        kind, target_id = row.params["target_kind"], row.params["target_id"]
+        start = datetime.fromisoformat(row.params["start"])
+        if kind == TargetKind.WORKSHOP.value:
+            item = next((w for w in programme.workshops if w.id == target_id), None)
+            if item is None or item.start != start:
+                return None
+            return Delivery(
+                announcements_view.reminder(
+                    r, item.title, item.start, item.end, item.room, rota=False
+                )
+            )
+        slot = next((s for s in programme.rota if s.id == target_id), None)
+        if slot is None or slot.start != start:
+            return None
+        mine = await self._announcements.bookings_of(row.chat_id)
+        if not any(
+            b.kind is TargetKind.ROTA and b.target_id == slot.id and b.status is Status.IN
+            for b in mine
+        ):
+            return None
+        return Delivery(
+            announcements_view.reminder(r, slot.area, slot.start, slot.end, None, rota=True)
+        )
+
+    async def _digest(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
+        day = date.fromisoformat(row.params["date"])
+        person = await self._people.get(row.chat_id)
+        if person is None:
+            return None
+        mine = await self._announcements.bookings_of(row.chat_id)
+        items = {w.id: w for w in programme.workshops}
+        slots = {s.id: s for s in programme.rota}
+        lines: list[tuple[datetime, str, Markup]] = []
+        for b in mine:
+            if b.kind is TargetKind.WORKSHOP and b.target_id in items:
+                w = items[b.target_id]
+                if local_day(w.start, self._tz) == day:
+                    state = "in" if b.status is Status.IN else "waiting"
+                    line = announcements_view.digest_line(r, w.title, w.start, w.end, w.room, state)
+                    lines.append((w.start, state, line))
+            elif b.kind is TargetKind.ROTA and b.target_id in slots and b.status is Status.IN:
+                s = slots[b.target_id]
+                if local_day(s.start, self._tz) == day:
+                    line = announcements_view.digest_line(r, s.area, s.start, s.end, None, "rota")
+                    lines.append((s.start, "rota", line))
+        for w in await self._roles.items_run_by(row.chat_id):
+            if local_day(w.start, self._tz) == day:
+                line = announcements_view.digest_line(r, w.title, w.start, w.end, w.room, "run")
+                lines.append((w.start, "run", line))
+        highlights = [
+            w
+            for slot in by_start(
+                w for w in programme.workshops if local_day(w.start, self._tz) == day
+            )
+            for w in slot.items
+            if w.kind in (Kind.PLENARY, Kind.EVENING)
+        ]
+        return Delivery(
+            announcements_view.digest(
+                r, person.first_name, day, [text for _, _, text in sorted(lines)], highlights
+            )
+        )
