@@ -7,6 +7,7 @@ from telegram import Update
 from bot.commands import help_keys
 from bot.context import Context
 from bot.reply import Reply
+from bot.views import help as help_view
 from bot.views.common import truncate
 from handlers.common import renderer, send, services
 
@@ -18,8 +19,7 @@ async def help_(update: Update, context: Context) -> None:
     s = services(context)
     role = await s.roles.role(user.id)
     r = await renderer(update, context)
-    text = "\n\n".join("\n".join(r(key) for key in section) for section in help_keys(role))
-    await send(update, context, Reply(text))
+    await send(update, context, help_view.help_text(r, help_keys(role)))
 
 
 async def unknown_command(update: Update, context: Context) -> None:

@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.menus import set_role_menu
 from bot.reply import Reply
+from bot.views import roles as roles_view
 from handlers.common import args_text, renderer, send, services
 
 REVOKE = ("revoke", "révoquer", "revoquer")
@@ -30,13 +31,7 @@ async def invites(update: Update, context: Context) -> None:
     if not found:
         await send(update, context, Reply(r("roles.no_facilitators")))
         return
-    bot = context.bot.username
-    lines = [r("roles.invites_title")]
-    for invite in found:
-        link = f"https://t.me/{bot}?start={invite.token}"
-        lines.append(r("roles.invite_line", name=invite.facilitator, items=invite.items, link=link))
-    lines.append("\n" + r("roles.invites_note"))
-    await send(update, context, Reply("\n".join(lines)))
+    await send(update, context, roles_view.invites(r, found, context.bot.username))
 
 
 async def _revoke(update: Update, context: Context, name: str) -> None:

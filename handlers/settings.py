@@ -8,34 +8,10 @@ from telegram import Update
 
 from bot.context import Context
 from bot.domain.errors import DomainError
-from bot.domain.planning import PersonSettings
-from bot.reply import Button, Reply
-from bot.views.common import Renderer
+from bot.views import settings as settings_view
 from handlers.common import edit, renderer, send, services
 
 _BUTTON = re.compile(r"^set:(?P<what>digest|reminders):(?P<on>[01])$")
-
-
-def _reply(r: Renderer, settings: PersonSettings, quiet: str | None) -> Reply:
-    state = {True: r("settings.on"), False: r("settings.off")}
-    text = r("settings.title", digest=state[settings.digest], reminders=state[settings.reminders])
-    if quiet:
-        text += "\n" + r("settings.quiet", hours=quiet)
-    buttons = (
-        (
-            Button(
-                r("settings.digest_off" if settings.digest else "settings.digest_on"),
-                f"set:digest:{int(not settings.digest)}",
-            ),
-        ),
-        (
-            Button(
-                r("settings.reminders_off" if settings.reminders else "settings.reminders_on"),
-                f"set:reminders:{int(not settings.reminders)}",
-            ),
-        ),
-    )
-    return Reply(text, buttons)
 
 
 async def settings(update: Update, context: Context) -> None:
@@ -47,7 +23,9 @@ async def settings(update: Update, context: Context) -> None:
         raise DomainError("common.not_registered")
     current = await s.announcements.settings(user.id)
     quiet = s.config.announcements.quiet_hours
-    await send(update, context, _reply(await renderer(update, context), current, quiet))
+    await send(
+        update, context, settings_view.settings(await renderer(update, context), current, quiet)
+    )
 
 
 async def settings_button(update: Update, context: Context) -> None:
@@ -65,4 +43,4 @@ async def settings_button(update: Update, context: Context) -> None:
     new = await s.announcements.change_settings(query.from_user.id, **change)
     r = await renderer(update, context)
     await query.answer(r(f"settings.{match['what']}_{'on' if on else 'off'}_done"))
-    await edit(update, _reply(r, new, s.config.announcements.quiet_hours))
+    await edit(update, settings_view.settings(r, new, s.config.announcements.quiet_hours))

@@ -7,8 +7,8 @@ from telegram import Update
 from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.menus import set_role_menu
-from bot.reply import Button, Reply
-from bot.views.common import NL, html
+from bot.reply import Reply
+from bot.views import start as start_view
 from handlers.common import edit, renderer, send, services
 
 
@@ -26,23 +26,14 @@ async def start(update: Update, context: Context) -> None:
         # A facilitator's invitation link: t.me/<bot>?start=<token>
         _, items = await s.roles.redeem(context.args[0], user.id)
         await s.announcements.replan({user.id})
-        titles = NL.join(html("• {}", w.title) for w in items)
-        await send(update, context, Reply(r("roles.welcome_facilitator", name=name, titles=titles)))
+        await send(update, context, start_view.welcome_facilitator(r, name, items))
         await set_role_menu(context.bot, s, user.id)
         return
     await set_role_menu(context.bot, s, user.id)
-    if new or person.organisation is None:
-        await send(
-            update,
-            context,
-            Reply(r("start.greeting", name=name, event=s.config.event.name)),
-        )
-    else:
-        await send(update, context, Reply(r("start.welcome_back", name=name)))
+    first = new or person.organisation is None
+    await send(update, context, start_view.greeting(r, name, s.config.event.name, first=first))
     if s.people.organisations and person.organisation is None:
-        rows = [(Button(org, f"org:{i}"),) for i, org in enumerate(s.people.organisations)]
-        rows.append((Button(r("start.skip"), "org:-"),))
-        await send(update, context, Reply(r("start.ask_organisation"), tuple(rows)))
+        await send(update, context, start_view.ask_organisation(r, s.people.organisations))
 
 
 async def organisation_chosen(update: Update, context: Context) -> None:
@@ -56,12 +47,8 @@ async def organisation_chosen(update: Update, context: Context) -> None:
         query.from_user.id, None if choice == "-" else int(choice)
     )
     r = await renderer(update, context)
-    if organisation is None:
-        text = r("start.organisation_skipped")
-    else:
-        text = r("start.organisation_saved", organisation=organisation)
     await query.answer()
-    await edit(update, Reply(text))
+    await edit(update, start_view.organisation_chosen(r, organisation))
 
 
 async def lang(update: Update, context: Context) -> None:
@@ -73,9 +60,7 @@ async def lang(update: Update, context: Context) -> None:
         await set_role_menu(context.bot, services(context), user.id)  # in their language now
         await send(update, context, Reply((await renderer(update, context))("lang.chosen")))
         return
-    r = await renderer(update, context)
-    buttons = ((Button(r("lang.button_fr"), "lang:fr"), Button(r("lang.button_en"), "lang:en")),)
-    await send(update, context, Reply(r("lang.choose"), buttons))
+    await send(update, context, start_view.choose_language(await renderer(update, context)))
 
 
 async def lang_chosen(update: Update, context: Context) -> None:

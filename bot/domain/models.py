@@ -104,3 +104,12 @@ class Participant:
         if self.last_name:
             return f"{self.first_name} {self.last_name}"
         return self.first_name
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A facilitator's personal invitation link."""
+
+    facilitator: str
+    token: str
+    items: int

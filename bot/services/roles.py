@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
-from bot.domain.models import Programme, Role, Workshop
+from bot.domain.models import Invite, Programme, Role, Workshop
 from bot.domain.text import words
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
@@ -18,15 +17,6 @@ from storage.db import Database
 
 INVITE_BYTES = 24  # 32 characters of A-Za-z0-9_-: unguessable, fits the 64 of a deep link
 NAMES_SHOWN = 1500  # characters of facilitators' names in an answer, well under a message's 4096
-
-
-@dataclass(frozen=True, slots=True)
-class Invite:
-    """A facilitator's personal invitation link."""
-
-    facilitator: str
-    token: str
-    items: int
 
 
 class RolesService:

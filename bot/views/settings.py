@@ -1,0 +1,32 @@
+"""/settings: the morning digest and reminders, on or off."""
+
+from __future__ import annotations
+
+from bot.domain.planning import PersonSettings
+from bot.reply import Button, Reply
+from bot.views.common import Renderer
+
+
+def settings(r: Renderer, settings: PersonSettings, quiet: str | None) -> Reply:
+    """Show a person's settings, with a button to turn each one the other way."""
+    state = {True: r("settings.on"), False: r("settings.off")}
+    text = r("settings.title", digest=state[settings.digest], reminders=state[settings.reminders])
+    if quiet:
+        text += "\n" + r("settings.quiet", hours=quiet)
+    buttons = (
+        (
+            Button(
+                r.plain("settings.digest_off" if settings.digest else "settings.digest_on"),
+                f"set:digest:{int(not settings.digest)}",
+            ),
+        ),
+        (
+            Button(
+                r.plain(
+                    "settings.reminders_off" if settings.reminders else "settings.reminders_on"
+                ),
+                f"set:reminders:{int(not settings.reminders)}",
+            ),
+        ),
+    )
+    return Reply(text, buttons)
