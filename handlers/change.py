@@ -13,21 +13,16 @@ from telegram import Update
 
 import handlers.awaiting as awaiting
 from bot.context import Context
-from bot.domain.booking import ref
 from bot.domain.changes import Change, ChangeKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
-from bot.reply import Button, Reply
+from bot.reply import Reply
 from bot.services.changes import FLOW as CHANGE_FLOW
 from bot.views import audit as audit_view
 from bot.views import changes as changes_view
-from bot.views.common import Renderer, truncate
+from bot.views.common import Renderer
 from handlers.common import args_text, edit, renderer, send, services
 
-SHIFTS = (-30, -15, 15, 30, 60)
-DELAYS = (5, 10, 15, 30)
-MAX_LISTED = 8
-ROOMS_PER_PAGE = 8
 _DATA = re.compile(
     r"^ch:(?:(?P<op>[iktrslp]):(?P<ref>[A-Za-z0-9_-]{11})(?::(?P<arg>[a-z0-9-]{1,12}))?|ok|sh|no)$"
 )
@@ -41,25 +36,6 @@ _KINDS = {
 }
 
 
-def _kinds_menu(r: Renderer, item: Workshop) -> Reply:
-    code = ref(item.id)
-    rows: list[tuple[Button, ...]] = [
-        (
-            Button(r("change.kind_room"), f"ch:k:{code}:room"),
-            Button(r("change.kind_shift"), f"ch:k:{code}:shift"),
-        ),
-        (
-            Button(r("change.kind_late"), f"ch:k:{code}:late"),
-            Button(r("change.kind_note"), f"ch:k:{code}:note"),
-        ),
-    ]
-    if item.capacity is not None:
-        rows.append((Button(r("change.kind_capacity"), f"ch:k:{code}:cap"),))
-    rows.append((Button(r("change.kind_cancel"), f"ch:k:{code}:cancel"),))
-    text = r("change.choose_kind", title=item.title, when=r.when(item.start, item.end))
-    return Reply(text, tuple(rows))
-
-
 async def change(update: Update, context: Context) -> None:
     """Start a change: pick one of your items (/change [words])."""
     user = update.effective_user
@@ -71,7 +47,7 @@ async def change(update: Update, context: Context) -> None:
         found = await s.agenda.workshop(words[:200])
         if len(found.items) == 1:
             item = await s.changes.item(user.id, found.items[0].id)
-            await send(update, context, _kinds_menu(r, item))
+            await send(update, context, changes_view.kinds_menu(r, item))
             return
     items = await s.changes.changeable(user.id)
     if not items:
@@ -79,14 +55,7 @@ async def change(update: Update, context: Context) -> None:
     if words:
         wanted = {w.id for w in (await s.agenda.workshop(words[:200])).items}
         items = [w for w in items if w.id in wanted] or items
-    rows = tuple(
-        (Button(f"{r.time(w.start)} {truncate(w.title, 40)}", f"ch:i:{ref(w.id)}"),)
-        for w in items[:MAX_LISTED]
-    )
-    text = r("change.choose_item")
-    if len(items) > MAX_LISTED:
-        text += "\n" + r("change.organiser_hint")
-    await send(update, context, Reply(text, rows))
+    await send(update, context, changes_view.items_menu(r, items))
 
 
 async def button(update: Update, context: Context) -> None:
@@ -113,7 +82,7 @@ async def button(update: Update, context: Context) -> None:
     item = await s.changes.item(user_id, (await s.agenda.by_ref(match["ref"])).id)
     op, arg = match["op"], match["arg"]
     if op == "i":
-        await edit(update, _kinds_menu(r, item))
+        await edit(update, changes_view.kinds_menu(r, item))
     elif op == "k":
         kind = _KINDS.get(arg or "")
         if kind is None:
@@ -125,7 +94,7 @@ async def button(update: Update, context: Context) -> None:
     elif op == "p":
         page = int(arg) if arg and arg.isdigit() else 0
         await s.changes.ask(user_id, item.id, ChangeKind.ROOM)
-        await edit(update, _rooms_menu(r, item, await _rooms(context), page))
+        await edit(update, changes_view.rooms_menu(r, item, await _rooms(context), page))
     elif op == "r":
         rooms = await _rooms(context)
         if not arg or not arg.isdigit() or int(arg) >= len(rooms):
@@ -143,7 +112,6 @@ async def button(update: Update, context: Context) -> None:
 async def _ask_value(
     update: Update, context: Context, r: Renderer, item: Workshop, kind: ChangeKind
 ) -> None:
-    code = ref(item.id)
     if kind is ChangeKind.CANCEL:
         await _preview(update, context, r, Change(item.id, kind), edit_it=True)
         return
@@ -151,13 +119,9 @@ async def _ask_value(
     assert update.effective_user is not None
     await services(context).changes.ask(update.effective_user.id, item.id, kind)
     if kind is ChangeKind.ROOM:
-        await edit(update, _rooms_menu(r, item, await _rooms(context), 0))
+        await edit(update, changes_view.rooms_menu(r, item, await _rooms(context), 0))
     elif kind in (ChangeKind.SHIFT, ChangeKind.LATE):
-        steps = SHIFTS if kind is ChangeKind.SHIFT else DELAYS
-        op = "s" if kind is ChangeKind.SHIFT else "l"
-        row = tuple(Button(f"{m:+d} min", f"ch:{op}:{code}:{m}") for m in steps)
-        key = "change.choose_shift" if kind is ChangeKind.SHIFT else "change.choose_late"
-        await edit(update, Reply(r(key), (row,)))
+        await edit(update, changes_view.minutes_menu(r, item, kind))
     else:
         key = "change.type_capacity" if kind is ChangeKind.CAPACITY else "change.type_note"
         await edit(update, Reply(r(key)))
@@ -166,30 +130,6 @@ async def _ask_value(
 async def _rooms(context: Context) -> list[str]:
     """List the rooms by name: a room button carries its place in this list."""
     return sorted(room.name for room in (await services(context).programme.current()).rooms)
-
-
-def _rooms_menu(r: Renderer, item: Workshop, rooms: list[str], page: int) -> Reply:
-    """Offer the rooms, a page of them at a time, and a button to write one's own."""
-    code = ref(item.id)
-    choices = [(i, name) for i, name in enumerate(rooms) if name != item.room]
-    pages = max(1, -(-len(choices) // ROOMS_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = choices[page * ROOMS_PER_PAGE : (page + 1) * ROOMS_PER_PAGE]
-    rows: list[tuple[Button, ...]] = [
-        (Button(truncate(name, 40), f"ch:r:{code}:{i}"),) for i, name in shown
-    ]
-    turn = []
-    if page > 0:
-        turn.append(Button(r("change.page_prev"), f"ch:p:{code}:{page - 1}"))
-    if page < pages - 1:
-        turn.append(Button(r("change.page_next"), f"ch:p:{code}:{page + 1}"))
-    if turn:
-        rows.append(tuple(turn))
-    rows.append((Button(r("change.type_room"), f"ch:t:{code}"),))
-    text = r("change.choose_room")
-    if pages > 1:
-        text += "\n" + r("change.room_page", page=page + 1, pages=pages)
-    return Reply(text, tuple(rows))
 
 
 async def _preview(
@@ -236,12 +176,8 @@ async def audit_log(update: Update, context: Context) -> None:
     s = services(context)
     entries = await s.changes.log(user.id)
     r = await renderer(update, context)
-    if not entries:
-        await send(update, context, Reply(r("change.log_empty")))
-        return
-    lines = [r("change.log_title")]
+    names = {}
     for e in entries:
         person = await s.people.get(e.user_id)
-        who = person.display_name if person else str(e.user_id)
-        lines.append(audit_view.audit_line(r, e.at, who, e.action, e.before or {}, e.after or {}))
-    await send(update, context, Reply("\n".join(lines)))
+        names[e.user_id] = person.display_name if person else str(e.user_id)
+    await send(update, context, audit_view.audit_log(r, entries, names))

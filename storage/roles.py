@@ -10,20 +10,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.changes import AuditEntry
 from storage.timefmt import from_db, to_db
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One change, as the audit log keeps it."""
-
-    id: int
-    at: datetime
-    user_id: int
-    item_id: str | None
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
 
 
 async def open_invite(conn: aiosqlite.Connection, facilitator: str) -> str | None:

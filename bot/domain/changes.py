@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import DomainError
@@ -295,3 +296,16 @@ class Preview:
     """Places fewer than the people in: who keeps a place (in sign-up order)."""
     wait: tuple[str, ...] = ()
     """... and who goes back to the head of the waiting list (in their order)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change, as the audit log keeps it."""
+
+    id: int
+    at: datetime
+    user_id: int
+    item_id: str | None
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

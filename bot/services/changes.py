@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.domain import booking as core
 from bot.domain import changes
 from bot.domain.booking import Commitment, Standing, Status, Target, TargetKind
-from bot.domain.changes import Change, ChangeKind, Preview
+from bot.domain.changes import AuditEntry, Change, ChangeKind, Preview
 from bot.domain.errors import DomainError
 from bot.domain.models import Programme, Role, Workshop
 from bot.domain.schedule import local_day
@@ -29,7 +29,6 @@ from storage import programme as programme_repo
 from storage import roles as roles_repo
 from storage.db import Database
 from storage.outbox import Entry
-from storage.roles import AuditEntry
 
 log = logging.getLogger(__name__)
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
 
+from bot.domain.changes import AuditEntry
 from bot.domain.schedule import local_day
+from bot.reply import Reply
 from bot.views.common import (
+    NL,
     Renderer,
     html,
 )
@@ -50,3 +53,14 @@ def audit_line(
         what = html("{}", action)
     when = html("{} {}", r.date(local_day(at, r.tz)), r.time(at))
     return r("change.log_line", at=when, who=who, item=title, action=what)
+
+
+def audit_log(r: Renderer, entries: Sequence[AuditEntry], names: Mapping[int, str]) -> Reply:
+    """List the newest changes, one line each (names: who made them, by user id)."""
+    if not entries:
+        return Reply(r("change.log_empty"))
+    lines = [r("change.log_title")]
+    for e in entries:
+        who = names.get(e.user_id, str(e.user_id))
+        lines.append(audit_line(r, e.at, who, e.action, e.before or {}, e.after or {}))
+    return Reply(NL.join(lines))

@@ -8,7 +8,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot.domain.changes import Preview
+from bot.domain.booking import ref
+from bot.domain.changes import ChangeKind, Preview
+from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
 from bot.views.common import (
@@ -20,6 +22,11 @@ from bot.views.common import (
     _names,
     truncate,
 )
+
+SHIFTS = (-30, -15, 15, 30, 60)
+DELAYS = (5, 10, 15, 30)
+MAX_LISTED = 8
+ROOMS_PER_PAGE = 8
 
 
 def change_text(
@@ -110,3 +117,69 @@ def _some(r: Renderer, names: Sequence[str], limit: int = 20) -> Markup:
     if len(names) > limit:
         shown += " " + r("change.and_more", count=len(names) - limit)
     return shown
+
+
+def kinds_menu(r: Renderer, item: Workshop) -> Reply:
+    """Offer the kinds of change an item may get."""
+    code = ref(item.id)
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(r.plain("change.kind_room"), f"ch:k:{code}:room"),
+            Button(r.plain("change.kind_shift"), f"ch:k:{code}:shift"),
+        ),
+        (
+            Button(r.plain("change.kind_late"), f"ch:k:{code}:late"),
+            Button(r.plain("change.kind_note"), f"ch:k:{code}:note"),
+        ),
+    ]
+    if item.capacity is not None:
+        rows.append((Button(r.plain("change.kind_capacity"), f"ch:k:{code}:cap"),))
+    rows.append((Button(r.plain("change.kind_cancel"), f"ch:k:{code}:cancel"),))
+    text = r("change.choose_kind", title=item.title, when=r.when(item.start, item.end))
+    return Reply(text, tuple(rows))
+
+
+def rooms_menu(r: Renderer, item: Workshop, rooms: list[str], page: int) -> Reply:
+    """Offer the rooms, a page of them at a time, and a button to write one's own."""
+    code = ref(item.id)
+    choices = [(i, name) for i, name in enumerate(rooms) if name != item.room]
+    pages = max(1, -(-len(choices) // ROOMS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = choices[page * ROOMS_PER_PAGE : (page + 1) * ROOMS_PER_PAGE]
+    rows: list[tuple[Button, ...]] = [
+        (Button(truncate(name, 40), f"ch:r:{code}:{i}"),) for i, name in shown
+    ]
+    turn = []
+    if page > 0:
+        turn.append(Button(r.plain("change.page_prev"), f"ch:p:{code}:{page - 1}"))
+    if page < pages - 1:
+        turn.append(Button(r.plain("change.page_next"), f"ch:p:{code}:{page + 1}"))
+    if turn:
+        rows.append(tuple(turn))
+    rows.append((Button(r.plain("change.type_room"), f"ch:t:{code}"),))
+    text = r("change.choose_room")
+    if pages > 1:
+        text += NL + r("change.room_page", page=page + 1, pages=pages)
+    return Reply(text, tuple(rows))
+
+
+def items_menu(r: Renderer, items: Sequence[Workshop]) -> Reply:
+    """Offer the items a person may change (the first few; organisers get a hint)."""
+    rows = tuple(
+        (Button(f"{r.time(w.start)} {truncate(w.title, 40)}", f"ch:i:{ref(w.id)}"),)
+        for w in items[:MAX_LISTED]
+    )
+    text = r("change.choose_item")
+    if len(items) > MAX_LISTED:
+        text += NL + r("change.organiser_hint")
+    return Reply(text, rows)
+
+
+def minutes_menu(r: Renderer, item: Workshop, kind: ChangeKind) -> Reply:
+    """Offer the usual moves of a time: earlier or later (shift), or late by a few minutes."""
+    steps = SHIFTS if kind is ChangeKind.SHIFT else DELAYS
+    op = "s" if kind is ChangeKind.SHIFT else "l"
+    code = ref(item.id)
+    row = tuple(Button(f"{m:+d} min", f"ch:{op}:{code}:{m}") for m in steps)
+    key = "change.choose_shift" if kind is ChangeKind.SHIFT else "change.choose_late"
+    return Reply(r(key), (row,))
