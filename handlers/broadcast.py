@@ -14,10 +14,9 @@ from telegram import Update
 
 import handlers.awaiting as awaiting
 from bot.context import Context
-from bot.domain.booking import REF_LENGTH, ref
+from bot.domain.booking import REF_LENGTH
 from bot.domain.errors import DomainError
-from bot.domain.schedule import local_day
-from bot.reply import Button, Reply
+from bot.reply import Reply
 from bot.services.broadcasts import (
     ASK_ITEM,
     FLOW,
@@ -26,7 +25,8 @@ from bot.services.broadcasts import (
     AudienceKind,
     BroadcastDraft,
 )
-from bot.views.common import Renderer, html, truncate
+from bot.views import broadcasts as view
+from bot.views.common import truncate
 from handlers.common import edit, renderer, send, services
 
 _BUTTON = re.compile(
@@ -36,14 +36,6 @@ _ARGS = {  # what each operation's argument looks like; the others take none
     "a": re.compile("|".join(kind.value for kind in AudienceKind)),
     "o": re.compile(r"\d{1,2}"),
     "i": re.compile(rf"[A-Za-z0-9_-]{{{REF_LENGTH}}}"),
-}
-_AUDIENCE_BUTTONS = {  # the audience buttons, in this order
-    AudienceKind.ALL: "broadcast.button_all",
-    AudienceKind.GROUP: "broadcast.button_group",
-    AudienceKind.ITEM: "broadcast.button_item",
-    AudienceKind.FACILITATORS: "broadcast.button_facilitators",
-    AudienceKind.ROTA: "broadcast.button_rota",
-    AudienceKind.ORGANISATION: "broadcast.button_org",
 }
 
 
@@ -58,10 +50,6 @@ def _after_command(update: Update) -> str:
 def _user_id(update: Update) -> int:
     assert update.effective_user is not None
     return update.effective_user.id
-
-
-def _cancel(r: Renderer, tag: str) -> tuple[Button, ...]:
-    return (Button(r("broadcast.button_cancel"), f"bc:no:{tag}"),)
 
 
 async def broadcast(update: Update, context: Context) -> None:
@@ -86,12 +74,7 @@ async def _got_text(update: Update, context: Context, text: str) -> None:
     s = services(context)
     draft = await s.broadcasts.write(_user_id(update), text)
     r = await renderer(update, context)
-    rows: list[tuple[Button, ...]] = [
-        (Button(r(_AUDIENCE_BUTTONS[kind]), f"bc:a:{draft.tag}:{kind.value}"),)
-        for kind in s.broadcasts.audiences()
-    ]
-    rows.append(_cancel(r, draft.tag))
-    await send(update, context, Reply(r("broadcast.choose_audience"), tuple(rows)))
+    await send(update, context, view.audiences(r, draft.tag, s.broadcasts.audiences()))
 
 
 @awaiting.reader(ASK_ITEM)
@@ -112,11 +95,7 @@ async def read_item(update: Update, context: Context, text: str) -> None:
         await s.broadcasts.keep(user_id, draft)
         await send(update, context, await _preview(update, context, draft))
         return
-    rows: list[tuple[Button, ...]] = [
-        (Button(truncate(w.title, 40), f"bc:i:{draft.tag}:{ref(w.id)}"),) for w in items
-    ]
-    rows.append(_cancel(r, draft.tag))
-    await send(update, context, Reply(r("broadcast.choose_item"), tuple(rows)))
+    await send(update, context, view.choose_item(r, draft.tag, items))
 
 
 async def _preview(update: Update, context: Context, draft: BroadcastDraft) -> Reply:
@@ -128,19 +107,8 @@ async def _preview(update: Update, context: Context, draft: BroadcastDraft) -> R
     if not found.chat_ids:
         await s.broadcasts.drop(_user_id(update))
         return Reply(r("broadcast.nobody"))
-    note = r("broadcast.unreachable_note", count=found.unreachable) if found.unreachable else ""
-    text = r(
-        "broadcast.preview",
-        audience=await s.broadcasts.label(draft.audience, r.lang),
-        count=len(found.chat_ids),
-        note=note,
-        message=r("broadcast.header") + "\n\n" + draft.text,
-    )
-    buttons = (
-        (Button(r("broadcast.button_confirm"), f"bc:ok:{draft.tag}"),),
-        _cancel(r, draft.tag),
-    )
-    return Reply(text, buttons)
+    label = await s.broadcasts.label(draft.audience, r.lang)
+    return view.preview(r, draft, label, len(found.chat_ids), found.unreachable)
 
 
 def _well_formed(op: str, arg: str | None) -> bool:
@@ -173,16 +141,11 @@ async def button(update: Update, context: Context) -> None:
         if kind is AudienceKind.ITEM:
             await s.broadcasts.keep(user_id, draft, ask_item=True)
             await query.answer()
-            await edit(update, Reply(r("broadcast.ask_item"), (_cancel(r, draft.tag),)))
+            await edit(update, view.ask_item(r, draft.tag))
             return
         if kind is AudienceKind.ORGANISATION:
-            rows: list[tuple[Button, ...]] = [
-                (Button(org, f"bc:o:{draft.tag}:{i}"),)
-                for i, org in enumerate(s.people.organisations)
-            ]
-            rows.append(_cancel(r, draft.tag))
             await query.answer()
-            await edit(update, Reply(r("broadcast.choose_org"), tuple(rows)))
+            await edit(update, view.choose_organisation(r, draft.tag, s.people.organisations))
             return
         draft = replace(draft, audience=Audience(kind))
     elif op == "o":
@@ -212,12 +175,8 @@ async def _confirm(update: Update, context: Context, draft: BroadcastDraft, *, s
     if draft.audience.kind is AudienceKind.ALL and not sure:
         found = await s.broadcasts.recipients(query.from_user.id, draft.audience)
         await s.broadcasts.keep(query.from_user.id, draft)  # a step: its expiry starts again
-        buttons = (
-            (Button(r("broadcast.button_sure"), f"bc:sure:{draft.tag}"),),
-            _cancel(r, draft.tag),
-        )
         await query.answer()
-        await edit(update, Reply(r("broadcast.sure", count=len(found.chat_ids)), buttons))
+        await edit(update, view.sure(r, draft.tag, len(found.chat_ids)))
         return
     if sure and draft.audience.kind is not AudienceKind.ALL:
         raise DomainError("common.bad_button")
@@ -251,11 +210,4 @@ async def notices(update: Update, context: Context) -> None:
     """List the notices still current (/notices)."""
     current = await services(context).broadcasts.notices()
     r = await renderer(update, context)
-    if not current:
-        await send(update, context, Reply(r("broadcast.notices_none")))
-        return
-    lines = [r("broadcast.notices_title")]
-    for n in current:
-        when = html("{}, {}", r.date(local_day(n.created_at, r.tz)), r.time(n.created_at))
-        lines.append(r("broadcast.notice_line", when=when, text=truncate(n.text, 300)))
-    await send(update, context, Reply("\n\n".join(lines)))
+    await send(update, context, view.notices(r, [(n.created_at, n.text) for n in current]))

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
+from bot.domain.booking import ref
+from bot.domain.models import Workshop
 from bot.domain.planning import BROADCAST, NOTICE, REPORT
-from bot.reply import Reply
-from bot.views.common import PARAGRAPHS, Renderer
+from bot.domain.schedule import local_day
+from bot.reply import Button, Reply
+from bot.views.common import PARAGRAPHS, Renderer, html, truncate
+
+
+class HasText(Protocol):
+    """A broadcast's draft, as its preview reads it."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def tag(self) -> str: ...
 
 
 def compose(r: Renderer, kind: str, params: Mapping[str, Any]) -> Reply:
@@ -23,3 +38,81 @@ def compose(r: Renderer, kind: str, params: Mapping[str, Any]) -> Reply:
     if kind == REPORT:
         return Reply(stored)
     raise ValueError(f"not a broadcast's kind: {kind}")
+
+
+AUDIENCE_BUTTONS = {  # the audience buttons' labels, by the audience's kind
+    "all": "broadcast.button_all",
+    "group": "broadcast.button_group",
+    "item": "broadcast.button_item",
+    "facilitators": "broadcast.button_facilitators",
+    "rota": "broadcast.button_rota",
+    "org": "broadcast.button_org",
+}
+
+
+def cancel_row(r: Renderer, tag: str) -> tuple[Button, ...]:
+    """Give the row with the button that drops the draft."""
+    return (Button(r.plain("broadcast.button_cancel"), f"bc:no:{tag}"),)
+
+
+def audiences(r: Renderer, tag: str, kinds: Iterable[StrEnum]) -> Reply:
+    """Offer the audiences a broadcast may go to, in this order."""
+    rows: list[tuple[Button, ...]] = [
+        (Button(r.plain(AUDIENCE_BUTTONS[k.value]), f"bc:a:{tag}:{k.value}"),) for k in kinds
+    ]
+    rows.append(cancel_row(r, tag))
+    return Reply(r("broadcast.choose_audience"), tuple(rows))
+
+
+def ask_item(r: Renderer, tag: str) -> Reply:
+    """Ask which workshop's people the broadcast goes to."""
+    return Reply(r("broadcast.ask_item"), (cancel_row(r, tag),))
+
+
+def choose_item(r: Renderer, tag: str, items: Sequence[Workshop]) -> Reply:
+    """Offer the workshops that match what the organiser wrote."""
+    rows: list[tuple[Button, ...]] = [
+        (Button(truncate(w.title, 40), f"bc:i:{tag}:{ref(w.id)}"),) for w in items
+    ]
+    rows.append(cancel_row(r, tag))
+    return Reply(r("broadcast.choose_item"), tuple(rows))
+
+
+def choose_organisation(r: Renderer, tag: str, organisations: Sequence[str]) -> Reply:
+    """Offer the organisations whose people the broadcast may go to."""
+    rows: list[tuple[Button, ...]] = [
+        (Button(org, f"bc:o:{tag}:{i}"),) for i, org in enumerate(organisations)
+    ]
+    rows.append(cancel_row(r, tag))
+    return Reply(r("broadcast.choose_org"), tuple(rows))
+
+
+def preview(r: Renderer, draft: HasText, label: str, count: int, unreachable: int) -> Reply:
+    """Show the message as people will read it, who gets it, and Send / Cancel."""
+    note = r("broadcast.unreachable_note", count=unreachable) if unreachable else ""
+    text = r(
+        "broadcast.preview",
+        audience=label,
+        count=count,
+        note=note,
+        message=r("broadcast.header") + PARAGRAPHS + draft.text,
+    )
+    confirm = (Button(r.plain("broadcast.button_confirm"), f"bc:ok:{draft.tag}"),)
+    return Reply(text, (confirm, cancel_row(r, draft.tag)))
+
+
+def sure(r: Renderer, tag: str, count: int) -> Reply:
+    """Ask once more before writing to everyone."""
+    buttons = ((Button(r.plain("broadcast.button_sure"), f"bc:sure:{tag}"),), cancel_row(r, tag))
+    return Reply(r("broadcast.sure", count=count), buttons)
+
+
+def notices(r: Renderer, current: Sequence[tuple[datetime, str]]) -> Reply:
+    """List the notices still current: when each was posted, and its text."""
+    if not current:
+        return Reply(r("broadcast.notices_none"))
+    lines = [r("broadcast.notices_title")]
+    for at, text in current:
+        when = html("{}, {}", r.date(local_day(at, r.tz)), r.time(at))
+        lines.append(r("broadcast.notice_line", when=when, text=truncate(text, 300)))
+    return Reply(PARAGRAPHS.join(lines))
