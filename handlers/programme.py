@@ -14,11 +14,11 @@ from bot.domain.agenda import DayAnswer, FindAnswer
 from bot.domain.errors import DomainError
 from bot.domain.intents import Ask, Intent, parse_intent
 from bot.domain.models import Workshop
-from bot.domain.schedule import Part, local_day
+from bot.domain.schedule import Part
 from bot.reply import Reply
 from bot.views import agenda as agenda_view
 from bot.views import items as items_view
-from bot.views.common import PARAGRAPHS, Renderer, html, pager, truncate
+from bot.views.common import PARAGRAPHS, Renderer, pager, truncate
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.help import help_
 
@@ -37,13 +37,6 @@ def _fit(prefix: str, arg: str) -> str:
     return data
 
 
-def _day_title(r: Renderer, day: date, today: date) -> str:
-    if day == today:
-        return r("agenda.today_title", date=r.date(day))
-    text = r.date(day)
-    return text[:1].upper() + text[1:]
-
-
 def _user_id(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
@@ -55,7 +48,7 @@ async def _day_reply(
     r = await renderer(update, context)
     answer = s.agenda.in_part(answer, part)
     seats = await s.bookings.seats(answer.items, _user_id(update))
-    title = agenda_view.part_title(r, _day_title(r, answer.day, s.agenda.today()), part)
+    title = agenda_view.part_title(r, agenda_view.day_title(r, answer.day, s.agenda.today()), part)
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
     rows = items_view.booking_rows(r, pages[page].items, seats)
@@ -79,11 +72,7 @@ async def _room_reply(
     answer = s.agenda.in_part(answer, part)
     r = await renderer(update, context)
     seats = await s.bookings.seats(answer.items, _user_id(update))
-    if day_text:
-        title = r("agenda.room_day_title", room=name, date=r.date(answer.day))
-    else:
-        title = r("agenda.room_title", room=name)
-    title = agenda_view.part_title(r, title, part)
+    title = agenda_view.room_title(r, name, answer.day if day_text else None, part)
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
     rows = items_view.booking_rows(r, pages[page].items, seats)
@@ -366,26 +355,5 @@ async def _where_or_when(
         best = FindAnswer(answer.query, shown, shown) if shown else answer
         await send(update, context, await _find_reply(update, context, best, 0))
         return
-    lines = []
-    for w in shown:
-        day = r.date(local_day(w.start, r.tz))
-        title = truncate(w.title, 200)
-        if ask is Ask.WHERE:
-            if w.room:
-                lines.append(
-                    r(
-                        "agenda.where_is",
-                        title=title,
-                        room=w.room,
-                        date=day,
-                        time=r.time(w.start),
-                    )
-                )
-            else:
-                lines.append(r("agenda.where_unknown", title=title, date=day, time=r.time(w.start)))
-        else:
-            span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
-            room = html(" · 📍 {}", w.room) if w.room else ""
-            lines.append(r("agenda.when_is", title=title, date=day, span=span, room=room))
     seats = await s.bookings.seats(shown, _user_id(update))
-    await send(update, context, Reply("\n".join(lines), items_view.item_buttons(r, shown, seats)))
+    await send(update, context, agenda_view.where_or_when(r, shown, seats, where=ask is Ask.WHERE))

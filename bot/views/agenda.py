@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 from markupsafe import Markup
 
 from bot.domain.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer, OnDayAnswer, RoomCard
@@ -203,3 +206,39 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
         lines.append(escape_within(w.description, room_left))
     button = booking_button(r, w, seats, titled=False)
     return Reply(NL.join(lines), ((button,),) if button else ())
+
+
+def day_title(r: Renderer, day: date, today: date) -> Markup:
+    """Title a day's programme: 'Aujourd'hui, mardi 25 août', or 'Mercredi 26 août'."""
+    if day == today:
+        return r("agenda.today_title", date=r.date(day))
+    text = r.date(day)
+    return text[:1].upper() + text[1:]
+
+
+def room_title(r: Renderer, room: str, day: date | None, part: Part | None) -> Markup:
+    """Title a room's programme, on a day (and part of it) when one was asked for."""
+    if day is not None:
+        title = r("agenda.room_day_title", room=room, date=r.date(day))
+    else:
+        title = r("agenda.room_title", room=room)
+    return part_title(r, title, part)
+
+
+def where_or_when(r: Renderer, shown: Sequence[Workshop], seats: Seats, *, where: bool) -> Reply:
+    """Say where (or when) each of a few items is, with their buttons."""
+    lines = []
+    for w in shown:
+        day = r.date(local_day(w.start, r.tz))
+        title = truncate(w.title, 200)
+        if where and w.room:
+            lines.append(
+                r("agenda.where_is", title=title, room=w.room, date=day, time=r.time(w.start))
+            )
+        elif where:
+            lines.append(r("agenda.where_unknown", title=title, date=day, time=r.time(w.start)))
+        else:
+            span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
+            room = html(" · 📍 {}", w.room) if w.room else ""
+            lines.append(r("agenda.when_is", title=title, date=day, span=span, room=room))
+    return Reply(NL.join(lines), item_buttons(r, shown, seats))
