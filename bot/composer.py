@@ -7,20 +7,20 @@ feature's view say it (bot/views/<feature>.py). Services never render; views nev
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
 from bot.clock import Clock
-from bot.domain import planning
+from bot.domain import messages
 from bot.domain.booking import Status, TargetKind
 from bot.domain.membership import GroupChange
+from bot.domain.messages import MessageKind
 from bot.domain.models import Kind, Programme
 from bot.domain.schedule import by_start, local_day, next_slot, running
 from bot.i18n import Translator
 from bot.reply import Reply
-from bot.services import broadcasts, membership
 from bot.services.announcements import AnnouncementService
 from bot.services.bookings import BookingService
 from bot.services.outbox import Delivery
@@ -68,11 +68,17 @@ class Composer:
 
     async def __call__(self, row: Row) -> Delivery | None:
         """Write one row for the chat it goes to, in that chat's language."""
+        try:
+            kind = messages.kind_of(row.kind)
+        except messages.UnknownMessage:
+            log.warning("unknown outbox kind %s", row.kind)
+            return None
+        params = messages.parse(kind, row.params)  # parameters that do not fit: a failure
         programme = await self._programme.current()
         r = await self._renderer(row.chat_id)
         rules = self._announcements.rules
-        if row.kind == planning.ANNOUNCE:
-            start = datetime.fromisoformat(row.params["start"])
+        if isinstance(params, messages.Announce):
+            start = params.start
             starting = [
                 w
                 for w in programme.workshops
@@ -83,7 +89,7 @@ class Composer:
             items = list(by_start(starting)[0].items)
             seats = await self._bookings.seats(items, None)
             return Delivery(announcements_view.announcement(r, start, items, seats))
-        if row.kind == planning.BOARD:
+        if isinstance(params, messages.Board):
             now = self._clock.now()
             return Delivery(
                 announcements_view.board(
@@ -91,30 +97,30 @@ class Composer:
                 ),
                 board=True,
             )
-        if row.kind == planning.REMINDER:
-            return await self._reminder(row, programme, r)
-        if row.kind == planning.DIGEST:
-            return await self._digest(row, programme, r)
-        if row.kind == planning.CORRECTION:
-            return Delivery(announcements_view.correction(r, row.params, programme))
-        if row.kind == "change":
-            return Delivery(changes_view.change_notice(r, row.params))
-        if row.kind == "promoted":
-            return Delivery(announcements_view.promoted_row(r, row.params, programme))
-        if row.kind in broadcasts.KINDS:
-            reply = broadcasts_view.compose(r, row.kind, row.params)
-            return Delivery(reply, pin=row.kind == planning.NOTICE)
-        if row.kind == membership.KIND:
-            change = GroupChange.of(row.params)
+        if isinstance(params, messages.Reminder):
+            return await self._reminder(row.chat_id, params, programme, r)
+        if isinstance(params, messages.Digest):
+            return await self._digest(row.chat_id, params, programme, r)
+        if isinstance(params, messages.Correction):
+            return Delivery(announcements_view.correction(r, params, programme))
+        if isinstance(params, messages.ChangeNotice):
+            return Delivery(changes_view.change_notice(r, params))
+        if isinstance(params, messages.Promoted):
+            return Delivery(announcements_view.promoted_row(r, params, programme))
+        if isinstance(params, messages.Html):
+            reply = broadcasts_view.compose(r, kind, params)
+            return Delivery(reply, pin=kind is MessageKind.NOTICE)
+        if isinstance(params, messages.GroupSetup):
+            change = GroupChange.of(dict(row.params))
             configured = change.chat_id == rules.group_chat
             return Delivery(Reply(membership_text(r, change, configured)))
-        log.warning("unknown outbox kind %s", row.kind)
-        return None
+        raise AssertionError(f"a kind without its composer: {kind}")
 
-    async def _reminder(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
-        kind, target_id = row.params["target_kind"], row.params["target_id"]
-        start = datetime.fromisoformat(row.params["start"])
-        if kind == TargetKind.WORKSHOP.value:
+    async def _reminder(
+        self, chat_id: int, params: messages.Reminder, programme: Programme, r: Renderer
+    ) -> Delivery | None:
+        target_id, start = params.target_id, params.start
+        if params.target_kind is TargetKind.WORKSHOP:
             item = next((w for w in programme.workshops if w.id == target_id), None)
             if item is None or item.start != start:
                 return None
@@ -126,7 +132,7 @@ class Composer:
         slot = next((s for s in programme.rota if s.id == target_id), None)
         if slot is None or slot.start != start:
             return None
-        mine = await self._announcements.bookings_of(row.chat_id)
+        mine = await self._announcements.bookings_of(chat_id)
         if not any(
             b.kind is TargetKind.ROTA and b.target_id == slot.id and b.status is Status.IN
             for b in mine
@@ -136,12 +142,14 @@ class Composer:
             announcements_view.reminder(r, slot.area, slot.start, slot.end, None, rota=True)
         )
 
-    async def _digest(self, row: Row, programme: Programme, r: Renderer) -> Delivery | None:
-        day = date.fromisoformat(row.params["date"])
-        person = await self._people.get(row.chat_id)
+    async def _digest(
+        self, chat_id: int, params: messages.Digest, programme: Programme, r: Renderer
+    ) -> Delivery | None:
+        day = params.date
+        person = await self._people.get(chat_id)
         if person is None:
             return None
-        mine = await self._announcements.bookings_of(row.chat_id)
+        mine = await self._announcements.bookings_of(chat_id)
         items = {w.id: w for w in programme.workshops}
         slots = {s.id: s for s in programme.rota}
         lines: list[tuple[datetime, str, Markup]] = []
@@ -157,7 +165,7 @@ class Composer:
                 if local_day(s.start, self._tz) == day:
                     line = announcements_view.digest_line(r, s.area, s.start, s.end, None, "rota")
                     lines.append((s.start, "rota", line))
-        for w in await self._roles.items_run_by(row.chat_id):
+        for w in await self._roles.items_run_by(chat_id):
             if local_day(w.start, self._tz) == day:
                 line = announcements_view.digest_line(r, w.title, w.start, w.end, w.room, "run")
                 lines.append((w.start, "run", line))

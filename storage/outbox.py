@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.messages import kind_of
 from storage.timefmt import from_db, to_db
 
 UNCERTAIN_AT_STOP = "the bot stopped while it was being sent"
@@ -69,7 +70,7 @@ def _row(row: aiosqlite.Row) -> Row:
 def _values(e: Entry, now: datetime) -> tuple[object, ...]:
     return (
         e.key,
-        e.kind,
+        kind_of(e.kind).value,  # a kind the bot does not know is refused, never queued
         e.chat_id,
         json.dumps(e.params, ensure_ascii=False, sort_keys=True),
         to_db(e.due_at),

@@ -14,15 +14,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.booking import Booking, Status, TargetKind
+from bot.domain.messages import MessageKind
 from bot.domain.models import Kind, Programme, Workshop
 from bot.domain.schedule import by_start, local_day
 
 # A message sent with no lead (lead_minutes or reminder_minutes = 0) says "it starts now": it is
 # due at the start, and still useful a moment after it (else it would be stale when due)
 STARTED_GRACE = timedelta(minutes=2)
-ANNOUNCE, BOARD, REMINDER, DIGEST, CORRECTION = "announce", "board", "reminder", "digest", "fix"
-# An organiser's broadcast (one row a person), notice (to the group), a broadcast's report
-BROADCAST, NOTICE, REPORT = "broadcast", "notice", "broadcast_report"
+# The kinds of message planned here (bot/domain/messages.py lists them all)
+ANNOUNCE, BOARD, REMINDER, DIGEST, CORRECTION = (
+    MessageKind.ANNOUNCE,
+    MessageKind.BOARD,
+    MessageKind.REMINDER,
+    MessageKind.DIGEST,
+    MessageKind.CORRECTION,
+)
 PLANNED_KINDS = (ANNOUNCE, BOARD, REMINDER, DIGEST)
 
 

@@ -28,6 +28,7 @@ from bot.domain.booking import (
     TargetKind,
 )
 from bot.domain.errors import DomainError
+from bot.domain.messages import MessageKind
 from bot.domain.models import Participant, Programme, RotaSlot, Workshop
 from bot.domain.schedule import local_day
 from bot.domain.text import Match
@@ -199,7 +200,7 @@ class BookingService:
                 Entry(
                     # queued in the promotion's own transaction: the key needs no meaning
                     f"promoted:{target.kind.value}:{target.id}:{u}:{secrets.token_hex(8)}",
-                    "promoted",
+                    MessageKind.PROMOTED,
                     u,
                     now,
                     {"target_kind": target.kind.value, "target_id": target.id},

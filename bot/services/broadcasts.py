@@ -23,8 +23,8 @@ from markupsafe import escape
 from bot.clock import Clock
 from bot.domain.booking import Status, TargetKind, ref
 from bot.domain.errors import DomainError
+from bot.domain.messages import MessageKind
 from bot.domain.models import Workshop
-from bot.domain.planning import BROADCAST, NOTICE, REPORT
 from bot.domain.schedule import local_day
 from bot.i18n import Translator
 from bot.reply import Reply
@@ -41,6 +41,7 @@ from storage.outbox import Entry
 
 log = logging.getLogger(__name__)
 
+BROADCAST, NOTICE, REPORT = MessageKind.BROADCAST, MessageKind.NOTICE, MessageKind.REPORT
 KINDS = (BROADCAST, NOTICE, REPORT)
 """The outbox kinds of this feature (bot/views/broadcasts.py writes them)."""
 

@@ -16,6 +16,7 @@ from bot.domain import changes
 from bot.domain.booking import Commitment, Standing, Status, Target, TargetKind
 from bot.domain.changes import AuditEntry, Change, ChangeKind, Preview
 from bot.domain.errors import DomainError
+from bot.domain.messages import MessageKind
 from bot.domain.models import Programme, Role, Workshop
 from bot.domain.schedule import local_day
 from bot.domain.text import fold
@@ -277,7 +278,7 @@ class ChangeService:
             entries = [
                 Entry(
                     f"change:{before.id}:{stamp}:{u}",
-                    "change",
+                    MessageKind.CHANGE,
                     u,
                     now,
                     params | seats.get(u, {}),
@@ -289,7 +290,7 @@ class ChangeService:
             entries += [
                 Entry(
                     f"promoted:workshop:{before.id}:{u}:{stamp}",
-                    "promoted",
+                    MessageKind.PROMOTED,
                     u,
                     now,
                     {"target_kind": "workshop", "target_id": before.id},
@@ -299,7 +300,13 @@ class ChangeService:
             ]
             if self._group is not None:
                 entries.append(
-                    Entry(f"change:{before.id}:{stamp}:group", "change", self._group, now, params)
+                    Entry(
+                        f"change:{before.id}:{stamp}:group",
+                        MessageKind.CHANGE,
+                        self._group,
+                        now,
+                        params,
+                    )
                 )
             await outbox_repo.add(conn, entries, now)
         log.info("%s changed %s: %s %s", user_id, before.id, change.kind, change.value)

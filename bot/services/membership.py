@@ -12,13 +12,14 @@ from collections.abc import Sequence
 
 from bot.clock import Clock
 from bot.domain.membership import GroupChange
+from bot.domain.messages import MessageKind
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from storage.outbox import Entry
 
 log = logging.getLogger(__name__)
 
-KIND = "group_setup"
+KIND = MessageKind.GROUP_SETUP
 """The outbox kind of these messages (bot/views/membership.py writes them)."""
 
 

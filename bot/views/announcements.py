@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from markupsafe import Markup
 
 from bot.domain.booking import Seats, Target, TargetKind
+from bot.domain.messages import Correction, Promoted
 from bot.domain.models import Programme, Workshop
 from bot.domain.schedule import Slot, local_day
 from bot.reply import Reply
@@ -88,13 +88,14 @@ def digest(
     return Reply(text)
 
 
-def correction(r: Renderer, params: Mapping[str, Any], programme: Programme) -> Reply:
+def correction(r: Renderer, params: Correction, programme: Programme) -> Reply:
     """Correct a reminder the programme has since made wrong."""
-    item = next((w for w in programme.workshops if w.id == params["target_id"]), None)
-    if params.get("cancelled") or item is None:
-        title = params.get("title") or params["target_id"]
-        return Reply(r("announce.fix_cancelled", title=str(title)))
-    was = datetime.fromisoformat(params["was_start"])
+    item = next((w for w in programme.workshops if w.id == params.target_id), None)
+    if params.cancelled or item is None:
+        return Reply(r("announce.fix_cancelled", title=params.title or params.target_id))
+    if params.was_start is None:
+        raise ValueError("a correction of a moved item says when it was")
+    was = params.was_start
     return Reply(
         r(
             "announce.fix_moved",
@@ -102,16 +103,15 @@ def correction(r: Renderer, params: Mapping[str, Any], programme: Programme) -> 
             when=r.when(item.start, item.end),
             room=item.room or "?",
             was_time=r.time(was),
-            was_room=params.get("was_room") or "?",
+            was_room=params.was_room or "?",
         )
     )
 
 
-def promoted_row(r: Renderer, params: Mapping[str, Any], programme: Programme) -> Reply:
+def promoted_row(r: Renderer, params: Promoted, programme: Programme) -> Reply:
     """Tell someone they moved from the waiting list into a place (from the outbox)."""
-    kind = TargetKind(params["target_kind"])
-    if kind is TargetKind.WORKSHOP:
-        w = next(x for x in programme.workshops if x.id == params["target_id"])
+    if params.target_kind is TargetKind.WORKSHOP:
+        w = next(x for x in programme.workshops if x.id == params.target_id)
         return promoted(r, Target.of_workshop(w))
-    slot = next(x for x in programme.rota if x.id == params["target_id"])
+    slot = next(x for x in programme.rota if x.id == params.target_id)
     return promoted(r, Target.of_rota(slot))

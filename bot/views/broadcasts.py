@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from markupsafe import Markup
 
 from bot.domain.booking import ref
+from bot.domain.messages import Html, MessageKind
 from bot.domain.models import Workshop
-from bot.domain.planning import BROADCAST, NOTICE, REPORT
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
 from bot.views.common import PARAGRAPHS, Renderer, html, truncate
@@ -27,15 +27,15 @@ class HasText(Protocol):
     def tag(self) -> str: ...
 
 
-def compose(r: Renderer, kind: str, params: Mapping[str, Any]) -> Reply:
+def compose(r: Renderer, kind: MessageKind, params: Html) -> Reply:
     """Write a broadcast, a notice or a report, in the language of the chat it goes to."""
     # The row holds HTML the bot made: an organiser's text escaped as it was stored, a report
-    stored = Markup(params["html"])
-    if kind == BROADCAST:
+    stored = Markup(params.html)
+    if kind is MessageKind.BROADCAST:
         return Reply(r("broadcast.header") + PARAGRAPHS + stored)
-    if kind == NOTICE:
+    if kind is MessageKind.NOTICE:
         return Reply(r("broadcast.notice_header") + PARAGRAPHS + stored)
-    if kind == REPORT:
+    if kind is MessageKind.REPORT:
         return Reply(stored)
     raise ValueError(f"not a broadcast's kind: {kind}")
 

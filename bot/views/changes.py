@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from bot.domain.booking import ref
 from bot.domain.changes import ChangeKind, Preview
+from bot.domain.messages import ChangeNotice
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
@@ -50,16 +51,17 @@ def change_text(
     return r("change.says_note", note=value)
 
 
-def change_notice(r: Renderer, params: Mapping[str, Any]) -> Reply:
+def change_notice(r: Renderer, params: ChangeNotice) -> Reply:
     """Tell the people concerned (or the group) about a change."""
-    before, after = params["before"], params["after"]
+    before, after = params.before, params.after
     title = str(before.get("title", ""))
-    says = change_text(r, params["kind"], params["value"], before, after)
+    says = change_text(r, params.kind, params.value, before, after)
     text = r("change.notice", title=title, says=says)
-    if params.get("seat") == "kept":
+    if params.seat == "kept":
         text += "\n" + r("change.seat_kept")
-    elif params.get("seat") == "waiting":
-        text += "\n" + r("change.seat_waiting", position=params.get("position", "?"))
+    elif params.seat == "waiting":
+        position = params.position if params.position is not None else "?"
+        text += "\n" + r("change.seat_waiting", position=position)
     return Reply(text)
 
 

@@ -1,0 +1,70 @@
+"""Issue 12: every kind of message the bot sends on its own is one enum member with one model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.domain import messages
+from bot.domain.booking import TargetKind
+from bot.domain.messages import MessageKind, UnknownMessage
+from storage.outbox import Entry, _values
+
+# Parameters as rows already in a database hold them (JSON written before the models existed)
+STORED = {
+    MessageKind.ANNOUNCE: {"start": "2026-08-24T08:00:00+00:00", "items": ["a", "b"]},
+    MessageKind.BOARD: {"at": "2026-08-24T08:00:00+00:00"},
+    MessageKind.REMINDER: {
+        "target_kind": "rota",
+        "target_id": "r1",
+        "start": "2026-08-24T12:00:00+00:00",
+        "room": None,
+    },
+    MessageKind.DIGEST: {"date": "2026-08-24"},
+    MessageKind.CORRECTION: {"target_id": "a", "cancelled": True, "title": "Atelier A"},
+    MessageKind.CHANGE: {
+        "item_id": "a",
+        "kind": "room",
+        "value": "Plage",
+        "before": {"title": "A", "room": "Pins"},
+        "after": {"room": "Plage"},
+        "seat": "waiting",
+        "position": 2,
+    },
+    MessageKind.PROMOTED: {"target_kind": "workshop", "target_id": "a"},
+    MessageKind.BROADCAST: {"html": "Bonjour &amp; bienvenue"},
+    MessageKind.NOTICE: {"html": "Le car part à 9 h"},
+    MessageKind.REPORT: {"html": "<b>Envoyé</b>"},
+    MessageKind.GROUP_SETUP: {
+        "chat_id": -100,
+        "title": "Bigre",
+        "was": "left",
+        "status": "member",
+        "lacks": ["pin"],
+        "moved_from": None,
+    },
+}
+
+
+def test_every_kind_has_a_model_and_stored_rows_parse_into_it() -> None:
+    assert set(messages.MODELS) == set(MessageKind) == set(STORED)
+    for kind, params in STORED.items():
+        parsed = messages.parse(kind.value, params)
+        assert isinstance(parsed, messages.MODELS[kind])
+    reminder = messages.parse("reminder", STORED[MessageKind.REMINDER])
+    assert isinstance(reminder, messages.Reminder)
+    assert reminder.target_kind is TargetKind.ROTA
+    assert reminder.start == datetime.fromisoformat("2026-08-24T12:00:00+00:00")
+
+
+def test_an_unknown_kind_or_parameters_that_do_not_fit_are_refused() -> None:
+    with pytest.raises(UnknownMessage):
+        messages.parse("postcard", {})
+    with pytest.raises(UnknownMessage):
+        messages.parse("reminder", {"target_id": "a"})
+    # The outbox refuses to queue a kind it does not know
+    now = datetime.fromisoformat("2026-08-24T08:00:00+00:00")
+    with pytest.raises(UnknownMessage):
+        _values(Entry("k", "postcard", 1, now, {}), now)
+    assert _values(Entry("k", MessageKind.DIGEST, 1, now, {}), now)[1] == "digest"
