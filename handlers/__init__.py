@@ -16,6 +16,7 @@ from telegram.ext import (
 from bot.commands import BY_NAME, COMMANDS
 from bot.context import Context, RencontreApp
 from bot.domain.errors import DomainError
+from bot.views.buttons import BookingPress, SettingsPress
 from handlers import (
     awaiting,
     bookings,
@@ -118,8 +119,8 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(programme.workshop_button, pattern=r"^w:"))
     app.add_handler(CallbackQueryHandler(programme.page_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(programme.noop_button, pattern=r"^noop$"))
-    app.add_handler(CallbackQueryHandler(bookings.button, pattern=r"^b:"))
-    app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
+    app.add_handler(CallbackQueryHandler(bookings.button, pattern=BookingPress.PREFIX))
+    app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=SettingsPress.PREFIX))
     app.add_handler(CallbackQueryHandler(change.button, pattern=r"^ch:"))
     app.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
     app.add_handler(CallbackQueryHandler(importing.button, pattern=r"^im:"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.error import Forbidden, TelegramError
@@ -19,12 +18,11 @@ from bot.views import agenda as agenda_view
 from bot.views import bookings as bookings_view
 from bot.views import items as items_view
 from bot.views import rota as rota_view
+from bot.views.buttons import BookingOp, BookingPress, KeepPress
 from bot.views.common import Renderer, truncate
 from handlers.common import args_text, edit, renderer, send, services
 
 log = logging.getLogger(__name__)
-
-_BUTTON = re.compile(r"^b:(?P<op>w[scx]|r[scxot]):(?P<arg>[A-Za-z0-9_-]{1,20})$")
 
 
 def person_of(user: User) -> Participant:
@@ -38,29 +36,29 @@ async def button(update: Update, context: Context) -> None:
     """Act on a sign-up, cancel, switch, offer or take button (b:<op>:<ref>)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    if query.data == "b:keep":
+    if KeepPress.parse(query.data) is not None:
         await query.answer()
         await edit(update, Reply((await renderer(update, context))("bookings.kept")))
         return
-    match = _BUTTON.match(query.data)
-    if match is None:
+    press = BookingPress.parse(query.data)
+    if press is None:
         raise DomainError("common.bad_button")
-    op, arg = match["op"], match["arg"]
-    if op == "ro":
+    op, arg = press.op, press.arg
+    if op is BookingOp.OFFER:
         await _offer(update, context, arg)
         return
-    if op == "rt":
+    if op is BookingOp.TAKE_OFFER:
         await _take(update, context, arg)
         return
     user = query.from_user
     bookings = services(context).bookings
-    kind = TargetKind.WORKSHOP if op[0] == "w" else TargetKind.ROTA
+    kind = op.kind
     # The service is called before anything else is awaited: presses keep their arrival order
-    if op[1] == "s":
+    if op.move == "s":
         move = await bookings.sign_up(
             user.id, kind, arg, username=user.username, person=person_of(user)
         )
-    elif op[1] == "c":
+    elif op.move == "c":
         move = await bookings.cancel(user.id, kind, arg)
     else:
         move = await bookings.switch(
@@ -119,7 +117,12 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
         new_row = []
         for b in row:
             data = b.callback_data if isinstance(b.callback_data, str) else ""
-            if data.startswith(("b:ws:", "b:wc:")) and data.endswith(target.ref):
+            press = BookingPress.parse(data)
+            if (
+                press
+                and press.op in (BookingOp.SIGN_UP, BookingOp.CANCEL)
+                and press.arg == target.ref
+            ):
                 fresh = items_view.booking_button(
                     r, item, seats, titled=items_view.titled(len(row))
                 )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 
 from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.views import settings as settings_view
+from bot.views.buttons import SettingsPress
 from handlers.common import edit, renderer, send, services
-
-_BUTTON = re.compile(r"^set:(?P<what>digest|reminders):(?P<on>[01])$")
 
 
 async def settings(update: Update, context: Context) -> None:
@@ -32,15 +29,15 @@ async def settings_button(update: Update, context: Context) -> None:
     """Turn the digest or reminders on or off (set:<what>:<0|1>)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    match = _BUTTON.match(query.data)
-    if match is None:
+    press = SettingsPress.parse(query.data)
+    if press is None:
         raise DomainError("common.bad_button")
     s = services(context)
     if await s.people.get(query.from_user.id) is None:
         raise DomainError("common.not_registered")
-    on = match["on"] == "1"
-    change = {match["what"]: on}
+    on = press.on
+    change = {press.what: on}
     new = await s.announcements.change_settings(query.from_user.id, **change)
     r = await renderer(update, context)
-    await query.answer(r(f"settings.{match['what']}_{'on' if on else 'off'}_done"))
+    await query.answer(r(f"settings.{press.what}_{'on' if on else 'off'}_done"))
     await edit(update, settings_view.settings(r, new, s.config.announcements.quiet_hours))

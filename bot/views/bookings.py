@@ -10,6 +10,7 @@ from bot.domain.booking import AgendaEntry, Move, Target, TargetKind
 from bot.domain.models import Participant, Workshop
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
+from bot.views.buttons import BookingOp, BookingPress, KeepPress
 from bot.views.common import (
     MAX_LISTED_BUTTONS,
     NL,
@@ -43,17 +44,17 @@ def clash(r: Renderer, move: Move) -> Reply:
     }
     if any(c.facilitating for c in move.clash):
         return Reply(r("bookings.clash_facilitating", others=others, **params))
-    switch = "wx" if target.kind is TargetKind.WORKSHOP else "rx"
+    switch = BookingOp.SWITCH if target.kind is TargetKind.WORKSHOP else BookingOp.SWITCH_SLOT
     return Reply(
         r("bookings.clash", others=others, **params),
         (
             (
                 Button(
                     r.plain("bookings.button_switch", title=truncate(target.title, 30)),
-                    f"b:{switch}:{target.ref}",
+                    BookingPress(switch, target.ref).pack(),
                 ),
             ),
-            (Button(r("bookings.button_keep"), "b:keep"),),
+            (Button(r("bookings.button_keep"), KeepPress().pack()),),
         ),
     )
 
@@ -78,8 +79,10 @@ def promoted(r: Renderer, target: Target) -> Reply:
         when=r.when(target.start, target.end),
         room=room,
     )
-    cancel = "wc" if target.kind is TargetKind.WORKSHOP else "rc"
-    return Reply(text, ((Button(r("bookings.button_give_back"), f"b:{cancel}:{target.ref}"),),))
+    cancel = BookingOp.CANCEL if target.kind is TargetKind.WORKSHOP else BookingOp.LEAVE_SLOT
+    return Reply(
+        text, ((Button(r("bookings.button_give_back"), BookingPress(cancel, target.ref).pack()),),)
+    )
 
 
 def participants(
@@ -140,7 +143,7 @@ def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
                     title=truncate(e.title, 20),
                     time=r.time(e.start),
                 )
-                rows.append((Button(label, f"b:ro:{e.target.ref}"),))
+                rows.append((Button(label, BookingPress(BookingOp.OFFER, e.target.ref).pack()),))
         elif e.kind == "waiting":
             lines.append(r("bookings.mine_waiting", position=e.position or 0, **params))
         elif e.kind == "rota_waiting":
@@ -148,7 +151,9 @@ def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
             if e.target is not None and len(rows) < MAX_LISTED_BUTTONS:
                 leave = r.plain("bookings.button_leave", position=e.position or 0)
                 label = f"{leave} · {truncate(e.title, 24)}"
-                rows.append((Button(label, f"b:rc:{e.target.ref}"),))
+                rows.append(
+                    (Button(label, BookingPress(BookingOp.LEAVE_SLOT, e.target.ref).pack()),)
+                )
         elif e.kind == "facilitating":
             lines.append(r("bookings.mine_facilitating", **params))
         else:
@@ -156,7 +161,7 @@ def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
         if e.kind in ("in", "waiting") and e.target is not None and len(rows) < MAX_LISTED_BUTTONS:
             key = "bookings.button_cancel" if e.kind == "in" else "bookings.button_leave"
             label = f"{r.plain(key, position=e.position or 0)} · {truncate(e.title, 24)}"
-            rows.append((Button(label, f"b:wc:{e.target.ref}"),))
+            rows.append((Button(label, BookingPress(BookingOp.CANCEL, e.target.ref).pack()),))
     text = fit(r, lines[0], lines[1:], "/today")
     if past:
         text += "\n\n" + r("bookings.mine_past", count=len(past))

@@ -10,6 +10,7 @@ from bot.domain.booking import Seats, Status, ref
 from bot.domain.models import Kind, Workshop
 from bot.domain.schedule import Slot
 from bot.reply import Button
+from bot.views.buttons import BookingOp, BookingPress
 from bot.views.common import (
     MAX_LISTED_BUTTONS,
     MAX_ROOM,
@@ -43,15 +44,15 @@ def booking_button(r: Renderer, item: Workshop, seats: Seats, *, titled: bool) -
     status = seats.status(item)
     code = ref(item.id)
     if status is Status.IN:
-        key, data = "bookings.button_cancel", f"b:wc:{code}"
+        key, data = "bookings.button_cancel", BookingPress(BookingOp.CANCEL, code).pack()
     elif status is Status.WAITING:
-        key, data = "bookings.button_leave", f"b:wc:{code}"
+        key, data = "bookings.button_leave", BookingPress(BookingOp.CANCEL, code).pack()
     elif not seats.is_open(item):
         return None
     elif (seats.left(item) or 0) > 0:
-        key, data = "bookings.button_sign_up", f"b:ws:{code}"
+        key, data = "bookings.button_sign_up", BookingPress(BookingOp.SIGN_UP, code).pack()
     else:
-        key, data = "bookings.button_wait", f"b:ws:{code}"
+        key, data = "bookings.button_wait", BookingPress(BookingOp.SIGN_UP, code).pack()
     label = r.plain(key, position=seats.position(item) or seats.waiting(item) + 1)
     return Button(f"{label} · {truncate(item.title, 28)}" if titled else label, data)
 

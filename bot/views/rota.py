@@ -9,6 +9,7 @@ from markupsafe import Markup
 from bot.domain.booking import Fairness, Offer, Standing, Status, Target
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
+from bot.views.buttons import BookingOp, BookingPress
 from bot.views.common import (
     NL,
     Renderer,
@@ -48,15 +49,22 @@ def rota(
             "time": f"{r.date(this_day).unescape()[:3]}. {r.time(t.start)}",
         }
         if s.status_of(user_id) is Status.IN:
-            rows.append((Button(r.plain("bookings.button_rota_leave", **params), f"b:rc:{t.ref}"),))
+            rows.append(
+                (
+                    Button(
+                        r.plain("bookings.button_rota_leave", **params),
+                        BookingPress(BookingOp.LEAVE_SLOT, t.ref).pack(),
+                    ),
+                )
+            )
         elif s.left > 0:
             take = r.plain("bookings.button_rota_take", **params)
-            rows.append((Button(take, f"b:rs:{t.ref}"),))
+            rows.append((Button(take, BookingPress(BookingOp.TAKE_SLOT, t.ref).pack()),))
     for target, offer in offers:
         if offer.user_id != user_id:
             title = f"{truncate(target.title, 20)} {r.time(target.start)}"
             label = f"{r.plain('bookings.button_take')} · {title}"
-            rows.append((Button(label, f"b:rt:{offer.id}"),))
+            rows.append((Button(label, BookingPress(BookingOp.TAKE_OFFER, str(offer.id)).pack()),))
     return Reply(NL.join(lines), tuple(rows[:40]))
 
 
@@ -68,7 +76,17 @@ def offer(r: Renderer, target: Target, offer: Offer, name: str) -> Reply:
         when=r.when(target.start, target.end),
         name=name,
     )
-    return Reply(text, ((Button(r("bookings.button_take"), f"b:rt:{offer.id}"),),))
+    return Reply(
+        text,
+        (
+            (
+                Button(
+                    r("bookings.button_take"),
+                    BookingPress(BookingOp.TAKE_OFFER, str(offer.id)).pack(),
+                ),
+            ),
+        ),
+    )
 
 
 def gaps(r: Renderer, slots: Sequence[Standing]) -> Markup:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.planning import PersonSettings
 from bot.reply import Button, Reply
+from bot.views.buttons import SettingsPress
 from bot.views.common import Renderer
 
 
@@ -17,7 +18,7 @@ def settings(r: Renderer, settings: PersonSettings, quiet: str | None) -> Reply:
         (
             Button(
                 r.plain("settings.digest_off" if settings.digest else "settings.digest_on"),
-                f"set:digest:{int(not settings.digest)}",
+                SettingsPress("digest", not settings.digest).pack(),
             ),
         ),
         (
@@ -25,7 +26,7 @@ def settings(r: Renderer, settings: PersonSettings, quiet: str | None) -> Reply:
                 r.plain(
                     "settings.reminders_off" if settings.reminders else "settings.reminders_on"
                 ),
-                f"set:reminders:{int(not settings.reminders)}",
+                SettingsPress("reminders", not settings.reminders).pack(),
             ),
         ),
     )
