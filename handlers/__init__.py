@@ -16,7 +16,14 @@ from telegram.ext import (
 from bot.commands import BY_NAME, COMMANDS
 from bot.context import Context, RencontreApp
 from bot.domain.errors import DomainError
-from bot.views.buttons import BookingPress, SettingsPress
+from bot.views.buttons import (
+    BookingPress,
+    DetailsPress,
+    ImportPress,
+    LanguagePress,
+    OrganisationPress,
+    SettingsPress,
+)
 from handlers import (
     awaiting,
     bookings,
@@ -114,16 +121,18 @@ def register(app: RencontreApp) -> None:
     groups = filters.ChatType.GROUPS
     app.add_handler(CommandHandler(kept_private, help.private_only, filters=groups))
     # 2. buttons, by the prefix of their data; anything else is refused last
-    app.add_handler(CallbackQueryHandler(start.organisation_chosen, pattern=r"^org:"))
-    app.add_handler(CallbackQueryHandler(start.lang_chosen, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(programme.workshop_button, pattern=r"^w:"))
+    app.add_handler(
+        CallbackQueryHandler(start.organisation_chosen, pattern=OrganisationPress.PREFIX)
+    )
+    app.add_handler(CallbackQueryHandler(start.lang_chosen, pattern=LanguagePress.PREFIX))
+    app.add_handler(CallbackQueryHandler(programme.workshop_button, pattern=DetailsPress.PREFIX))
     app.add_handler(CallbackQueryHandler(programme.page_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(programme.noop_button, pattern=r"^noop$"))
     app.add_handler(CallbackQueryHandler(bookings.button, pattern=BookingPress.PREFIX))
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=SettingsPress.PREFIX))
     app.add_handler(CallbackQueryHandler(change.button, pattern=r"^ch:"))
     app.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
-    app.add_handler(CallbackQueryHandler(importing.button, pattern=r"^im:"))
+    app.add_handler(CallbackQueryHandler(importing.button, pattern=ImportPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

@@ -7,8 +7,6 @@ preview's buttons carry), so Confirm still works after a restart, until it expir
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 
 from bot.context import Context
@@ -17,12 +15,12 @@ from bot.domain.programme import ImportReport
 from bot.reply import Reply
 from bot.services.programme import Applied
 from bot.views import importing as importing_view
+from bot.views.buttons import ImportPress
 from bot.views.common import Renderer
 from handlers.common import edit, renderer, send, services
 
 MAX_FILE_KB = 8 * 1024
 EXTENSIONS = (".toml", ".csv", ".json", ".xml", ".ics", ".ical", ".txt")
-_BUTTON = re.compile(r"^im:(?P<op>ok|sure|no):(?P<tag>[0-9a-f]{6})$")
 
 
 async def programme_file(update: Update, context: Context) -> None:
@@ -58,12 +56,12 @@ async def button(update: Update, context: Context) -> None:
     """Confirm (once more, when it removes much) or cancel a pending programme file (im:...)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    match = _BUTTON.match(query.data)
-    if match is None:
+    press = ImportPress.parse(query.data)
+    if press is None:
         raise DomainError("common.bad_button")
     s = services(context)
     user_id = query.from_user.id
-    op, tag = match["op"], match["tag"]
+    op, tag = press.op, press.tag
     r = await renderer(update, context)
     if op == "no":
         await s.imports.cancel(user_id, tag)

@@ -18,6 +18,7 @@ from bot.domain.schedule import Part
 from bot.reply import Reply
 from bot.views import agenda as agenda_view
 from bot.views import items as items_view
+from bot.views.buttons import DetailsPress
 from bot.views.common import PARAGRAPHS, Renderer, pager, truncate
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.help import help_
@@ -186,7 +187,10 @@ async def workshop_button(update: Update, context: Context) -> None:
     """Show an item's details when its button is pressed (w:<ref>)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    item = await services(context).agenda.by_ref(query.data.removeprefix("w:"))
+    press = DetailsPress.parse(query.data)
+    if press is None:
+        raise DomainError("common.bad_button")
+    item = await services(context).agenda.by_ref(press.ref)
     reply = await _workshop_reply(update, context, item)
     await query.answer()
     await send(update, context, reply)

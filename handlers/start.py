@@ -9,6 +9,7 @@ from bot.domain.errors import DomainError
 from bot.menus import set_role_menu
 from bot.reply import Reply
 from bot.views import start as start_view
+from bot.views.buttons import LanguagePress, OrganisationPress
 from handlers.common import edit, renderer, send, services
 
 
@@ -40,11 +41,11 @@ async def organisation_chosen(update: Update, context: Context) -> None:
     """Record the organisation a person pressed (org:<index> or org:-)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    choice = query.data.removeprefix("org:")
-    if choice != "-" and not choice.isdigit():
+    press = OrganisationPress.parse(query.data)
+    if press is None:
         raise DomainError("common.bad_button")
     organisation = await services(context).people.choose_organisation(
-        query.from_user.id, None if choice == "-" else int(choice)
+        query.from_user.id, press.index
     )
     r = await renderer(update, context)
     await query.answer()
@@ -67,9 +68,10 @@ async def lang_chosen(update: Update, context: Context) -> None:
     """Set the language pressed (lang:fr or lang:en)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    await services(context).people.choose_language(
-        query.from_user.id, query.data.removeprefix("lang:")
-    )
+    press = LanguagePress.parse(query.data)
+    if press is None:
+        raise DomainError("common.bad_button")
+    await services(context).people.choose_language(query.from_user.id, press.code)
     await set_role_menu(context.bot, services(context), query.from_user.id)  # in their language
     r = await renderer(update, context)
     await query.answer()

@@ -10,7 +10,11 @@ from bot.views.buttons import (
     MAX_BYTES,
     BookingOp,
     BookingPress,
+    DetailsPress,
+    ImportPress,
     KeepPress,
+    LanguagePress,
+    OrganisationPress,
     SettingsPress,
 )
 
@@ -19,6 +23,11 @@ WORST = [
     KeepPress(),
     SettingsPress("reminders", True),
     SettingsPress("digest", False),
+    DetailsPress("Z" * 11),  # a ref (bot.domain.booking.ref) is 11 characters
+    LanguagePress("en"),
+    OrganisationPress(999),
+    OrganisationPress(None),
+    ImportPress("sure", "abcdef"),
 ]
 
 
@@ -46,5 +55,8 @@ def test_every_codec_is_covered_and_its_worst_case_fits() -> None:
     ],
 )
 def test_forged_data_parses_to_none(data: str) -> None:
-    for codec in CODECS:
+    for codec in (BookingPress, KeepPress, SettingsPress, OrganisationPress, ImportPress):
         assert codec.parse(data) is None
+    for forged in ("org:x", "org:²", "org:1234", "im:ok:ABCDEF", "im:go:abcdef"):
+        assert OrganisationPress.parse(forged) is None
+        assert ImportPress.parse(forged) is None

@@ -107,5 +107,97 @@ class SettingsPress:
         return cls(what, match["on"] == "1")
 
 
-CODECS = (BookingPress, KeepPress, SettingsPress)
-"""The codecs so far; the other features still build and read their data by hand."""
+@dataclass(frozen=True, slots=True)
+class DetailsPress:
+    """An item's details button (w:<ref>); the ref is looked up, an unknown one is stale."""
+
+    PREFIX: ClassVar[str] = r"^w:"
+    PATTERN: ClassVar[str] = r"^w:(?P<ref>.*)\Z"
+    ref: str
+
+    def pack(self) -> str:
+        """Give the callback data."""
+        return f"w:{self.ref}"
+
+    @classmethod
+    def parse(cls, data: str) -> DetailsPress | None:
+        """Read callback data; None when the bot never made it."""
+        match = re.match(cls.PATTERN, data, re.DOTALL)
+        return None if match is None else cls(match["ref"])
+
+
+@dataclass(frozen=True, slots=True)
+class LanguagePress:
+    """A language button (lang:fr, lang:en); the people service checks the code."""
+
+    PREFIX: ClassVar[str] = r"^lang:"
+    PATTERN: ClassVar[str] = r"^lang:(?P<code>.*)\Z"
+    code: str
+
+    def pack(self) -> str:
+        """Give the callback data."""
+        return f"lang:{self.code}"
+
+    @classmethod
+    def parse(cls, data: str) -> LanguagePress | None:
+        """Read callback data; None when the bot never made it."""
+        match = re.match(cls.PATTERN, data, re.DOTALL)
+        return None if match is None else cls(match["code"])
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationPress:
+    """An organisation button: its place in the configured list, or None to skip."""
+
+    PREFIX: ClassVar[str] = r"^org:"
+    PATTERN: ClassVar[str] = r"^org:(?P<choice>-|[0-9]{1,3})\Z"
+    index: int | None
+
+    def pack(self) -> str:
+        """Give the callback data."""
+        return f"org:{'-' if self.index is None else self.index}"
+
+    @classmethod
+    def parse(cls, data: str) -> OrganisationPress | None:
+        """Read callback data; None when the bot never made it."""
+        match = re.match(cls.PATTERN, data)
+        if match is None:
+            return None
+        return cls(None if match["choice"] == "-" else int(match["choice"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPress:
+    """A programme file's preview button: confirm, confirm once more, or cancel; its draft's tag."""
+
+    PREFIX: ClassVar[str] = r"^im:"
+    PATTERN: ClassVar[str] = r"^im:(?P<op>ok|sure|no):(?P<tag>[0-9a-f]{6})$"
+    op: Literal["ok", "sure", "no"]
+    tag: str
+
+    def pack(self) -> str:
+        """Give the callback data."""
+        return f"im:{self.op}:{self.tag}"
+
+    @classmethod
+    def parse(cls, data: str) -> ImportPress | None:
+        """Read callback data; None when the bot never made it."""
+        match = re.match(cls.PATTERN, data)
+        if match is None:
+            return None
+        op: Literal["ok", "sure", "no"] = (
+            "ok" if match["op"] == "ok" else "sure" if match["op"] == "sure" else "no"
+        )
+        return cls(op, match["tag"])
+
+
+CODECS = (
+    BookingPress,
+    KeepPress,
+    SettingsPress,
+    DetailsPress,
+    LanguagePress,
+    OrganisationPress,
+    ImportPress,
+)
+"""The codecs so far (pages pg:, changes ch: and broadcasts bc: still read theirs by hand)."""

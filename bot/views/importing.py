@@ -10,6 +10,7 @@ from bot.domain.models import Workshop
 from bot.domain.programme import ImportPreview, ItemChange, Reach
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
+from bot.views.buttons import ImportPress
 from bot.views.common import (
     MAX_ROOM,
     NL,
@@ -53,16 +54,18 @@ def import_preview(r: Renderer, preview: ImportPreview, budget: int = PAGE_BUDGE
     elif report.changed or report.removed:
         foot.append(r("import.preview.told_nobody"))
     tag = preview.tag
-    cancel = Button(r("import.preview.cancel"), f"im:no:{tag}")
+    cancel = Button(r("import.preview.cancel"), ImportPress("no", tag).pack())
     removed, total = len(report.removed), preview.before_total
     if preview.sure_needed:
         foot.append(NL + r("import.preview.sure", removed=removed, total=total))
-        sure = Button(r("import.preview.sure_button", removed=removed), f"im:sure:{tag}")
+        sure = Button(
+            r("import.preview.sure_button", removed=removed), ImportPress("sure", tag).pack()
+        )
         buttons: tuple[tuple[Button, ...], ...] = ((sure,), (cancel,))
     else:
         if preview.large:
             head.append(r("import.preview.warning", removed=removed, total=total))
-        buttons = ((Button(r("import.preview.confirm"), f"im:ok:{tag}"), cancel),)
+        buttons = ((Button(r("import.preview.confirm"), ImportPress("ok", tag).pack()), cancel),)
     sections = [
         (
             r("import.preview.added", count=len(preview.added)),

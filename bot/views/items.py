@@ -10,7 +10,7 @@ from bot.domain.booking import Seats, Status, ref
 from bot.domain.models import Kind, Workshop
 from bot.domain.schedule import Slot
 from bot.reply import Button
-from bot.views.buttons import BookingOp, BookingPress
+from bot.views.buttons import BookingOp, BookingPress, DetailsPress
 from bot.views.common import (
     MAX_LISTED_BUTTONS,
     MAX_ROOM,
@@ -114,7 +114,7 @@ def item_buttons(
     """Offer, for each item shown, its details and its booking move."""
     rows = []
     for item in [w for w in items if w.kind is not Kind.MEAL][:MAX_LISTED_BUTTONS]:
-        row = [Button("ℹ️ " + truncate(item.title, 32), f"w:{ref(item.id)}")]
+        row = [Button("ℹ️ " + truncate(item.title, 32), DetailsPress(ref(item.id)).pack())]
         booking = booking_button(r, item, seats, titled=False)
         if booking is not None:
             row.append(booking)

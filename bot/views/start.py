@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.domain.models import Workshop
 from bot.reply import Button, Reply
+from bot.views.buttons import LanguagePress, OrganisationPress
 from bot.views.common import NL, Renderer, html
 
 
@@ -24,8 +25,8 @@ def greeting(r: Renderer, name: str, event: str, *, first: bool) -> Reply:
 
 def ask_organisation(r: Renderer, organisations: Sequence[str]) -> Reply:
     """Ask which organisation a person comes with (one button each, and skip)."""
-    rows = [(Button(org, f"org:{i}"),) for i, org in enumerate(organisations)]
-    rows.append((Button(r.plain("start.skip"), "org:-"),))
+    rows = [(Button(org, OrganisationPress(i).pack()),) for i, org in enumerate(organisations)]
+    rows.append((Button(r.plain("start.skip"), OrganisationPress(None).pack()),))
     return Reply(r("start.ask_organisation"), tuple(rows))
 
 
@@ -39,4 +40,7 @@ def organisation_chosen(r: Renderer, organisation: str | None) -> Reply:
 def choose_language(r: Renderer) -> Reply:
     """Offer the two languages."""
     fr, en = r.plain("lang.button_fr"), r.plain("lang.button_en")
-    return Reply(r("lang.choose"), ((Button(fr, "lang:fr"), Button(en, "lang:en")),))
+    return Reply(
+        r("lang.choose"),
+        ((Button(fr, LanguagePress("fr").pack()), Button(en, LanguagePress("en").pack())),),
+    )
