@@ -73,6 +73,7 @@ from bot.config import Config
 from bot.domain import planning
 from bot.domain.models import Participant
 from bot.domain.schedule import local_day
+from bot.events import BookingsChanged
 from bot.ratelimit import BULK, SlidingWindowRateLimiter
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
@@ -160,7 +161,7 @@ async def prepare(config: Config, rng: random.Random) -> Setup:
             await register(conn, people, START)
         services.roles.forget()
         # One re-plan of everyone after the sign-ups, rather than one per sign-up
-        services.bookings.after_change.clear()
+        services.events.clear(BookingsChanged)
         signups = RandomSignUps(services.bookings, programme, rng, WORKSHOPS_EACH, ROTA_SHARE)
         for p in people:
             await signups.sign_up(p.user_id, person=p)

@@ -26,6 +26,7 @@ from bot.config import Config
 from bot.context import BotData, Context, RencontreApp, Services
 from bot.delivery import TelegramTransport
 from bot.domain.programme import RotaRule
+from bot.events import BookingsChanged, Events, PersonRegistered, ProgrammeChanged
 from bot.i18n import Translator
 from bot.menus import set_menu
 from bot.polling import POLL_TIMEOUT, Inbox, Poller
@@ -82,11 +83,12 @@ def build_services(
     """Build the services on an open database."""
     t = t or Translator.load(config.event.default_language)
     tz = config.event.tz
-    programme = ProgrammeService(db, tz, rota_rules(config), clock)
-    people = PeopleService(db, clock, config.event.organisers, config.event.organisations)
+    events = Events()
+    programme = ProgrammeService(db, tz, rota_rules(config), clock, events)
+    people = PeopleService(db, clock, config.event.organisers, config.event.organisations, events)
     grace = timedelta(minutes=config.signups.close_after_start_minutes)
     roles = RolesService(db, clock, programme, people)
-    bookings = BookingService(db, clock, programme, people, roles, tz, grace)
+    bookings = BookingService(db, clock, programme, people, roles, tz, grace, events)
     outbox = Outbox(
         db, clock, window=config.delivery.window, max_attempts=config.delivery.max_attempts
     )
@@ -126,20 +128,23 @@ def build_services(
         announcements,
     )
 
-    async def replan_all() -> None:
+    programme.runners = roles.facilitating
+
+    # What reacts to what: every change re-plans what the bot will send
+    async def programme_changed(_: ProgrammeChanged) -> None:
         await announcements.replan()
 
-    # Changes re-plan what the bot will send
-    programme.after_change.append(replan_all)
-    programme.runners = roles.facilitating
-    bookings.after_change.append(announcements.replan)
+    async def bookings_changed(event: BookingsChanged) -> None:
+        await announcements.replan(set(event.user_ids))
 
-    async def registered(user_id: int, new: bool) -> None:
+    async def person_registered(event: PersonRegistered) -> None:
         roles.forget()  # a username may make someone a facilitator
-        if new:
-            await announcements.replan({user_id})
+        if event.new:
+            await announcements.replan({event.user_id})
 
-    people.after_register.append(registered)
+    events.subscribe(ProgrammeChanged, programme_changed)
+    events.subscribe(BookingsChanged, bookings_changed)
+    events.subscribe(PersonRegistered, person_registered)
     drafts = DraftService(db, clock, timedelta(minutes=config.drafts.expire_minutes))
     broadcasts = BroadcastService(
         db, clock, people, programme, roles, outbox, t, tz, config.event.announce_chat_id, drafts
@@ -147,6 +152,7 @@ def build_services(
     return Services(
         config=config,
         clock=clock,
+        events=events,
         db=db,
         t=t,
         membership=membership.MembershipService(clock, people, outbox, config.event.organisers),
@@ -158,7 +164,7 @@ def build_services(
         agenda=AgendaService(programme, roles, clock, tz),
         roles=roles,
         changes=ChangeService(
-            db, clock, programme, roles, config.event.announce_chat_id, grace, drafts, tz
+            db, clock, programme, roles, config.event.announce_chat_id, grace, drafts, tz, events
         ),
         bookings=bookings,
         outbox=outbox,

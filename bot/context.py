@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.events import Events
 from bot.i18n import Translator
 from bot.services import membership, status
 from bot.services.agenda import AgendaService
@@ -33,6 +34,7 @@ class Services:
 
     config: Config
     clock: Clock
+    events: Events
     db: Database
     t: Translator
     membership: membership.MembershipService

@@ -37,6 +37,7 @@ from bench.soak.settings import (
 from bot.app import build_services, startup
 from bot.clock import FrozenClock, RehearsalClock
 from bot.config import Config
+from bot.events import BookingsChanged
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import SAMPLE_PROGRAMME
 from bot.sandbox.records import Call
@@ -92,7 +93,7 @@ async def prepare(
             for p in registered:
                 await participants_repo.set_organisation(conn, p.user_id, rng.choice(ORGANISATIONS))
         services.roles.forget()
-        services.bookings.after_change.clear()  # the bot plans everyone when it starts
+        services.events.clear(BookingsChanged)  # the bot plans everyone when it starts
         signups = RandomSignUps(services.bookings, programme, rng, BOOKED_EACH, ROTA_SHARE)
         for p in people:
             p.runs = tuple(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -32,6 +31,7 @@ from bot.domain.messages import MessageKind
 from bot.domain.models import Participant, Programme, RotaSlot, Workshop
 from bot.domain.schedule import local_day
 from bot.domain.text import Match
+from bot.events import BookingsChanged, Events
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
@@ -54,7 +54,10 @@ class BookingService:
         roles: RolesService,
         tz: ZoneInfo,
         grace: timedelta,
+        events: Events | None = None,
     ) -> None:
+        self._events = events or Events()
+        """Where this service says what happened (bot/app.py subscribes)."""
         self._db = db
         self._clock = clock
         self._programme = programme
@@ -63,15 +66,13 @@ class BookingService:
         self._tz = tz
         self.grace = grace
         self._index_of: Programme | None = None
-        self.after_change: list[Callable[[set[int]], Coroutine[Any, Any, None]]] = []
-        """Called with the people whose bookings changed (to re-plan their reminders)."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._index: dict[tuple[TargetKind, str], Target] = {}
 
     def _changed(self, users: set[int]) -> None:
         """Let the listeners know whose bookings changed, without holding up the answer."""
-        for hook in self.after_change:
-            task = asyncio.create_task(hook(users))
+        for reaction in self._events.reactions(BookingsChanged(frozenset(users))):
+            task = asyncio.create_task(reaction)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 

@@ -20,6 +20,7 @@ from bot.domain.messages import MessageKind
 from bot.domain.models import Programme, Role, Workshop
 from bot.domain.schedule import local_day
 from bot.domain.text import fold
+from bot.events import Events, ProgrammeChanged
 from bot.services.drafts import DraftService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
@@ -50,7 +51,10 @@ class ChangeService:
         grace: timedelta,
         drafts: DraftService,
         tz: ZoneInfo,
+        events: Events | None = None,
     ) -> None:
+        self._events = events or Events()
+        """Where this service says what happened (bot/app.py subscribes)."""
         self._db = db
         self._drafts = drafts
         self._clock = clock
@@ -312,8 +316,7 @@ class ChangeService:
         log.info("%s changed %s: %s %s", user_id, before.id, change.kind, change.value)
         self._programme.forget()
         self._roles.forget()
-        for hook in self._programme.after_change:
-            await hook()
+        await self._events.publish(ProgrammeChanged())
         return preview
 
     async def log(self, user_id: int, limit: int = 20) -> list[AuditEntry]:

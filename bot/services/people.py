@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
 from bot.domain.models import Participant, Workshop
+from bot.events import Events, PersonRegistered
 from storage import participants as participants_repo
 from storage.db import Database
 
@@ -26,13 +26,15 @@ class PeopleService:
         clock: Clock,
         organisers: Sequence[int],
         organisations: Sequence[str],
+        events: Events | None = None,
     ) -> None:
+        self._events = events or Events()
+        """Where this service says what happened (bot/app.py subscribes)."""
         self._db = db
         self._clock = clock
         self._organisers = frozenset(organisers)
         self.organisations = tuple(organisations)
         self._languages: dict[int, str] = {}
-        self.after_register: list[Callable[[int, bool], Coroutine[Any, Any, None]]] = []
         """Called after each /start with the person and whether they are new."""
 
     async def register(
@@ -55,8 +57,7 @@ class PeopleService:
                 now=self._clock.now(),
             )
         self._languages[user_id] = person.language
-        for hook in self.after_register:
-            await hook(user_id, new)
+        await self._events.publish(PersonRegistered(user_id, new))
         return person, new
 
     async def get(self, user_id: int) -> Participant | None:

@@ -35,6 +35,8 @@ from bot.domain.programme import (
     with_rota_rules,
 )
 from bot.domain.text import TextIndex
+from bot.events import Events
+from bot.events import ProgrammeChanged as ProgrammeChangedEvent
 from bot.importers import parse_programme
 from bot.services.drafts import DraftService
 from bot.services.outbox import entry, sent_reminder
@@ -66,14 +68,16 @@ class ProgrammeService:
         tz: ZoneInfo,
         rules: Sequence[RotaRule] = (),
         clock: Clock | None = None,
+        events: Events | None = None,
     ) -> None:
+        self._events = events or Events()
+        """Where this service says what happened (bot/app.py subscribes)."""
         self._db = db
         self._tz = tz
         self._clock = clock or SystemClock()
         self._rules = tuple(rules)
         self._cache: Programme | None = None
         self._index: tuple[Programme, TextIndex[Workshop]] | None = None
-        self.after_change: list[Callable[[], Awaitable[None]]] = []
         """Called after the stored programme changed (to re-plan announcements)."""
         self.runners: Callable[[], Awaitable[Mapping[int, Sequence[str]]]] | None = None
         """Gives who runs which items (user id -> item ids), for an import's preview."""
@@ -210,8 +214,7 @@ class ProgrammeService:
         if stored.dropped:
             log.info("re-import: %d booking(s) of removed items dropped", stored.dropped)
         self.forget()
-        for hook in self.after_change:
-            await hook()
+        await self._events.publish(ProgrammeChangedEvent())
 
     async def preview(self, programme: Programme, filename: str) -> ImportPreview:
         """Tell what importing `programme` would change and whom it would reach; change nothing."""
