@@ -55,15 +55,11 @@ async def button(update: Update, context: Context) -> None:
     kind = op.kind
     # The service is called before anything else is awaited: presses keep their arrival order
     if op.move == "s":
-        move = await bookings.sign_up(
-            user.id, kind, arg, username=user.username, person=person_of(user)
-        )
+        move = await bookings.sign_up(user.id, kind, arg, person=person_of(user))
     elif op.move == "c":
         move = await bookings.cancel(user.id, kind, arg)
     else:
-        move = await bookings.switch(
-            user.id, kind, arg, username=user.username, person=person_of(user)
-        )
+        move = await bookings.switch(user.id, kind, arg, person=person_of(user))
     r = await renderer(update, context)
     if move.clash:
         await _offer_switch(update, context, r, move)
@@ -171,9 +167,7 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
         raise DomainError("common.bad_button")
     user = query.from_user
     s = services(context)
-    target, offer = await s.bookings.take(
-        user.id, int(offer_id), username=user.username, person=person_of(user)
-    )
+    target, offer = await s.bookings.take(user.id, int(offer_id), person=person_of(user))
     r = await renderer(update, context)
     await query.answer(truncate(r.plain("bookings.took", title=target.title), 200))
     name = user.first_name
@@ -198,7 +192,7 @@ async def mine(update: Update, context: Context) -> None:
     """Show this person's week: what comes, by day, and how much is already past (/mine)."""
     user = update.effective_user
     assert user is not None
-    entries = await services(context).bookings.agenda(user.id, user.username)
+    entries = await services(context).bookings.agenda(user.id)
     await send(update, context, bookings_view.mine(await renderer(update, context), entries))
 
 
@@ -209,9 +203,7 @@ async def participants(update: Update, context: Context) -> None:
     text = args_text(context)
     if not text:
         raise DomainError("bookings.participants_needed")
-    item, ins, waiting = await services(context).bookings.participants(
-        user.id, user.username, text[:200]
-    )
+    item, ins, waiting = await services(context).bookings.participants(user.id, text[:200])
     r = await renderer(update, context)
     await send(update, context, Reply(bookings_view.participants(r, item, ins, waiting)))
 

@@ -222,27 +222,10 @@ class BookingService:
         kind: TargetKind,
         ref: str,
         *,
-        username: str | None = None,
         person: Participant | None = None,
     ) -> Move:
         """Ask for a place: in, waiting list, or a clash to resolve; nothing twice."""
-        programme = await self._programme.current()
-        target = self._bookable(programme, kind, ref)
-        runs = await self._roles.items_run_by(user_id)
-        async with self._db.transaction() as conn:
-            await self._ensure_registered(conn, person, user_id)
-            current = await repo.standing(conn, target)
-            outcome = core.decide_sign_up(current, user_id)
-            if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
-                return Move(user_id, outcome, current)
-            clash = core.clashes(target, await self._commitments(conn, user_id, runs, programme))
-            if clash:
-                return Move(user_id, outcome, current, clash=tuple(clash))
-            status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
-            await repo.add(conn, target, user_id, status, self._clock.now())
-            after = await repo.standing(conn, target)
-        self._changed({user_id})
-        return Move(user_id, outcome, after)
+        return await self._book(user_id, kind, ref, person, switch=False)
 
     async def switch(
         self,
@@ -250,14 +233,26 @@ class BookingService:
         kind: TargetKind,
         ref: str,
         *,
-        username: str | None = None,
         person: Participant | None = None,
     ) -> Move:
         """Give up what clashes with a target and take it in one step: never both, never neither."""
+        return await self._book(user_id, kind, ref, person, switch=True)
+
+    async def _book(
+        self,
+        user_id: int,
+        kind: TargetKind,
+        ref: str,
+        person: Participant | None,
+        *,
+        switch: bool,
+    ) -> Move:
+        """Take a place or join the waiting list; on a clash, stop there or (switch) give it up."""
         programme = await self._programme.current()
         target = self._bookable(programme, kind, ref)
-        index = {(t.kind, t.id): t for t in self._targets(programme).values()}
         runs = await self._roles.items_run_by(user_id)
+        promoted: list[tuple[Target, int]] = []
+        cancelled: list[Target] = []
         async with self._db.transaction() as conn:
             await self._ensure_registered(conn, person, user_id)
             current = await repo.standing(conn, target)
@@ -265,19 +260,21 @@ class BookingService:
             if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
                 return Move(user_id, outcome, current)
             clash = core.clashes(target, await self._commitments(conn, user_id, runs, programme))
+            if clash and not switch:
+                return Move(user_id, outcome, current, clash=tuple(clash))
             if any(c.facilitating for c in clash):
                 raise DomainError("bookings.cannot_switch_facilitating")
-            promoted: list[tuple[Target, int]] = []
-            cancelled: list[Target] = []
-            for c in clash:
-                old = index.get((c.kind, c.id))
-                if old is None:
-                    continue
-                _, lucky = await self._release(conn, old, user_id)
-                promoted.extend(lucky)
-                cancelled.append(old)
-            current = await repo.standing(conn, target)
-            outcome = core.decide_sign_up(current, user_id)
+            if clash:
+                index = {(t.kind, t.id): t for t in self._targets(programme).values()}
+                for c in clash:
+                    old = index.get((c.kind, c.id))
+                    if old is None:
+                        continue
+                    _, lucky = await self._release(conn, old, user_id)
+                    promoted.extend(lucky)
+                    cancelled.append(old)
+                current = await repo.standing(conn, target)
+                outcome = core.decide_sign_up(current, user_id)
             status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
             await repo.add(conn, target, user_id, status, self._clock.now())
             after = await repo.standing(conn, target)
@@ -295,9 +292,7 @@ class BookingService:
 
     # Reading
 
-    async def agenda(
-        self, user_id: int, username: str | None, days: Sequence[date] | None = None
-    ) -> list[AgendaEntry]:
+    async def agenda(self, user_id: int, days: Sequence[date] | None = None) -> list[AgendaEntry]:
         """List a person's commitments and queue places (on `days`, or all), in time order."""
         programme = await self._programme.current()
         workshops = {w.id: w for w in programme.workshops}
@@ -343,7 +338,7 @@ class BookingService:
         )
 
     async def participants(
-        self, actor_id: int, actor_username: str | None, ref_or_words: str
+        self, actor_id: int, ref_or_words: str
     ) -> tuple[Workshop, list[Participant], list[Participant]]:
         """List who is in and who waits for an item: for its facilitators and the organisers."""
         programme = await self._programme.current()
@@ -417,7 +412,6 @@ class BookingService:
         user_id: int,
         offer_id: int,
         *,
-        username: str | None = None,
         person: Participant | None = None,
     ) -> tuple[Target, Offer]:
         """Take an offered rota slot: the first to press gets it, in one step."""
