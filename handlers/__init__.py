@@ -18,6 +18,7 @@ from bot.context import Context, RencontreApp
 from bot.domain.errors import DomainError
 from bot.views.buttons import (
     BookingPress,
+    ChangePress,
     DetailsPress,
     ImportPress,
     LanguagePress,
@@ -130,7 +131,7 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(programme.noop_button, pattern=r"^noop$"))
     app.add_handler(CallbackQueryHandler(bookings.button, pattern=BookingPress.PREFIX))
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=SettingsPress.PREFIX))
-    app.add_handler(CallbackQueryHandler(change.button, pattern=r"^ch:"))
+    app.add_handler(CallbackQueryHandler(change.button, pattern=ChangePress.PREFIX))
     app.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
     app.add_handler(CallbackQueryHandler(importing.button, pattern=ImportPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))

@@ -7,8 +7,6 @@ confirmation; the service checks the permission again when it acts. The draft is
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 
 import handlers.awaiting as awaiting
@@ -20,12 +18,10 @@ from bot.reply import Reply
 from bot.services.changes import FLOW as CHANGE_FLOW
 from bot.views import audit as audit_view
 from bot.views import changes as changes_view
+from bot.views.buttons import ChangeAnswer, ChangePress
 from bot.views.common import Renderer
 from handlers.common import args_text, edit, renderer, send, services
 
-_DATA = re.compile(
-    r"^ch:(?:(?P<op>[iktrslp]):(?P<ref>[A-Za-z0-9_-]{11})(?::(?P<arg>[a-z0-9-]{1,12}))?|ok|sh|no)$"
-)
 _KINDS = {
     "room": ChangeKind.ROOM,
     "shift": ChangeKind.SHIFT,
@@ -62,25 +58,26 @@ async def button(update: Update, context: Context) -> None:
     """Move through the change flow (ch:...)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    match = _DATA.match(query.data)
-    if match is None:
+    answer, press = ChangeAnswer.parse(query.data), ChangePress.parse(query.data)
+    if answer is None and press is None:
         raise DomainError("common.bad_button")
     s = services(context)
     r = await renderer(update, context)
     user_id = query.from_user.id
-    if query.data == "ch:no":
+    if answer is not None and answer.answer == "no":
         await s.changes.abandon(user_id)
         await query.answer()
         await edit(update, Reply(r("change.abandoned")))
         return
-    if query.data in ("ch:ok", "ch:sh"):
-        preview = await s.changes.confirm(user_id, share=query.data == "ch:sh")
+    if answer is not None:
+        preview = await s.changes.confirm(user_id, share=answer.answer == "sh")
         await query.answer()
         await edit(update, Reply(r("change.done", told=preview.told)))
         s.outbox.wake()
         return
-    item = await s.changes.item(user_id, (await s.agenda.by_ref(match["ref"])).id)
-    op, arg = match["op"], match["arg"]
+    assert press is not None
+    item = await s.changes.item(user_id, (await s.agenda.by_ref(press.ref)).id)
+    op, arg = press.op, press.arg
     if op == "i":
         await edit(update, changes_view.kinds_menu(r, item))
     elif op == "k":

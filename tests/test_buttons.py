@@ -10,6 +10,8 @@ from bot.views.buttons import (
     MAX_BYTES,
     BookingOp,
     BookingPress,
+    ChangeAnswer,
+    ChangePress,
     DetailsPress,
     ImportPress,
     KeepPress,
@@ -28,6 +30,9 @@ WORST = [
     OrganisationPress(999),
     OrganisationPress(None),
     ImportPress("sure", "abcdef"),
+    ChangePress("p", "Z" * 11, "z" * 12),
+    ChangePress("t", "Z" * 11),
+    ChangeAnswer("sh"),
 ]
 
 
@@ -55,7 +60,8 @@ def test_every_codec_is_covered_and_its_worst_case_fits() -> None:
     ],
 )
 def test_forged_data_parses_to_none(data: str) -> None:
-    for codec in (BookingPress, KeepPress, SettingsPress, OrganisationPress, ImportPress):
+    codecs = (BookingPress, KeepPress, SettingsPress, OrganisationPress, ImportPress)
+    for codec in (*codecs, ChangePress, ChangeAnswer):
         assert codec.parse(data) is None
     for forged in ("org:x", "org:²", "org:1234", "im:ok:ABCDEF", "im:go:abcdef"):
         assert OrganisationPress.parse(forged) is None

@@ -14,6 +14,7 @@ from bot.domain.messages import ChangeNotice
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
+from bot.views.buttons import ChangeAnswer, ChangePress
 from bot.views.common import (
     MAX_LISTED_BUTTONS,
     MAX_ROOM,
@@ -96,7 +97,7 @@ def change_preview(r: Renderer, preview: Preview) -> Reply:
         lines.append(r(key, count=preview.busy))
     if timed and preview.busy_running:
         lines.append(r("change.preview_busy_running", count=preview.busy_running))
-    confirm = Button(r("change.confirm"), "ch:ok")
+    confirm = Button(r("change.confirm"), ChangeAnswer("ok").pack())
     if preview.taken and after is not None:
         lines.append(Markup())
         lines.append(r("change.preview_taken", room=truncate(after.room or "", MAX_ROOM)))
@@ -109,8 +110,10 @@ def change_preview(r: Renderer, preview: Preview) -> Reply:
             for w in preview.taken[:MAX_LISTED_BUTTONS]
         )
         lines.append(r("change.preview_share"))
-        confirm = Button(r("change.share"), "ch:sh")
-    return Reply(NL.join(lines), ((confirm, Button(r("change.abandon"), "ch:no")),))
+        confirm = Button(r("change.share"), ChangeAnswer("sh").pack())
+    return Reply(
+        NL.join(lines), ((confirm, Button(r("change.abandon"), ChangeAnswer("no").pack())),)
+    )
 
 
 def _some(r: Renderer, names: Sequence[str], limit: int = 20) -> Markup:
@@ -126,17 +129,19 @@ def kinds_menu(r: Renderer, item: Workshop) -> Reply:
     code = ref(item.id)
     rows: list[tuple[Button, ...]] = [
         (
-            Button(r.plain("change.kind_room"), f"ch:k:{code}:room"),
-            Button(r.plain("change.kind_shift"), f"ch:k:{code}:shift"),
+            Button(r.plain("change.kind_room"), ChangePress("k", code, "room").pack()),
+            Button(r.plain("change.kind_shift"), ChangePress("k", code, "shift").pack()),
         ),
         (
-            Button(r.plain("change.kind_late"), f"ch:k:{code}:late"),
-            Button(r.plain("change.kind_note"), f"ch:k:{code}:note"),
+            Button(r.plain("change.kind_late"), ChangePress("k", code, "late").pack()),
+            Button(r.plain("change.kind_note"), ChangePress("k", code, "note").pack()),
         ),
     ]
     if item.capacity is not None:
-        rows.append((Button(r.plain("change.kind_capacity"), f"ch:k:{code}:cap"),))
-    rows.append((Button(r.plain("change.kind_cancel"), f"ch:k:{code}:cancel"),))
+        rows.append(
+            (Button(r.plain("change.kind_capacity"), ChangePress("k", code, "cap").pack()),)
+        )
+    rows.append((Button(r.plain("change.kind_cancel"), ChangePress("k", code, "cancel").pack()),))
     text = r("change.choose_kind", title=item.title, when=r.when(item.start, item.end))
     return Reply(text, tuple(rows))
 
@@ -149,16 +154,20 @@ def rooms_menu(r: Renderer, item: Workshop, rooms: list[str], page: int) -> Repl
     page = min(max(page, 0), pages - 1)
     shown = choices[page * ROOMS_PER_PAGE : (page + 1) * ROOMS_PER_PAGE]
     rows: list[tuple[Button, ...]] = [
-        (Button(truncate(name, 40), f"ch:r:{code}:{i}"),) for i, name in shown
+        (Button(truncate(name, 40), ChangePress("r", code, str(i)).pack()),) for i, name in shown
     ]
     turn = []
     if page > 0:
-        turn.append(Button(r.plain("change.page_prev"), f"ch:p:{code}:{page - 1}"))
+        turn.append(
+            Button(r.plain("change.page_prev"), ChangePress("p", code, str(page - 1)).pack())
+        )
     if page < pages - 1:
-        turn.append(Button(r.plain("change.page_next"), f"ch:p:{code}:{page + 1}"))
+        turn.append(
+            Button(r.plain("change.page_next"), ChangePress("p", code, str(page + 1)).pack())
+        )
     if turn:
         rows.append(tuple(turn))
-    rows.append((Button(r.plain("change.type_room"), f"ch:t:{code}"),))
+    rows.append((Button(r.plain("change.type_room"), ChangePress("t", code).pack()),))
     text = r("change.choose_room")
     if pages > 1:
         text += NL + r("change.room_page", page=page + 1, pages=pages)
@@ -168,7 +177,7 @@ def rooms_menu(r: Renderer, item: Workshop, rooms: list[str], page: int) -> Repl
 def items_menu(r: Renderer, items: Sequence[Workshop]) -> Reply:
     """Offer the items a person may change (the first few; organisers get a hint)."""
     rows = tuple(
-        (Button(f"{r.time(w.start)} {truncate(w.title, 40)}", f"ch:i:{ref(w.id)}"),)
+        (Button(f"{r.time(w.start)} {truncate(w.title, 40)}", ChangePress("i", ref(w.id)).pack()),)
         for w in items[:MAX_LISTED]
     )
     text = r("change.choose_item")
@@ -182,6 +191,6 @@ def minutes_menu(r: Renderer, item: Workshop, kind: ChangeKind) -> Reply:
     steps = SHIFTS if kind is ChangeKind.SHIFT else DELAYS
     op = "s" if kind is ChangeKind.SHIFT else "l"
     code = ref(item.id)
-    row = tuple(Button(f"{m:+d} min", f"ch:{op}:{code}:{m}") for m in steps)
+    row = tuple(Button(f"{m:+d} min", ChangePress(op, code, str(m)).pack()) for m in steps)
     key = "change.choose_shift" if kind is ChangeKind.SHIFT else "change.choose_late"
     return Reply(r(key), (row,))
