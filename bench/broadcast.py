@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 
 from bench.common import code_version, machine
 from bot.clock import FrozenClock
+from bot.domain.audience import AudienceKind
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
-from bot.services.broadcasts import Audience, AudienceKind
+from bot.services.broadcasts import Audience
 from storage import participants as participants_repo
 
 ORGANISER = 9001

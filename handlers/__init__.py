@@ -18,6 +18,7 @@ from bot.context import Context, RencontreApp
 from bot.domain.errors import DomainError
 from bot.views.buttons import (
     BookingPress,
+    BroadcastPress,
     ChangePress,
     DetailsPress,
     ImportPress,
@@ -132,7 +133,7 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(bookings.button, pattern=BookingPress.PREFIX))
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=SettingsPress.PREFIX))
     app.add_handler(CallbackQueryHandler(change.button, pattern=ChangePress.PREFIX))
-    app.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
+    app.add_handler(CallbackQueryHandler(broadcast.button, pattern=BroadcastPress.PREFIX))
     app.add_handler(CallbackQueryHandler(importing.button, pattern=ImportPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme

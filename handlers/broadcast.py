@@ -7,14 +7,13 @@ works, until the draft expires.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from telegram import Update
 
 import handlers.awaiting as awaiting
 from bot.context import Context
-from bot.domain.booking import REF_LENGTH
+from bot.domain.audience import AudienceKind
 from bot.domain.errors import DomainError
 from bot.reply import Reply
 from bot.services.broadcasts import (
@@ -22,21 +21,12 @@ from bot.services.broadcasts import (
     FLOW,
     MAX_TEXT,
     Audience,
-    AudienceKind,
     BroadcastDraft,
 )
 from bot.views import broadcasts as view
+from bot.views.buttons import BroadcastPress
 from bot.views.common import truncate
 from handlers.common import edit, renderer, send, services
-
-_BUTTON = re.compile(
-    r"^bc:(?P<op>a|o|i|ok|sure|no):(?P<tag>[0-9a-f]{6})(?::(?P<arg>[A-Za-z0-9_-]{1,20}))?$"
-)
-_ARGS = {  # what each operation's argument looks like; the others take none
-    "a": re.compile("|".join(kind.value for kind in AudienceKind)),
-    "o": re.compile(r"\d{1,2}"),
-    "i": re.compile(rf"[A-Za-z0-9_-]{{{REF_LENGTH}}}"),
-}
 
 
 def _after_command(update: Update) -> str:
@@ -111,23 +101,18 @@ async def _preview(update: Update, context: Context, draft: BroadcastDraft) -> R
     return view.preview(r, draft, label, len(found.chat_ids), found.unreachable)
 
 
-def _well_formed(op: str, arg: str | None) -> bool:
-    shape = _ARGS.get(op)
-    return arg is None if shape is None else arg is not None and bool(shape.fullmatch(arg))
-
-
 async def button(update: Update, context: Context) -> None:
     """Act on a broadcast button (bc:<op>:<tag>[:<arg>])."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    match = _BUTTON.match(query.data)
-    if match is None or not _well_formed(match["op"], match["arg"]):
+    press = BroadcastPress.parse(query.data)
+    if press is None:
         raise DomainError("common.bad_button")
     s = services(context)
     user_id = query.from_user.id
     s.broadcasts.require_organiser(user_id)
-    op, arg = match["op"], match["arg"] or ""
-    draft = await s.broadcasts.draft(user_id, match["tag"])
+    op, arg = press.op, press.arg or ""
+    draft = await s.broadcasts.draft(user_id, press.tag)
     r = await renderer(update, context)
     if op == "no":
         await s.broadcasts.drop(user_id)

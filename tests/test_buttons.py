@@ -10,6 +10,7 @@ from bot.views.buttons import (
     MAX_BYTES,
     BookingOp,
     BookingPress,
+    BroadcastPress,
     ChangeAnswer,
     ChangePress,
     DetailsPress,
@@ -33,6 +34,9 @@ WORST = [
     ChangePress("p", "Z" * 11, "z" * 12),
     ChangePress("t", "Z" * 11),
     ChangeAnswer("sh"),
+    BroadcastPress("a", "abcdef", "facilitators"),
+    BroadcastPress("i", "abcdef", "Z" * 11),
+    BroadcastPress("sure", "abcdef"),
 ]
 
 
@@ -61,8 +65,15 @@ def test_every_codec_is_covered_and_its_worst_case_fits() -> None:
 )
 def test_forged_data_parses_to_none(data: str) -> None:
     codecs = (BookingPress, KeepPress, SettingsPress, OrganisationPress, ImportPress)
-    for codec in (*codecs, ChangePress, ChangeAnswer):
+    for codec in (*codecs, ChangePress, ChangeAnswer, BroadcastPress):
         assert codec.parse(data) is None
     for forged in ("org:x", "org:²", "org:1234", "im:ok:ABCDEF", "im:go:abcdef"):
         assert OrganisationPress.parse(forged) is None
         assert ImportPress.parse(forged) is None
+
+
+def test_a_broadcast_argument_of_the_wrong_shape_is_forged() -> None:
+    assert BroadcastPress.parse("bc:a:abcdef:nobody") is None
+    assert BroadcastPress.parse("bc:ok:abcdef:extra") is None
+    assert BroadcastPress.parse("bc:o:abcdef:123") is None
+    assert BroadcastPress.parse("bc:o:abcdef:12") == BroadcastPress("o", "abcdef", "12")

@@ -15,12 +15,12 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 
 from bot.clock import Clock
+from bot.domain.audience import AudienceKind
 from bot.domain.booking import Status, TargetKind, ref
 from bot.domain.errors import DomainError
 from bot.domain.messages import MessageKind
@@ -54,17 +54,6 @@ FLOW = "broadcast"
 """The drafts' flow, and the name of the text input that waits for a broadcast's text."""
 ASK_ITEM = "broadcast_item"
 """The name of the text input that waits for the workshop a broadcast goes to."""
-
-
-class AudienceKind(StrEnum):
-    """Who a broadcast goes to."""
-
-    ALL = "all"
-    GROUP = "group"
-    ITEM = "item"
-    FACILITATORS = "facilitators"
-    ROTA = "rota"
-    ORGANISATION = "org"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from bot.domain.messages import Html, MessageKind
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
 from bot.reply import Button, Reply
+from bot.views.buttons import BroadcastPress
 from bot.views.common import PARAGRAPHS, Renderer, html, truncate
 
 
@@ -52,13 +53,14 @@ AUDIENCE_BUTTONS = {  # the audience buttons' labels, by the audience's kind
 
 def cancel_row(r: Renderer, tag: str) -> tuple[Button, ...]:
     """Give the row with the button that drops the draft."""
-    return (Button(r.plain("broadcast.button_cancel"), f"bc:no:{tag}"),)
+    return (Button(r.plain("broadcast.button_cancel"), BroadcastPress("no", tag).pack()),)
 
 
 def audiences(r: Renderer, tag: str, kinds: Iterable[StrEnum]) -> Reply:
     """Offer the audiences a broadcast may go to, in this order."""
     rows: list[tuple[Button, ...]] = [
-        (Button(r.plain(AUDIENCE_BUTTONS[k.value]), f"bc:a:{tag}:{k.value}"),) for k in kinds
+        (Button(r.plain(AUDIENCE_BUTTONS[k.value]), BroadcastPress("a", tag, k.value).pack()),)
+        for k in kinds
     ]
     rows.append(cancel_row(r, tag))
     return Reply(r("broadcast.choose_audience"), tuple(rows))
@@ -72,7 +74,7 @@ def ask_item(r: Renderer, tag: str) -> Reply:
 def choose_item(r: Renderer, tag: str, items: Sequence[Workshop]) -> Reply:
     """Offer the workshops that match what the organiser wrote."""
     rows: list[tuple[Button, ...]] = [
-        (Button(truncate(w.title, 40), f"bc:i:{tag}:{ref(w.id)}"),) for w in items
+        (Button(truncate(w.title, 40), BroadcastPress("i", tag, ref(w.id)).pack()),) for w in items
     ]
     rows.append(cancel_row(r, tag))
     return Reply(r("broadcast.choose_item"), tuple(rows))
@@ -81,7 +83,8 @@ def choose_item(r: Renderer, tag: str, items: Sequence[Workshop]) -> Reply:
 def choose_organisation(r: Renderer, tag: str, organisations: Sequence[str]) -> Reply:
     """Offer the organisations whose people the broadcast may go to."""
     rows: list[tuple[Button, ...]] = [
-        (Button(org, f"bc:o:{tag}:{i}"),) for i, org in enumerate(organisations)
+        (Button(org, BroadcastPress("o", tag, str(i)).pack()),)
+        for i, org in enumerate(organisations)
     ]
     rows.append(cancel_row(r, tag))
     return Reply(r("broadcast.choose_org"), tuple(rows))
@@ -97,13 +100,16 @@ def preview(r: Renderer, draft: HasText, label: str, count: int, unreachable: in
         note=note,
         message=r("broadcast.header") + PARAGRAPHS + draft.text,
     )
-    confirm = (Button(r.plain("broadcast.button_confirm"), f"bc:ok:{draft.tag}"),)
+    confirm = (Button(r.plain("broadcast.button_confirm"), BroadcastPress("ok", draft.tag).pack()),)
     return Reply(text, (confirm, cancel_row(r, draft.tag)))
 
 
 def sure(r: Renderer, tag: str, count: int) -> Reply:
     """Ask once more before writing to everyone."""
-    buttons = ((Button(r.plain("broadcast.button_sure"), f"bc:sure:{tag}"),), cancel_row(r, tag))
+    buttons = (
+        (Button(r.plain("broadcast.button_sure"), BroadcastPress("sure", tag).pack()),),
+        cancel_row(r, tag),
+    )
     return Reply(r("broadcast.sure", count=count), buttons)
 
 
