@@ -24,6 +24,7 @@ from bot.views.buttons import (
     ImportPress,
     LanguagePress,
     OrganisationPress,
+    PagePress,
     SettingsPress,
 )
 from handlers import (
@@ -128,7 +129,7 @@ def register(app: RencontreApp) -> None:
     )
     app.add_handler(CallbackQueryHandler(start.lang_chosen, pattern=LanguagePress.PREFIX))
     app.add_handler(CallbackQueryHandler(programme.workshop_button, pattern=DetailsPress.PREFIX))
-    app.add_handler(CallbackQueryHandler(programme.page_button, pattern=r"^pg:"))
+    app.add_handler(CallbackQueryHandler(programme.page_button, pattern=PagePress.PREFIX))
     app.add_handler(CallbackQueryHandler(programme.noop_button, pattern=r"^noop$"))
     app.add_handler(CallbackQueryHandler(bookings.button, pattern=BookingPress.PREFIX))
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=SettingsPress.PREFIX))

@@ -18,24 +18,14 @@ from bot.domain.schedule import Part
 from bot.reply import Reply
 from bot.views import agenda as agenda_view
 from bot.views import items as items_view
-from bot.views.buttons import DetailsPress
+from bot.views.buttons import DetailsPress, PagePress
 from bot.views.common import PARAGRAPHS, Renderer, pager, truncate
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.help import help_
 
 MAX_QUESTION = 300
-_PAGE = re.compile(r"^pg:(?P<view>[drs]):(?P<page>\d{1,3}):(?P<arg>.*)$", re.DOTALL)
 _DAY_ARG = re.compile(r"^(?P<date>\d{8})(?P<part>[mae]?)$")
 _PART_CODES = {Part.MORNING: "m", Part.AFTERNOON: "a", Part.EVENING: "e"}
-
-
-def _fit(prefix: str, arg: str) -> str:
-    """Give callback data of at most 64 bytes: the argument is cut to fit."""
-    data = prefix + arg
-    while len(data.encode()) > 64:
-        arg = arg[:-1]
-        data = prefix + arg
-    return data
 
 
 def _user_id(update: Update) -> int | None:
@@ -54,7 +44,7 @@ async def _day_reply(
     page = min(page, len(pages) - 1)
     rows = items_view.booking_rows(r, pages[page].items, seats)
     code = _PART_CODES.get(part, "") if part else ""
-    row = pager(len(pages), page, lambda n: f"pg:d:{n}:{answer.day:%Y%m%d}{code}")
+    row = pager(len(pages), page, lambda n: PagePress("d", n, f"{answer.day:%Y%m%d}{code}").pack())
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
 
 
@@ -78,7 +68,7 @@ async def _room_reply(
     page = min(page, len(pages) - 1)
     rows = items_view.booking_rows(r, pages[page].items, seats)
     stamp = f"{answer.day:%Y%m%d}" if day_text else "-"
-    row = pager(len(pages), page, lambda n: _fit(f"pg:r:{n}:{stamp}:", name))
+    row = pager(len(pages), page, lambda n: PagePress("r", n, f"{stamp}:{name}").pack())
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
 
 
@@ -88,7 +78,7 @@ async def _find_reply(update: Update, context: Context, answer: FindAnswer, page
     seats = await s.bookings.seats(answer.items, _user_id(update))
     pages = agenda_view.find_answer(r, answer, seats)
     page = min(page, len(pages) - 1)
-    row = pager(len(pages), page, lambda n: _fit(f"pg:s:{n}:", answer.query))
+    row = pager(len(pages), page, lambda n: PagePress("s", n, answer.query).pack())
     rows = list(
         items_view.item_buttons(r, pages[page].items, seats) if len(pages[page].items) <= 5 else ()
     )
@@ -200,11 +190,11 @@ async def page_button(update: Update, context: Context) -> None:
     """Move a long answer to another page (pg:<view>:<page>:<arg>)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    match = _PAGE.match(query.data)
-    if match is None:
+    press = PagePress.parse(query.data)
+    if press is None:
         raise DomainError("common.bad_button")
     s = services(context)
-    view, page, arg = match["view"], int(match["page"]), match["arg"]
+    view, page, arg = press.view, press.page, press.arg
     if view == "d":
         day_arg = _DAY_ARG.match(arg)
         if day_arg is None:
