@@ -13,6 +13,7 @@ from bot.views.buttons import (
     BroadcastPress,
     ChangeAnswer,
     ChangePress,
+    Codec,
     DetailsPress,
     ImportPress,
     KeepPress,
@@ -22,7 +23,7 @@ from bot.views.buttons import (
     SettingsPress,
 )
 
-WORST = [
+WORST: list[Codec] = [
     *(BookingPress(op, "Z" * 20) for op in BookingOp),
     KeepPress(),
     SettingsPress("reminders", True),

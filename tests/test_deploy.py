@@ -114,8 +114,8 @@ def test_the_lock_files_pin_pyprojects_dependencies_and_agree() -> None:
         name = requirement.name.lower()
         assert name in lock, f"{name} is not locked: run `make lock`"
         assert requirement.specifier.contains(lock[name], prereleases=True), (name, lock[name])
-    for lock in (LOCK, DEV_LOCK):
-        assert "make lock" in lock.read_text(encoding="utf-8"), "the file says how to refresh it"
+    for path in (LOCK, DEV_LOCK):
+        assert "make lock" in path.read_text(encoding="utf-8"), "the file says how to refresh it"
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed here")

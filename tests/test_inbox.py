@@ -20,7 +20,7 @@ NOW = datetime(2026, 8, 24, 8, 0, tzinfo=UTC)
 
 
 def update(update_id: int) -> Update:
-    return Update.de_json({"update_id": update_id}, None)  # type: ignore[arg-type]
+    return Update.de_json({"update_id": update_id}, None)
 
 
 async def pending(db: Database) -> list[int]:

@@ -151,7 +151,9 @@ def renders(items: list[Workshop], now: datetime) -> Iterable[Reply]:
             pages = agenda_view.day_pages(r, answer, seats, r.date(day))
             stamp = f"{day:%Y%m%d}"
             for n, page in enumerate(pages):
-                rows = (pager(len(pages), n, lambda p, d=stamp: f"pg:d:{p}:{d}"),)
+                rows: tuple[tuple[Button, ...], ...] = (
+                    pager(len(pages), n, lambda p, d=stamp: f"pg:d:{p}:{d}"),  # type: ignore[misc]  # a lambda's default argument
+                )
                 yield Reply(page.text, (*rows, *items_view.booking_rows(r, page.items, seats)))
             lines = [
                 announcements_view.digest_line(r, w.title, w.start, w.end, w.room, "in")

@@ -304,6 +304,21 @@ class PagePress:
         return cls(match["view"], int(match["page"]), match["arg"])
 
 
+Codec = (
+    BookingPress
+    | KeepPress
+    | SettingsPress
+    | DetailsPress
+    | LanguagePress
+    | OrganisationPress
+    | ImportPress
+    | ChangePress
+    | ChangeAnswer
+    | BroadcastPress
+    | PagePress
+)
+"""Any button's data, read."""
+
 CODECS = (
     BookingPress,
     KeepPress,

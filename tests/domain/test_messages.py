@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from bot.domain.messages import MessageKind, UnknownMessage
 from storage.outbox import Entry, _values
 
 # Parameters as rows already in a database hold them (JSON written before the models existed)
-STORED = {
+STORED: dict[MessageKind, dict[str, Any]] = {
     MessageKind.ANNOUNCE: {"start": "2026-08-24T08:00:00+00:00", "items": ["a", "b"]},
     MessageKind.BOARD: {"at": "2026-08-24T08:00:00+00:00"},
     MessageKind.REMINDER: {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
+from bot.config import Config
 from bot.domain.booking import ref
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
@@ -80,7 +81,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 8, day, hour, minute, tzinfo=PARIS)
 
 
-def week_config(emu: BotApiEmulator, tmp_path: Path, programme: Path):
+def week_config(emu: BotApiEmulator, tmp_path: Path, programme: Path) -> Config:
     return local_config(
         emu,
         tmp_path / "r.sqlite3",

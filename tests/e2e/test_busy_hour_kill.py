@@ -365,10 +365,10 @@ window = {WINDOW}
             try:
                 await until(emu, lambda: reminded() >= kill_after_reminders, seconds=120)
             except TimeoutError:
-                fates = Counter(r.status for r in await outbox(db) if r.kind == "reminder")
+                statuses = Counter(r.status for r in await outbox(db) if r.kind == "reminder")
                 now = bot.clock.now().astimezone(PARIS)
                 raise AssertionError(
-                    f"{reminded()} reminder(s) delivered by {now:%H:%M}: {fates}"
+                    f"{reminded()} reminder(s) delivered by {now:%H:%M}: {statuses}"
                 ) from None
             await bot.kill()
             reminded_at_kill = reminded()
@@ -469,12 +469,12 @@ window = {WINDOW}
         said = reminder(targets[item].title)
         for user in standing.ins:
             row = reminders.get((user, item))
-            got = sum(1 for chat, text in messages if chat == user and said.match(text))
+            times = sum(1 for chat, text in messages if chat == user and said.match(text))
             assert row is not None, (user, item, "no reminder planned")
             if row.status == "uncertain":
-                assert row.id in leaving and got <= 1, (user, item, got)
+                assert row.id in leaving and times <= 1, (user, item, times)
             else:
-                assert (row.status, got) == ("sent", 1), (user, item, row.status, got)
+                assert (row.status, times) == ("sent", 1), (user, item, row.status, times)
     calls = emu.calls
     for (user, item), query in zip(cancels, gave_up, strict=True):
         answered = next(

@@ -167,7 +167,7 @@ async def test_a_room_taken_at_that_time_needs_yes_share_the_room(week: Harness)
     bot = week
     rooms = await step(bot, MATHILDE, "couleurs", "room")
     second = await pressed(bot, MATHILDE, rooms, f"ch:p:{ref('couleurs')}:1")
-    brassens = dict(second.buttons)["Salle Brassens"]
+    brassens: str = dict(second.buttons)["Salle Brassens"]  # type: ignore[assignment]  # a callback button
     preview = await pressed(bot, MATHILDE, second, brassens)
     assert preview.plain_text == (
         "✏️ Atelier couleurs\n"
@@ -204,7 +204,8 @@ async def test_a_free_room_is_confirmed_plainly_and_a_meal_occupies_its_room(
 ) -> None:
     bot = week
     rooms = await step(bot, MATHILDE, "couleurs", "room")
-    preview = await pressed(bot, MATHILDE, rooms, dict(rooms.buttons)["Chapiteau"])
+    chapiteau: str = dict(rooms.buttons)["Chapiteau"]  # type: ignore[assignment]  # a callback button
+    preview = await pressed(bot, MATHILDE, rooms, chapiteau)
     assert "accueille déjà" not in preview.plain_text
     assert preview.buttons == [("✅ Confirmer", "ch:ok"), ("Annuler", "ch:no")]
     await bot.press(MATHILDE, preview, "ch:no")
@@ -442,7 +443,7 @@ async def test_a_forged_shift_to_a_day_outside_the_week_is_refused(week: Harness
 async def test_every_room_is_reachable_by_page_or_by_name(week: Harness) -> None:
     bot = week
     menu = await step(bot, MATHILDE, "couleurs", "room")
-    first = list(menu.buttons)
+    first: list[tuple[str, str]] = list(menu.buttons)  # type: ignore[arg-type]  # callback buttons
     assert menu.plain_text == (
         f"📍 Dans quelle salle{NB}? Choisissez, ou écrivez son nom (même approximatif) ou celui "
         "d'un autre lieu.\nPage 1 sur 2"
@@ -454,7 +455,7 @@ async def test_every_room_is_reachable_by_page_or_by_name(week: Harness) -> None
     ]
     turned = await pressed(bot, MATHILDE, menu, f"ch:p:{code}:1")
     assert turned.plain_text.endswith("Page 2 sur 2")
-    second = list(turned.buttons)
+    second: list[tuple[str, str]] = list(turned.buttons)  # type: ignore[arg-type]  # callback buttons
     assert second[-2:] == [
         ("◀️ Précédentes", f"ch:p:{code}:0"),
         ("✍️ Autre lieu", f"ch:t:{code}"),

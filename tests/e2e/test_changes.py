@@ -117,8 +117,8 @@ async def test_the_invitation_link_makes_a_facilitator_once(week: Harness) -> No
     (wrong,) = await bot.say(BOB, "/start AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
     assert again.plain_text == wrong.plain_text
     assert again.plain_text.startswith("This invitation link is not (or no longer) valid.")
-    (menu,) = await bot.say(BOB, "/change")
-    assert menu.plain_text == "You can only change the workshops you run."
+    (refused,) = await bot.say(BOB, "/change")
+    assert refused.plain_text == "You can only change the workshops you run."
 
 
 async def test_a_participant_cannot_change_or_read_the_log(week: Harness) -> None:

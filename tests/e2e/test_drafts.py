@@ -218,7 +218,7 @@ async def test_a_broadcast_to_everyone_is_sent_after_restarts_once(
         answer = await fourth.press(ORGANISER, sure, press)
         assert answer["text"] == "📤 C'est parti !"
         again = await forge_press(emu, ORGANISER, sure, press)  # its buttons are gone
-        assert again["text"].startswith(STALE)
+        assert str(again["text"]).startswith(STALE)
         await bc.delivered(fourth)
         assert [bc.received(fourth, user, text) for user in (ALICE, BOB)] == [1, 1]
         assert bc.report(fourth).startswith("📬 Message envoyé (toutes les personnes inscrites)")
@@ -241,7 +241,7 @@ async def test_an_expired_broadcast_is_refused_and_sends_nothing(
         await bc.delivered(second)
         assert bc.received(second, GROUP, "Trop tard") == 0
         again = await bc.confirm(second, preview)
-        assert again["text"].startswith(STALE)
+        assert str(again["text"]).startswith(STALE)
 
 
 async def test_only_its_author_sends_a_broadcast(emu: BotApiEmulator, tmp_path: Path) -> None:

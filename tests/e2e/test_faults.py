@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -131,7 +132,7 @@ async def test_the_same_press_delivered_twice_books_once(bot: Harness) -> None:
 
 
 async def test_outbox_messages_survive_server_errors(bot: Harness) -> None:
-    params = {"item_id": "x", "kind": "note", "value": "Bonjour"}
+    params: dict[str, Any] = {"item_id": "x", "kind": "note", "value": "Bonjour"}
     params |= {"before": {"title": "Atelier"}, "after": {}}
     await bot.services.outbox.add([Entry("test:1", "change", GROUP, bot.clock.now(), params)])
     bot.emu.fail_next("sendMessage", 500, "Internal Server Error", count=3)
@@ -152,7 +153,7 @@ async def test_an_outbox_send_that_may_have_arrived_is_not_sent_again(bot: Harne
     # The connection drops after the request went: Telegram may have the message or not. A
     # reply to a person is tried again (test above); a message the bot sends on its own is
     # not, since nothing goes out twice: it is recorded as uncertain.
-    params = {"item_id": "x", "kind": "note", "value": "Bonjour"}
+    params: dict[str, Any] = {"item_id": "x", "kind": "note", "value": "Bonjour"}
     params |= {"before": {"title": "Atelier"}, "after": {}}
     await bot.services.outbox.add([Entry("test:1", "change", GROUP, bot.clock.now(), params)])
     bot.emu.add_interceptor(once("sendMessage", ApiReply(0, {}, drop_connection=True)))

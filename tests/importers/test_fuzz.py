@@ -148,7 +148,7 @@ def _similar(draw: st.DrawFn, value: Any) -> Any:
     if isinstance(value, datetime):
         return value + timedelta(minutes=draw(st.integers(-600, 600)))
     if isinstance(value, list):
-        if value and draw(st.booleans()):
+        if value and draw(st.booleans()):  # type: ignore[arg-type]  # inferred from the `and`
             return value[1:]
         return [*value, *value[:1]]
     if not isinstance(value, str):
@@ -342,7 +342,7 @@ def damaged_xml(draw: st.DrawFn, data: bytes) -> tuple[bytes, int | None]:
         elif how == "rename":
             element.tag = draw(st.sampled_from(["event", "room", "day", "evnt", "title", "x"]))
         elif how == "similar":
-            if element.attrib and draw(st.booleans()):
+            if element.attrib and draw(st.booleans()):  # type: ignore[arg-type]  # as above
                 name = draw(st.sampled_from(sorted(element.attrib)))
                 element.set(name, str(similar(draw, element.attrib[name])))
             else:

@@ -510,8 +510,8 @@ def check_shown(outcome: Outcome, shown: list[str], changed: list[str], bug: str
             f"expected {outcome} ({wanted}); the bot showed {shown}"
         )
     elif isinstance(outcome, Refused):
-        wanted = marker(outcome.key)
-        assert any(wanted in text for text in shown), f"expected {outcome}; shown {shown}"
+        refusal = marker(outcome.key)
+        assert any(refusal in text for text in shown), f"expected {outcome}; shown {shown}"
         assert not changed, f"refused ({outcome.key}) but these tables changed: {changed}"
     elif isinstance(outcome, Silent):
         assert shown == [], f"expected no answer; the bot said {shown}"
@@ -642,7 +642,9 @@ async def _offer(m: Matrix, user: int, role: str, in_group: bool) -> tuple[Any, 
     return (post if in_group else await _details(m, user, in_group)), take
 
 
-async def _asked(command: str, data: str, m: Matrix, user: int, role: str, in_group: bool):
+async def _asked(
+    command: str, data: str, m: Matrix, user: int, role: str, in_group: bool
+) -> tuple[SentMessage, str]:
     """Press on the reply to a command (the stranger's is refused: the item's details then)."""
     if role == "stranger" and command == "/settings":
         return await _details(m, user, in_group), data
@@ -659,7 +661,9 @@ async def _change_draft(m: Matrix, user: int, role: str, in_group: bool) -> tupl
     return await _details(m, user, in_group), "ch:ok"
 
 
-async def _broadcast(op: str, m: Matrix, user: int, role: str, in_group: bool):
+async def _broadcast(
+    op: str, m: Matrix, user: int, role: str, in_group: bool
+) -> tuple[SentMessage, str]:
     if role != "organiser":
         return await _details(m, user, in_group), f"bc:{op}:abcdef" + (
             ":group" if op == "a" else ""
@@ -676,7 +680,9 @@ async def _broadcast(op: str, m: Matrix, user: int, role: str, in_group: bool):
     return pressed, data
 
 
-async def _import(op: str, m: Matrix, user: int, role: str, in_group: bool):
+async def _import(
+    op: str, m: Matrix, user: int, role: str, in_group: bool
+) -> tuple[SentMessage, str]:
     if role != "organiser":
         return await _details(m, user, in_group), f"im:{op}:abcdef"
     mark = m.emu.mark(user)

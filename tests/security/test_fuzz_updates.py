@@ -398,9 +398,9 @@ def _raw_update(bot: Harness, raw: Raw) -> dict[str, Any] | None:
         return {"inline_query": {"id": "77", "from": user, "query": text[:256], "offset": ""}}
     if raw.kind == "location":
         location = {"latitude": 43.4, "longitude": 3.7}
-        chat = world.chat(raw.user)
+        place = world.chat(raw.user)
         return {
-            "message": {"message_id": 9_003, "from": user, "chat": chat, "date": now, **location}
+            "message": {"message_id": 9_003, "from": user, "chat": place, "date": now, **location}
         }
     if raw.kind == "left_group":
         bot_user = world.sender()
