@@ -64,7 +64,7 @@ class Renderer:
         return self(
             "common.date",
             weekday=self(f"common.weekday_{day.weekday()}"),
-            day=day.day,
+            day=self("common.first_of_month") if day.day == 1 else day.day,
             month=self(f"common.month_{day.month}"),
         )
 
@@ -309,7 +309,9 @@ class Renderer:
         if w.capacity is not None:
             lines.append("🎟 " + self.places(w, seats))
         if w.language and w.language != self.lang:
-            lines.append(self("agenda.language", language=escape(w.language)))
+            named = f"common.language_{w.language.lower()}"
+            language = self(named) if self.t.has(named) else escape(w.language)
+            lines.append(self("agenda.language", language=language))
         if w.description:
             room_left = PAGE_BUDGET - units("\n".join(lines)) - 2
             lines.append("")
