@@ -183,6 +183,8 @@ def build_services(
         config.announcements.reminder_minutes,
         config.web.base_url,
     )
+    # Every change to the programme raises its items' SEQUENCE, whoever asks for a calendar next
+    programme.after_change.append(calendar.sync)
     return Services(
         config=config,
         clock=clock,
@@ -222,6 +224,7 @@ async def startup(services: Services) -> None:
     if path is not None and await services.programme.is_empty():
         report = await services.programme.import_path(path)
         log.info("programme %s imported: %d items", path.name, report.total)
+    await services.calendar.sync()
 
 
 def menu(services: Services, commands: list[Command], lang: str) -> list[BotCommand]:

@@ -49,8 +49,12 @@ class CalendarService:
         self._synced: Programme | None = None
         self._states: dict[str, ItemState] = {}
 
-    async def _sync(self) -> dict[str, ItemState]:
-        """Bring every item's state and SEQUENCE up to date with the programme, once a change."""
+    async def sync(self) -> None:
+        """Bring every item's state and SEQUENCE up to date with the programme."""
+        await self._current()
+
+    async def _current(self) -> dict[str, ItemState]:
+        """Give every item's state, brought up to date once per change of the programme."""
         programme = await self._programme.current()
         if self._synced is programme:
             return self._states
@@ -104,7 +108,7 @@ class CalendarService:
     async def person(self, user_id: int, username: str | None) -> list[CalendarEvent]:
         """List a person's events: sign-ups (waiting places tentative), rota slots, what they run,
         and the items their calendar showed that were cancelled since."""
-        states = await self._sync()
+        states = await self._current()
         async with self._db.read() as conn:
             settings = await settings_repo.get(conn, user_id)
             shown = await repo.served(conn, user_id)
@@ -140,7 +144,7 @@ class CalendarService:
 
     async def programme(self) -> list[CalendarEvent]:
         """List the whole week's items as events, cancelled ones included."""
-        states = await self._sync()
+        states = await self._current()
         return sorted(
             (cal.event(s, Why.PROGRAMME) for s in states.values() if s.uid.startswith("workshop-")),
             key=lambda e: (e.start, e.title, e.uid),
