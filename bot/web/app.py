@@ -3,6 +3,7 @@ the person's own secret link, and every string goes through the templates' escap
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from pathlib import Path
@@ -17,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.domain.errors import DomainError
+from bot.domain.models import Programme
 from bot.i18n import LANGUAGES
 from bot.render import Renderer
 from bot.views.calendar import ics
@@ -96,12 +98,23 @@ def make_app(services: Services) -> Starlette:
             raise PageError(404, exc.key, **exc.params) from None
         return page("programme.html", page=day_content(day, r))
 
+    # The week's file, made once per language and version of the programme: writing 1,000
+    # events takes about half a second, in a thread so that the bot goes on answering
+    week_files: dict[str, tuple[Programme, bytes]] = {}
+
     async def programme_ics(request: Request) -> Response:
         r = renderer(language(request))
+        current = await services.programme.current()  # first: a change meanwhile shows next time
         events = await services.calendar.programme()
-        name = r("calendar.programme_calname", event=config.event.name)
-        body = ics(events, name=name, tz=config.event.tz, now=services.clock.now(), say=r)
-        return Response(body, media_type=ICS_TYPE, headers=NO_STORE)
+        made = week_files.get(r.lang)
+        if made is None or made[0] is not current:
+            name = r("calendar.programme_calname", event=config.event.name)
+            now = services.clock.now()
+            body = await asyncio.to_thread(
+                ics, events, name=name, tz=config.event.tz, now=now, say=r
+            )
+            made = week_files[r.lang] = (current, body)
+        return Response(made[1], media_type=ICS_TYPE, headers=NO_STORE)
 
     async def personal_calendar(request: Request) -> Response:
         name = request.path_params["name"]
