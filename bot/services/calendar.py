@@ -108,13 +108,16 @@ class CalendarService:
     async def person(self, user_id: int, username: str | None) -> list[CalendarEvent]:
         """List a person's events: sign-ups (waiting places tentative), rota slots, what they run,
         and the items their calendar showed that were cancelled since."""
+        agenda = await self._bookings.agenda(user_id, username)
+        runs = await self._roles.items_run_by(user_id)
+        # Read after them: every item they name is known (one removed since is kept, cancelled)
         states = await self._current()
         async with self._db.read() as conn:
             settings = await settings_repo.get(conn, user_id)
             shown = await repo.served(conn, user_id)
         alarm = self._reminder_minutes if settings.reminders else None
         events: dict[str, CalendarEvent] = {}
-        for entry in await self._bookings.agenda(user_id, username):
+        for entry in agenda:
             if entry.target is None:
                 continue  # what they run: below, with its id
             kind = entry.target.kind
@@ -129,7 +132,7 @@ class CalendarService:
                 position=entry.position,
                 alarm_minutes=alarm,
             )
-        for w in await self._roles.items_run_by(user_id):
+        for w in runs:
             uid = cal.workshop_uid(w.id)
             events[uid] = cal.event(states[uid], Why.RUNS, alarm_minutes=alarm)
         for uid in shown - events.keys():
