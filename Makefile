@@ -68,3 +68,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.week
 	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.backup
+	$(BIN)/python -m bench.web
