@@ -39,6 +39,8 @@
     list("now", b.now, ["title", "room", "until"], b.labels.nothing_now);
     text("next-at", b.next ? b.next.at : "");
     list("next", b.next ? b.next.items : [], ["title", "room"], b.labels.nothing_next);
+    text("now-more", b.now_more);
+    text("next-more", b.next ? b.next.more : "");
     var notice = document.getElementById("notice");
     notice.hidden = !b.notice;
     text("notice-text", b.notice || "");
