@@ -67,7 +67,8 @@ class WebServer:
         config = uvicorn.Config(
             self._app,
             log_config=None,  # the bot's own logging stays as it is
-            access_log=False,
+            access_log=False,  # the personal links are secrets: not in a log
+            server_header=False,
             lifespan="off",
             timeout_graceful_shutdown=STOP_GRACE,
         )
