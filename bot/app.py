@@ -370,7 +370,11 @@ async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> 
     """Start the web server (if on), prepare, start the application and the outbox, and poll
     through the inbox. The web server goes first: an address in use stops the start at once."""
     await start_web(app)
-    await prepare(app)
+    try:
+        await prepare(app)
+    except BaseException:
+        await stop_web(app)  # a start that fails leaves nothing listening
+        raise
     await app.start()
     await start_sending(app)
     schedule_backup(app)
