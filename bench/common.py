@@ -534,12 +534,15 @@ async def ask_one_by_one(
     *,
     expect: Expect | None = None,
     pace: float = 0.0,
+    collect: bool = True,
 ) -> list[float]:
     """Ask each question in private once the previous one is answered; give each latency.
 
-    With `pace`, two questions start at least that many seconds apart.
+    With `pace`, two questions start at least that many seconds apart. The garbage collector
+    runs first, unless `collect` is False (the caller ran it).
     """
-    gc.collect()
+    if collect:
+        gc.collect()
     latencies = []
     for user, text in questions:
         seen = len(rig.sent[user])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import html
 import random
 import re
@@ -303,13 +304,18 @@ async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) ->
         answered: list[float] = []
         long_echoed: list[float] = []
         for _ in range(n // len(block)):
+            gc.collect()  # outside the probe's phases: it holds the loop ~100 ms
             probe.bucket, probe.held = lags["echo"], held["echo"]
-            echoed += await ask_one_by_one(echo, block, expect=echoes, pace=PACE)
+            echoed += await ask_one_by_one(echo, block, expect=echoes, pace=PACE, collect=False)
             if question == "/today":
+                gc.collect()
                 probe.bucket, probe.held = lags["echo, long answer"], held["echo, long answer"]
-                long_echoed += await ask_one_by_one(long, block, expect=answers, pace=PACE)
+                long_echoed += await ask_one_by_one(
+                    long, block, expect=answers, pace=PACE, collect=False
+                )
+            gc.collect()
             probe.bucket, probe.held = lags["bot"], held["bot"]
-            answered += await ask_one_by_one(real, block, expect=answers, pace=PACE)
+            answered += await ask_one_by_one(real, block, expect=answers, pace=PACE, collect=False)
             probe.bucket = probe.held = None
         e, b = Spread.of(echoed), Spread.of(answered)
         spreads[question] = (e, b)
