@@ -357,7 +357,7 @@ async def test_a_notice_is_pinned_in_the_group_and_listed_for_a_day(bot: Harness
     await bot.services.outbox.flush()
     (posted,) = bot.emu.messages(GROUP)
     assert posted.plain_text == (
-        "📌 Annonce de l'organisation\n\nLe bus part à 18 h <devant> l'accueil.\nSoyez là\u202f!"
+        "📌 Annonce de l'organisation\n\nLe bus part à 18 h <devant> l'accueil.\nSoyez là !"
     )
     assert bot.emu.pinned(GROUP) == [posted.message_id]
     # the same message handled again (replayed after a kill): nothing more is posted
@@ -374,7 +374,7 @@ async def test_a_notice_is_pinned_in_the_group_and_listed_for_a_day(bot: Harness
     (listed,) = await bot.say(ALICE, "/notices")
     assert listed.plain_text == (
         "📌 Annonces en cours (dernières 24 h)\n\n"
-        "lundi 24 août, 08:30\nLe bus part à 18 h <devant> l'accueil.\nSoyez là\u202f!"
+        "lundi 24 août, 08:30\nLe bus part à 18 h <devant> l'accueil.\nSoyez là !"
     )
     bot.clock.advance(timedelta(hours=25))  # type: ignore[attr-defined]
     (listed,) = await bot.say(BOB, "/notices")
