@@ -71,3 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.stop
 	$(BIN)/python -m bench.backup
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.web

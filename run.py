@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock, RehearsalClock, SystemClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, WebAddressError, load_config
 from bot.domain.errors import ProgrammeFileError
 from bot.i18n import Translator
 from bot.logs import setup_logging
@@ -443,6 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(import_file(config, args.file, dry_run=args.dry_run))
         config.require_token(source)
         return asyncio.run(run_bot(config, make_clock(config, args.now, args.speed)))
+    except WebAddressError as exc:
+        return fail(f"{source}: {exc}")
     except ConfigError as exc:
         return fail(str(exc))
     except ProgrammeFileError as exc:

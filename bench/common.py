@@ -452,15 +452,24 @@ class LoopLag:
     loop that long (a handler, the emulator, the driver, the garbage collector), or that the
     machine did not run this process. So each wake-up also notes the CPU time this thread used
     since the last one (time.thread_time): what the loop ran, without the time the process
-    waited for a core. Both are noted in `bucket` (lateness) and `held` (CPU), which the driver
-    points at lists of its own for each phase (None: not noted).
+    waited for a core; and each run of the garbage collector is timed. All is noted under the
+    current `phase` (None: not noted), which the driver sets.
     """
 
     def __init__(self, tick: float = 0.005) -> None:
         self.tick = tick
-        self.bucket: list[float] | None = None
-        self.held: list[float] | None = None
+        self.phase: str | None = None
+        self.late: defaultdict[str, list[float]] = defaultdict(list)
+        self.held: defaultdict[str, list[float]] = defaultdict(list)
+        self.collections: defaultdict[str, list[float]] = defaultdict(list)
         self._task: asyncio.Task[None] | None = None
+        self._collecting = 0.0
+
+    def _gc(self, step: str, info: dict[str, int]) -> None:
+        if step == "start":
+            self._collecting = time.perf_counter()
+        elif self.phase is not None:
+            self.collections[self.phase].append(time.perf_counter() - self._collecting)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -468,17 +477,17 @@ class LoopLag:
             due = loop.time() + self.tick
             cpu = time.thread_time()
             await asyncio.sleep(self.tick)
-            late = loop.time() - due
-            if self.bucket is not None:
-                self.bucket.append(late)
-            if self.held is not None:
-                self.held.append(time.thread_time() - cpu)
+            if self.phase is not None:
+                self.late[self.phase].append(loop.time() - due)
+                self.held[self.phase].append(time.thread_time() - cpu)
 
     def __enter__(self) -> LoopLag:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-lag probe")
+        gc.callbacks.append(self._gc)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._gc)
         if self._task is not None:
             self._task.cancel()
 
@@ -534,12 +543,15 @@ async def ask_one_by_one(
     *,
     expect: Expect | None = None,
     pace: float = 0.0,
+    collect: bool = True,
 ) -> list[float]:
     """Ask each question in private once the previous one is answered; give each latency.
 
-    With `pace`, two questions start at least that many seconds apart.
+    With `pace`, two questions start at least that many seconds apart. The garbage collector
+    runs first, unless `collect` is False (the caller ran it).
     """
-    gc.collect()
+    if collect:
+        gc.collect()
     latencies = []
     for user, text in questions:
         seen = len(rig.sent[user])

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.common import GROUP, at, code_version, machine, print_table, register
+from bench.common import GROUP, PARIS, at, code_version, machine, print_table, register
 from bench.questions import synthetic_programme
 from bench.soak.processes import Child, load, rss_kb
 from bench.soak.run import config_data, emulator
@@ -55,6 +55,7 @@ QUESTIONS = ("/next", "/today", "c'est quoi la suite ?", "/search kayak", "/mine
 AWAKE = (8, 23)
 GOAL_MB = 150.0
 DAYS = [at(24 + d, 0) for d in range(1, 6)]  # the ends of Monday to Friday (midnights)
+SAMPLE_EVERY = 0.5  # real seconds between two readings of the bot's RSS
 DRAIN = 30.0  # real seconds left to the bots to fetch what was sent to them
 
 
@@ -139,6 +140,7 @@ async def week(
     bot: Child,
     echo: Child,
     questions: Sequence[tuple[datetime, int, str]],
+    top: Highest,
 ) -> list[Reading]:
     """Send each question to both bots at its moment; read both RSS at the end of each day."""
     readings: list[Reading] = []
@@ -152,6 +154,7 @@ async def week(
             readings.append(Reading(label, rss_kb(bot.proc.pid), rss_kb(echo.proc.pid)))
             next_day = next(days, None)
 
+    sampling = asyncio.create_task(top.watch(clock, bot))
     for moment, user, text in questions:
         read_to(moment)
         await asyncio.sleep(clock.seconds_until(moment))
@@ -159,6 +162,9 @@ async def week(
             await emu.send_text(user, text)
     await asyncio.sleep(clock.seconds_until(END))
     read_to(END)
+    sampling.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sampling
     deadline = time.monotonic() + DRAIN
     while time.monotonic() < deadline:
         if not any(emu.pending_updates for emu in emus):
@@ -166,6 +172,22 @@ async def week(
         await asyncio.sleep(0.2)
     readings.append(Reading("end (Saturday noon)", rss_kb(bot.proc.pid), rss_kb(echo.proc.pid)))
     return readings
+
+
+@dataclass
+class Highest:
+    """The highest RSS of the bot read every SAMPLE_EVERY seconds, and when (rehearsal time)."""
+
+    kb: int = 0
+    at: datetime | None = None
+
+    async def watch(self, clock: RehearsalClock, bot: Child) -> None:
+        """Read the bot's RSS until cancelled."""
+        while True:
+            kb = rss_kb(bot.proc.pid)
+            if kb > self.kb:
+                self.kb, self.at = kb, clock.now()
+            await asyncio.sleep(SAMPLE_EVERY)
 
 
 def mb(kb: float) -> str:
@@ -215,7 +237,8 @@ async def main(people_count: int, items: int, updates: int, speed: float, seed: 
             clock = RehearsalClock(START, speed)
             for child in children:
                 child.say(f"{GO}{t0}")
-            readings = [started, *await week(clock, emus, bot, echo, questions)]
+            top = Highest()
+            readings = [started, *await week(clock, emus, bot, echo, questions, top)]
             results = [await child.finish() for child in children]
             children.clear()
     finally:
@@ -240,6 +263,15 @@ async def main(people_count: int, items: int, updates: int, speed: float, seed: 
     print_table(["reading", "bot RSS", "echo RSS", "ratio"], rows)
     peak = results[0].get("peak_kb", 0)
     final = readings[-1]
+    when = f"{top.at.astimezone(PARIS):%a %H:%M}" if top.at else "-"
+    print(
+        f"Highest RSS read every {SAMPLE_EVERY:g} s through the week: {mb(top.kb)} ({when}); "
+        + (
+            "the peak below came before the first reading: during start-up"
+            if top.kb < peak
+            else "the peak below came during the week"
+        )
+    )
     tuesday = next((r for r in readings if r.label == "end of Tuesday"), None)
     print()
     print(

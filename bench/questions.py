@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import html
 import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -275,9 +277,43 @@ def today_message(real: Rig) -> dict[str, Any]:
     raise AssertionError("the bot never answered /today")
 
 
-def _lag(name: str, lags: list[float], held: list[float]) -> list[str]:
-    late, cpu = Spread.of(lags), Spread.of(held)
-    return [name, str(late.n), ms(late.p50), ms(late.p99), ms(late.max), ms(cpu.p99), ms(cpu.max)]
+PHASES = ("echo", "echo, long answer", "bot")
+
+
+class CpuTime:
+    """The CPU time this process spent (time.process_time: every thread), by name."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+
+    @contextmanager
+    def counting(self, name: str) -> Iterator[None]:
+        """Add the CPU time spent inside the block to `name`."""
+        began = time.process_time()
+        try:
+            yield
+        finally:
+            self.spent[name] = self.spent.get(name, 0.0) + time.process_time() - began
+
+    def per(self, name: str, answers: int) -> float:
+        """Give the CPU time under `name` per answer."""
+        return self.spent.get(name, 0.0) / max(answers, 1)
+
+
+def _lag(name: str, probe: LoopLag) -> list[str]:
+    late, cpu = Spread.of(probe.late[name]), Spread.of(probe.held[name])
+    collections = probe.collections[name]
+    worst_gc = f"{len(collections)}, worst {ms(max(collections))}" if collections else "0"
+    return [
+        name,
+        str(late.n),
+        ms(late.p50),
+        ms(late.p99),
+        ms(late.max),
+        ms(cpu.p99),
+        ms(cpu.max),
+        worst_gc,
+    ]
 
 
 async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) -> None:
@@ -291,9 +327,9 @@ async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) ->
         f"echo and bot in turn by {len(PEOPLE)}"
     )
     rows = []
+    cpu_rows: list[list[str]] = []
+    cpu = CpuTime()
     spreads: dict[str, tuple[Spread, Spread]] = {}
-    lags: dict[str, list[float]] = {"echo": [], "echo, long answer": [], "bot": []}
-    held: dict[str, list[float]] = {k: [] for k in lags}
     long_spread: Spread | None = None
     for question in QUESTIONS:
         # Blocks of one question per person, echo and bot in turn: a pause of the machine
@@ -303,16 +339,35 @@ async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) ->
         answered: list[float] = []
         long_echoed: list[float] = []
         for _ in range(n // len(block)):
-            probe.bucket, probe.held = lags["echo"], held["echo"]
-            echoed += await ask_one_by_one(echo, block, expect=echoes, pace=PACE)
+            gc.collect()  # outside the probe's phases: it holds the loop ~100 ms
+            probe.phase = "echo"
+            with cpu.counting("echo"):
+                echoed += await ask_one_by_one(echo, block, expect=echoes, pace=PACE, collect=False)
             if question == "/today":
-                probe.bucket, probe.held = lags["echo, long answer"], held["echo, long answer"]
-                long_echoed += await ask_one_by_one(long, block, expect=answers, pace=PACE)
-            probe.bucket, probe.held = lags["bot"], held["bot"]
-            answered += await ask_one_by_one(real, block, expect=answers, pace=PACE)
-            probe.bucket = probe.held = None
+                gc.collect()
+                probe.phase = "echo, long answer"
+                with cpu.counting("echo, long answer"):
+                    long_echoed += await ask_one_by_one(
+                        long, block, expect=answers, pace=PACE, collect=False
+                    )
+            gc.collect()
+            probe.phase = "bot"
+            with cpu.counting(question):
+                answered += await ask_one_by_one(
+                    real, block, expect=answers, pace=PACE, collect=False
+                )
+            probe.phase = None
         e, b = Spread.of(echoed), Spread.of(answered)
         spreads[question] = (e, b)
+        cpu_rows.append(
+            [
+                question,
+                ms(cpu.per("echo", len(echoed))),
+                ms(cpu.per(question, len(answered))),
+                ratio(cpu.per(question, len(answered)), cpu.per("echo", len(echoed))),
+            ]
+        )
+        cpu.spent.pop("echo")
         rows.append(
             [
                 question,
@@ -355,6 +410,21 @@ async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) ->
             f" (the long message alone: echo p99 {ms(e.p99)} -> {ms(long_spread.p99)}, "
             f"{long_spread.p99 / e.p99:.2f}x)"
         )
+    print()
+    print(
+        "CPU time of this process (emulator, driver and bot: every thread) per answer, which "
+        "the machine's pauses do not move"
+    )
+    if long_spread is not None:
+        cpu_rows.append(
+            [
+                "  echo of the /today message",
+                ms(cpu.per("echo, long answer", long_spread.n)),
+                cpu_rows[1][2],
+                "",
+            ]
+        )
+    print_table(["question", "echo", "bot", "ratio"], cpu_rows)
     _, next_p99 = spreads["/next"]
     for question in (NO_MATCH, UNKNOWN):
         _, b = spreads[question]
@@ -371,15 +441,15 @@ async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) ->
         "the loop, without the time the machine did not run this process)"
     )
     print_table(
-        ["while", "wake-ups", "late p50", "late p99", "late worst", "CPU p99", "CPU worst"],
-        [_lag(k, lags[k], held[k]) for k in lags],
+        ["while", "wake-ups", "late p50", "late p99", "late worst", "CPU p99", "CPU worst", "GC"],
+        [_lag(k, probe) for k in PHASES],
     )
-    worst = max(held["bot"])
+    worst = max(probe.held["bot"])
     met = "met" if worst <= STALL_TARGET else "NOT met"
     print(
         f"  worst stall while the bot answered (CPU between two wake-ups): {ms(worst)}, "
-        f"late by {ms(max(lags['bot']))} at worst (echo: {ms(max(held['echo']))}, "
-        f"{ms(max(lags['echo']))}); target <= {ms(STALL_TARGET)}: {met}\n"
+        f"late by {ms(max(probe.late['bot']))} at worst (echo: {ms(max(probe.held['echo']))}, "
+        f"{ms(max(probe.late['echo']))}); target <= {ms(STALL_TARGET)}: {met}\n"
     )
 
 

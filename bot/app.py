@@ -36,12 +36,16 @@ from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
 from bot.services.broadcasts import BroadcastService
+from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
 from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
+from bot.services.programme_page import ProgrammePageService
 from bot.services.roles import RolesService
+from bot.services.screen import ScreenService
+from bot.web.server import WebServer
 from handlers import register
 from storage import backup
 from storage.db import Database
@@ -149,6 +153,22 @@ def build_services(
     broadcasts = BroadcastService(
         db, clock, people, programme, roles, outbox, t, tz, config.event.announce_chat_id, drafts
     )
+    agenda = AgendaService(programme, roles, clock, tz)
+    calendar = CalendarService(
+        db,
+        clock,
+        programme,
+        bookings,
+        roles,
+        config.announcements.reminder_minutes,
+        config.web.base_url,
+    )
+
+    # Every change to the programme raises its items' SEQUENCE, whoever asks for a calendar next
+    async def calendar_sync(_: ProgrammeChanged) -> None:
+        await calendar.sync()
+
+    events.subscribe(ProgrammeChanged, calendar_sync)
     return Services(
         config=config,
         clock=clock,
@@ -161,7 +181,7 @@ def build_services(
         ),
         people=people,
         programme=programme,
-        agenda=AgendaService(programme, roles, clock, tz),
+        agenda=agenda,
         roles=roles,
         changes=ChangeService(
             db, clock, programme, roles, config.event.announce_chat_id, grace, drafts, tz, events
@@ -174,6 +194,9 @@ def build_services(
         imports=ImportService(
             db, clock, programme, people, drafts, config.programme.confirm_removal_share
         ),
+        calendar=calendar,
+        screen=ScreenService(agenda, broadcasts),
+        programme_page=ProgrammePageService(programme, bookings, clock, tz),
     )
 
 
@@ -189,6 +212,7 @@ async def startup(services: Services) -> None:
     if path is not None and await services.programme.is_empty():
         report = await services.programme.import_path(path)
         log.info("programme %s imported: %d items", path.name, report.total)
+    await services.calendar.sync()
 
 
 def build_application(
@@ -293,8 +317,14 @@ async def _nightly_backup(context: Context) -> None:
 
 
 async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> Poller:
-    """Prepare, start the application and the outbox, and poll through the inbox."""
-    await prepare(app)
+    """Start the web server (if on), prepare, start the application and the outbox, and poll
+    through the inbox. The web server goes first: an address in use stops the start at once."""
+    await start_web(app)
+    try:
+        await prepare(app)
+    except BaseException:
+        await stop_web(app)  # a start that fails leaves nothing listening
+        raise
     await app.start()
     await start_sending(app)
     schedule_backup(app)
@@ -303,6 +333,25 @@ async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> 
     poller = Poller(app, inbox)
     await poller.start(poll_timeout)
     return poller
+
+
+async def start_web(app: RencontreApp) -> None:
+    """Start the web server when [web] listen is set (raises WebAddressError if it cannot)."""
+    from bot.web.app import make_app
+
+    web = app.bot_data.services.config.web
+    if web.listen is None:
+        return
+    server = WebServer(make_app(app.bot_data.services), web.host, web.port)
+    await server.start()
+    app.bot_data.web = server
+
+
+async def stop_web(app: RencontreApp) -> None:
+    """Stop the web server, if it runs."""
+    if app.bot_data.web is not None:
+        await app.bot_data.web.stop()
+        app.bot_data.web = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,4 +385,5 @@ async def stop_polling(app: RencontreApp, poller: Poller, grace: float = STOP_GR
     except TimeoutError:
         log.warning("stopping without waiting for the re-planning after sign-ups (redone at start)")
     await app.stop()
+    await stop_web(app)
     return StopReport(sends, finished, cut, broadcasts)

@@ -63,6 +63,7 @@ COMMANDS = (
     Command("today", ("aujourdhui",)),
     Command("tomorrow", ("demain",)),
     Command("mine", ("moi", "monprogramme"), private=True),
+    Command("calendar", ("agenda",), private=True),
     Command(
         "rota",
         ("rangement",),

@@ -28,6 +28,10 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file, the key and the fault."""
 
 
+class WebAddressError(ConfigError):
+    """The web server cannot listen where [web] listen says (in use, not an address here)."""
+
+
 def _known_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -152,6 +156,47 @@ class ProgrammeConfig(_Section):
     """A file removing more than this share of the items needs a second confirmation."""
 
 
+def _listen(text: str) -> str:
+    host, colon, port = text.strip().rpartition(":")
+    if not colon or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not an address and port like '127.0.0.1:8080'")
+    return text.strip()
+
+
+def _public_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"{url!r} must start with http:// or https://")
+    return url.rstrip("/")
+
+
+class WebConfig(_Section):
+    """The [web] table: the embedded web server (calendar links, hall screen, programme)."""
+
+    # None: no web server
+    listen: Annotated[str, AfterValidator(_listen)] | None = None
+    # The address people reach it at (behind a reverse proxy); default: http://<listen>
+    public_url: Annotated[str, AfterValidator(_public_url)] | None = None
+
+    @property
+    def host(self) -> str:
+        """Give the address to listen on (brackets of an IPv6 address removed)."""
+        assert self.listen is not None
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        """Give the port to listen on."""
+        assert self.listen is not None
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def base_url(self) -> str | None:
+        """Give the public address of the web server, if it is on."""
+        if self.listen is None:
+            return None
+        return self.public_url or f"http://{self.listen}"
+
+
 class RotaRule(_Section):
     """One [[rota.after]] rule: after each item of a kind, one slot per area."""
 
@@ -181,6 +226,7 @@ class Config(_Section):
     backup: BackupConfig = BackupConfig()
     drafts: DraftsConfig = DraftsConfig()
     programme: ProgrammeConfig = ProgrammeConfig()
+    web: WebConfig = WebConfig()
 
     def require_token(self, source: str = "config.toml") -> str:
         """Give the bot token, or raise ConfigError naming the key."""

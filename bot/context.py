@@ -19,12 +19,16 @@ from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService
 from bot.services.bookings import BookingService
 from bot.services.broadcasts import BroadcastService
+from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
 from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
+from bot.services.programme_page import ProgrammePageService
 from bot.services.roles import RolesService
+from bot.services.screen import ScreenService
+from bot.web.server import WebServer
 from storage.db import Database
 
 
@@ -50,12 +54,16 @@ class Services:
     broadcasts: BroadcastService
     drafts: DraftService
     imports: ImportService
+    calendar: CalendarService
+    screen: ScreenService
+    programme_page: ProgrammePageService
 
 
 class BotData:
-    """The application's bot_data: typed access to the services."""
+    """The application's bot_data: typed access to the services (and the web server, if on)."""
 
     services: Services
+    web: WebServer | None = None
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

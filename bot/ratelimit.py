@@ -289,10 +289,10 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         retries = 0
         while True:
             send = await self._turn(priority, ticket, group)
-            if on_grant is not None:
-                on_grant()
-                on_grant = None
             try:
+                if on_grant is not None:
+                    on_grant()
+                    on_grant = None
                 return await self._with_retries(callback, args, kwargs, endpoint, careful)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)

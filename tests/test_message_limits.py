@@ -209,7 +209,7 @@ def test_the_board_shows_what_started_last_and_ends_soonest_first() -> None:
         Renderer(T, "en", PARIS, now), [early, late_long, late_short], None
     ).text
     assert text.index("Late short") < text.index("Late long") < text.index("Early")
-    assert "more" not in text
+    assert "… and" not in text
 
 
 def test_the_phase_is_what_the_programme_says() -> None:

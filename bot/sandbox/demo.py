@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -367,6 +368,9 @@ class TerminalChat:
     async def run(self) -> None:
         """Read and act until end of input."""
         self.write(self.intro() + "\n")
+        site = self.harness.services.config.web.base_url
+        if site is not None:
+            self.note("web", url=site)
         self.note("you_are", who=await self.describe())
         self.note("help")
         watcher = asyncio.create_task(self._watch(), name="demo-watcher")
@@ -410,6 +414,13 @@ def first_morning(programme_path: Path, tz_name: str = "Europe/Paris") -> dateti
     return datetime.combine(first.date(), time(8, 30), tzinfo=tz)
 
 
+def _free_port() -> int:
+    """Give a port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @asynccontextmanager
 async def demo_chat(
     clock: RehearsalClock,
@@ -442,6 +453,8 @@ async def demo_chat(
                     "organisations": ["Oxalis", "Coopaname", "Smart"],
                     "announce_chat_id": GROUP_ID,
                 },
+                # The web pages too (the hall's screen, the programme, calendar links)
+                extra={"web": {"listen": f"127.0.0.1:{_free_port()}"}},
             )
             async with Harness.running(emu, config, clock) as harness:
                 yield TerminalChat(harness, clock, t, read=read, out=out, echo=echo)

@@ -6,6 +6,7 @@ import importlib.metadata
 import time
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -76,6 +77,14 @@ def database_bytes(path: str) -> int:
     return total
 
 
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What /healthz says: the version, and the messages due and not sent yet."""
+
+    version: str
+    backlog: int
+
+
 class StatusService:
     """Gather the bot's health for an organiser."""
 
@@ -122,3 +131,9 @@ class StatusService:
             database_bytes=database_bytes(self._db.path),
             backup=newest_backup(self._backups, self._wall()),
         )
+
+    async def health(self) -> Health:
+        """Give the version and the outbox backlog (raises if the database cannot be read)."""
+        async with self._db.read() as conn:
+            backlog = await repo.backlog(conn, self._clock.now())
+        return Health(self._version, sum(backlog.values()))

@@ -199,7 +199,9 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
     if w.capacity is not None:
         lines.append("🎟 " + places(r, w, seats))
     if w.language and w.language != r.lang:
-        lines.append(r("agenda.language", language=w.language))
+        named = f"common.language_{w.language.lower()}"
+        language = r(named) if r.t.has(named) else w.language
+        lines.append(r("agenda.language", language=language))
     if w.description:
         room_left = PAGE_BUDGET - units(NL.join(lines)) - 2
         lines.append(Markup())

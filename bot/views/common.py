@@ -54,7 +54,7 @@ class Renderer:
         return self(
             "common.date",
             weekday=self(f"common.weekday_{day.weekday()}"),
-            day=day.day,
+            day=self("common.first_of_month") if day.day == 1 else day.day,
             month=self(f"common.month_{day.month}"),
         )
 

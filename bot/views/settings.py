@@ -13,7 +13,8 @@ def settings(r: Renderer, settings: PersonSettings, quiet: str | None) -> Reply:
     state = {True: r("settings.on"), False: r("settings.off")}
     text = r("settings.title", digest=state[settings.digest], reminders=state[settings.reminders])
     if quiet:
-        text += "\n" + r("settings.quiet", hours=quiet)
+        start, _, end = quiet.partition("-")
+        text += "\n" + r("settings.quiet", start=start.strip(), end=end.strip())
     buttons = (
         (
             Button(

@@ -136,7 +136,7 @@ async def test_one_group_message_per_slot_with_its_buttons(week: Harness) -> Non
     await move_to(bot, at(24, 9, 45))
     (message,) = bot.emu.messages(GROUP)
     assert message.plain_text == (
-        "⏰ À 10:00, ça commence :\n"
+        "⏰ À 10:00, ça commence\u202f:\n"
         "• Atelier B & co · 📍 Chapiteau\n"
         "• Atelier A · 📍 Salle des Pins · 10 place(s) sur 10"
     )
@@ -148,7 +148,9 @@ async def test_one_group_message_per_slot_with_its_buttons(week: Harness) -> Non
     # the meal is not announced; Atelier C is, at 14:15
     await move_to(bot, at(24, 14, 15))
     announced = [t for t in texts(bot, GROUP) if t.startswith("⏰")]
-    assert announced[1:] == ["⏰ À 14:30, ça commence :\n• Atelier C · 📍 Plage · 5 place(s) sur 5"]
+    assert announced[1:] == [
+        "⏰ À 14:30, ça commence\u202f:\n• Atelier C · 📍 Plage · 5 place(s) sur 5"
+    ]
 
 
 async def test_the_board_is_one_pinned_message_edited_as_the_day_goes(week: Harness) -> None:
@@ -184,7 +186,7 @@ async def test_reminders_go_only_to_the_right_people(week: Harness) -> None:
     marks = {u: bot.emu.mark(u) for u in (ALICE, BOB, MATHILDE)}
     await move_to(bot, at(24, 9, 50))
     assert texts(bot, ALICE, marks[ALICE]) == [
-        "⏰ Dans 10 min : Atelier A (10:00–12:00, 📍 Salle des Pins)."
+        "⏰ Dans 10 min\u202f: Atelier A (10:00–12:00, 📍 Salle des Pins)."
     ]
     assert texts(bot, BOB, marks[BOB]) == []
     await move_to(bot, at(24, 13, 50))
@@ -193,7 +195,7 @@ async def test_reminders_go_only_to_the_right_people(week: Harness) -> None:
     ]
     await move_to(bot, at(24, 14, 20))
     assert texts(bot, MATHILDE, marks[MATHILDE]) == [
-        "⏰ Dans 10 min : Atelier C (14:30–16:00, 📍 Plage)."
+        "⏰ Dans 10 min\u202f: Atelier C (14:30–16:00, 📍 Plage)."
     ]
     assert len(texts(bot, ALICE, marks[ALICE])) == 1, "nothing twice"
 
@@ -210,9 +212,9 @@ async def test_the_morning_digest_and_the_settings_that_turn_it_off(week: Harnes
     marks = {u: bot.emu.mark(u) for u in (ALICE, BOB, MATHILDE)}
     await move_to(bot, at(24, 8))
     (alice,) = texts(bot, ALICE, marks[ALICE])
-    assert (
-        alice
-        == "☀️ Bonjour Alice ! Votre lundi 24 août :\n• 10:00–12:00 Atelier A · 📍 Salle des Pins"
+    assert alice == (
+        "☀️ Bonjour Alice\u202f! Votre lundi 24 août\u202f:\n• "
+        "10:00–12:00 Atelier A · 📍 Salle des Pins"
     )
     (mathilde,) = texts(bot, MATHILDE, marks[MATHILDE])
     assert "🎤 vous animez Atelier C · 📍 Plage" in mathilde
@@ -231,7 +233,7 @@ async def test_quiet_hours_hold_back_or_drop_private_messages(week: Harness) -> 
     await move_to(bot, at(25, 7, 25))
     assert texts(bot, ALICE, mark) == []
     await move_to(bot, at(25, 7, 30))
-    assert texts(bot, ALICE, mark) == ["⏰ Dans 5 min : Méditation (07:35–08:15, 📍 Plage)."]
+    assert texts(bot, ALICE, mark) == ["⏰ Dans 5 min\u202f: Méditation (07:35–08:15, 📍 Plage)."]
     async with bot.db.read() as conn:
         keys = {r.key for r in await outbox_repo.rows(conn, kinds=["reminder"])}
     assert not any(":early:" in k for k in keys), "a reminder that would come too late is dropped"
@@ -253,7 +255,7 @@ async def test_a_moved_item_replans_and_sends_one_correction(
     await bot.services.programme.import_bytes(moved.encode(), "semaine.toml")
     await move_to(bot, at(24, 9, 55))
     assert texts(bot, ALICE, mark[ALICE]) == [
-        "✏️ Changement : Atelier A a lieu lundi 24 août, 11:00–13:00, 📍 Chapiteau "
+        "✏️ Changement\u202f: Atelier A a lieu lundi 24 août, 11:00–13:00, 📍 Chapiteau "
         "(au lieu de 10:00, Salle des Pins)."
     ]
     # one correction, not a repeat of the reminder at 10:50; nothing more at all
@@ -264,7 +266,9 @@ async def test_a_moved_item_replans_and_sends_one_correction(
     assert len(texts(bot, BOB, mark[BOB])) == 1  # Bob was reminded at 09:50 too
     # the group's 10:00 announcement was re-planned for 11:00
     group = [t for t in texts(bot, GROUP) if t.startswith("⏰ À 11:00")]
-    assert group == ["⏰ À 11:00, ça commence :\n• Atelier A · 📍 Chapiteau · 8 place(s) sur 10"]
+    assert group == [
+        "⏰ À 11:00, ça commence\u202f:\n• Atelier A · 📍 Chapiteau · 8 place(s) sur 10"
+    ]
 
 
 async def test_a_restart_mid_week_neither_repeats_nor_loses(
@@ -279,7 +283,7 @@ async def test_a_restart_mid_week_neither_repeats_nor_loses(
         await bot.press(BOB, rota, f"b:rs:{ref('r1')}")
         await move_to(bot, at(24, 9, 50))
         sent_before = {u: texts(bot, u) for u in (ALICE, BOB, GROUP)}
-        assert any(t.startswith("⏰ Dans 10 min : Atelier A") for t in sent_before[ALICE])
+        assert any(t.startswith("⏰ Dans 10 min\u202f: Atelier A") for t in sent_before[ALICE])
     # down from 09:50 to 13:55: the 10:00 board, the 14:00 announcement... and Bob's 13:50
     # rota reminder was due while the bot was down; the slot has not started: it still goes
     clock.jump_to(at(24, 13, 55))

@@ -95,7 +95,7 @@ async def test_sign_up_until_full_then_waiting_list_then_promotion(week: Harness
     message = await details(bot, ALICE, "a")
     assert ("✍️ S'inscrire", data("ws", "a")) in message.buttons
     answer = await bot.press(ALICE, message, data("ws", "a"))
-    assert answer["text"] == "✅ C'est fait : vous êtes inscrit·e à « Atelier A »."
+    assert answer["text"] == "✅ C'est fait\u202f: vous êtes inscrit·e à «\u202fAtelier A\u202f»."
     # the pressed message now offers to cancel
     assert ("❌ Me désinscrire", data("wc", "a")) in bot.emu.message(
         ALICE, message.message_id
@@ -117,7 +117,7 @@ async def test_sign_up_until_full_then_waiting_list_then_promotion(week: Harness
     # Alice cancels: Bob, first in the queue, gets the place and is told at once
     mark = bot.emu.mark(BOB)
     answer = await bot.press(ALICE, bot.emu.message(ALICE, message.message_id), data("wc", "a"))
-    assert answer["text"] == "C'est noté, vous n'êtes plus inscrit·e à « Atelier A »."
+    assert answer["text"] == "C'est noté, vous n'êtes plus inscrit·e à «\u202fAtelier A\u202f»."
     (told,) = await bot.emu.wait_for_messages(BOB, 1, after=mark)
     assert told.plain_text.startswith(
         "🎉 A place freed up: you are signed up for Atelier A "
@@ -142,7 +142,7 @@ async def test_a_double_tap_does_nothing_the_second_time(week: Harness) -> None:
     second = await forge_press(bot.emu, ALICE, message, data("ws", "b"))
     await bot.settle()
     assert first["text"].startswith("✅")
-    assert second["text"] == "Vous êtes déjà inscrit·e à « Atelier B »."
+    assert second["text"] == "Vous êtes déjà inscrit·e à «\u202fAtelier B\u202f»."
     assert (await standing(bot, "b")).ins == (ALICE,)
 
 
@@ -168,18 +168,21 @@ async def test_a_clash_offers_a_switch_done_in_one_step(week: Harness) -> None:
     message = await details(bot, ALICE, "b")
     mark = bot.emu.mark(ALICE)
     answer = await bot.press(ALICE, message, data("ws", "b"))
-    assert answer["text"] == "⚠️ Conflit d'horaire : voyez le message ci-dessous."
+    assert answer["text"] == "⚠️ Conflit d'horaire\u202f: voyez le message ci-dessous."
     (offer,) = bot.emu.messages(ALICE)[mark:]
     assert offer.plain_text.startswith(
-        "⚠️ « Atelier B » (10:30–11:30) tombe en même temps que :\n• Atelier A (10:00–12:00)"
+        "⚠️ «\u202fAtelier B\u202f» (10:30–11:30) tombe en même "
+        "temps que\u202f:\n• Atelier A (10:00–12:00)"
     )
     assert offer.buttons == [
-        ("🔁 Changer pour « Atelier B »", data("wx", "b")),
+        ("🔁 Changer pour «\u202fAtelier B\u202f»", data("wx", "b")),
         ("Garder mon programme", "b:keep"),
     ]
     assert (await standing(bot, "b")).ins == ()  # nothing changed yet
     answer = await bot.press(ALICE, offer, data("wx", "b"))
-    assert answer["text"].startswith("🔁 C'est fait : vous avez quitté « Atelier A »")
+    assert answer["text"].startswith(
+        "🔁 C'est fait\u202f: vous avez quitté «\u202fAtelier A\u202f»"
+    )
     assert (await standing(bot, "b")).ins == (ALICE,)
     assert (await standing(bot, "a")).ins == (ORGANISER, BOB)  # Bob promoted in the same step
     # pressing "keep" on another clash leaves everything as it was
@@ -257,7 +260,7 @@ async def test_mine_shows_sign_ups_waiting_rota_and_facilitating(week: Harness) 
     assert text.startswith("🗓 Votre programme\n\nLundi 24 août".replace("Lundi", "lundi"))
     assert "10:00–12:00 🎤 Atelier C <&> · 📍 Plage · vous animez" in text
     assert "14:00–14:30 🧹 Vaisselle" in text
-    assert ("🙋 Je ne peux pas : Vaisselle 14:00", data("ro", "r1")) in mine.buttons
+    assert ("🙋 Je ne peux pas\u202f: Vaisselle 14:00", data("ro", "r1")) in mine.buttons
     (empty,) = await bot.say(STRANGER, "/mine")
     assert empty.plain_text.startswith("Rien de prévu pour vous cette semaine.")
 
@@ -267,14 +270,15 @@ async def test_participants_only_for_the_facilitators_and_organisers(week: Harne
     await bot.press(ALICE, await details(bot, ALICE, "c"), data("ws", "c"))
     (listing,) = await bot.say(MATHILDE, "/participants c")
     assert listing.plain_text.startswith(
-        "👥 Atelier C <&> (lundi 24 août, 10:00–12:00)\n1 inscrit·e(s) sur 3 :\n1. Alice Martin"
+        "👥 Atelier C <&> (lundi 24 août, 10:00–12:00)\n1 "
+        "inscrit·e(s) sur 3\u202f:\n1. Alice Martin"
     )
     (refused,) = await bot.say(MATHILDE, "/participants Atelier A")
     assert refused.plain_text.startswith("Seul·es les animateur·rices")
     (refused,) = await bot.say(BOB, "/participants c")
     assert refused.plain_text.startswith("Only this workshop's facilitators")
     (organiser,) = await bot.say(ORGANISER, "/participants atelier a")
-    assert "0 inscrit·e(s) sur 2 :\npersonne pour l'instant" in organiser.plain_text
+    assert "0 inscrit·e(s) sur 2\u202f:\npersonne pour l'instant" in organiser.plain_text
 
 
 async def test_the_rota_offer_and_take(week: Harness) -> None:
@@ -282,19 +286,21 @@ async def test_the_rota_offer_and_take(week: Harness) -> None:
     (rota,) = await bot.say(ALICE, "/rota")
     assert "14:00–14:30 Vaisselle · 0/2" in rota.plain_text
     answer = await bot.press(ALICE, rota, data("rs", "r1"))
-    assert answer["text"] == "✅ C'est fait : vous êtes inscrit·e à « Vaisselle »."
+    assert answer["text"] == "✅ C'est fait\u202f: vous êtes inscrit·e à «\u202fVaisselle\u202f»."
     # r2 overlaps r1: a clash with a switch offer
     (rota,) = await bot.say(ALICE, "/rota")
     assert "Vaisselle · 1/2" in rota.plain_text
     (mine,) = await bot.say(ALICE, "/mine")
     group_mark = bot.emu.mark(GROUP)
     answer = await bot.press(ALICE, mine, data("ro", "r1"))
-    assert answer["text"].startswith("🙋 C'est noté : votre créneau « Vaisselle » est proposé.")
+    assert answer["text"].startswith(
+        "🙋 C'est noté\u202f: votre créneau «\u202fVaisselle\u202f» est proposé."
+    )
     (post,) = await bot.emu.wait_for_messages(GROUP, 1, after=group_mark)
     assert post.plain_text.startswith("🙋 Qui peut prendre le créneau de rangement Vaisselle")
     take = post.buttons[0][1]
     assert take is not None
-    assert (await bot.press(ALICE, post, take))["text"] == "C'est votre propre créneau !"
+    assert (await bot.press(ALICE, post, take))["text"] == "C'est votre propre créneau\u202f!"
     alice_mark = bot.emu.mark(ALICE)
     assert (await bot.press(BOB, post, take))[
         "text"
@@ -302,14 +308,18 @@ async def test_the_rota_offer_and_take(week: Harness) -> None:
     post = bot.emu.message(GROUP, post.message_id)
     assert post.buttons == []  # the offer message was closed...
     late = await forge_press(bot.emu, ORGANISER, post, take)  # ...but a client may show it still
-    assert late["text"] == "Quelqu'un a déjà pris ce créneau. Merci quand même !"
+    assert late["text"] == "Quelqu'un a déjà pris ce créneau. Merci quand même\u202f!"
     s = await standing(bot, "r1", TargetKind.ROTA)
     assert s.ins == (BOB,)
     assert (
-        bot.emu.message(GROUP, post.message_id).plain_text == "✅ Créneau repris par Bob. Merci !"
+        bot.emu.message(GROUP, post.message_id).plain_text
+        == "✅ Créneau repris par Bob. Merci\u202f!"
     )
     (told,) = await bot.emu.wait_for_messages(ALICE, 1, after=alice_mark)
-    assert told.plain_text == "✋ Bob a pris votre créneau « Vaisselle ». Vous êtes libre !"
+    assert (
+        told.plain_text
+        == "✋ Bob a pris votre créneau «\u202fVaisselle\u202f». Vous êtes libre\u202f!"
+    )
 
 
 async def test_gaps_and_fairness_for_organisers_only(week: Harness) -> None:
@@ -317,11 +327,14 @@ async def test_gaps_and_fairness_for_organisers_only(week: Harness) -> None:
     (rota,) = await bot.say(ALICE, "/rota")
     await bot.press(ALICE, rota, data("rs", "r1"))
     (gaps,) = await bot.say(ORGANISER, "/rota gaps")
-    assert "Vaisselle : 1/2, il manque 1 personne(s)" in gaps.plain_text
-    assert "Salle commune : 0/2, il manque 2 personne(s)" in gaps.plain_text
+    assert "Vaisselle\u202f: 1/2, il manque 1 personne(s)" in gaps.plain_text
+    assert "Salle commune\u202f: 0/2, il manque 2 personne(s)" in gaps.plain_text
     (fair,) = await bot.say(ORGANISER, "/rota fairness")
     assert "5 inscrit·e(s) au bot, dont 4 sans aucun créneau." in fair.plain_text
-    assert "• 0 créneau(x) : 4 personne(s)\n• 1 créneau(x) : 1 personne(s)" in fair.plain_text
+    assert (
+        "• 0 créneau(x)\u202f: 4 personne(s)\n• 1 créneau(x)\u202f: 1 personne(s)"
+        in fair.plain_text
+    )
     (refused,) = await bot.say(ALICE, "/rota gaps")
     assert refused.plain_text == "Cette action est réservée à l'équipe d'organisation."
 

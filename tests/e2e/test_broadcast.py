@@ -123,7 +123,7 @@ async def draft(bot: Harness, text: str) -> SentMessage:
     (ask,) = await bot.say(ORGANISER, "/broadcast")
     assert ask.plain_text.startswith("✍️ Écrivez le message")
     (choose,) = await bot.say(ORGANISER, text)
-    assert choose.plain_text == "À qui envoyer ce message ?"
+    assert choose.plain_text == "À qui envoyer ce message\u202f?"
     for _, button in choose.buttons:
         assert button is not None and button.startswith("bc:")
         assert len(button.encode()) <= 64
@@ -171,14 +171,14 @@ async def test_a_broadcast_to_everyone_asks_twice_then_reaches_each_once(bot: Ha
     await bot.press(ORGANISER, choose, _all(choose))
     preview = current(bot, choose)
     assert preview.plain_text.startswith(
-        "👀 Aperçu (toutes les personnes inscrites) : 3 destinataire(s)."
+        "👀 Aperçu (toutes les personnes inscrites)\u202f: 3 destinataire(s)."
     )
     assert preview.plain_text.endswith(f"{HEADER}\n\n{text}")
     await confirm(bot, preview)
     sure = current(bot, preview)
     assert sure.plain_text.startswith("⚠️ Ce message partira à toutes les personnes inscrites (3)")
     answer = await bot.press(ORGANISER, sure, data(sure, "bc:sure:"))
-    assert answer["text"] == "📤 C'est parti !"
+    assert answer["text"] == "📤 C'est parti\u202f!"
     await delivered(bot)
     for user in (ALICE, BOB, MATHILDE):
         assert received(bot, user, text) == 1, user
@@ -187,7 +187,7 @@ async def test_a_broadcast_to_everyone_asks_twice_then_reaches_each_once(bot: Ha
     assert received(bot, ORGANISER, text) == 0, "the organiser is not registered"
     progress = current(bot, choose)
     assert progress.plain_text.startswith(
-        "📤 Envoi terminé (toutes les personnes inscrites) : 3 reçus sur 3"
+        "📤 Envoi terminé (toutes les personnes inscrites)\u202f: 3 reçus sur 3"
     )
     assert progress.buttons == []
     assert report(bot) == (
@@ -230,7 +230,7 @@ async def test_each_audience_reaches_its_people_and_no_one_else(bot: Harness) ->
             (unknown,) = await bot.say(ORGANISER, "zzzz")
             assert unknown.plain_text.startswith("Aucun atelier avec inscriptions ne correspond")
             (which,) = await bot.say(ORGANISER, item)
-            assert which.plain_text == "Plusieurs ateliers correspondent : lequel ?"
+            assert which.plain_text == "Plusieurs ateliers correspondent\u202f: lequel\u202f?"
             chosen = next(d for _, d in which.buttons if d and d.endswith(f":{ref('a')}"))
             await bot.press(ORGANISER, which, chosen)
             preview = current(bot, which)
@@ -241,7 +241,7 @@ async def test_each_audience_reaches_its_people_and_no_one_else(bot: Harness) ->
             preview = current(bot, choose)
         else:
             preview = current(bot, choose)
-        assert f" : {len(expected)} destinataire(s)." in preview.plain_text, preview.plain_text
+        assert f"\u202f: {len(expected)} destinataire(s)." in preview.plain_text, preview.plain_text
         await confirm(bot, preview)
         await delivered(bot)
         got = {chat for chat in everyone if received(bot, chat, text)}
@@ -287,14 +287,14 @@ async def test_stale_forged_and_double_pressed_buttons_send_nothing_more(bot: Ha
     answers = [await bot.emu.wait_for_callback_answer(q) for q in (first, second)]
     await bot.settle()
     assert sorted(a["text"][:10] for a in answers) == sorted(
-        ["📤 C'est parti !"[:10], "Ce bouton n'est plus valable"[:10]]
+        ["📤 C'est parti\u202f!"[:10], "Ce bouton n'est plus valable"[:10]]
     )
     await delivered(bot)
     assert received(bot, GROUP, "Second jet") == 1
     # Cancel: nothing goes
     cancelled = await draft(bot, "Finalement non")
     await bot.press(ORGANISER, cancelled, data(cancelled, "bc:no:"))
-    assert current(bot, cancelled).plain_text == "✖️ Message annulé : rien n'est parti."
+    assert current(bot, cancelled).plain_text == "✖️ Message annulé\u202f: rien n'est parti."
     await delivered(bot)
     assert received(bot, GROUP, "Finalement non") == 0
 
@@ -303,10 +303,11 @@ async def test_a_too_long_message_is_refused_and_the_shorter_one_taken(bot: Harn
     await bot.say(ORGANISER, "/broadcast")
     (refused,) = await bot.say(ORGANISER, "x" * 3501)
     assert refused.plain_text == (
-        "Ce message fait 3501 caractères ; la limite est de 3500. Raccourcissez-le et renvoyez-le."
+        "Ce message fait 3501 caractères\u202f; la limite est de "
+        "3500. Raccourcissez-le et renvoyez-le."
     )
     (choose,) = await bot.say(ORGANISER, "x" * 3500)
-    assert choose.plain_text == "À qui envoyer ce message ?"
+    assert choose.plain_text == "À qui envoyer ce message\u202f?"
 
 
 async def test_a_429_storm_delays_the_broadcast_but_each_gets_it_once(
@@ -334,12 +335,12 @@ async def test_people_who_blocked_the_bot_are_counted_unreachable(bot: Harness) 
     for user in people[:2]:
         bot.emu.block(user)
     await bot.settle()
-    choose = await draft(bot, "Bloqués ?")
+    choose = await draft(bot, "Bloqués\u202f?")
     await bot.press(ORGANISER, choose, _all(choose))
     await confirm(bot, choose)
     await bot.press(ORGANISER, current(bot, choose), data(current(bot, choose), "bc:sure:"))
     await delivered(bot)
-    assert [received(bot, user, "Bloqués ?") for user in people] == [0, 0, 1, 1, 1]
+    assert [received(bot, user, "Bloqués\u202f?") for user in people] == [0, 0, 1, 1, 1]
     assert "✅ 3 reçus sur 5\n🚫 2 injoignables" in report(bot)
     # The next preview says so; they are tried once more all the same
     choose = await draft(bot, "Encore")

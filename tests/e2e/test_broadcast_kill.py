@@ -21,7 +21,7 @@ FIRST = 90_000
 BLOCKED = set(range(FIRST + 7, FIRST + PEOPLE, 60))  # 10 people who blocked the bot
 KILL_AFTER = 200  # messages delivered before the kill
 WINDOW = 4  # delivery.window: the most messages in flight at once
-TEXT = "Ce soir, repas sur la plage : apportez une lampe."
+TEXT = "Ce soir, repas sur la plage\u202f: apportez une lampe."
 
 
 async def press(emu: BotApiEmulator, message: SentMessage, prefix: str) -> SentMessage:
@@ -103,7 +103,7 @@ window = {WINDOW}
         await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
         (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
         preview = await press(emu, choose, "bc:a:")  # the first audience: everyone
-        assert "(toutes les personnes inscrites) : 600 destinataire(s)." in preview.plain_text
+        assert "(toutes les personnes inscrites)\u202f: 600 destinataire(s)." in preview.plain_text
         sure = await press(emu, preview, "bc:ok:")
         assert "(600)" in sure.plain_text
         before_progress = len(emu.message(ORGANISER, choose.message_id).edits)
@@ -158,8 +158,8 @@ window = {WINDOW}
         **({"uncertain": len(unsure)} if unsure else {}),
     }
     maybe = (
-        f"\n❔ {len(unsure)} peut-être reçus : l'envoi a été interrompu (arrêt du bot ou "
-        "connexion perdue) ; pour ne rien envoyer en double, je ne les renvoie pas"
+        f"\n❔ {len(unsure)} peut-être reçus\u202f: l'envoi a été interrompu (arrêt du bot ou "
+        "connexion perdue)\u202f; pour ne rien envoyer en double, je ne les renvoie pas"
     )
     assert report.plain_text == (
         f"📬 Message envoyé (toutes les personnes inscrites)\n✅ {got} reçus sur 600\n"
@@ -168,7 +168,7 @@ window = {WINDOW}
     )
     progress = emu.message(ORGANISER, choose.message_id)
     assert progress.plain_text.startswith(
-        f"📤 Envoi terminé (toutes les personnes inscrites) : {got} reçus sur 600"
+        f"📤 Envoi terminé (toutes les personnes inscrites)\u202f: {got} reçus sur 600"
     )
     # The progress was shown while sending (waited for before the kill), then the end; at most
     # once per PROGRESS_EVERY seconds in each life of the bot, plus its first and last: the

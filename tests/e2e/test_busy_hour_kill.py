@@ -97,11 +97,15 @@ HIKERS = 25  # booked for the hike the day before
 BLOCKED = 4
 NOTICE = "Le bus pour la randonnée part à 8 h 20 devant l'accueil."
 # (nothing in it that HTML escapes: the bot sends it as written)
-TEXT = "Pluie annoncée : les ateliers du matin restent à couvert, dans leurs salles."
+TEXT = "Pluie annoncée\u202f: les ateliers du matin restent à couvert, dans leurs salles."
 FINAL = ("sent", "dropped", "unreachable", "failed", "cancelled", "uncertain")
-SIGNED_UP = re.compile(r"✅ C'est fait : vous êtes inscrit·e à « .+ »\.$|Vous êtes déjà inscrit·e")
-WAITING = re.compile(r"⏳ C'est complet : vous êtes n°(\d+) |Vous êtes déjà sur .+ \(n°(\d+)\)")
-GAVE_UP = re.compile(r"C'est noté, vous n'êtes plus inscrit·e à « .+ »\.$")
+SIGNED_UP = re.compile(
+    r"✅ C'est fait\u202f: vous êtes inscrit·e à «\u202f.+\u202f»\.$|Vous êtes déjà inscrit·e"
+)
+WAITING = re.compile(
+    r"⏳ C'est complet\u202f: vous êtes n°(\d+) |Vous êtes déjà sur .+ \(n°(\d+)\)"
+)
+GAVE_UP = re.compile(r"C'est noté, vous n'êtes plus inscrit·e à «\u202f.+\u202f»\.$")
 
 
 def cast(rng: random.Random) -> dict[str, list[int]]:
@@ -263,7 +267,7 @@ def everyone(standing: Standing) -> list[int]:
 
 
 def reminder(title: str) -> re.Pattern[str]:
-    return re.compile(rf"⏰ Dans \d+ min : <b>{re.escape(escape(title))}</b>")
+    return re.compile(rf"⏰ Dans \d+ min\u202f: <b>{re.escape(escape(title))}</b>")
 
 
 async def test_kill_9_three_times_in_a_busy_morning(emu: BotApiEmulator, tmp_path: Path) -> None:

@@ -171,7 +171,7 @@ async def test_a_room_taken_at_that_time_needs_yes_share_the_room(week: Harness)
     preview = await pressed(bot, MATHILDE, second, brassens)
     assert preview.plain_text == (
         "✏️ Atelier couleurs\n"
-        "nouvelle salle : 📍 Salle Brassens (au lieu de Salle des Pins).\n\n"
+        "nouvelle salle\u202f: 📍 Salle Brassens (au lieu de Salle des Pins).\n\n"
         "Je préviendrai 0 personne(s) inscrite(s) ou en attente.\n"
         "Et je le dirai dans le groupe.\n\n"
         f"⚠️ À ce moment-là, Salle Brassens accueille déjà{NB}:\n"
@@ -194,7 +194,7 @@ async def test_a_room_taken_at_that_time_needs_yes_share_the_room(week: Harness)
     assert done == "✅ C'est fait. 0 personne(s) prévenue(s)."
     assert (await item(bot, "couleurs"))[0] == "Salle Brassens"
     assert texts(bot, GROUP, group) == [
-        "📢 Changement pour Atelier couleurs : nouvelle salle : 📍 Salle Brassens "
+        "📢 Changement pour Atelier couleurs\u202f: nouvelle salle\u202f: 📍 Salle Brassens "
         "(au lieu de Salle des Pins)."
     ]
 
@@ -212,7 +212,7 @@ async def test_a_free_room_is_confirmed_plainly_and_a_meal_occupies_its_room(
     # The bike workshop into the restaurant at 14:00, after lunch: free
     await step(bot, ORGANISER, "velo", "room")
     (preview,) = await bot.say(ORGANISER, "Restaurant")
-    assert "nouvelle salle : 📍 Restaurant" in preview.plain_text
+    assert "nouvelle salle\u202f: 📍 Restaurant" in preview.plain_text
     assert "accueille déjà" not in preview.plain_text
     # Atelier couleurs two hours later, 12:00-13:30: its room is free then, so no question
     await step(bot, ORGANISER, "couleurs", "shift")
@@ -303,7 +303,7 @@ async def test_a_new_time_counts_the_people_busy_then(week: Harness) -> None:
     # Running late is checked too: Sam, waiting for the bike workshop, does the dishes at 15:00
     await step(bot, MATHILDE, "velo", "late")
     (preview,) = await bot.say(MATHILDE, "30")
-    assert "30 min de retard : ça commence mardi 25 août, 14:30–15:30." in preview.plain_text
+    assert "30 min de retard\u202f: ça commence mardi 25 août, 14:30–15:30." in preview.plain_text
     assert (
         f"⚠️ Déjà pris ailleurs à ce moment-là{NB}: 1 personne(s) inscrite(s) ou en attente."
         in preview.plain_text
@@ -381,7 +381,7 @@ async def test_typed_shifts_and_moves_to_another_day(week: Harness) -> None:
     await confirmed(bot, ORGANISER, preview)
     assert (await item(bot, "couleurs"))[1] == at(26, 10)
     assert texts(bot, ALICE, alice)[-1] == (
-        f"📢 Changement pour Atelier couleurs : nouveau jour, nouvel horaire{NB}: "
+        f"📢 Changement pour Atelier couleurs\u202f: nouveau jour, nouvel horaire{NB}: "
         "mercredi 26 août, 10:00–11:30."
     )
 
@@ -470,7 +470,9 @@ async def test_every_room_is_reachable_by_page_or_by_name(week: Harness) -> None
     assert back.buttons == first
     # A room typed right on the list's step, typos and accents forgiven
     (preview,) = await bot.say(MATHILDE, "bibliotheque")
-    assert "nouvelle salle : 📍 Bibliothèque (au lieu de Salle des Pins)." in preview.plain_text
+    assert (
+        "nouvelle salle\u202f: 📍 Bibliothèque (au lieu de Salle des Pins)." in preview.plain_text
+    )
     await step(bot, MATHILDE, "couleurs", "room")
     (preview,) = await bot.say(MATHILDE, "kiosqe")
     assert "📍 Kiosque (au lieu de" in preview.plain_text
@@ -518,7 +520,7 @@ async def test_fewer_places_keep_the_first_and_queue_the_others(week: Harness) -
         target = await bot.services.bookings.target(TargetKind.WORKSHOP, ref("couleurs"))
         after = await bookings_repo.standing(conn, target)
     assert (after.ins, after.waiting) == ((ALICE,), (BOB, STRANGER, ORGANISER))
-    notice = "📢 Changement pour Atelier couleurs : 1 place(s) en tout désormais."
+    notice = "📢 Changement pour Atelier couleurs\u202f: 1 place(s) en tout désormais."
     assert texts(bot, ALICE, marks[ALICE]) == [notice + "\n✅ Vous gardez votre place."]
     assert texts(bot, BOB, marks[BOB]) == [
         "📢 Change for Atelier couleurs: 1 place(s) in all from now on.\n"

@@ -67,7 +67,9 @@ async def running_week(emu: BotApiEmulator, tmp_path: Path, text: str) -> AsyncI
 async def invite_links(bot: Harness) -> dict[str, str]:
     """Ask /invites as the organiser; give each facilitator's token."""
     (links,) = await bot.say(ORGANISER, "/invites")
-    found = re.findall(r"^• (.+) \(\d+ atelier\(s\)\) : \S+\?start=(\S+)$", links.plain_text, re.M)
+    found = re.findall(
+        r"^• (.+) \(\d+ atelier\(s\)\)\u202f: \S+\?start=(\S+)$", links.plain_text, re.M
+    )
     return dict(found)
 
 
@@ -103,7 +105,7 @@ async def test_the_invitation_link_makes_a_facilitator_once(week: Harness) -> No
     token = re.search(r"start=([A-Za-z0-9_-]+)", line).group(1)  # type: ignore[union-attr]
     assert 20 <= len(token) <= 64
     (welcome,) = await bot.say(STRANGER, f"/start {token}")
-    assert welcome.plain_text.startswith("🎤 Bienvenue Sam ! Vous êtes maintenant reconnu·e")
+    assert welcome.plain_text.startswith("🎤 Bienvenue Sam\u202f! Vous êtes maintenant reconnu·e")
     assert "• Atelier C" in welcome.plain_text
     menu = bot.emu.commands({"type": "chat", "chat_id": STRANGER})
     assert "change" in [c["command"] for c in menu]
@@ -145,7 +147,9 @@ async def test_a_room_move_tells_the_people_signed_up_and_the_group(week: Harnes
         bot, MATHILDE, "c", "room", f"ch:r:{ref('c')}:{rooms.index('Chapiteau')}"
     )
     assert done == "✅ C'est fait. 1 personne(s) prévenue(s)."
-    notice = "📢 Changement pour Atelier C : nouvelle salle : 📍 Chapiteau (au lieu de Plage)."
+    notice = (
+        "📢 Changement pour Atelier C\u202f: nouvelle salle\u202f: 📍 Chapiteau (au lieu de Plage)."
+    )
     assert texts(bot, ALICE, mark) == [notice]
     assert texts(bot, GROUP, group) == [notice]
     (details,) = await bot.say(BOB, "/workshop c")
@@ -165,7 +169,7 @@ async def test_time_shift_replans_reminders(week: Harness) -> None:
     assert not any(":c:2026-08-24T12:30" in k for k in pending)
     mark = bot.emu.mark(ALICE)
     await move_to(bot, at(24, 14, 50))
-    assert texts(bot, ALICE, mark) == ["⏰ Dans 10 min : Atelier C (15:00–16:30, 📍 Plage)."]
+    assert texts(bot, ALICE, mark) == ["⏰ Dans 10 min\u202f: Atelier C (15:00–16:30, 📍 Plage)."]
 
 
 async def test_late_capacity_note_and_cancel(week: Harness) -> None:
@@ -177,21 +181,26 @@ async def test_late_capacity_note_and_cancel(week: Harness) -> None:
     await confirm_change(bot, MATHILDE, "c", "note", "Prenez un maillot !")
     await confirm_change(bot, ORGANISER, "c", "cap", "8")
     assert texts(bot, ALICE, mark) == [
-        "📢 Changement pour Atelier C : 10 min de retard : ça commence lundi 24 août, 14:40–16:10.",
-        "📢 Changement pour Atelier C : « Prenez un maillot ! »",
-        "📢 Changement pour Atelier C : 8 place(s) en tout désormais.",
+        (
+            "📢 Changement pour Atelier C\u202f: 10 min de retard\u202f: "
+            "ça commence lundi 24 août, 14:40–16:10."
+        ),
+        "📢 Changement pour Atelier C\u202f: «\u202fPrenez un maillot !\u202f»",
+        "📢 Changement pour Atelier C\u202f: 8 place(s) en tout désormais.",
     ]
     (details,) = await bot.say(BOB, "/workshop c")
     assert "📝 Prenez un maillot !" in details.plain_text and "8 of 8" not in details.plain_text
     await confirm_change(bot, ORGANISER, "c", "cancel", None)
-    assert texts(bot, ALICE, mark)[-1] == "📢 Changement pour Atelier C : l'atelier est annulé."
+    assert (
+        texts(bot, ALICE, mark)[-1] == "📢 Changement pour Atelier C\u202f: l'atelier est annulé."
+    )
     (mine,) = await bot.say(ALICE, "/mine")
     assert "Atelier C" not in mine.plain_text
     (log,) = await bot.say(ORGANISER, "/log")
     lines = log.plain_text.splitlines()
     assert lines[0] == "🗂 Journal des changements"
-    assert "Oriane · Atelier C : annulé" in lines[1]
-    assert "Mathilde · Atelier C : horaire 14:30 → 14:40" in lines[-1]
+    assert "Oriane · Atelier C\u202f: annulé" in lines[1]
+    assert "Mathilde · Atelier C\u202f: horaire 14:30 → 14:40" in lines[-1]
 
 
 async def test_organisers_add_and_remove_a_facilitator(week: Harness) -> None:
@@ -201,7 +210,7 @@ async def test_organisers_add_and_remove_a_facilitator(week: Harness) -> None:
     await bot.emu.send_text(BOB, "/start")  # Bob has no username: use his number
     await bot.settle()
     (added,) = await bot.say(ORGANISER, f"/facilitator add {BOB} Atelier A")
-    assert added.plain_text == f"✅ {BOB} anime maintenant « Atelier A »."
+    assert added.plain_text == f"✅ {BOB} anime maintenant «\u202fAtelier A\u202f»."
     (menu,) = await bot.say(BOB, "/change")
     assert ("10:00 Atelier A", f"ch:i:{ref('a')}") in menu.buttons
     await bot.say(ORGANISER, f"/facilitator remove {BOB} Atelier A")
@@ -211,8 +220,8 @@ async def test_organisers_add_and_remove_a_facilitator(week: Harness) -> None:
     assert refused.plain_text == "Cette action est réservée à l'équipe d'organisation."
     (log,) = await bot.say(ORGANISER, "/log")
     lines = log.plain_text.splitlines()
-    assert lines[1].endswith("· Oriane · Atelier A : Bob n'anime plus"), lines
-    assert lines[2].endswith("· Oriane · Atelier A : Bob anime désormais"), lines
+    assert lines[1].endswith("· Oriane · Atelier A\u202f: Bob n'anime plus"), lines
+    assert lines[2].endswith("· Oriane · Atelier A\u202f: Bob anime désormais"), lines
 
 
 async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> None:
@@ -222,17 +231,17 @@ async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> No
     # the link went to the wrong person: the organiser revokes it
     (revoked,) = await bot.say(ORGANISER, "/invites revoke Mathilde")
     assert revoked.plain_text == (
-        "🚫 1 lien(s) d'invitation de Mathilde Garnier annulé(s) : ils ne marchent plus. "
+        "🚫 1 lien(s) d'invitation de Mathilde Garnier annulé(s)\u202f: ils ne marchent plus. "
         "/invites en donne un neuf."
     )
     (again,) = await bot.say(ORGANISER, "/invitations révoquer mathilde garnier")
     assert again.plain_text == (
-        "Mathilde Garnier n'a aucun lien d'invitation en attente : rien à annuler."
+        "Mathilde Garnier n'a aucun lien d'invitation en attente\u202f: rien à annuler."
     )
     (log,) = await bot.say(ORGANISER, "/log")  # the revocation is in the log, once
     assert log.plain_text.splitlines()[1:] == [
         log.plain_text.splitlines()[1].split(" · ")[0]
-        + " · Oriane · Mathilde Garnier : 1 lien(s) d'invitation annulé(s)"
+        + " · Oriane · Mathilde Garnier\u202f: 1 lien(s) d'invitation annulé(s)"
     ]
     (spent,) = await bot.say(STRANGER, f"/start {old[MATHILDE_NAME]}")
     (made_up,) = await bot.say(STRANGER, "/start " + secrets.token_urlsafe(INVITE_BYTES))
@@ -250,7 +259,7 @@ async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> No
     assert new[MATHILDE_NAME] not in (old[MATHILDE_NAME], old[THEO_NAME])
     assert new[THEO_NAME] == old[THEO_NAME]
     (welcome,) = await bot.say(STRANGER, f"/start {new[MATHILDE_NAME]}")
-    assert welcome.plain_text.startswith("🎤 Bienvenue Sam ! Vous êtes maintenant reconnu·e")
+    assert welcome.plain_text.startswith("🎤 Bienvenue Sam\u202f! Vous êtes maintenant reconnu·e")
     assert await bot.services.roles.role(STRANGER) is Role.FACILITATOR
     # a used link is not "unused": nothing left to revoke
     (used,) = await bot.say(ORGANISER, "/invites revoke Mathilde")
@@ -265,16 +274,18 @@ async def test_revoking_needs_one_known_name_and_an_organiser(crew: Harness) -> 
     before = await invite_links(bot)
     (unknown,) = await bot.say(ORGANISER, "/invites revoke Zorro")
     assert unknown.plain_text == (
-        "Je ne trouve aucun·e animateur·rice nommé·e « Zorro ». "
-        "Les noms du programme : Mathilde Garnier, Théo Garnier"
+        "Je ne trouve aucun·e animateur·rice nommé·e «\u202fZorro\u202f». "
+        "Les noms du programme\u202f: Mathilde Garnier, Théo Garnier"
     )
     (which,) = await bot.say(ORGANISER, "/invites revoke garnier")
     assert which.plain_text == (
-        "Plusieurs animateur·rices correspondent à « garnier » : "
+        "Plusieurs animateur·rices correspondent à «\u202fgarnier\u202f»\u202f: "
         "Mathilde Garnier, Théo Garnier. Donnez le nom complet."
     )
     (usage,) = await bot.say(ORGANISER, "/invites revoke")
-    assert usage.plain_text.startswith("Usage : /invites pour les liens, ou /invites revoke nom")
+    assert usage.plain_text.startswith(
+        "Usage\u202f: /invites pour les liens, ou /invites revoke nom"
+    )
     (other,) = await bot.say(ORGANISER, "/invites n'importe quoi")
     assert other.plain_text == usage.plain_text
     (participant,) = await bot.say(BOB, "/invites revoke Théo Garnier")
@@ -318,7 +329,7 @@ async def test_private_commands_in_the_group_get_a_hint_not_names(week: Harness)
     await bot.say(MATHILDE, "/start")
     await sign_up(bot, ALICE, "c")
     links = await invite_links(bot)
-    hint = "Ça, c'est en message privé : écrivez-moi directement."
+    hint = "Ça, c'est en message privé\u202f: écrivez-moi directement."
     name = bot.emu.bot_username
     for user, text in (
         (ORGANISER, f"/invites@{name}"),
@@ -346,4 +357,4 @@ async def test_a_cancellation_after_the_reminder_is_told_once(week: Harness) -> 
     mark = bot.emu.mark(ALICE)
     await confirm_change(bot, MATHILDE, "c", "cancel", None)
     await move_to(bot, at(24, 14, 25))
-    assert texts(bot, ALICE, mark) == ["📢 Changement pour Atelier C : l'atelier est annulé."]
+    assert texts(bot, ALICE, mark) == ["📢 Changement pour Atelier C\u202f: l'atelier est annulé."]

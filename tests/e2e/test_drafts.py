@@ -18,7 +18,10 @@ from tests.e2e import test_announcements as week
 from tests.e2e import test_broadcast as bc
 
 EXPIRE = 60  # minutes: drafts.expire_minutes in these tests
-LATE = "📢 Changement pour Atelier C : 10 min de retard : ça commence lundi 24 août, 14:40–16:10."
+LATE = (
+    "📢 Changement pour Atelier C\u202f: 10 min de retard\u202f: "
+    "ça commence lundi 24 août, 14:40–16:10."
+)
 CHANGE_EXPIRED = (
     "⌛ Ce changement n'a pas été confirmé à temps : il a expiré, rien n'a changé. "
     "Recommencez avec /change."
@@ -136,7 +139,7 @@ async def test_a_typed_value_awaited_before_a_restart_is_read_after_it(
         await second.press(MATHILDE, preview, "ch:ok")
         await second.services.outbox.flush()
         assert texts(second, ALICE, alice) == [
-            "📢 Changement pour Atelier C : « Prenez un maillot ! »"
+            "📢 Changement pour Atelier C\u202f: «\u202fPrenez un maillot !\u202f»"
         ]
 
 
@@ -203,7 +206,7 @@ async def test_a_broadcast_to_everyone_is_sent_after_restarts_once(
         assert ask.plain_text.startswith("✍️ Écrivez le message")
     async with Harness.running(emu, config, clock) as second:  # the wait for the text survives
         (choose,) = await second.say(ORGANISER, text)
-        assert choose.plain_text == "À qui envoyer ce message ?"
+        assert choose.plain_text == "À qui envoyer ce message\u202f?"
         await second.press(ORGANISER, choose, bc._all(choose))
         assert bc.current(second, choose).plain_text.startswith("👀 Aperçu")
     async with Harness.running(emu, config, clock) as third:
@@ -216,7 +219,7 @@ async def test_a_broadcast_to_everyone_is_sent_after_restarts_once(
         fourth.services.broadcasts.progress_every = 0.05
         press = bc.data(sure, "bc:sure:")
         answer = await fourth.press(ORGANISER, sure, press)
-        assert answer["text"] == "📤 C'est parti !"
+        assert answer["text"] == "📤 C'est parti\u202f!"
         again = await forge_press(emu, ORGANISER, sure, press)  # its buttons are gone
         assert str(again["text"]).startswith(STALE)
         await bc.delivered(fourth)
@@ -262,7 +265,7 @@ async def test_only_its_author_sends_a_broadcast(emu: BotApiEmulator, tmp_path: 
         await bc.delivered(second)
         assert bc.received(second, GROUP, "Pour le groupe") == 0
         answer = await bc.confirm(second, preview)  # Oriane's own press still works
-        assert answer["text"] == "📤 C'est parti !"
+        assert answer["text"] == "📤 C'est parti\u202f!"
         await bc.delivered(second)
         assert bc.received(second, GROUP, "Pour le groupe") == 1
 

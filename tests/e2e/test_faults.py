@@ -145,7 +145,7 @@ async def test_outbox_messages_survive_server_errors(bot: Harness) -> None:
         bot.clock.advance(timedelta(seconds=20))  # type: ignore[attr-defined]
     assert row.status == "sent"
     assert [m.plain_text for m in bot.emu.messages(GROUP)] == [
-        "📢 Changement pour Atelier : « Bonjour »"
+        "📢 Changement pour Atelier\u202f: «\u202fBonjour\u202f»"
     ]
 
 

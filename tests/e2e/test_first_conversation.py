@@ -8,7 +8,7 @@ from tests.conftest import ALICE, BOB, GROUP, MATHILDE, ORGANISER
 
 async def test_start_in_french_registers_and_asks_the_organisation(bot: Harness) -> None:
     greeting, question = await bot.say(ALICE, "/start", count=2)
-    assert greeting.plain_text.startswith("Bonjour Alice !")
+    assert greeting.plain_text.startswith("Bonjour Alice\u202f!")
     assert "La Bigre Rencontre 2026" in greeting.plain_text
     assert "coopérative" in question.plain_text
     assert [label for label, _ in question.buttons] == ["Oxalis", "Coopaname", "Smart", "Passer"]
@@ -18,7 +18,7 @@ async def test_start_in_french_registers_and_asks_the_organisation(bot: Harness)
     answer = await bot.press(ALICE, question, "org:1")
     assert answer is not None
     edited = bot.emu.message(ALICE, question.message_id)
-    assert edited.plain_text == "C'est noté : Coopaname. Merci !"
+    assert edited.plain_text == "C'est noté\u202f: Coopaname. Merci\u202f!"
     person = await bot.services.people.get(ALICE)
     assert person is not None and person.organisation == "Coopaname"
 

@@ -121,7 +121,7 @@ FR: list[Case] = [
         MON,
         ALICE,
         "quand est le kayak ?",
-        ("Kayak de mer le long de la plage : lundi 24 août", "Kayak : sortie découverte"),
+        (f"Kayak de mer le long de la plage{NNBSP}: lundi 24 août", "Kayak : sortie découverte"),
     ),
     Case(
         MON,
@@ -150,12 +150,12 @@ FR: list[Case] = [
         MON,
         ALICE,
         "où a lieu l'atelier couleurs ?",
-        ("Atelier couleurs : Salle Agnès Varda, mardi 25 août à 10:00",),
+        (f"Atelier couleurs{NNBSP}: Salle Agnès Varda, mardi 25 août à 10:00",),
     ),
     Case(
         MON, ALICE, "yoga samedi", ("Yoga au lever du soleil", "samedi 29 août"), ("mardi 25 août",)
     ),
-    Case(MON, ALICE, "quand est le bal folk ?", ("Bal folk : jeudi 27 août, 21:30–00:00",)),
+    Case(MON, ALICE, "quand est le bal folk ?", (f"Bal folk{NNBSP}: jeudi 27 août, 21:30–00:00",)),
     Case(MON, ALICE, "le karaoké c'est quand ?", ("Karaoké", "mardi 25 août")),
     Case(
         TUE,
@@ -166,7 +166,7 @@ FR: list[Case] = [
     ),
     Case(MON, ALICE, "salut", ("Bonjour",)),
     Case(MON, ALICE, "merci !", ("Avec plaisir",)),
-    Case(MON, ALICE, "/day 1er août", ("Samedi 1 août", "Prochain rendez-vous le lundi 24 août")),
+    Case(MON, ALICE, "/day 1er août", ("Samedi 1er août", "Prochain rendez-vous le lundi 24 août")),
     Case(MON, ALICE, "où est la salle des pins ?", (f"📍 Salle des Pins{NNBSP}: rez-de-chaussée",)),
     Case(
         MON,

@@ -48,7 +48,7 @@ async def test_an_organiser_loads_a_programme_by_file_and_it_replaces_the_old_on
     bot: Harness,
 ) -> None:
     report = await upload(bot, ORGANISER, "journee.toml", long_day())
-    assert report.startswith("✅ Programme chargé : 60 élément(s), dont 60 nouveau(x)")
+    assert report.startswith("✅ Programme chargé\u202f: 60 élément(s), dont 60 nouveau(x)")
     assert "et 89 retiré(s)" in report
     programme = await bot.services.programme.current()
     assert len(programme.workshops) == 60
@@ -86,7 +86,7 @@ async def test_a_re_import_keeps_ids_and_reports_changes(bot: Harness) -> None:
     moved = head + _ + tail.replace('room = "Salle Agnès Varda"', 'room = "Chapiteau"', 1)
     report = await upload(bot, ORGANISER, "bigre-2026.toml", moved.encode())
     assert report.startswith(
-        "✅ Programme chargé : 89 élément(s), dont 0 nouveau(x), 1 modifié(s) et 0 retiré(s)"
+        "✅ Programme chargé\u202f: 89 élément(s), dont 0 nouveau(x), 1 modifié(s) et 0 retiré(s)"
     )
     item = await bot.services.agenda.by_id("mar-10-atelier-couleurs")
     assert item.room == "Chapiteau"
@@ -105,7 +105,7 @@ async def test_broken_files_are_refused_whole_and_the_programme_stays(bot: Harne
     }
     for name, data in broken.items():
         reply = await upload(bot, ORGANISER, name, data)
-        assert reply.startswith("❌ Fichier refusé, rien n'a été changé :"), (name, reply)
+        assert reply.startswith("❌ Fichier refusé, rien n'a été changé\u202f:"), (name, reply)
     bot.services.programme.forget()
     assert await bot.services.programme.current() == before
 
@@ -113,7 +113,8 @@ async def test_broken_files_are_refused_whole_and_the_programme_stays(bot: Harne
 async def test_only_organisers_load_programmes(bot: Harness) -> None:
     reply = await upload(bot, ALICE, "journee.toml", long_day())
     assert (
-        reply == "Merci pour le fichier ! Seule l'équipe d'organisation peut charger le programme."
+        reply
+        == "Merci pour le fichier\u202f! Seule l'équipe d'organisation peut charger le programme."
     )
     assert len((await bot.services.programme.current()).workshops) == 89
     reply = await upload(bot, ORGANISER, "photo.jpg", b"\xff\xd8\xff")

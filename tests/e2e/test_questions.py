@@ -53,7 +53,7 @@ async def test_after_the_last_item_of_a_day_points_to_tomorrow(bot: Harness) -> 
     bot.clock.jump_to(at(24, 23, 30))  # type: ignore[attr-defined]
     (reply,) = await bot.say(ALICE, "/next")
     assert reply.plain_text.startswith(
-        "Plus rien aujourd'hui. Demain (mardi 25 août), on commence à 07:00 avec :"
+        "Plus rien aujourd'hui. Demain (mardi 25 août), on commence à 07:00 avec\u202f:"
     )
     assert "Yoga au lever du soleil" in reply.plain_text
     (reply,) = await bot.say(BOB, "what's next?")
@@ -64,7 +64,7 @@ async def test_before_and_after_the_week(bot: Harness) -> None:
     bot.clock.jump_to(at(20, 12))  # type: ignore[attr-defined]
     (reply,) = await bot.say(ALICE, "/next")
     assert reply.plain_text.startswith(
-        "La semaine n'a pas encore commencé. Elle démarre le lundi 24 août à 09:00 avec :"
+        "La semaine n'a pas encore commencé. Elle démarre le lundi 24 août à 09:00 avec\u202f:"
     )
     (reply,) = await bot.say(BOB, "/today")
     assert "Nothing on the programme that day." in reply.plain_text
@@ -89,7 +89,7 @@ async def test_today_tomorrow_and_named_days(bot: Harness) -> None:
     (dated,) = await bot.say(ALICE, "/day 27/08")
     assert dated.plain_text == named.plain_text
     (bad,) = await bot.say(ALICE, "/day nimportequand")
-    assert bad.plain_text.startswith("Je ne comprends pas le jour « nimportequand »")
+    assert bad.plain_text.startswith("Je ne comprends pas le jour «\u202fnimportequand\u202f»")
     (missing,) = await bot.say(BOB, "/day")
     assert missing.plain_text.startswith("Which day?")
 
@@ -100,7 +100,9 @@ async def test_room_search_and_workshop(bot: Harness) -> None:
     assert room.plain_text.startswith("📅 Salle Agnès Varda, aujourd'hui")
     assert "Atelier couleurs" in room.plain_text
     (unknown,) = await bot.say(ALICE, "/room Atlantide")
-    assert unknown.plain_text.startswith("Je ne connais pas la salle « Atlantide ». Les salles :")
+    assert unknown.plain_text.startswith(
+        "Je ne connais pas la salle «\u202fAtlantide\u202f». Les salles\u202f:"
+    )
     (found,) = await bot.say(BOB, "/search kayak")
     assert "Kayak de mer" in found.plain_text and "result(s)" in found.plain_text
     (details,) = await bot.say(ALICE, "/workshop atelier coleurs")
@@ -133,7 +135,7 @@ async def test_a_details_button_answers_and_shows_the_item(bot: Harness) -> None
         (
             ALICE,
             "où est l'atelier couleurs ?",
-            "📍 Atelier couleurs : Salle Agnès Varda, mardi 25 août à 10:00.",
+            "📍 Atelier couleurs\u202f: Salle Agnès Varda, mardi 25 août à 10:00.",
         ),
         (
             BOB,
@@ -143,12 +145,12 @@ async def test_a_details_button_answers_and_shows_the_item(bot: Harness) -> None
         (
             ALICE,
             "quand est la plénière ?",
-            "🕙 Plénière de clôture : vendredi 28 août, 14:30–16:30",
+            "🕙 Plénière de clôture\u202f: vendredi 28 août, 14:30–16:30",
         ),
         (
             ALICE,
             "quand est la pleniere d'ouverture ?",
-            "🕙 Plénière d'ouverture : lundi 24 août, 10:00–12:00",
+            "🕙 Plénière d'ouverture\u202f: lundi 24 août, 10:00–12:00",
         ),
         (
             BOB,
@@ -165,7 +167,7 @@ async def test_plain_words(bot: Harness, user: int, question: str, expected: str
 
 async def test_what_the_bot_does_not_understand_gets_a_friendly_hint(bot: Harness) -> None:
     (reply,) = await bot.say(ALICE, "zxqv blorp")
-    assert reply.plain_text.startswith("Je n'ai pas compris « zxqv blorp ».")
+    assert reply.plain_text.startswith("Je n'ai pas compris «\u202fzxqv blorp\u202f».")
     (reply,) = await bot.say(BOB, "🙂")
     assert "I didn't understand" in reply.plain_text
     (reply,) = await bot.say(BOB, "x" * 4000)

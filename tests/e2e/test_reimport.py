@@ -32,7 +32,8 @@ async def test_a_reimport_keeps_room_moves_and_cancellations_made_in_chat(
         reply = await upload(bot, ORGANISER, "semaine.toml", fixed.encode())
         assert reply.endswith(
             "✏️ 3 élément(s) modifié(s) dans le chat (salle, horaire, places, annulation, "
-            "note) gardent ces changements : le fichier ne les avait pas. Pour les défaire : "
+            "note) gardent ces changements\u202f: le fichier ne les "
+            "avait pas. Pour les défaire\u202f: "
             "/change, ou d'autres valeurs dans le fichier."
         ), reply
         items = {w.id: w for w in (await bot.services.programme.current()).workshops}
@@ -74,9 +75,9 @@ async def test_people_signed_up_hear_when_the_file_moves_or_drops_their_item(
         assert report.removed == ("early",)
         await bot.services.outbox.flush()
         assert texts(bot, ALICE, alice) == [
-            "✏️ Changement : Atelier C a lieu lundi 24 août, 14:30–16:00, 📍 Chapiteau "
+            "✏️ Changement\u202f: Atelier C a lieu lundi 24 août, 14:30–16:00, 📍 Chapiteau "
             "(au lieu de 14:30, Plage).",
-            "❌ Annulé : Yoga très matinal n'aura pas lieu.",
+            "❌ Annulé\u202f: Yoga très matinal n'aura pas lieu.",
         ]
         (moved,) = texts(bot, BOB, bob)
         assert moved == (  # Bob reads English

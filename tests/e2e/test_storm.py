@@ -55,8 +55,9 @@ async def test_300_simultaneous_presses_on_20_places(bot: Harness) -> None:
     for user, answer in zip(users, answers, strict=True):
         text = answer["text"]
         if user in standing.ins:
-            assert (
-                text == "✅ C'est fait : vous êtes inscrit·e à « Initiation à la joute nautique »."
+            assert text == (
+                "✅ C'est fait\u202f: vous êtes inscrit·e à "
+                "«\u202fInitiation à la joute nautique\u202f»."
             ), text
         else:
             position = int(re.search(r"n°(\d+)", text).group(1))  # type: ignore[union-attr]

@@ -223,3 +223,10 @@ async def test_odd_lines_get_an_answer_and_no_traceback(caplog: pytest.LogCaptur
     # A line longer than Telegram allows goes as several messages, as Telegram clients send it
     assert texts_from(played.emu, ALICE) == ["²", "é" * 4096, "é" * 4096, "é" * 808]
     assert played.output.rstrip().endswith(demo("bye"))
+
+
+async def test_the_demo_turns_the_web_pages_on_and_says_where() -> None:
+    played = await play(":help")
+    site = played.chat.harness.services.config.web.base_url
+    assert site is not None and site.startswith("http://127.0.0.1:")
+    assert demo("web", url=site) in played.output

@@ -164,6 +164,8 @@ COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
         everyone(ok("bookings.mine_empty", "bookings.mine_title")),
         everyone(PRIVATE_ONLY),
     ),
+    ("/calendar", registered(ok("calendar.caption")), everyone(PRIVATE_ONLY)),
+    ("/agenda", registered(ok("calendar.caption")), everyone(PRIVATE_ONLY)),
     ("/participants t", runners(NOT_THEIRS, ok("bookings.participants")), everyone(PRIVATE_ONLY)),
     ("/inscrits t", runners(NOT_THEIRS, ok("bookings.participants")), everyone(PRIVATE_ONLY)),
     ("/rota", everyone(ok("bookings.rota_title")), SAME),

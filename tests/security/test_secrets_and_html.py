@@ -97,7 +97,7 @@ async def test_the_token_is_in_no_log_report_or_message(
     (report,) = await bot.emu.wait_for_messages(ORGANISER, 1, after=mark)
 
     assert oops.plain_text.startswith("Oups, quelque chose s'est mal passé")
-    assert report.plain_text.startswith("⚠️ Erreur inattendue dans le bot : RuntimeError(")
+    assert report.plain_text.startswith("⚠️ Erreur inattendue dans le bot\u202f: RuntimeError(")
     assert "<token>" in report.plain_text  # the error is reported, its token blacked out
     log = production_log.getvalue()
     assert "Traceback" in log and "RuntimeError" in log and "<token>" in log
@@ -254,7 +254,7 @@ def shows(message: SentMessage, *pieces: str) -> None:
 async def test_programme_text_and_names_are_shown_literally(html_bot: Harness) -> None:
     bot = html_bot
     (greeting, question) = await bot.say(NASTY, "/start", count=2)
-    shows(greeting, f"Bonjour {NAME} !")
+    shows(greeting, f"Bonjour {NAME}\u202f!")
     assert (ORGANISATION, "org:0") in question.buttons
     await bot.press(NASTY, question, "org:0")
     shows(bot.emu.message(NASTY, question.message_id), ORGANISATION)
@@ -313,15 +313,15 @@ async def test_programme_text_and_names_are_shown_literally(html_bot: Harness) -
 
     # Refusals quote what was typed, and the programme: escaped in a message...
     (bad_day,) = await bot.say(NASTY, "/day <b>&amp;")
-    shows(bad_day, "« <b>&amp; »")
+    shows(bad_day, "«\u202f<b>&amp;\u202f»")
     (no_room,) = await bot.say(NASTY, "/room </i>zzz")
-    shows(no_room, "« </i>zzz »", ROOM)
+    shows(no_room, "«\u202f</i>zzz\u202f»", ROOM)
     (bad_language,) = await bot.say(NASTY, "/lang <x&")
-    shows(bad_language, "« <x& »")
+    shows(bad_language, "«\u202f<x&\u202f»")
     # ...and as they are in an alert, which is plain text
     bot.clock.jump_to(datetime(2026, 8, 24, 10, 15, tzinfo=PARIS))  # type: ignore[attr-defined]
     closed = await forge_press(bot.emu, NASTY, details, f"b:ws:{ref('h1')}")
-    assert closed["text"] == f"Les inscriptions pour « {TITLE} » sont closes."
+    assert closed["text"] == f"Les inscriptions pour «\u202f{TITLE}\u202f» sont closes."
     refused = await forge_press(bot.emu, NASTY, mine, "b:ws:<b>&amp;")
     assert refused.get("show_alert") is True
 
