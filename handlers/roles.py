@@ -59,9 +59,9 @@ async def facilitator(update: Update, context: Context) -> None:
     if len(found.items) != 1:
         raise DomainError("roles.which_item", text=words[2][:80])
     item = found.items[0]
-    await s.roles.set_facilitator(user.id, item, person, add=add)
-    await s.announcements.replan({person})
-    await set_role_menu(context.bot, s, person)
+    await s.roles.set_facilitator(user.id, item, person.user_id, add=add)
+    await s.announcements.replan({person.user_id})
+    await set_role_menu(context.bot, s, person.user_id)
     r = await renderer(update, context)
     key = "roles.facilitator_added" if add else "roles.facilitator_removed"
-    await send(update, context, Reply(r(key, person=words[1], title=item.title)))
+    await send(update, context, Reply(r(key, person=person.display_name, title=item.title)))

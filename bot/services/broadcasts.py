@@ -453,7 +453,13 @@ class BroadcastService:
             "unreachable": counts.unreachable,
             "failed": counts.failed,
         }
-        report = self._t(lang, "broadcast.report", **values)
+        # A group is one chat, not people: "unreachable" (blocked the bot) means nothing there
+        group = Audience.parse(broadcast.audience).kind is AudienceKind.GROUP
+        if group:
+            key = "broadcast.report_group" if counts.sent else "broadcast.report_group_failed"
+            report = self._t(lang, key)
+        else:
+            report = self._t(lang, "broadcast.report", **values)
         if counts.uncertain:
             report += self._t(lang, "broadcast.report_uncertain", count=counts.uncertain)
         now = self._clock.now()
@@ -472,7 +478,10 @@ class BroadcastService:
         if first:
             log.info("broadcast %d done: %s", broadcast.id, counts)
             self._outbox.wake()
-            await self._show(broadcast, self._t(lang, "broadcast.progress_done", **values))
+            if group:
+                await self._show(broadcast, self._t(lang, "broadcast.progress_done_group"))
+            else:
+                await self._show(broadcast, self._t(lang, "broadcast.progress_done", **values))
 
     async def _show(self, broadcast: Broadcast, text: str) -> None:
         chat, message = broadcast.progress_chat, broadcast.progress_message

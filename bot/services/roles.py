@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
-from bot.domain.models import Invite, Programme, Role, Workshop
+from bot.domain.models import Invite, Participant, Programme, Role, Workshop
 from bot.domain.text import words
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
@@ -173,18 +173,20 @@ class RolesService:
             )
         self.forget()
 
-    async def find_person(self, text: str) -> int:
-        """Find a registered person by @username or numeric id."""
+    async def find_person(self, text: str) -> Participant:
+        """Find a registered person by @username or numeric id (their name is what we show)."""
         text = text.strip()
         async with self._db.read() as conn:
             if text.lstrip("-").isdigit():
                 person = await participants_repo.get(conn, int(text))
                 if person is not None:
-                    return person.user_id
+                    return person
             else:
                 for uid, username in await participants_repo.with_usernames(conn):
                     if username.casefold() == text.lstrip("@").casefold():
-                        return uid
+                        found = await participants_repo.get(conn, uid)
+                        if found is not None:
+                            return found
         raise DomainError("roles.unknown_person")
 
 

@@ -210,7 +210,7 @@ async def test_organisers_add_and_remove_a_facilitator(week: Harness) -> None:
     await bot.emu.send_text(BOB, "/start")  # Bob has no username: use his number
     await bot.settle()
     (added,) = await bot.say(ORGANISER, f"/facilitator add {BOB} Atelier A")
-    assert added.plain_text == f"✅ {BOB} anime maintenant «\u202fAtelier A\u202f»."
+    assert added.plain_text == "✅ Bob anime maintenant «\u202fAtelier A\u202f»."
     (menu,) = await bot.say(BOB, "/change")
     assert ("10:00 Atelier A", f"ch:i:{ref('a')}") in menu.buttons
     await bot.say(ORGANISER, f"/facilitator remove {BOB} Atelier A")
