@@ -290,8 +290,14 @@ async def plan(config: Config, start: datetime | None, end: datetime | None) -> 
         services = build_services(config, clock, db)
         if config.event.programme is not None and await services.programme.is_empty():
             await services.programme.import_path(config.event.programme)
+        if config.event.announce_chat_id is None:
+            print("No group is configured (event.announce_chat_id): private messages only.")
         names = {}
-        for planned, delivery in await services.announcements.preview(first, last, clock.jump_to):
+        found = await services.announcements.preview(first, last, clock.jump_to)
+        if not found:
+            window = f"{first.astimezone(tz):%a %d/%m %H:%M} → {last.astimezone(tz):%a %d/%m %H:%M}"
+            print(f"Nothing to send in {window}.")
+        for planned, delivery in found:
             if planned.chat_id not in names:
                 person = await services.people.get(planned.chat_id)
                 names[planned.chat_id] = person.display_name if person else str(planned.chat_id)

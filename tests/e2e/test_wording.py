@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.app import build_services
 from bot.clock import FrozenClock
+from bot.config import load_config
+from bot.domain.booking import TargetKind, ref
 from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.harness import Harness, local_config
-from tests.conftest import GROUP, ORGANISER
+from bot.sandbox.harness import ROOT, Harness, local_config
+from storage.db import Database
+from tests.conftest import ALICE, GROUP, ORGANISER
 from tests.e2e.test_broadcast import (
     PROGRAMME,
     START,
@@ -69,3 +76,40 @@ async def test_a_broadcast_the_group_refuses_says_it_was_not_posted(bot: Harness
     report = last_report(bot)
     assert report.startswith("⚠️ Le message n'a pas pu être posté dans le groupe"), report
     assert "injoignable" not in report
+
+
+async def test_plan_without_a_group_lists_the_private_messages_and_says_so(tmp_path: Path) -> None:
+    programme = tmp_path / "semaine.toml"
+    programme.write_text(PROGRAMME, encoding="utf-8")
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[event]\ntimezone = "Europe/Paris"\nprogramme = "{programme}"\n'
+        f'[storage]\ndatabase = "{tmp_path / "r.sqlite3"}"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, {})
+    db = await Database.open(config.storage.database)
+    try:
+        services = build_services(config, FrozenClock(START), db)
+        await services.programme.import_path(programme)
+        await services.people.register(ALICE, "Alice", "Martin", None, "fr")
+        await services.bookings.sign_up(ALICE, TargetKind.WORKSHOP, ref("a"))
+    finally:
+        await db.close()
+    args = ["plan", "--config", str(path), "--from", START.strftime("%Y-%m-%dT%H:%M")]
+    result = await asyncio.to_thread(  # run.py as an operator runs it, in its own process
+        subprocess.run,
+        [sys.executable, str(ROOT / "run.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "No group is configured (event.announce_chat_id): private messages only."
+    private = [line for line in lines if line.endswith("→ Alice Martin")]
+    assert private, result.stdout
+    assert "Atelier couleurs" in result.stdout
+    assert "group" not in result.stdout.replace(lines[0], "")
