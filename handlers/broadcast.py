@@ -15,6 +15,7 @@ import handlers.awaiting as awaiting
 from bot.context import Context
 from bot.domain.audience import AudienceKind
 from bot.domain.errors import DomainError
+from bot.i18n import Count
 from bot.reply import Reply
 from bot.services.broadcasts import (
     ASK_ITEM,
@@ -51,7 +52,7 @@ async def broadcast(update: Update, context: Context) -> None:
         return
     await services(context).broadcasts.ask_text(_user_id(update))
     r = await renderer(update, context)
-    await send(update, context, Reply(r("broadcast.ask_text", limit=MAX_TEXT)))
+    await send(update, context, Reply(r("broadcast.ask_text", limit=Count(MAX_TEXT))))
 
 
 @awaiting.reader(FLOW)

@@ -26,7 +26,7 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import MessageKind
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
-from bot.i18n import Translator
+from bot.i18n import Count, Translator
 from bot.reply import Reply
 from bot.services.drafts import DraftService
 from bot.services.outbox import DeliveryError, Outbox, Transport
@@ -173,7 +173,7 @@ class BroadcastService:
         if not text:
             raise DomainError("broadcast.empty")
         if len(text) > MAX_TEXT:
-            raise DomainError("broadcast.too_long", length=len(text), limit=MAX_TEXT)
+            raise DomainError("broadcast.too_long", length=Count(len(text)), limit=Count(MAX_TEXT))
         return text
 
     def audiences(self) -> list[AudienceKind]:

@@ -303,8 +303,8 @@ async def test_a_too_long_message_is_refused_and_the_shorter_one_taken(bot: Harn
     await bot.say(ORGANISER, "/broadcast")
     (refused,) = await bot.say(ORGANISER, "x" * 3501)
     assert refused.plain_text == (
-        "Ce message fait 3501 caractères\u202f; la limite est de "
-        "3500. Raccourcissez-le et renvoyez-le."
+        "Ce message fait 3\u202f501 caractères\u202f; la limite est de "
+        "3\u202f500. Raccourcissez-le et renvoyez-le."
     )
     (choose,) = await bot.say(ORGANISER, "x" * 3500)
     assert choose.plain_text == "À qui envoyer ce message\u202f?"

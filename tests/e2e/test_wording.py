@@ -14,6 +14,7 @@ from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.config import load_config
 from bot.domain.booking import TargetKind, ref
+from bot.i18n import Count
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import ROOT, Harness, local_config
 from storage.db import Database
@@ -113,3 +114,14 @@ async def test_plan_without_a_group_lists_the_private_messages_and_says_so(tmp_p
     assert private, result.stdout
     assert "Atelier couleurs" in result.stdout
     assert "group" not in result.stdout.replace(lines[0], "")
+
+
+async def test_counts_have_thousands_separators_in_each_language(bot: Harness) -> None:
+    (ask,) = await bot.say(ORGANISER, "/broadcast")
+    assert "(3\u202f500 caractères au plus)" in ask.plain_text, ask.plain_text
+    (refused,) = await bot.say(ORGANISER, "x" * 3501)
+    assert "fait 3\u202f501 caractères\u202f; la limite est de 3\u202f500." in refused.plain_text
+    t = bot.services.t
+    assert t("en", "broadcast.ask_text", limit=Count(3500)).count("3,500") == 1
+    assert "10\u202f000" in t("fr", "broadcast.ask_text", limit=Count(10_000))
+    assert "2026" in t("fr", "broadcast.ask_text", limit=2026)  # not a count: digits kept
