@@ -12,6 +12,7 @@ from telegram import Update
 from bot.context import Context
 from bot.domain.errors import DomainError, ProgrammeFileError
 from bot.domain.programme import ImportReport
+from bot.i18n import Count
 from bot.reply import Reply
 from bot.services.programme import Applied
 from bot.views import importing as importing_view
@@ -37,7 +38,9 @@ async def programme_file(update: Update, context: Context) -> None:
         raise DomainError("programme.not_a_programme")
     if document.file_size and document.file_size > MAX_FILE_KB * 1024:
         raise DomainError(
-            "programme.file_too_big", size=document.file_size // 1024, limit=MAX_FILE_KB
+            "programme.file_too_big",
+            size=Count(document.file_size // 1024),
+            limit=Count(MAX_FILE_KB),
         )
     file = await document.get_file()
     data = bytes(await file.download_as_bytearray())

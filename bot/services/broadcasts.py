@@ -432,11 +432,11 @@ class BroadcastService:
                     lang,
                     "broadcast.progress",
                     audience=label,
-                    handled=counts.total - counts.waiting,
-                    total=counts.total,
-                    sent=counts.sent,
-                    unreachable=counts.unreachable,
-                    failed=counts.failed,
+                    handled=Count(counts.total - counts.waiting),
+                    total=Count(counts.total),
+                    sent=Count(counts.sent),
+                    unreachable=Count(counts.unreachable),
+                    failed=Count(counts.failed),
                 )
                 if text != shown:
                     await self._show(broadcast, text)
@@ -448,10 +448,10 @@ class BroadcastService:
     async def _finish(self, broadcast: Broadcast, counts: Counts, lang: str, label: str) -> None:
         values = {
             "audience": label,
-            "total": counts.total,
-            "sent": counts.sent,
-            "unreachable": counts.unreachable,
-            "failed": counts.failed,
+            "total": Count(counts.total),
+            "sent": Count(counts.sent),
+            "unreachable": Count(counts.unreachable),
+            "failed": Count(counts.failed),
         }
         # A group is one chat, not people: "unreachable" (blocked the bot) means nothing there
         group = Audience.parse(broadcast.audience).kind is AudienceKind.GROUP

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain.status import Status
+from bot.i18n import Count
 from bot.views.common import Renderer, truncate
 
 
@@ -57,11 +58,11 @@ def status_text(r: Renderer, s: Status) -> str:
         "status.report",
         version=s.version,
         uptime=duration(r, s.uptime),
-        items=s.items,
-        people=s.people,
-        unreachable=s.unreachable,
+        items=Count(s.items),
+        people=Count(s.people),
+        unreachable=Count(s.unreachable),
         backlog=backlog,
-        planned=s.planned,
+        planned=Count(s.planned),
         failure=failure,
         database=size(r, s.database_bytes),
         backup=backup,
