@@ -29,12 +29,18 @@ def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
     left = seats.left(item)
     if item.capacity is None or left is None:
         return Markup()
-    if seats.status(item) is Status.IN:
+    status = seats.status(item)
+    if status is Status.IN:
         return r("bookings.you_are_in")
     if left <= 0:
         waiting = seats.waiting(item)
-        return r("agenda.full_waiting", waiting=waiting) if waiting else r("agenda.full")
-    return r("agenda.places_left", left=left, capacity=item.capacity)
+        text = r("agenda.full_waiting", waiting=waiting) if waiting else r("agenda.full")
+    else:
+        text = r("agenda.places_left", left=left, capacity=item.capacity)
+    if status is not Status.WAITING and not seats.is_open(item):
+        # No sign-up button will show: say why, next to the places
+        return r("agenda.places_closed", places=text)
+    return text
 
 
 def booking_button(r: Renderer, item: Workshop, seats: Seats, *, titled: bool) -> Button | None:
