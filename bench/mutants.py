@@ -1,0 +1,62 @@
+"""The mutation score per module, from the results `mutmut run` left in mutants/ (QUALITY.md).
+
+Run by `make mutants` after mutmut: one line a module with its mutants killed out of those
+checked, then the name of each survivor (`mutmut show NAME` prints its diff). A mutant no test
+reaches ("no tests") counts as a survivor: nothing would notice that change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+KILLED = {1, 3, 37}  # a test failed, pytest broke, or the type checker refused it
+TIMEOUT = {36, -24, 24, 152, 255}  # a mutant that hangs the tests is caught too
+
+
+def module_of(meta: Path, root: Path) -> str:
+    relative = meta.relative_to(root).with_suffix("").with_suffix("")
+    return ".".join(relative.parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", type=Path, default=Path("mutants"))
+    parser.add_argument("--module", default="", help="only modules whose name starts so")
+    args = parser.parse_args(argv)
+    root: Path = args.root
+    metas = sorted(root.rglob("*.py.meta"))
+    if not metas:
+        print(f"{root}: no mutmut results; run `make mutants` first", file=sys.stderr)
+        return 2
+    for meta in metas:
+        module = module_of(meta, root)
+        if not module.startswith(args.module):
+            continue
+        codes: dict[str, int | None] = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+        counts: Counter[str] = Counter()
+        survivors: list[str] = []
+        for name, code in sorted(codes.items()):
+            if code is None:
+                counts["not checked"] += 1
+            elif code in KILLED or code in TIMEOUT:
+                counts["killed"] += 1
+            else:
+                counts["survived"] += 1
+                survivors.append(name)
+        checked = counts["killed"] + counts["survived"]
+        score = 100 * counts["killed"] / checked if checked else 0.0
+        line = f"{module}: {counts['killed']}/{checked} killed ({score:.1f} %)"
+        if counts["not checked"]:
+            line += f", {counts['not checked']} not checked"
+        print(line)
+        for name in survivors:
+            print(f"    survived: {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
