@@ -1,0 +1,96 @@
+"""Outbox storage that only the end-to-end tests reached: the board's message, the notes on sent
+reminders, and a clean stop's settling, checked on a real database (QUALITY.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storage import outbox as repo
+from storage.db import Database
+from storage.outbox import UNCERTAIN_AT_STOP, Entry
+
+NOW = datetime(2026, 8, 24, 7, 0, tzinfo=UTC)
+
+
+async def test_the_board_message_is_remembered_per_group_and_replaced(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            assert await repo.board_message(conn, -100) is None
+            await repo.set_board_message(conn, -100, 7)
+            await repo.set_board_message(conn, -200, 9)
+            await repo.set_board_message(conn, -100, 8)
+            assert await repo.board_message(conn, -100) == 8
+            assert await repo.board_message(conn, -200) == 9
+            assert await repo.board_message(conn, -300) is None
+    finally:
+        await db.close()
+
+
+def reminder(key: str, kind: str, target: str) -> Entry:
+    return Entry(key, "reminder", 10, NOW, {"target_kind": kind, "target_id": target, "n": 1})
+
+
+async def test_notes_go_on_the_sent_reminders_of_that_workshop_only(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await repo.add(
+                conn,
+                [
+                    reminder("sent-w", "workshop", "w"),
+                    reminder("sent-cancel", "workshop", "c"),
+                    reminder("pending-w", "workshop", "w"),
+                    reminder("rota-w", "rota", "w"),
+                    reminder("sent-other", "workshop", "x"),
+                    Entry(
+                        "digest-w", "digest", 10, NOW, {"target_kind": "workshop", "target_id": "w"}
+                    ),
+                ],
+                NOW,
+            )
+            by_key = {row.key: row.id for row in await repo.rows(conn)}
+            for key in ("sent-w", "sent-cancel", "rota-w", "sent-other", "digest-w"):
+                await repo.set_status(conn, by_key[key], "sent", now=NOW, message_id=1)
+            await repo.retarget_sent_reminders(conn, "w", "2026-08-24T11:00", "Salle B")
+            await repo.cancelled_sent_reminders(conn, "c")
+            params = {row.key: row.params for row in await repo.rows(conn)}
+    finally:
+        await db.close()
+    base = {"target_kind": "workshop", "n": 1}
+    assert params["sent-w"] == base | {
+        "target_id": "w",
+        "start": "2026-08-24T11:00",
+        "room": "Salle B",
+    }
+    assert params["sent-cancel"] == base | {"target_id": "c", "cancelled": True}
+    assert params["pending-w"] == base | {"target_id": "w"}
+    assert params["rota-w"] == {"target_kind": "rota", "target_id": "w", "n": 1}
+    assert params["sent-other"] == base | {"target_id": "x"}
+    assert params["digest-w"] == {"target_kind": "workshop", "target_id": "w"}
+
+
+async def test_a_clean_stop_settles_only_what_is_still_being_sent(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await repo.add(conn, [Entry(f"m{n}", "digest", 10 + n, NOW, {}) for n in range(4)], NOW)
+            ids = {row.key: row.id for row in await repo.rows(conn)}
+            for key in ("m0", "m1", "m2", "m3"):
+                assert await repo.claim(conn, ids[key])
+            await repo.set_status(conn, ids["m2"], "sent", now=NOW, message_id=5)
+            await repo.set_status(conn, ids["m3"], "failed", now=NOW, error="boom")
+            await repo.settle_at_stop(conn, held=[ids["m0"], ids["m2"]], cut=[ids["m1"], ids["m3"]])
+            rows = {row.key: row for row in await repo.rows(conn)}
+            async with conn.execute("SELECT key, last_error FROM outbox") as cursor:
+                errors = {row["key"]: row["last_error"] async for row in cursor}
+    finally:
+        await db.close()
+    assert {k: (r.status, r.attempts) for k, r in rows.items()} == {
+        "m0": ("pending", 0),
+        "m1": ("uncertain", 1),
+        "m2": ("sent", 1),
+        "m3": ("failed", 1),
+    }
+    assert errors == {"m0": None, "m1": UNCERTAIN_AT_STOP, "m2": None, "m3": "boom"}
