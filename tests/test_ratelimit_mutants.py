@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
-from bot.ratelimit import _Send, _Window
+import httpx
+from telegram.error import BadRequest
+
+from bot.ratelimit import _Send, _Window, surely_not_taken
 
 
 def sent(end: float | None) -> _Send:
@@ -33,3 +36,10 @@ def test_a_forgotten_send_still_holds_the_window_until_it_left() -> None:
     assert not window.expired(85.0)  # the one kept left; a forgotten one has not
     assert window.expired(110.0)
     assert not math.isinf(window.settled)
+
+
+def test_a_refused_call_reached_telegram_even_with_a_connection_error_behind_it() -> None:
+    # Both callers look at BadRequest first, so only this test holds the function to its word
+    refused = BadRequest("message is too long")
+    refused.__cause__ = httpx.ConnectError("refused", request=httpx.Request("POST", "http://x/"))
+    assert not surely_not_taken(refused)
