@@ -94,3 +94,86 @@ async def test_a_clean_stop_settles_only_what_is_still_being_sent(tmp_path: Path
         "m3": ("failed", 1),
     }
     assert errors == {"m0": None, "m1": UNCERTAIN_AT_STOP, "m2": None, "m3": "boom"}
+
+
+async def test_planning_queues_updates_the_unsent_and_leaves_the_sent(tmp_path: Path) -> None:
+    later = NOW.replace(hour=9)
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await repo.plan(
+                conn,
+                [
+                    Entry("p", "reminder", 10, NOW, {"v": 1}),
+                    Entry("c", "reminder", 11, NOW, {"v": 1}),
+                    Entry("s", "reminder", 12, NOW, {"v": 1}),
+                ],
+                NOW,
+            )
+            ids = {row.key: row.id for row in await repo.rows(conn)}
+            await repo.cancel(conn, ["c"])
+            await repo.set_status(conn, ids["s"], "sent", now=NOW, message_id=3)
+            await repo.plan(
+                conn,
+                [
+                    Entry(k, "reminder", 20, later, {"v": 2}, expires_at=later, urgent=True)
+                    for k in ("p", "c", "s")
+                ],
+                NOW,
+            )
+            rows = {row.key: row for row in await repo.rows(conn)}
+    finally:
+        await db.close()
+    for key in ("p", "c"):
+        row = rows[key]
+        assert (row.status, row.chat_id, row.params, row.due_at, row.expires_at, row.urgent) == (
+            "pending",
+            20,
+            {"v": 2},
+            later,
+            later,
+            True,
+        )
+    sent = rows["s"]
+    assert (sent.status, sent.chat_id, sent.params, sent.due_at, sent.urgent) == (
+        "sent",
+        12,
+        {"v": 1},
+        NOW,
+        False,
+    )
+
+
+async def test_cancel_expiry_and_counts_touch_only_pending_messages(tmp_path: Path) -> None:
+    soon, late = NOW.replace(hour=8), NOW.replace(hour=10)
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await repo.add(
+                conn,
+                [
+                    Entry("a", "digest", 1, NOW, {}, expires_at=soon, batch="b"),
+                    Entry("b", "digest", 2, NOW, {}, expires_at=late, batch="b"),
+                    Entry("c", "reminder", 3, NOW, {}, batch="b"),
+                    Entry("d", "digest", 4, NOW, {}, expires_at=soon, batch="other"),
+                    Entry("e", "digest", 5, NOW, {}),
+                ],
+                NOW,
+            )
+            ids = {row.key: row.id for row in await repo.rows(conn)}
+            await repo.set_status(conn, ids["d"], "sent", now=NOW, message_id=1)
+            assert await repo.pending_keys(conn, ["digest"]) == {"a", "b", "e"}
+            assert await repo.pending_keys(conn, ["digest", "reminder"], [2, 3, 4]) == {"b", "c"}
+            assert await repo.pending_keys(conn, ["reminder"], []) == set()
+            await repo.cancel(conn, ["e", "d"])
+            assert await repo.drop_expired(conn, soon) == ["a"]  # d was sent: left alone
+            assert await repo.drop_expired(conn, soon) == []
+            counts = await repo.batch_counts(conn, "b")
+            rows = {row.key: row.status for row in await repo.rows(conn)}
+            async with conn.execute("SELECT key, last_error FROM outbox") as cursor:
+                errors = {row["key"]: row["last_error"] async for row in cursor}
+    finally:
+        await db.close()
+    assert rows == {"a": "dropped", "b": "pending", "c": "pending", "d": "sent", "e": "cancelled"}
+    assert counts == {"dropped": 1, "pending": 2}
+    assert errors["a"] == "stale"
