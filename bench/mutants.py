@@ -2,12 +2,14 @@
 
 Run by `make mutants` after mutmut: one line a module with its mutants killed out of those
 checked, then the name of each survivor (`mutmut show NAME` prints its diff). A mutant no test
-reaches ("no tests") counts as a survivor: nothing would notice that change.
+reaches ("no tests") counts as a survivor: nothing would notice that change. A survivor that only
+changes letter case (SQL keywords and names, sqlite3.Row keys, log text) is counted apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 from collections import Counter
@@ -21,6 +23,29 @@ NO_TESTS = {5, 33}  # none of the selected tests calls the mutated function
 def module_of(meta: Path, root: Path) -> str:
     relative = meta.relative_to(root).with_suffix("").with_suffix("")
     return ".".join(relative.parts)
+
+
+def case_only(meta: Path) -> set[str]:
+    """Name the mutants that only change letter case: SQL and sqlite3.Row keys ignore it."""
+    originals: dict[str, str] = {}
+    mutants: dict[str, str] = {}
+    for node in ast.walk(ast.parse(meta.with_suffix("").read_text("utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
+            stem, _, suffix = node.name.rpartition("__mutmut_")
+            name = node.name
+            node.name = stem
+            text = ast.unparse(node)
+            if suffix == "orig":
+                originals[stem] = text
+            else:
+                mutants[name] = text
+    return {
+        name
+        for name, text in mutants.items()
+        if (original := originals.get(name.rpartition("__mutmut_")[0])) is not None
+        and original != text
+        and original.lower() == text.lower()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,17 +65,22 @@ def main(argv: list[str] | None = None) -> int:
         codes: dict[str, int | None] = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
         counts: Counter[str] = Counter()
         survivors: list[str] = []
+        equivalent = case_only(meta)
         for name, code in sorted(codes.items()):
             if code is None:
                 counts["not checked"] += 1
             elif code in KILLED or code in TIMEOUT:
                 counts["killed"] += 1
+            elif name.rpartition(".")[2] in equivalent:
+                counts["case only"] += 1
             else:
                 counts["survived"] += 1
                 survivors.append(name + (" (no test reaches it)" if code in NO_TESTS else ""))
         checked = counts["killed"] + counts["survived"]
         score = 100 * counts["killed"] / checked if checked else 0.0
         line = f"{module}: {counts['killed']}/{checked} killed ({score:.1f} %)"
+        if counts["case only"]:
+            line += f", {counts['case only']} survivors that only change letter case left out"
         if counts["not checked"]:
             line += f", {counts['not checked']} not checked"
         print(line)
