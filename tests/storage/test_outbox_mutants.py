@@ -177,3 +177,38 @@ async def test_cancel_expiry_and_counts_touch_only_pending_messages(tmp_path: Pa
     assert rows == {"a": "dropped", "b": "pending", "c": "pending", "d": "sent", "e": "cancelled"}
     assert counts == {"dropped": 1, "pending": 2}
     assert errors["a"] == "stale"
+
+
+async def test_rows_filter_by_kind_status_and_batch_and_the_next_due_time(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    retry = NOW.replace(hour=12)
+    try:
+        async with db.transaction() as conn:
+            assert await repo.next_due(conn) is None
+            await repo.add(
+                conn,
+                [
+                    Entry("a", "digest", 1, NOW.replace(hour=9), {}, batch="b"),
+                    Entry("b", "reminder", 2, NOW.replace(hour=8), {}, batch="b"),
+                    Entry("c", "digest", 3, NOW.replace(hour=10), {}),
+                    Entry("d", "notice", 4, NOW.replace(hour=11), {}, batch="b"),
+                ],
+                NOW,
+            )
+            ids = {row.key: row.id for row in await repo.rows(conn)}
+            await repo.set_status(conn, ids["b"], "sent", now=NOW, message_id=1)
+            await repo.set_status(conn, ids["a"], "pending", now=NOW, due_at=retry)
+
+            def keys(rows: list[repo.Row]) -> list[str]:
+                return [row.key for row in rows]
+
+            assert keys(await repo.rows(conn)) == ["b", "c", "d", "a"]
+            assert keys(await repo.rows(conn, kinds=["digest", "notice"])) == ["c", "d", "a"]
+            assert keys(await repo.rows(conn, statuses=["sent", "failed"])) == ["b"]
+            assert keys(await repo.rows(conn, batch="b")) == ["b", "d", "a"]
+            both = await repo.rows(conn, kinds=["digest"], statuses=["pending"], batch="b")
+            assert keys(both) == ["a"]
+            assert both[0].due_at == retry
+            assert await repo.next_due(conn) == NOW.replace(hour=10)
+    finally:
+        await db.close()
