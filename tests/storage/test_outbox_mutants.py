@@ -212,3 +212,28 @@ async def test_rows_filter_by_kind_status_and_batch_and_the_next_due_time(tmp_pa
             assert await repo.next_due(conn) == NOW.replace(hour=10)
     finally:
         await db.close()
+
+
+async def test_add_counts_the_new_keys_and_rows_read_back_every_field(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            first = [Entry("u", "notice", 5, NOW, {}, urgent=True, batch="b")]
+            first.append(Entry("n", "digest", 6, NOW, {}))
+            assert await repo.add(conn, first, NOW) == 2
+            again = [Entry("u", "other", 9, NOW, {"x": 1}), Entry("m", "digest", 7, NOW, {})]
+            assert await repo.add(conn, again, NOW) == 1
+            ids = {row.key: row.id for row in await repo.rows(conn)}
+            await repo.set_status(conn, ids["u"], "sent", now=NOW, message_id=42)
+            row = {r.key: r for r in await repo.rows(conn)}["u"]
+            assert (row.kind, row.chat_id, row.batch, row.message_id, row.sent_at) == (
+                "notice",
+                5,
+                "b",
+                42,
+                NOW,
+            )
+            await repo.add(conn, [Entry("v", "notice", 8, NOW, {}, urgent=True)], NOW)
+            assert [r.key for r in await repo.due(conn, NOW, 1, to_groups=False)] == ["v"]
+    finally:
+        await db.close()
