@@ -1,0 +1,45 @@
+"""Limiter parts a mutant showed no other test pinned down (QUALITY.md)."""
+
+from __future__ import annotations
+
+import math
+
+import httpx
+from telegram.error import BadRequest
+
+from bot.ratelimit import _Send, _Window, surely_not_taken
+
+
+def sent(end: float | None) -> _Send:
+    send = _Send()
+    send.end = end
+    return send
+
+
+def test_a_group_window_expires_once_every_send_came_back_and_left_it() -> None:
+    window = _Window(limit=20, span=60.0)
+    assert window.expired(0.0)  # nothing in it
+    window.add(sent(10.0))
+    window.add(sent(None))  # still on its way
+    assert not window.expired(1e9)
+    window.sends[1].end = 30.0
+    assert not window.expired(89.9)
+    assert window.expired(90.0)  # the last one came back exactly a window ago
+
+
+def test_a_forgotten_send_still_holds_the_window_until_it_left() -> None:
+    window = _Window(limit=2, span=60.0)
+    for end in (50.0, 20.0, 25.0):
+        window.add(sent(end))
+    assert window.free_at() == 110.0  # the first two are forgotten, the latest end kept
+    assert len(window.sends) == 1
+    assert not window.expired(85.0)  # the one kept left; a forgotten one has not
+    assert window.expired(110.0)
+    assert not math.isinf(window.settled)
+
+
+def test_a_refused_call_reached_telegram_even_with_a_connection_error_behind_it() -> None:
+    # Both callers look at BadRequest first, so only this test holds the function to its word
+    refused = BadRequest("message is too long")
+    refused.__cause__ = httpx.ConnectError("refused", request=httpx.Request("POST", "http://x/"))
+    assert not surely_not_taken(refused)
