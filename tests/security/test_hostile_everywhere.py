@@ -8,7 +8,7 @@ the rota swap, the announcements, reminders and board of the outbox. Every call 
 accepted by the emulator, and every hostile string must show literally somewhere.
 
 Covered so far (printed by the test): the outbox kinds listed in DRIVEN, and the catalogue keys
-the Translator was asked for. Not driven yet: reminders, digests, the broadcast report,
+the Translator was asked for. Not driven yet: the broadcast report,
 corrections, change notices, promotions, group setup, previews of a programme file, /log after
 an error, the demo's printing; and the test does not yet fail on a kind it does not drive.
 """
@@ -51,6 +51,8 @@ DRIVEN = {
     MessageKind.BOARD,
     MessageKind.BROADCAST,
     MessageKind.NOTICE,
+    MessageKind.REMINDER,
+    MessageKind.DIGEST,
 }
 FIRST_DAY = datetime(2026, 8, 24, 8, 0, tzinfo=PARIS)
 
@@ -123,7 +125,7 @@ async def hostile_bot(
             "organisations": [ORGANISATION, "Smart"],
             "announce_chat_id": GROUP,
         },
-        extra={"announcements": {"digest_at": "23:00", "quiet_hours": None}},
+        extra={"announcements": {"digest_at": "09:00", "quiet_hours": None}},
     )
     async with Harness.running(emu, config, FrozenClock(FIRST_DAY)) as bot:
         yield bot, used
@@ -192,7 +194,7 @@ async def test_hostile_text_goes_through_every_message(
     await bot.press(ENGLISH_ORG, offer, offer.buttons[0][1] or "")
 
     # the day goes by: announcements, reminders and the board
-    for minutes in range(0, 8 * 60, 15):
+    for minutes in range(0, 8 * 60, 5):
         bot.clock.jump_to(FIRST_DAY + timedelta(minutes=minutes))  # type: ignore[attr-defined]
         await _quiet(bot)
     for _ in range(100):
