@@ -8,13 +8,14 @@ the rota swap, the announcements, reminders and board of the outbox. Every call 
 accepted by the emulator, and every hostile string must show literally somewhere.
 
 Covered so far (printed by the test): the outbox kinds listed in DRIVEN, and the catalogue keys
-the Translator was asked for. Not driven yet: the broadcast report,
+the Translator was asked for. Not driven yet:
 corrections, change notices, promotions, group setup, previews of a programme file, /log after
 an error, the demo's printing; and the test does not yet fail on a kind it does not drive.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,7 +54,12 @@ DRIVEN = {
     MessageKind.NOTICE,
     MessageKind.REMINDER,
     MessageKind.DIGEST,
+    MessageKind.PROMOTED,
+    MessageKind.GROUP_SETUP,
+    MessageKind.REPORT,
 }
+GROUP_TITLE = "Groupe <b>& </i> 🎉"
+NEW_GROUP = -1009876543
 FIRST_DAY = datetime(2026, 8, 24, 8, 0, tzinfo=PARIS)
 
 
@@ -82,6 +88,14 @@ title = {_toml(TITLE2)}
 start = 2026-08-24T14:30:00
 end = 2026-08-24T16:00:00
 room = {_toml(LONG)}
+
+[[workshop]]
+id = "h3"
+title = {_toml(LONG)}
+start = 2026-08-24T17:00:00
+end = 2026-08-24T18:00:00
+room = {_toml(ROOM)}
+capacity = 1
 
 [[rota]]
 id = "hr1"
@@ -128,6 +142,7 @@ async def hostile_bot(
         extra={"announcements": {"digest_at": "09:00", "quiet_hours": None}},
     )
     async with Harness.running(emu, config, FrozenClock(FIRST_DAY)) as bot:
+        bot.services.broadcasts.progress_every = 0.05
         yield bot, used
 
 
@@ -175,6 +190,19 @@ async def test_hostile_text_goes_through_every_message(
         await _say(bot, ENGLISH_ORG, text)
     await _say(bot, ORGANISER, f"/notice {NOTICE}")
 
+    # a promotion from the waiting list of a full workshop
+    organiser = await s.people.get(ORGANISER)
+    await s.bookings.sign_up(ORGANISER, TargetKind.WORKSHOP, ref("h3"), person=organiser)
+    await s.bookings.sign_up(
+        NASTY, TargetKind.WORKSHOP, ref("h3"), person=await s.people.get(NASTY)
+    )
+    await s.bookings.cancel(ORGANISER, TargetKind.WORKSHOP, ref("h3"))
+    s.outbox.wake()
+    # the bot added to a group with a hostile title: the organisers are told
+    emu.add_group(NEW_GROUP, GROUP_TITLE, members=[ORGANISER], bot="left")
+    emu.add_bot_to_group(NEW_GROUP, ORGANISER)
+    await bot.settle()
+
     # a broadcast: its preview, confirmation, progress and report
     mark = emu.mark(ORGANISER)
     await _say(bot, ORGANISER, f"/broadcast {BROADCAST}")
@@ -199,6 +227,7 @@ async def test_hostile_text_goes_through_every_message(
         await _quiet(bot)
     for _ in range(100):
         await _quiet(bot)
+        await asyncio.sleep(0.05)  # the broadcast's watcher reports on its own time
         async with bot.db.read() as conn:
             cursor = await conn.execute("SELECT DISTINCT kind FROM outbox WHERE status = 'sent'")
             kinds = {MessageKind(k) for (k,) in await cursor.fetchall()}
