@@ -7,10 +7,9 @@ command table in French and in English, a notice, a broadcast (preview, progress
 the rota swap, the announcements, reminders and board of the outbox. Every call must be
 accepted by the emulator, and every hostile string must show literally somewhere.
 
-Covered so far (printed by the test): the outbox kinds listed in DRIVEN, and the catalogue keys
-the Translator was asked for (10 of 11 kinds). Not driven yet: the correction (h2 cancelled
-after its reminder sends none here; to find out why), a programme file's preview, /log after
-an error, the demo's printing; a new kind is not yet a failure (DRIVEN is listed by hand).
+Covered (printed by the test): every outbox kind (a new kind fails it), and the catalogue keys
+the Translator was asked for. Not driven yet: a programme file's preview in the chat, /log
+after an error, the demo's printing.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from bot.domain.messages import MessageKind
 from bot.i18n import LOCALES_DIR, Translator, load_catalogue
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
+from bot.sandbox.records import SentMessage
 from tests.conftest import GROUP, ORGANISER, PARIS
 from tests.security.support import crash_signs, sent_texts, unexpected_refusals
 
@@ -48,18 +48,6 @@ NOTICE = "Le <b>bus</b> & </i> part <"
 BROADCAST = 'Bonjour <a href="https://evil.example">x</a> & à tous <'
 HOSTILE_NAME, HOSTILE_LAST, HOSTILE_USER = "<script>&", '</i>O\'Brien "Bob"', "evil_b"
 NASTY, ENGLISH_ORG = 1666, 9002
-DRIVEN = {
-    MessageKind.ANNOUNCE,
-    MessageKind.BOARD,
-    MessageKind.BROADCAST,
-    MessageKind.NOTICE,
-    MessageKind.REMINDER,
-    MessageKind.DIGEST,
-    MessageKind.PROMOTED,
-    MessageKind.GROUP_SETUP,
-    MessageKind.REPORT,
-    MessageKind.CHANGE,
-}
 GROUP_TITLE = "Groupe <b>& </i> 🎉"
 NEW_GROUP = -1009876543
 FIRST_DAY = datetime(2026, 8, 24, 8, 0, tzinfo=PARIS)
@@ -161,18 +149,23 @@ async def _quiet(bot: Harness) -> None:
     await bot.settle()
 
 
+def _with_button(messages: list[SentMessage], data: str) -> list[SentMessage]:
+    """Keep the replies with a button whose data starts so (the outbox may send meanwhile)."""
+    return [m for m in messages if any((d or "").startswith(data) for _, d in m.buttons)]
+
+
 async def _change(bot: Harness, item: str, kind: str, value: str | None) -> None:
     """Go through /change as the organiser: the item, what changes, its value, confirm."""
     emu = bot.emu
     mark = emu.mark(ORGANISER)
     await _say(bot, ORGANISER, f"/change {item}")
-    (menu,) = emu.messages(ORGANISER)[mark:]
+    (menu,) = _with_button(emu.messages(ORGANISER)[mark:], "ch:k:")
     await bot.press(ORGANISER, menu, f"ch:k:{ref(item)}:{kind}")
     preview = emu.message(ORGANISER, menu.message_id)
     if value is not None:
         mark = emu.mark(ORGANISER)
         await _say(bot, ORGANISER, value)
-        (preview,) = emu.messages(ORGANISER)[mark:]
+        (preview,) = _with_button(emu.messages(ORGANISER)[mark:], "ch:ok")
     assert "ch:ok" in [data for _, data in preview.buttons], preview.plain_text
     await bot.press(ORGANISER, preview, "ch:ok")
     await _quiet(bot)
@@ -226,7 +219,7 @@ async def test_hostile_text_goes_through_every_message(
     # a broadcast: its preview, confirmation, progress and report
     mark = emu.mark(ORGANISER)
     await _say(bot, ORGANISER, f"/broadcast {BROADCAST}")
-    (audiences,) = emu.messages(ORGANISER)[mark:]
+    (audiences,) = _with_button(emu.messages(ORGANISER)[mark:], "bc:a:")
     tag = (audiences.buttons[0][1] or "").split(":")[2]
     await bot.press(ORGANISER, audiences, f"bc:a:{tag}:group")
     await bot.press(ORGANISER, emu.message(ORGANISER, audiences.message_id), f"bc:ok:{tag}")
@@ -234,7 +227,7 @@ async def test_hostile_text_goes_through_every_message(
     # the rota swap: the hostile person can't make it, the English organiser takes it
     mark = emu.mark(NASTY)
     await _say(bot, NASTY, "/mine")
-    (mine,) = emu.messages(NASTY)[mark:]
+    (mine,) = _with_button(emu.messages(NASTY)[mark:], "b:ro:")
     group = emu.mark(GROUP)
     await bot.press(NASTY, mine, f"b:ro:{ref('hr1')}")
     (offer,) = await emu.wait_for_messages(GROUP, 1, after=group)
@@ -250,15 +243,17 @@ async def test_hostile_text_goes_through_every_message(
     for minutes in range(0, 8 * 60, 5):
         bot.clock.jump_to(FIRST_DAY + timedelta(minutes=minutes))  # type: ignore[attr-defined]
         await _quiet(bot)
-        if minutes == 6 * 60 + 20:  # 14:20, h2's reminder gone: cancelling it sends a correction
-            await _change(bot, "h2", "cancel", None)
+        if minutes == 6 * 60 + 20:  # 14:20, h2's reminder gone: moving it sends a correction
+            moved = PROGRAMME.replace("2026-08-24T14:30:00", "2026-08-24T15:00:00")
+            assert moved != PROGRAMME
+            await s.programme.import_bytes(moved.encode(), "semaine.toml")
     for _ in range(100):
         await _quiet(bot)
         await asyncio.sleep(0.05)  # the broadcast's watcher reports on its own time
         async with bot.db.read() as conn:
             cursor = await conn.execute("SELECT DISTINCT kind FROM outbox WHERE status = 'sent'")
             kinds = {MessageKind(k) for (k,) in await cursor.fetchall()}
-        if kinds >= DRIVEN:
+        if kinds == set(MessageKind):
             break
 
     texts = sent_texts(emu)
@@ -289,4 +284,4 @@ async def test_hostile_text_goes_through_every_message(
         f"{sorted(k.value for k in set(MessageKind) - kinds)}\n"
         f"catalogue keys used: {len(keys)}/{len(catalogue)}"
     )
-    assert kinds >= DRIVEN, f"not sent: {DRIVEN - kinds}"
+    assert kinds == set(MessageKind), f"not sent: {set(MessageKind) - kinds}"
