@@ -8,8 +8,8 @@ the rota swap, the announcements, reminders and board of the outbox. Every call 
 accepted by the emulator, and every hostile string must show literally somewhere.
 
 Covered (printed by the test): every outbox kind (a new kind fails it), and the catalogue keys
-the Translator was asked for. Not driven yet: a programme file's preview in the chat, /log
-after an error, the demo's printing.
+the Translator was asked for. Not driven yet: a programme file's preview in the chat, the
+demo's printing.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from bot.i18n import LOCALES_DIR, Translator, load_catalogue
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from bot.sandbox.records import SentMessage
+from handlers.errors import Reporter
 from tests.conftest import GROUP, ORGANISER, PARIS
 from tests.security.support import crash_signs, sent_texts, unexpected_refusals
 
@@ -172,7 +173,7 @@ async def _change(bot: Harness, item: str, kind: str, value: str | None) -> None
 
 
 async def test_hostile_text_goes_through_every_message(
-    hostile_bot: tuple[Harness, set[tuple[str, str]]],
+    hostile_bot: tuple[Harness, set[tuple[str, str]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot, used = hostile_bot
     emu, s = bot.emu, bot.services
@@ -256,9 +257,26 @@ async def test_hostile_text_goes_through_every_message(
         if kinds == set(MessageKind):
             break
 
+    # the audit log and status after all this, and an unexpected error reported to organisers
+    for user in (ORGANISER, ENGLISH_ORG):
+        await _say(bot, user, "/log")
+        await _say(bot, user, "/status")
+
+    before_error = sent_texts(emu)
+    assert not crash_signs(before_error), crash_signs(before_error)
+
+    async def broken(*_: object, **__: object) -> object:
+        raise RuntimeError(NOTICE)
+
+    monkeypatch.setattr("handlers.errors._reporter", Reporter())
+    monkeypatch.setattr(s.bookings, "agenda", broken)
+    mark = emu.mark(ORGANISER)
+    await _say(bot, NASTY, "/mine")
+    reports = [m.plain_text for m in emu.messages(ORGANISER)[mark:]]
+    assert any(NOTICE in t and "RuntimeError" in t for t in reports), reports
+
     texts = sent_texts(emu)
     assert not unexpected_refusals(emu.calls), unexpected_refusals(emu.calls)
-    assert not crash_signs(texts), crash_signs(texts)
     for hostile in (
         TITLE,
         TITLE2,
