@@ -8,8 +8,7 @@ the rota swap, the announcements, reminders and board of the outbox. Every call 
 accepted by the emulator, and every hostile string must show literally somewhere.
 
 Covered (printed by the test): every outbox kind (a new kind fails it), and the catalogue keys
-the Translator was asked for. Not driven yet: a programme file's preview in the chat, the
-demo's printing.
+the Translator was asked for. Not driven yet: the demo's printing.
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ TITLE = 'Atelier <b>gras</b> & "q" \'s </i> &amp; <3 🎉'
 TITLE2 = f"Rêve {RTL} <script>alert(1)</script>"
 ROOM = 'Salle <a href="https://evil.example">x</a>'
 ROOM_NOTE = "sous-sol </b> & <i>"
+NEW_TITLE = "Nouveau <i>& </b> 🚀 <"
 NOTE2 = "Changement <i>&amp; </b> 🎈 <"
 NOTE = "Apportez <script>&amp; un « chapeau » <"
 FACILITATOR = "Zoé </i><b>Bold & Co"
@@ -256,6 +256,27 @@ async def test_hostile_text_goes_through_every_message(
             kinds = {MessageKind(k) for (k,) in await cursor.fetchall()}
         if kinds == set(MessageKind):
             break
+
+    # a programme file sent in the chat: its preview names the new workshop, then the import
+    added = (
+        PROGRAMME
+        + f"""
+[[workshop]]
+id = "h4"
+title = {_toml(NEW_TITLE)}
+start = 2026-08-25T10:00:00
+end = 2026-08-25T11:00:00
+room = {_toml(ROOM)}
+"""
+    )
+    mark = emu.mark(ORGANISER)
+    await emu.send_document(ORGANISER, "semaine.toml", added.encode())
+    await bot.settle()
+    (preview,) = _with_button(emu.messages(ORGANISER)[mark:], "im:ok:")
+    assert NEW_TITLE in preview.plain_text, preview.plain_text
+    ok = next(d for _, d in preview.buttons if d and d.startswith("im:ok:"))
+    await bot.press(ORGANISER, preview, ok)
+    await _quiet(bot)
 
     # the audit log and status after all this, and an unexpected error reported to organisers
     for user in (ORGANISER, ENGLISH_ORG):
