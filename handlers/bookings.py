@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.error import Forbidden, TelegramError
 
@@ -21,8 +19,7 @@ from bot.views import rota as rota_view
 from bot.views.buttons import BookingOp, BookingPress, KeepPress
 from bot.views.common import Renderer, truncate
 from handlers.common import args_text, edit, renderer, send, services
-
-log = logging.getLogger(__name__)
+from handlers.errors import refused
 
 
 def person_of(user: User) -> Participant:
@@ -133,7 +130,7 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
         try:
             await query.edit_message_reply_markup(new)
         except TelegramError as exc:
-            log.info("could not refresh the buttons: %s", exc)
+            await refused(update, context, exc, "could not refresh the buttons")
 
 
 async def notify_promoted(context: Context, move: Move) -> None:
@@ -179,13 +176,13 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
                 done, chat_id=offer.chat_id, message_id=offer.message_id
             )
         except TelegramError as exc:
-            log.info("could not mark the offer taken: %s", exc)
+            await refused(update, context, exc, "could not mark the offer taken")
     giver_lang = await s.people.language(offer.user_id, None)
     text = s.t(giver_lang, "bookings.your_slot_taken", name=name, title=target.title)
     try:
         await context.bot.send_message(offer.user_id, text)
     except TelegramError as exc:
-        log.info("could not tell %s their slot was taken: %s", offer.user_id, exc)
+        await refused(update, context, exc, f"could not tell {offer.user_id} their slot was taken")
 
 
 async def mine(update: Update, context: Context) -> None:

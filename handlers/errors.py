@@ -78,6 +78,20 @@ async def on_error(update: object, context: Context) -> None:
     await _report(update, context, error)
 
 
+async def refused(update: Update, context: Context, error: TelegramError, what: str) -> None:
+    """A send refused in the middle of a handler's work, after the work is done.
+
+    The handler goes on (what it did stays done), but the refusal is not swallowed: it is
+    logged and reported to the organisers like any other failure, unless it is harmless
+    (the person blocked the bot or the chat is gone, an edit that would change nothing).
+    """
+    if _unreachable(error) or unchanged(error):
+        log.info("update %s: %s: %s (harmless)", update.update_id, what, error)
+        return
+    log.error("update %s: %s: %s", update.update_id, what, error, exc_info=error)
+    await _report(update, context, error)
+
+
 def _unreachable(error: object) -> bool:
     """Tell whether an error says the chat cannot be written to (blocked, kicked, gone)."""
     if isinstance(error, Forbidden):
