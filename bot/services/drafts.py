@@ -80,8 +80,8 @@ class DraftService:
             raise DomainError(f"{flow}.draft_expired")
         return draft
 
-    async def leave_awaiting(self, user_id: int) -> str | None:
-        """Stop waiting for text from this person (the draft stays); give the flow left, if any."""
+    async def _stop_waiting(self, user_id: int) -> Draft | None:
+        """Stop waiting for text from this person; give the draft that waited, if any."""
         if self._waiting is None:
             async with self._db.read() as conn:
                 self._waiting = await repo.waiting_users(conn)
@@ -91,22 +91,17 @@ class DraftService:
             draft = await repo.waiting(conn, user_id)
             await repo.stop_waiting(conn, user_id)
         self._waiting.discard(user_id)
-        if draft is None or draft.awaiting is None or self.expired(draft):
-            return None
-        return draft.flow
+        return draft if draft is not None and draft.awaiting is not None else None
+
+    async def leave_awaiting(self, user_id: int) -> str | None:
+        """Stop waiting for text from this person (the draft stays); give the flow left, if any."""
+        draft = await self._stop_waiting(user_id)
+        return None if draft is None or self.expired(draft) else draft.flow
 
     async def take_awaiting(self, user_id: int) -> str | None:
         """Give what text a flow waits for from this person, and stop waiting; None if nothing."""
-        if self._waiting is None:
-            async with self._db.read() as conn:
-                self._waiting = await repo.waiting_users(conn)
-        if user_id not in self._waiting:
-            return None
-        async with self._db.transaction() as conn:
-            draft = await repo.waiting(conn, user_id)
-            await repo.stop_waiting(conn, user_id)
-        self._waiting.discard(user_id)
-        if draft is None or draft.awaiting is None:
+        draft = await self._stop_waiting(user_id)
+        if draft is None:
             return None
         if self.expired(draft):
             # Text typed long after: read as the person means it today, not as a draft's value
