@@ -221,7 +221,7 @@ async def test_add_counts_the_new_keys_and_rows_read_back_every_field(tmp_path: 
             first = [Entry("u", "notice", 5, NOW, {}, urgent=True, batch="b")]
             first.append(Entry("n", "digest", 6, NOW, {}))
             assert await repo.add(conn, first, NOW) == 2
-            again = [Entry("u", "other", 9, NOW, {"x": 1}), Entry("m", "digest", 7, NOW, {})]
+            again = [Entry("u", "reminder", 9, NOW, {"x": 1}), Entry("m", "digest", 7, NOW, {})]
             assert await repo.add(conn, again, NOW) == 1
             ids = {row.key: row.id for row in await repo.rows(conn)}
             await repo.set_status(conn, ids["u"], "sent", now=NOW, message_id=42)
