@@ -51,8 +51,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Three workers (pytest-xdist): most tests wait on a bot, a subprocess or a socket rather than
+# compute, so three share two cores well. `make pytest WORKERS=0` runs the suite in one process.
+WORKERS ?= 3
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
 
 test: lint typecheck pytest
 
