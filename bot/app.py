@@ -45,6 +45,7 @@ from bot.services.programme import ImportService, ProgrammeService
 from bot.services.programme_page import ProgrammePageService
 from bot.services.roles import RolesService
 from bot.services.screen import ScreenService
+from bot.views.broadcasts import BroadcastTexts
 from bot.web.server import WebServer
 from handlers import register
 from storage import backup
@@ -150,8 +151,18 @@ def build_services(
     events.subscribe(BookingsChanged, bookings_changed)
     events.subscribe(PersonRegistered, person_registered)
     drafts = DraftService(db, clock, timedelta(minutes=config.drafts.expire_minutes))
+    texts = BroadcastTexts(t)
     broadcasts = BroadcastService(
-        db, clock, people, programme, roles, outbox, t, tz, config.event.announce_chat_id, drafts
+        db,
+        clock,
+        people,
+        programme,
+        roles,
+        outbox,
+        texts,
+        tz,
+        config.event.announce_chat_id,
+        drafts,
     )
     agenda = AgendaService(programme, roles, clock, tz)
     calendar = CalendarService(
