@@ -35,6 +35,7 @@ from bot.services import membership, status
 from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
+from bot.services.broadcast_audiences import BroadcastAudiences
 from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
@@ -152,18 +153,9 @@ def build_services(
     events.subscribe(PersonRegistered, person_registered)
     drafts = DraftService(db, clock, timedelta(minutes=config.drafts.expire_minutes))
     texts = BroadcastTexts(t)
-    broadcasts = BroadcastService(
-        db,
-        clock,
-        people,
-        programme,
-        roles,
-        outbox,
-        texts,
-        tz,
-        config.event.announce_chat_id,
-        drafts,
-    )
+    group_chat = config.event.announce_chat_id
+    audience = BroadcastAudiences(db, clock, people, programme, roles, tz, group_chat, texts)
+    broadcasts = BroadcastService(db, clock, people, audience, outbox, texts, drafts)
     agenda = AgendaService(programme, roles, clock, tz)
     calendar = CalendarService(
         db,

@@ -40,11 +40,11 @@ class BotApiMethods:
         self.flood = flood
         self.rules = Rules(world, spec)
         self._handlers: dict[str, Handler] = {
-            **UpdateMethods(world).handlers(),
+            **UpdateMethods(world, self.rules, flood).handlers(),
             **MessageMethods(world, self.rules, flood).handlers(),
             **EditMethods(world, self.rules, flood).handlers(),
-            **ChatMethods(world, self.rules).handlers(),
-            **CommandMethods(world, self.rules).handlers(),
+            **ChatMethods(world, self.rules, flood).handlers(),
+            **CommandMethods(world, self.rules, flood).handlers(),
         }
 
     def implements(self, method: str) -> bool:

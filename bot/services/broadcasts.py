@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 
@@ -23,7 +21,6 @@ from bot.domain.messages import MessageKind
 from bot.i18n import Count
 from bot.services.broadcast_audiences import (
     MAX_ITEMS,
-    AudienceNames,
     BroadcastAudiences,
     require_organiser,
 )
@@ -31,8 +28,6 @@ from bot.services.broadcast_following import PROGRESS_EVERY, BroadcastFollower, 
 from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox, Transport
 from bot.services.people import PeopleService
-from bot.services.programme import ProgrammeService
-from bot.services.roles import RolesService
 from storage import broadcasts as repo
 from storage import outbox as outbox_repo
 from storage.broadcasts import Broadcast, Notice
@@ -51,7 +46,6 @@ __all__ = [
     "BroadcastService",
     "Counts",
     "Recipients",
-    "ServiceTexts",
     "batch",
 ]
 
@@ -70,10 +64,6 @@ ASK_ITEM = "broadcast_item"
 """The name of the text input that waits for the workshop a broadcast goes to."""
 
 
-class ServiceTexts(AudienceNames, ProgressTexts, Protocol):
-    """Everything the service says on its own (bot/views/broadcasts.py:BroadcastTexts)."""
-
-
 class BroadcastService:
     """Let organisers write to many people at once, and see it through."""
 
@@ -82,12 +72,9 @@ class BroadcastService:
         db: Database,
         clock: Clock,
         people: PeopleService,
-        programme: ProgrammeService,
-        roles: RolesService,
+        audience: BroadcastAudiences,
         outbox: Outbox,
-        texts: ServiceTexts,
-        tz: ZoneInfo,
-        group_chat: int | None,
+        texts: ProgressTexts,
         drafts: DraftService,
         *,
         progress_every: float = PROGRESS_EVERY,
@@ -97,13 +84,11 @@ class BroadcastService:
         self._clock = clock
         self._people = people
         self._outbox = outbox
-        self.group_chat = group_chat
-        self.audience = BroadcastAudiences(
-            db, clock, people, programme, roles, tz, group_chat, texts
-        )
+        self.group_chat = audience.group_chat
+        self.audience = audience
         """Who an audience stands for, and its name."""
         self.following = BroadcastFollower(
-            db, clock, outbox, texts, self.audience.label, progress_every=progress_every
+            db, clock, outbox, texts, audience.label, progress_every=progress_every
         )
         """The watchers of the broadcasts under way."""
 

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.api.rules import Handler, Params, Rules
+from bot.sandbox.api.rules import Handler, MethodGroup, Params
 from bot.sandbox.errors import bad_request, forbidden
 from bot.sandbox.formatting import utf16_len
-from bot.sandbox.state import ADMIN_RIGHTS, DEFAULT_ADMIN_RIGHTS, GroupRecord, World
+from bot.sandbox.state import ADMIN_RIGHTS, DEFAULT_ADMIN_RIGHTS, GroupRecord
 
 MAX_CALLBACK_ANSWER_LENGTH = 200
 NO_PIN_RIGHTS = "not enough rights to manage pinned messages in the chat"
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 
 
-class ChatMethods:
+class ChatMethods(MethodGroup):
     """Answer button presses, file, chat and member queries, and pin messages."""
-
-    def __init__(self, world: World, rules: Rules) -> None:
-        self.world = world
-        self.rules = rules
 
     def handlers(self) -> dict[str, Handler]:
         """Map this group's Bot API methods to their handlers."""
@@ -140,22 +136,23 @@ class ChatMethods:
             message_id = pinned[-1]
         if message_id in pinned:
             pinned.remove(message_id)
-            sent = self.world.sent_by_id.get((chat_id, message_id))
-            if sent is not None:
-                sent.pinned = False
-            self.world.changes.notify()
+            self._unpinned(chat_id, [message_id])
         return True
 
     async def unpin_all_chat_messages(self, params: Params) -> Any:
         """Unpin every message of a chat."""
         chat_id = self.rules.reachable(params["chat_id"])
         self.rules.may(chat_id, "can_pin_messages", NO_PIN_RIGHTS)
-        for message_id in self.world.pinned.pop(chat_id, []):
+        self._unpinned(chat_id, self.world.pinned.pop(chat_id, []))
+        return True
+
+    def _unpinned(self, chat_id: int, message_ids: list[int]) -> None:
+        """Mark the bot's messages among these as no longer pinned."""
+        for message_id in message_ids:
             sent = self.world.sent_by_id.get((chat_id, message_id))
             if sent is not None:
                 sent.pinned = False
         self.world.changes.notify()
-        return True
 
 
 def _administrator(user: dict[str, Any], rights: frozenset[str]) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import Any
 
-from bot.sandbox.api.rules import Handler, Params, Rules
+from bot.sandbox.api.rules import Handler, MethodGroup, Params
 from bot.sandbox.errors import bad_request
-from bot.sandbox.state import World
 
 MAX_COMMANDS = 100
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
@@ -21,12 +21,8 @@ def scope_key(scope: dict[str, Any] | None) -> str:
     return json.dumps(key, sort_keys=True)
 
 
-class CommandMethods:
+class CommandMethods(MethodGroup):
     """Store and answer the bot's commands and descriptions."""
-
-    def __init__(self, world: World, rules: Rules) -> None:
-        self.world = world
-        self.rules = rules
 
     def handlers(self) -> dict[str, Handler]:
         """Map this group's Bot API methods to their handlers."""
@@ -34,10 +30,10 @@ class CommandMethods:
             "setMyCommands": self.set_my_commands,
             "getMyCommands": self.get_my_commands,
             "deleteMyCommands": self.delete_my_commands,
-            "setMyDescription": self.set_my_description,
-            "getMyDescription": self.get_my_description,
-            "setMyShortDescription": self.set_my_short_description,
-            "getMyShortDescription": self.get_my_short_description,
+            "setMyDescription": partial(self._store_description, "description"),
+            "getMyDescription": partial(self._answer_description, "description"),
+            "setMyShortDescription": partial(self._store_description, "short_description"),
+            "getMyShortDescription": partial(self._answer_description, "short_description"),
         }
 
     def _scope_key(self, scope: dict[str, Any] | None) -> str:
@@ -77,24 +73,12 @@ class CommandMethods:
         self.world.changes.notify()
         return True
 
-    async def set_my_description(self, params: Params) -> Any:
-        """Store the bot's description."""
-        key = ("description", params.get("language_code") or "")
-        self.world.descriptions[key] = params.get("description") or ""
+    async def _store_description(self, name: str, params: Params) -> Any:
+        """Store the bot's description or short description (`name`) in a language."""
+        self.world.descriptions[(name, params.get("language_code") or "")] = params.get(name) or ""
         return True
 
-    async def get_my_description(self, params: Params) -> Any:
-        """Answer the bot's description."""
-        key = ("description", params.get("language_code") or "")
-        return {"description": self.world.descriptions.get(key, "")}
-
-    async def set_my_short_description(self, params: Params) -> Any:
-        """Store the bot's short description."""
-        key = ("short_description", params.get("language_code") or "")
-        self.world.descriptions[key] = params.get("short_description") or ""
-        return True
-
-    async def get_my_short_description(self, params: Params) -> Any:
-        """Answer the bot's short description."""
-        key = ("short_description", params.get("language_code") or "")
-        return {"short_description": self.world.descriptions.get(key, "")}
+    async def _answer_description(self, name: str, params: Params) -> Any:
+        """Answer the bot's description or short description (`name`) in a language."""
+        key = (name, params.get("language_code") or "")
+        return {name: self.world.descriptions.get(key, "")}

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.api.rules import Handler, Params, Rules
+from bot.sandbox.api.rules import Handler, MethodGroup, Params
 from bot.sandbox.errors import bad_request
-from bot.sandbox.flood import FloodControl
 from bot.sandbox.formatting import FormattedText
 from bot.sandbox.records import SentMessage
-from bot.sandbox.state import World
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -17,13 +15,8 @@ NOT_MODIFIED = (
 )
 
 
-class EditMethods:
+class EditMethods(MethodGroup):
     """Edit and delete messages, refusing what Telegram refuses."""
-
-    def __init__(self, world: World, rules: Rules, flood: FloodControl) -> None:
-        self.world = world
-        self.rules = rules
-        self.flood = flood
 
     def handlers(self) -> dict[str, Handler]:
         """Map this group's Bot API methods to their handlers."""

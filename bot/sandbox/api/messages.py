@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.api.rules import URL, Handler, Params, Rules
+from bot.sandbox.api.rules import URL, Handler, MethodGroup, Params
 from bot.sandbox.errors import bad_request
-from bot.sandbox.flood import FloodControl
+from bot.sandbox.formatting import FormattedText
 from bot.sandbox.records import SentDocument, SentMessage
-from bot.sandbox.state import StoredFile, World
+from bot.sandbox.state import StoredFile
 from bot.sandbox.wire import UploadedFile
 
 NO_SEND_RIGHTS = "not enough rights to send text messages to the chat"
+NO_DOCUMENT_RIGHTS = "not enough rights to send documents to the chat"
 NO_DOCUMENT_RIGHTS = "not enough rights to send documents to the chat"
 _CHAT_ACTIONS = frozenset(
     {
@@ -30,13 +31,8 @@ _CHAT_ACTIONS = frozenset(
 )
 
 
-class MessageMethods:
+class MessageMethods(MethodGroup):
     """Send texts and documents, checked as Telegram checks them."""
-
-    def __init__(self, world: World, rules: Rules, flood: FloodControl) -> None:
-        self.world = world
-        self.rules = rules
-        self.flood = flood
 
     def handlers(self) -> dict[str, Handler]:
         """Map this group's Bot API methods to their handlers."""
@@ -52,22 +48,7 @@ class MessageMethods:
             params["text"], params.get("parse_mode"), params.get("entities")
         )
         markup = self.rules.markup(params.get("reply_markup"))
-        chat_id = self.rules.reachable(params["chat_id"])
-        self.rules.may(chat_id, "can_send_messages", NO_SEND_RIGHTS)
-        reply_to = self._reply_to(chat_id, params)
-        self.flood.check(chat_id)
-        message = SentMessage(
-            message_id=self.world.next_message_id(chat_id),
-            chat_id=chat_id,
-            date=self.world.timestamp(),
-            text=params["text"],
-            plain_text=formatted.text,
-            parse_mode=params.get("parse_mode"),
-            entities=formatted.entities,
-            reply_markup=markup,
-            reply_to_message_id=reply_to,
-        )
-        return self._deliver(message)
+        return self._send(params, params["text"], formatted, markup, NO_SEND_RIGHTS)
 
     async def send_document(self, params: Params) -> Any:
         """Send a document (uploaded, or an existing file_id)."""
@@ -77,23 +58,34 @@ class MessageMethods:
         )
         markup = self.rules.markup(params.get("reply_markup"))
         stored = self._document(params["document"])
+        return self._send(params, caption, formatted, markup, NO_DOCUMENT_RIGHTS, stored)
+
+    def _send(
+        self,
+        params: Params,
+        text: str,
+        formatted: FormattedText,
+        markup: dict[str, Any] | None,
+        refusal: str,
+        stored: StoredFile | None = None,
+    ) -> dict[str, Any]:
+        """Deliver a checked text or document, if the bot may write there now."""
         chat_id = self.rules.reachable(params["chat_id"])
-        self.rules.may(
-            chat_id, "can_send_documents", "not enough rights to send documents to the chat"
-        )
+        right = "can_send_messages" if stored is None else "can_send_documents"
+        self.rules.may(chat_id, right, refusal)
         reply_to = self._reply_to(chat_id, params)
         self.flood.check(chat_id)
         message = SentMessage(
             message_id=self.world.next_message_id(chat_id),
             chat_id=chat_id,
             date=self.world.timestamp(),
-            text=caption,
+            text=text,
             plain_text=formatted.text,
             parse_mode=params.get("parse_mode"),
             entities=formatted.entities,
             reply_markup=markup,
-            document=SentDocument(stored.filename, stored.content),
-            document_info=stored.document(),
+            document=SentDocument(stored.filename, stored.content) if stored else None,
+            document_info=stored.document() if stored else None,
             reply_to_message_id=reply_to,
         )
         return self._deliver(message)

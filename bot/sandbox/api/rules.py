@@ -8,6 +8,7 @@ from typing import Any
 
 import bot.sandbox.errors as errors
 from bot.sandbox.errors import bad_request, forbidden
+from bot.sandbox.flood import FloodControl
 from bot.sandbox.formatting import (
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
@@ -138,3 +139,16 @@ class Rules:
         url = button.get("url")
         if url is not None and not URL.fullmatch(url):
             raise bad_request("BUTTON_URL_INVALID")
+
+
+class MethodGroup:
+    """A group of Bot API methods: what they share, and the table of their handlers."""
+
+    def __init__(self, world: World, rules: Rules, flood: FloodControl) -> None:
+        self.world = world
+        self.rules = rules
+        self.flood = flood
+
+    def handlers(self) -> dict[str, Handler]:
+        """Map this group's Bot API methods to their handlers."""
+        raise NotImplementedError

@@ -6,18 +6,14 @@ import asyncio
 import contextlib
 from typing import Any
 
-from bot.sandbox.api.rules import Handler, Params
+from bot.sandbox.api.rules import Handler, MethodGroup, Params
 from bot.sandbox.errors import conflict
-from bot.sandbox.state import World
 
 _NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
-class UpdateMethods:
+class UpdateMethods(MethodGroup):
     """Answer getMe, the webhook methods and getUpdates."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
 
     def handlers(self) -> dict[str, Handler]:
         """Map this group's Bot API methods to their handlers."""
