@@ -13,7 +13,6 @@ from bot.sandbox.wire import UploadedFile
 
 NO_SEND_RIGHTS = "not enough rights to send text messages to the chat"
 NO_DOCUMENT_RIGHTS = "not enough rights to send documents to the chat"
-NO_DOCUMENT_RIGHTS = "not enough rights to send documents to the chat"
 _CHAT_ACTIONS = frozenset(
     {
         "typing",
