@@ -35,6 +35,7 @@ from bot.services import membership, status
 from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
+from bot.services.broadcast_audiences import BroadcastAudiences
 from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
@@ -45,6 +46,7 @@ from bot.services.programme import ImportService, ProgrammeService
 from bot.services.programme_page import ProgrammePageService
 from bot.services.roles import RolesService
 from bot.services.screen import ScreenService
+from bot.views.broadcasts import BroadcastTexts
 from bot.web.server import WebServer
 from handlers import register
 from storage import backup
@@ -150,9 +152,10 @@ def build_services(
     events.subscribe(BookingsChanged, bookings_changed)
     events.subscribe(PersonRegistered, person_registered)
     drafts = DraftService(db, clock, timedelta(minutes=config.drafts.expire_minutes))
-    broadcasts = BroadcastService(
-        db, clock, people, programme, roles, outbox, t, tz, config.event.announce_chat_id, drafts
-    )
+    texts = BroadcastTexts(t)
+    group_chat = config.event.announce_chat_id
+    audience = BroadcastAudiences(db, clock, people, programme, roles, tz, group_chat, texts)
+    broadcasts = BroadcastService(db, clock, people, audience, outbox, texts, drafts)
     agenda = AgendaService(programme, roles, clock, tz)
     calendar = CalendarService(
         db,

@@ -33,15 +33,33 @@ import itertools
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-import httpx
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from bot.rate_window import Send, Window
+from bot.telegram_calls import (
+    GroupKey,
+    counts_as_message,
+    group_of,
+    retry_after_seconds,
+    surely_not_taken,
+)
+
+__all__ = [
+    "BULK",
+    "INTERACTIVE",
+    "MARGIN",
+    "SlidingWindowRateLimiter",
+    "Turn",
+    "counts_as_message",
+    "group_of",
+    "retry_after_seconds",
+    "surely_not_taken",
+]
 
 NETWORK_RETRY_PAUSES = (0.3, 1.0)  # after a 5xx or a dropped connection
 
@@ -63,7 +81,6 @@ the way; this covers rounding. (It was 20 ms when windows counted from the grant
 _GROUPS_KEPT = 256
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
-GroupKey = int | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,115 +95,12 @@ class Turn:
     on_grant: Callable[[], None] | None = None
 
 
-def surely_not_taken(exc: NetworkError) -> bool:
-    """Say whether a failed call surely did not reach Telegram (safe to make again)."""
-    if isinstance(exc, BadRequest):
-        return False
-    cause = exc.__cause__
-    if isinstance(exc, TimedOut):
-        return isinstance(cause, (httpx.PoolTimeout, httpx.ConnectTimeout))
-    if isinstance(cause, httpx.HTTPError):
-        return isinstance(cause, httpx.ConnectError)
-    return True  # Telegram answered with a server error: the call was not carried out
-
-
-# Named like a message but not one: a chat action, a gift, a draft being streamed, and edits
-# of invite links, forum topics, stories and subscriptions, which change no message
-_NOT_MESSAGES = frozenset(
-    {
-        "sendChatAction",
-        "sendGift",
-        "sendMessageDraft",
-        "editChatInviteLink",
-        "editChatSubscriptionInviteLink",
-        "editForumTopic",
-        "editGeneralForumTopic",
-        "editStory",
-        "editUserStarSubscription",
-    }
-)
-# Not named so but they change a message in the chat, as edits do
-_ALSO_MESSAGES = frozenset({"stopMessageLiveLocation", "stopPoll", "setGameScore"})
-
-
-def counts_as_message(endpoint: str) -> bool:
-    """Say whether a call to endpoint is a message for Telegram's limits (a send or an edit).
-
-    The Bot FAQ limits messages; a send (sendMessage, sendPhoto..., forward, copy) makes one,
-    an edit changes one. The test checks this against a table of every Bot API method.
-    """
-    if endpoint in _NOT_MESSAGES:
-        return False
-    return endpoint in _ALSO_MESSAGES or endpoint.startswith(("send", "edit", "forward", "copy"))
-
-
-def group_of(chat_id: object) -> GroupKey | None:
-    """Return the group a chat_id names, or None for a private chat."""
-    if isinstance(chat_id, str):
-        try:
-            chat_id = int(chat_id)
-        except ValueError:
-            return chat_id  # an @username: only supergroups and channels have one
-    if isinstance(chat_id, int) and chat_id < 0:
-        return chat_id
-    return None
-
-
-class _Send:
-    """A granted send: when its request came back (None while it is on its way)."""
-
-    __slots__ = ("end",)
-
-    def __init__(self) -> None:
-        self.end: float | None = None
-
-
-class _Window:
-    """The last `limit` sends granted, and when the next one fits.
-
-    Telegram counts a message when it arrives, somewhere between our grant and the answer.
-    A new send fits once every send granted `limit` sends before it (and all earlier ones) has
-    come back, at least `span` ago: its arrival is then surely out of Telegram's window,
-    whatever the delays on the way (a loaded machine, a queued connection).
-    """
-
-    def __init__(self, limit: int, span: float) -> None:
-        self.limit = limit
-        self.span = span
-        self.sends: deque[_Send] = deque()
-        self.settled = -math.inf
-        """The latest end of the sends forgotten (all of them older than the last `limit`)."""
-
-    def add(self, send: _Send) -> None:
-        """Count one more granted send."""
-        self.sends.append(send)
-
-    def free_at(self) -> float:
-        """Return the earliest time one more send fits.
-
-        -inf if it fits already, inf while a send it waits for is still on its way.
-        """
-        while len(self.sends) >= self.limit:
-            end = self.sends[0].end
-            if end is None:
-                return math.inf  # the send `limit` back has not come back yet
-            self.settled = max(self.settled, end)
-            self.sends.popleft()
-        return self.settled + self.span
-
-    def expired(self, now: float) -> bool:
-        """Say whether every send it holds came back and left the window."""
-        return self.settled + self.span <= now and all(
-            s.end is not None and s.end + self.span <= now for s in self.sends
-        )
-
-
 @dataclass(order=True)
 class _Waiter:
     priority: int
     ticket: int
     group: GroupKey | None = field(compare=False)
-    granted: asyncio.Future[_Send] = field(compare=False)
+    granted: asyncio.Future[Send] = field(compare=False)
     since: float = field(compare=False, default=-math.inf)
 
 
@@ -212,7 +126,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
             raise ValueError("the limits must allow at least one message per window")
         if margin < 0 or max_retries < 0 or (spacing is not None and spacing < 0):
             raise ValueError("margin, max_retries and spacing cannot be negative")
-        self._overall = _Window(overall_per_second, 1.0 + margin)
+        self._overall = Window(overall_per_second, 1.0 + margin)
         if spacing is None:
             spacing = (1.0 + margin) / overall_per_second
         # One grant per `spacing` seconds (0: bursts), counted from the grants themselves.
@@ -220,7 +134,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         self._last_grant = -math.inf
         self._group_limit = group_per_minute
         self._group_span = 60.0 + margin
-        self._groups: dict[GroupKey, _Window] = {}
+        self._groups: dict[GroupKey, Window] = {}
         self._max_retries = max_retries
         self._monotonic = monotonic
         self._sleep = sleep
@@ -348,9 +262,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
 
     # --- the queue ----------------------------------------------------------------------
 
-    async def _turn(self, priority: int, ticket: int, group: GroupKey | None) -> _Send:
+    async def _turn(self, priority: int, ticket: int, group: GroupKey | None) -> Send:
         """Wait until this send is granted; from then on it counts as sent."""
-        granted: asyncio.Future[_Send] = asyncio.get_running_loop().create_future()
+        granted: asyncio.Future[Send] = asyncio.get_running_loop().create_future()
         waiter = _Waiter(priority, ticket, group, granted, self._monotonic())
         bisect.insort(self._waiting, waiter)
         self._dispatch()
@@ -364,7 +278,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
                 self._came_back(waiter.granted.result())  # granted, but never sent
             raise
 
-    def _came_back(self, send: _Send) -> None:
+    def _came_back(self, send: Send) -> None:
         """Note that a send's request is over (answered or failed)."""
         send.end = self._monotonic()
         if self._waiting:
@@ -412,7 +326,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         return max(self._overall.free_at(), self._last_grant + self._spacing)
 
     def _grant(self, waiter: _Waiter, now: float) -> None:
-        send = _Send()
+        send = Send()
         self._overall.add(send)
         self._last_grant = now
         if waiter.group is not None:
@@ -420,7 +334,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
             if window is None:
                 if len(self._groups) >= _GROUPS_KEPT:
                     self._groups = {k: w for k, w in self._groups.items() if not w.expired(now)}
-                window = self._groups[waiter.group] = _Window(self._group_limit, self._group_span)
+                window = self._groups[waiter.group] = Window(self._group_limit, self._group_span)
             window.add(send)
         waiter.granted.set_result(send)
 
@@ -455,9 +369,3 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
             self._timer.cancel()
         self._timer = None
         self._timer_due = math.inf
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """Give how long Telegram asks to wait (the public property warns about its future type)."""
-    value: timedelta | int = exc._retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -37,6 +37,7 @@ from handlers import (
     help,
     importing,
     membership,
+    plain_words,
     programme,
     roles,
     settings,
@@ -143,12 +144,12 @@ def register(app: RencontreApp) -> None:
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))
     # 4. plain words: every private text, group texts addressed to the bot
     app.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, programme.plain_words)
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, plain_words.plain_words)
     )
     app.add_handler(
         MessageHandler(
             groups & filters.TEXT & ~filters.COMMAND & _AddressedToBot(),
-            programme.plain_words,
+            plain_words.plain_words,
         )
     )
     # 5. unknown commands in private chat get a hint

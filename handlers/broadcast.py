@@ -65,7 +65,7 @@ async def _got_text(update: Update, context: Context, text: str) -> None:
     s = services(context)
     draft = await s.broadcasts.write(_user_id(update), text)
     r = await renderer(update, context)
-    await send(update, context, view.audiences(r, draft.tag, s.broadcasts.audiences()))
+    await send(update, context, view.audiences(r, draft.tag, s.broadcasts.audience.offered()))
 
 
 @awaiting.reader(ASK_ITEM)
@@ -74,7 +74,7 @@ async def read_item(update: Update, context: Context, text: str) -> None:
     s = services(context)
     user_id = _user_id(update)
     draft = await s.broadcasts.draft(user_id)
-    items = await s.broadcasts.items_matching(user_id, text[:100])
+    items = await s.broadcasts.audience.items_matching(user_id, text[:100])
     r = await renderer(update, context)
     if not items:
         await s.broadcasts.keep(user_id, draft, ask_item=True)
@@ -93,12 +93,12 @@ async def _preview(update: Update, context: Context, draft: BroadcastDraft) -> R
     """Show the message as people will read it, who gets it, and Send / Cancel."""
     s = services(context)
     assert draft.audience is not None
-    found = await s.broadcasts.recipients(_user_id(update), draft.audience)
+    found = await s.broadcasts.audience.recipients(_user_id(update), draft.audience)
     r = await renderer(update, context)
     if not found.chat_ids:
         await s.broadcasts.drop(_user_id(update))
         return Reply(r("broadcast.nobody"))
-    label = await s.broadcasts.label(draft.audience, r.lang)
+    label = await s.broadcasts.audience.label(draft.audience, r.lang)
     return view.preview(r, draft, label, len(found.chat_ids), found.unreachable)
 
 
@@ -122,7 +122,7 @@ async def button(update: Update, context: Context) -> None:
         return
     if op == "a":
         kind = AudienceKind(arg)
-        if kind not in s.broadcasts.audiences():
+        if kind not in s.broadcasts.audience.offered():
             raise DomainError("common.stale_button")
         if kind is AudienceKind.ITEM:
             await s.broadcasts.keep(user_id, draft, ask_item=True)
@@ -140,7 +140,7 @@ async def button(update: Update, context: Context) -> None:
         organisation = s.people.organisations[int(arg)]
         draft = replace(draft, audience=Audience(AudienceKind.ORGANISATION, organisation))
     elif op == "i":
-        item = await s.broadcasts.item_by_ref(user_id, arg)
+        item = await s.broadcasts.audience.item_by_ref(user_id, arg)
         draft = replace(draft, audience=Audience(AudienceKind.ITEM, item.id))
     else:
         await _confirm(update, context, draft, sure=op == "sure")
@@ -159,7 +159,7 @@ async def _confirm(update: Update, context: Context, draft: BroadcastDraft, *, s
     if draft.audience is None:
         raise DomainError("common.stale_button")
     if draft.audience.kind is AudienceKind.ALL and not sure:
-        found = await s.broadcasts.recipients(query.from_user.id, draft.audience)
+        found = await s.broadcasts.audience.recipients(query.from_user.id, draft.audience)
         await s.broadcasts.keep(query.from_user.id, draft)  # a step: its expiry starts again
         await query.answer()
         await edit(update, view.sure(r, draft.tag, len(found.chat_ids)))

@@ -1,44 +1,45 @@
-"""Questions about the programme, by command, by plain words, and the page buttons."""
+"""Questions about the programme, by command, and the page buttons.
+
+Plain words (handlers/plain_words.py) route to the same answers.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from markupsafe import Markup
 from telegram import Update
 
-import handlers.awaiting as awaiting
 from bot.context import Context
 from bot.domain.agenda import DayAnswer, FindAnswer
 from bot.domain.errors import DomainError
-from bot.domain.intents import Ask, Intent, parse_intent
 from bot.domain.models import Workshop
 from bot.domain.schedule import Part
 from bot.reply import Reply
 from bot.views import agenda as agenda_view
 from bot.views import items as items_view
 from bot.views.buttons import DetailsPress, PagePress
-from bot.views.common import PARAGRAPHS, Renderer, pager, truncate
+from bot.views.common import pager
 from handlers.common import args_text, edit, renderer, send, services
-from handlers.help import help_
 
 MAX_QUESTION = 300
 _DAY_ARG = re.compile(r"^(?P<date>\d{8})(?P<part>[mae]?)$")
 _PART_CODES = {Part.MORNING: "m", Part.AFTERNOON: "a", Part.EVENING: "e"}
 
 
-def _user_id(update: Update) -> int | None:
+def user_id(update: Update) -> int | None:
+    """Give the id of the person who wrote, if any."""
     return update.effective_user.id if update.effective_user else None
 
 
-async def _day_reply(
+async def day_reply(
     update: Update, context: Context, answer: DayAnswer, page: int, part: Part | None = None
 ) -> Reply:
+    """Give one page of a day's programme (a part of the day if `part`)."""
     s = services(context)
     r = await renderer(update, context)
     answer = s.agenda.in_part(answer, part)
-    seats = await s.bookings.seats(answer.items, _user_id(update))
+    seats = await s.bookings.seats(answer.items, user_id(update))
     title = agenda_view.part_title(r, agenda_view.day_title(r, answer.day, s.agenda.today()), part)
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
@@ -48,7 +49,7 @@ async def _day_reply(
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
 
 
-async def _room_reply(
+async def room_reply(
     update: Update,
     context: Context,
     text: str,
@@ -56,13 +57,14 @@ async def _room_reply(
     day_text: str = "",
     part: Part | None = None,
 ) -> Reply:
+    """Give one page of what is on in a room (today, or on `day_text`)."""
     s = services(context)
     if not day_text:
         text, day_text = await s.agenda.room_and_day(text)
     name, answer = await s.agenda.room(text, day_text)
     answer = s.agenda.in_part(answer, part)
     r = await renderer(update, context)
-    seats = await s.bookings.seats(answer.items, _user_id(update))
+    seats = await s.bookings.seats(answer.items, user_id(update))
     title = agenda_view.room_title(r, name, answer.day if day_text else None, part)
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
@@ -72,10 +74,11 @@ async def _room_reply(
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
 
 
-async def _find_reply(update: Update, context: Context, answer: FindAnswer, page: int) -> Reply:
+async def find_reply(update: Update, context: Context, answer: FindAnswer, page: int) -> Reply:
+    """Give one page of a search's answer."""
     s = services(context)
     r = await renderer(update, context)
-    seats = await s.bookings.seats(answer.items, _user_id(update))
+    seats = await s.bookings.seats(answer.items, user_id(update))
     pages = agenda_view.find_answer(r, answer, seats)
     page = min(page, len(pages) - 1)
     row = pager(len(pages), page, lambda n: PagePress("s", n, answer.query).pack())
@@ -95,7 +98,7 @@ async def next_(update: Update, context: Context) -> None:
     await send(
         update,
         context,
-        agenda_view.next_answer(r, answer, await s.bookings.seats(items, _user_id(update))),
+        agenda_view.next_answer(r, answer, await s.bookings.seats(items, user_id(update))),
     )
 
 
@@ -108,7 +111,7 @@ async def now(update: Update, context: Context) -> None:
     await send(
         update,
         context,
-        agenda_view.now_answer(r, answer, await s.bookings.seats(items, _user_id(update))),
+        agenda_view.now_answer(r, answer, await s.bookings.seats(items, user_id(update))),
     )
 
 
@@ -116,14 +119,14 @@ async def today(update: Update, context: Context) -> None:
     """Give today's programme (/today)."""
     s = services(context)
     await send(
-        update, context, await _day_reply(update, context, await s.agenda.day(s.agenda.today()), 0)
+        update, context, await day_reply(update, context, await s.agenda.day(s.agenda.today()), 0)
     )
 
 
 async def tomorrow(update: Update, context: Context) -> None:
     """Give tomorrow's programme (/tomorrow)."""
     s = services(context)
-    await send(update, context, await _day_reply(update, context, await s.agenda.tomorrow(), 0))
+    await send(update, context, await day_reply(update, context, await s.agenda.tomorrow(), 0))
 
 
 async def day(update: Update, context: Context) -> None:
@@ -132,7 +135,7 @@ async def day(update: Update, context: Context) -> None:
     if not text:
         raise DomainError("agenda.day_needed")
     answer = await services(context).agenda.day_named(text[:40])
-    await send(update, context, await _day_reply(update, context, answer, 0))
+    await send(update, context, await day_reply(update, context, answer, 0))
 
 
 async def room(update: Update, context: Context) -> None:
@@ -140,7 +143,7 @@ async def room(update: Update, context: Context) -> None:
     text = args_text(context)
     if not text:
         raise DomainError("agenda.room_needed")
-    await send(update, context, await _room_reply(update, context, text[:100], 0))
+    await send(update, context, await room_reply(update, context, text[:100], 0))
 
 
 async def search(update: Update, context: Context) -> None:
@@ -149,7 +152,7 @@ async def search(update: Update, context: Context) -> None:
     if not text:
         raise DomainError("agenda.search_empty")
     answer = await services(context).agenda.find(text[:MAX_QUESTION])
-    await send(update, context, await _find_reply(update, context, answer, 0))
+    await send(update, context, await find_reply(update, context, answer, 0))
 
 
 async def workshop(update: Update, context: Context) -> None:
@@ -162,7 +165,7 @@ async def workshop(update: Update, context: Context) -> None:
     if len(answer.items) == 1:
         await send(update, context, await _workshop_reply(update, context, answer.items[0]))
     else:
-        await send(update, context, await _find_reply(update, context, answer, 0))
+        await send(update, context, await find_reply(update, context, answer, 0))
 
 
 async def _workshop_reply(update: Update, context: Context, item: Workshop) -> Reply:
@@ -170,7 +173,7 @@ async def _workshop_reply(update: Update, context: Context, item: Workshop) -> R
     programme = await s.programme.current()
     note = next((room.description for room in programme.rooms if room.name == item.room), "")
     r = await renderer(update, context)
-    return agenda_view.workshop(r, item, await s.bookings.seats([item], _user_id(update)), note)
+    return agenda_view.workshop(r, item, await s.bookings.seats([item], user_id(update)), note)
 
 
 async def workshop_button(update: Update, context: Context) -> None:
@@ -201,13 +204,13 @@ async def page_button(update: Update, context: Context) -> None:
             raise DomainError("common.bad_button")
         wanted = _date_of(day_arg["date"])
         part = next((p for p, code in _PART_CODES.items() if code == day_arg["part"]), None)
-        reply = await _day_reply(update, context, await s.agenda.day(wanted), page, part)
+        reply = await day_reply(update, context, await s.agenda.day(wanted), page, part)
     elif view == "s":
-        reply = await _find_reply(update, context, await s.agenda.find(arg), page)
+        reply = await find_reply(update, context, await s.agenda.find(arg), page)
     elif view == "r":
         stamp, _, name = arg.partition(":")
         day_text = "" if stamp == "-" else f"{_date_of(stamp):%Y-%m-%d}"
-        reply = await _room_reply(update, context, name, page, day_text)
+        reply = await room_reply(update, context, name, page, day_text)
     else:
         raise DomainError("common.bad_button")
     await query.answer()
@@ -228,126 +231,3 @@ async def noop_button(update: Update, context: Context) -> None:
     """Answer a button that only shows information (the page number)."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-
-
-async def plain_words(update: Update, context: Context) -> None:
-    """Answer a question written in plain words, in French or English."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    text = message.text
-    username = context.bot.username
-    if username:
-        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
-    # A flow (/change, /broadcast) may be waiting for this text, in private chat
-    private = update.effective_chat is not None and update.effective_chat.type == "private"
-    if private and await awaiting.dispatch(update, context, message.text):
-        return
-    r = await renderer(update, context)
-    if len(text) > MAX_QUESTION:
-        await send(update, context, Reply(r("common.too_long")))
-        return
-    intent = parse_intent(text)
-    s = services(context)
-    agenda = s.agenda
-    if intent.ask is Ask.NEXT:
-        await next_(update, context)
-    elif intent.ask is Ask.NOW:
-        await now(update, context)
-    elif intent.ask in (Ask.TODAY, Ask.TOMORROW, Ask.DAY):
-        if intent.ask is Ask.TODAY:
-            answer = await agenda.day(agenda.today())
-        elif intent.ask is Ask.TOMORROW:
-            answer = await agenda.tomorrow()
-        else:
-            answer = await agenda.day_named(intent.subject)
-        await send(update, context, await _day_reply(update, context, answer, 0, intent.part))
-    elif intent.ask is Ask.HELP:
-        await help_(update, context)
-    elif intent.ask is Ask.HELLO:
-        await send(update, context, Reply(r("help.hello")))
-    elif intent.ask is Ask.THANKS:
-        await send(update, context, Reply(r("help.thanks")))
-    elif intent.ask in (Ask.PLACE, Ask.WHERE) and (room := await agenda.room_named(intent.subject)):
-        if intent.ask is Ask.WHERE and not intent.day:
-            card = await agenda.room_card(room)
-            items = [*card.running, *(card.following.items if card.following else ())]
-            await send(
-                update,
-                context,
-                agenda_view.room_card(r, card, await s.bookings.seats(items, _user_id(update))),
-            )
-        else:
-            await send(
-                update,
-                context,
-                await _room_reply(update, context, room.name, 0, intent.day, intent.part),
-            )
-    elif intent.ask in (Ask.WHERE, Ask.WHEN, Ask.PLACE, Ask.SEARCH) and intent.subject:
-        if intent.day or intent.part:
-            await _on_day(update, context, r, intent)
-        elif intent.ask in (Ask.WHERE, Ask.WHEN):
-            await _where_or_when(update, context, r, intent.ask, intent.subject)
-        else:
-            await _search_or_shrug(update, context, r, intent.subject, text)
-    else:
-        await _shrug(update, context, r, text)
-
-
-async def _shrug(update: Update, context: Context, r: Renderer, text: str) -> None:
-    await send(
-        update,
-        context,
-        Reply(r("help.didnt_understand", text=truncate(text.strip(), 80))),
-    )
-
-
-async def _search_or_shrug(
-    update: Update, context: Context, r: Renderer, subject: str, text: str
-) -> None:
-    answer = await services(context).agenda.find(subject)
-    if answer.items:
-        await send(update, context, await _find_reply(update, context, answer, 0))
-    else:
-        await _shrug(update, context, r, text)
-
-
-async def _on_day(update: Update, context: Context, r: Renderer, intent: Intent) -> None:
-    """Answer about something on a day ("atelier vélo demain"), saying when it really is."""
-    answer = await services(context).agenda.find_on(intent.subject, intent.day, intent.part)
-    if answer.on_day:
-        found = FindAnswer(answer.found.query, answer.on_day, answer.on_day)
-        if intent.ask in (Ask.WHERE, Ask.WHEN):
-            await _where_or_when(update, context, r, intent.ask, intent.subject, found)
-        else:
-            await send(update, context, await _find_reply(update, context, found, 0))
-    elif not answer.found.items:
-        await send(update, context, await _find_reply(update, context, answer.found, 0))
-    else:
-        reply = await _find_reply(update, context, answer.found, 0)
-        await send(
-            update,
-            context,
-            Reply(
-                agenda_view.not_on_day(r, answer) + PARAGRAPHS + Markup(reply.text), reply.buttons
-            ),
-        )
-
-
-async def _where_or_when(
-    update: Update,
-    context: Context,
-    r: Renderer,
-    ask: Ask,
-    subject: str,
-    answer: FindAnswer | None = None,
-) -> None:
-    s = services(context)
-    answer = answer or await s.agenda.find(subject)
-    # The best matches only: "where is lunch?" is about lunch, not about breakfast as well
-    shown = answer.best or answer.items
-    if not shown or len(shown) > 3:
-        best = FindAnswer(answer.query, shown, shown) if shown else answer
-        await send(update, context, await _find_reply(update, context, best, 0))
-        return
-    seats = await s.bookings.seats(shown, _user_id(update))
-    await send(update, context, agenda_view.where_or_when(r, shown, seats, where=ask is Ask.WHERE))

@@ -7,17 +7,18 @@ import math
 import httpx
 from telegram.error import BadRequest
 
-from bot.ratelimit import _Send, _Window, surely_not_taken
+from bot.rate_window import Send, Window
+from bot.ratelimit import surely_not_taken
 
 
-def sent(end: float | None) -> _Send:
-    send = _Send()
+def sent(end: float | None) -> Send:
+    send = Send()
     send.end = end
     return send
 
 
 def test_a_group_window_expires_once_every_send_came_back_and_left_it() -> None:
-    window = _Window(limit=20, span=60.0)
+    window = Window(limit=20, span=60.0)
     assert window.expired(0.0)  # nothing in it
     window.add(sent(10.0))
     window.add(sent(None))  # still on its way
@@ -28,7 +29,7 @@ def test_a_group_window_expires_once_every_send_came_back_and_left_it() -> None:
 
 
 def test_a_forgotten_send_still_holds_the_window_until_it_left() -> None:
-    window = _Window(limit=2, span=60.0)
+    window = Window(limit=2, span=60.0)
     for end in (50.0, 20.0, 25.0):
         window.add(sent(end))
     assert window.free_at() == 110.0  # the first two are forgotten, the latest end kept

@@ -18,12 +18,10 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.models import Facilitator, Kind, Programme, Workshop
-from bot.domain.schedule import WEEKDAYS
 from bot.domain.text import fold
 
 from .common import (
@@ -43,6 +41,7 @@ from .common import (
     telegram_username,
     tidy_text,
 )
+from .csv_cells import Day, parse_day, split_when
 
 # Header words, folded (lowercase, no accents, punctuation as spaces); see column_of
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -86,48 +85,9 @@ _ALIASES = sorted(
 )
 _HEADER_SEARCH = 10  # rows looked at for the header (a title row may stand above it)
 
-_MONTHS = {
-    **dict.fromkeys(("janvier", "janv", "jan", "january"), 1),
-    **dict.fromkeys(("fevrier", "fevr", "fev", "february", "feb"), 2),
-    **dict.fromkeys(("mars", "march", "mar"), 3),
-    **dict.fromkeys(("avril", "avr", "april", "apr"), 4),
-    **dict.fromkeys(("mai", "may"), 5),
-    **dict.fromkeys(("juin", "june", "jun"), 6),
-    **dict.fromkeys(("juillet", "juil", "july", "jul"), 7),
-    **dict.fromkeys(("aout", "august", "aug"), 8),
-    **dict.fromkeys(("septembre", "sept", "sep", "september"), 9),
-    **dict.fromkeys(("octobre", "oct", "october"), 10),
-    **dict.fromkeys(("novembre", "nov", "november"), 11),
-    **dict.fromkeys(("decembre", "dec", "december"), 12),
-}
-_WEEKDAY = r"(?:(?P<wd>[a-z]+)\.?,?\s+)?"
-_DAY_FORMS = (
-    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ t]00:00(?::00)?)?"),
-    re.compile(_WEEKDAY + r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}|\d{2}))?"),
-    re.compile(
-        _WEEKDAY + r"(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<mn>[a-z]+)\.?(?:\s+(?P<y>\d{4}))?"
-    ),
-    re.compile(
-        _WEEKDAY + r"(?P<mn>[a-z]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(?P<y>\d{4}))?"
-    ),
-)
-_CLOCK = re.compile(
-    r"(?P<h>\d{1,2})\s*(?:(?:[:h.]|heures?)\s*(?P<m>\d{2})?(?::(?P<s>\d{2}))?)?\s*(?P<ampm>am|pm)?"
-)
-_NOON = {"midi": time(12), "noon": time(12), "minuit": time(0), "midnight": time(0)}
 _CAPACITY = re.compile(r"(\d+)(?:[.,]0+)?(?:\s*(?:places?|pers\w*|seats?|max))?")
 _FILE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _NO_ROOM = ("-", "—", "–", "/")
-
-
-@dataclass(frozen=True, slots=True)
-class _Day:
-    """A day cell: day and month, and the year when written."""
-
-    day: int
-    month: int
-    year: int | None
-    text: str
 
 
 def parse(data: bytes, filename: str, tz: ZoneInfo) -> Programme:
@@ -253,12 +213,12 @@ class _Sheet:
     # Days: a first pass, since a year may come from another row
 
     def _days(self, body: list[tuple[int, list[str]]]) -> dict[int, date | None]:
-        cells: list[tuple[int, _Day | None]] = []
-        previous: _Day | None = None
+        cells: list[tuple[int, Day | None]] = []
+        previous: Day | None = None
         for number, row in body:
             text = self.cell(row, "day")
             if text:
-                previous = _parse_day(text, number)
+                previous = parse_day(text, number)
             cells.append((number, previous))
         years = [(number, d.year) for number, d in cells if d is not None and d.year is not None]
         file_year = _FILE_YEAR.search(self.collector.filename)
@@ -296,7 +256,7 @@ class _Sheet:
         start_text = self.cell(row, "start")
         if not start_text:
             raise error("missing_start", number)
-        start_day, start_clock = _split_when(start_text, number)
+        start_day, start_clock = split_when(start_text, number)
         if start_clock is None or (start_clock == time(0) and start_text.startswith("24")):
             raise error("bad_start_time", number, value=start_text)
         day = start_day or day
@@ -341,7 +301,7 @@ class _Sheet:
                 raise error("missing_end", number)
             check_span(start, by_duration, number, self.collector)
             return by_duration
-        end_day, end_clock = _split_when(end_text, number)
+        end_day, end_clock = split_when(end_text, number)
         if end_clock is None:
             raise error("bad_end_time", number, value=end_text)
         on = end_day or day
@@ -382,68 +342,3 @@ class _Sheet:
         if match is None or int(match.group(1)) <= 0:
             raise error("bad_capacity", number, value=text)
         return int(match.group(1))
-
-
-def _parse_day(text: str, number: int) -> _Day:
-    folded = " ".join(fold(text).split())
-    for form in _DAY_FORMS:
-        match = form.fullmatch(folded)
-        if match is None:
-            continue
-        parts = match.groupdict()
-        weekday = parts.get("wd")
-        if weekday and weekday not in WEEKDAYS:
-            continue
-        month = _MONTHS.get(parts["mn"]) if parts.get("mn") else int(parts["m"])
-        if month is None:
-            continue
-        year = int(parts["y"]) if parts.get("y") else None
-        if year is not None and year < 100:
-            year += 2000
-        return _Day(int(parts["d"]), month, year, text)
-    if folded.split(" ")[0].rstrip(".,") in WEEKDAYS:
-        raise error("weekday_only", number, value=text)
-    raise error("bad_date", number, value=text)
-
-
-def _parse_clock(text: str) -> time | None:
-    folded = fold(text).replace(" ", "")
-    if folded in _NOON:
-        return _NOON[folded]
-    match = _CLOCK.fullmatch(folded.replace("a.m.", "am").replace("p.m.", "pm"))
-    if match is None:
-        return None
-    hour, minute, second = (int(match.group(g) or 0) for g in ("h", "m", "s"))
-    if match.group("ampm"):
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if match.group("ampm") == "pm" else 0)
-    if hour == 24 and minute == 0 and second == 0:
-        return time(0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return time(hour, minute, second)
-
-
-def _split_when(text: str, number: int) -> tuple[date | None, time | None]:
-    """Read a time cell, which a spreadsheet may have written as a whole date and time."""
-    clock = _parse_clock(text)
-    if clock is not None:
-        return None, clock
-    value = text.strip()
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is not None and parsed.tzinfo is None:
-        # LibreOffice writes a bare time cell as 1899-12-30 10:00:00
-        return (None if parsed.year < 1950 else parsed.date()), parsed.time()
-    head, _, tail = value.rpartition(" ")
-    if head and (clock := _parse_clock(tail)) is not None:
-        day = _parse_day(head, number)
-        if day.year is not None:
-            try:
-                return date(day.year, day.month, day.day), clock
-            except ValueError:
-                raise error("bad_date", number, value=head) from None
-    return None, None

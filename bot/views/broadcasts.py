@@ -9,10 +9,13 @@ from typing import Protocol
 
 from markupsafe import Markup
 
+from bot.domain.audience import AudienceKind
 from bot.domain.booking import ref
+from bot.domain.broadcasts import Audience, Counts
 from bot.domain.messages import Html, MessageKind
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
+from bot.i18n import Count, Translator
 from bot.reply import Button, Reply
 from bot.views.buttons import BroadcastPress
 from bot.views.common import PARAGRAPHS, Renderer, html, truncate
@@ -122,3 +125,59 @@ def notices(r: Renderer, current: Sequence[tuple[datetime, str]]) -> Reply:
         when = html("{}, {}", r.date(local_day(at, r.tz)), r.time(at))
         lines.append(r("broadcast.notice_line", when=when, text=truncate(text, 300)))
     return Reply(PARAGRAPHS.join(lines))
+
+
+class BroadcastTexts:
+    """What the broadcast service says without a person's request: names, progress, report."""
+
+    def __init__(self, t: Translator) -> None:
+        self._t = t
+
+    def audience(self, lang: str, audience: Audience, title: str | None) -> Markup:
+        """Name an audience for the organiser: 'everyone registered', 'Atelier A', 'Oxalis'."""
+        if audience.kind is AudienceKind.ITEM:
+            return self._t(lang, "broadcast.audience_item", title=title or "?")
+        if audience.kind is AudienceKind.ORGANISATION:
+            return self._t(lang, "broadcast.audience_org", organisation=audience.arg or "?")
+        return self._t(lang, f"broadcast.audience_{audience.kind.value}")
+
+    def progress(self, lang: str, label: str, counts: Counts) -> Markup:
+        """Say how far a broadcast got."""
+        return self._t(
+            lang,
+            "broadcast.progress",
+            audience=label,
+            handled=Count(counts.total - counts.waiting),
+            total=Count(counts.total),
+            sent=Count(counts.sent),
+            unreachable=Count(counts.unreachable),
+            failed=Count(counts.failed),
+        )
+
+    def report(self, lang: str, audience: Audience, label: str, counts: Counts) -> Markup:
+        """Give the final report, sent to the organiser."""
+        # A group is one chat, not people: "unreachable" (blocked the bot) means nothing there
+        if audience.kind is AudienceKind.GROUP:
+            key = "broadcast.report_group" if counts.sent else "broadcast.report_group_failed"
+            report = self._t(lang, key)
+        else:
+            report = self._t(lang, "broadcast.report", **self._values(label, counts))
+        if counts.uncertain:
+            report += self._t(lang, "broadcast.report_uncertain", count=counts.uncertain)
+        return report
+
+    def done(self, lang: str, audience: Audience, label: str, counts: Counts) -> Markup:
+        """Give the last state of the progress message."""
+        if audience.kind is AudienceKind.GROUP:
+            return self._t(lang, "broadcast.progress_done_group")
+        return self._t(lang, "broadcast.progress_done", **self._values(label, counts))
+
+    @staticmethod
+    def _values(label: str, counts: Counts) -> dict[str, object]:
+        return {
+            "audience": label,
+            "total": Count(counts.total),
+            "sent": Count(counts.sent),
+            "unreachable": Count(counts.unreachable),
+            "failed": Count(counts.failed),
+        }
