@@ -96,7 +96,7 @@ def preview(r: Renderer, draft: HasText, label: str, count: int, unreachable: in
     text = r(
         "broadcast.preview",
         audience=label,
-        count=count,
+        n=count,
         note=note,
         message=r("broadcast.header") + PARAGRAPHS + draft.text,
     )

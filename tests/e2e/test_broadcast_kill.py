@@ -103,7 +103,7 @@ window = {WINDOW}
         await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
         (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
         preview = await press(emu, choose, "bc:a:")  # the first audience: everyone
-        assert "(toutes les personnes inscrites)\u202f: 600 destinataire(s)." in preview.plain_text
+        assert "(toutes les personnes inscrites)\u202f: 600 destinataires." in preview.plain_text
         sure = await press(emu, preview, "bc:ok:")
         assert "(600)" in sure.plain_text
         before_progress = len(emu.message(ORGANISER, choose.message_id).edits)
