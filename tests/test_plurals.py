@@ -178,3 +178,28 @@ def test_a_table_with_other_is_one_message_and_a_table_without_is_a_namespace(
     places = catalogue["ns.places"]
     assert isinstance(places, Plural) and places.counted == "left"
     assert places == "{left} places"  # as a str: the `other` form
+
+
+@pytest.mark.parametrize(
+    ("number", "fr", "en"),
+    [
+        (0, "🚫 0 injoignable (le bot", "🚫 0 unreachable (blocked"),
+        (1, "🚫 1 injoignable (le bot", "🚫 1 unreachable (blocked"),
+        (2, "🚫 2 injoignables (le bot", "🚫 2 unreachable (blocked"),
+        (1000, f"🚫 1{NNBSP}000 injoignables (le bot", "🚫 1,000 unreachable (blocked"),
+    ],
+)
+def test_a_broadcast_report_counts_who_could_not_be_reached(number: int, fr: str, en: str) -> None:
+    def report(lang: str) -> str:
+        return T.plain(
+            lang,
+            "broadcast.report",
+            audience="x",
+            sent=T.plain(lang, "plurals.received", n=1),
+            total=Count(1 + number),
+            unreachable=T.plain(lang, "plurals.unreachable", n=number),
+            failed=Count(0),
+        )
+
+    assert fr in report("fr") and "✅ 1 reçu sur" in report("fr")
+    assert en in report("en") and "✅ 1 received of" in report("en")

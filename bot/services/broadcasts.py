@@ -434,8 +434,8 @@ class BroadcastService:
                     audience=label,
                     handled=Count(counts.total - counts.waiting),
                     total=Count(counts.total),
-                    sent=Count(counts.sent),
-                    unreachable=Count(counts.unreachable),
+                    sent=self._t(lang, "plurals.received", n=counts.sent),
+                    unreachable=self._t(lang, "plurals.unreachable", n=counts.unreachable),
                     failed=Count(counts.failed),
                 )
                 if text != shown:
@@ -449,8 +449,8 @@ class BroadcastService:
         values = {
             "audience": label,
             "total": Count(counts.total),
-            "sent": Count(counts.sent),
-            "unreachable": Count(counts.unreachable),
+            "sent": self._t(lang, "plurals.received", n=counts.sent),
+            "unreachable": self._t(lang, "plurals.unreachable", n=counts.unreachable),
             "failed": Count(counts.failed),
         }
         # A group is one chat, not people: "unreachable" (blocked the bot) means nothing there
@@ -461,7 +461,7 @@ class BroadcastService:
         else:
             report = self._t(lang, "broadcast.report", **values)
         if counts.uncertain:
-            report += self._t(lang, "broadcast.report_uncertain", count=counts.uncertain)
+            report += self._t(lang, "broadcast.report_uncertain", n=counts.uncertain)
         now = self._clock.now()
         async with self._db.transaction() as conn:
             first = await repo.finish(conn, broadcast.id, now)

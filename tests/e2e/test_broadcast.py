@@ -192,7 +192,7 @@ async def test_a_broadcast_to_everyone_asks_twice_then_reaches_each_once(bot: Ha
     assert progress.buttons == []
     assert report(bot) == (
         "📬 Message envoyé (toutes les personnes inscrites)\n✅ 3 reçus sur 3\n"
-        "🚫 0 injoignables (le bot est bloqué ou n'a jamais été lancé)\n⚠️ 0 en échec"
+        "🚫 0 injoignable (le bot est bloqué ou n'a jamais été lancé)\n⚠️ 0 en échec"
     )
     async with bot.db.read() as conn:
         unfinished = await broadcasts_repo.unfinished(conn)
