@@ -36,7 +36,7 @@ async def calendar(update: Update, context: Context) -> None:
     await context.bot.send_document(
         chat.id,
         InputFile(data, filename=FILE_NAME),
-        caption=r("calendar.caption", count=len(events)),
+        caption=r("calendar.caption", n=len(events)),
     )
     link = s.calendar.link(await s.calendar.token(user.id))
     if link is not None:

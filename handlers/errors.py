@@ -136,7 +136,7 @@ async def _report(update: Update, context: Context, error: BaseException | None)
         update=update.update_id,
     )
     if held:
-        text += "\n" + s.t(lang, "errors.suppressed", count=held)
+        text += "\n" + s.t(lang, "errors.suppressed", n=held)
     for organiser in s.config.event.organisers:
         try:
             await context.bot.send_message(organiser, text)

@@ -95,5 +95,5 @@ def report_text(r: Renderer, report: ImportReport) -> str:
         rota=report.rota_slots,
     )
     if report.kept:
-        text += "\n" + r("programme.kept_changes", count=len(report.kept))
+        text += "\n" + r("programme.kept_changes", n=len(report.kept))
     return text

@@ -41,7 +41,7 @@ async def _revoke(update: Update, context: Context, name: str) -> None:
     facilitator, count = await services(context).roles.revoke(user.id, name[:200])
     r = await renderer(update, context)
     key = "roles.revoked" if count else "roles.revoked_none"
-    await send(update, context, Reply(r(key, name=facilitator, count=count)))
+    await send(update, context, Reply(r(key, name=facilitator, n=count)))
 
 
 async def facilitator(update: Update, context: Context) -> None:

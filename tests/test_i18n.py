@@ -1,4 +1,10 @@
-from bot.i18n import LANGUAGES, Translator, placeholders
+from babel import Locale
+
+from bot.i18n import LANGUAGES, Plural, Translator, forms, placeholders
+
+# The plural forms each language needs for the numbers the bot shows (French `many`, for
+# "1 million de places", falls back to `other`: "1 000 000 places" is right too)
+NEEDED = {"fr": {"one", "other"}, "en": {"one", "other"}}
 
 
 def test_every_language_has_the_same_keys_and_placeholders() -> None:
@@ -6,7 +12,26 @@ def test_every_language_has_the_same_keys_and_placeholders() -> None:
     fr, en = (t.keys(lang) for lang in LANGUAGES)
     assert fr == en, f"only in fr: {sorted(fr - en)}; only in en: {sorted(en - fr)}"
     for key in fr:
-        assert placeholders(t._catalogues["fr"][key]) == placeholders(t._catalogues["en"][key]), key
+        expected = placeholders(t._catalogues["fr"][key])
+        for lang in LANGUAGES:
+            for category, text in forms(t._catalogues[lang][key]).items():
+                assert placeholders(text) == expected, f"{lang} {key} {category}"
+
+
+def test_plural_messages_have_the_forms_each_language_needs() -> None:
+    t = Translator.load()
+    plural = {
+        k for lang in LANGUAGES for k, v in t._catalogues[lang].items() if isinstance(v, Plural)
+    }
+    assert len(plural) >= 30  # the counts of every feature, not one example
+    for key in sorted(plural):
+        for lang in LANGUAGES:
+            message = t._catalogues[lang][key]
+            assert isinstance(message, Plural), f"{key} is plural in one language only ({lang})"
+            categories = set(message.forms)
+            assert NEEDED[lang] <= categories, f"{lang} {key}: {sorted(categories)}"
+            assert categories <= Locale.parse(lang).plural_form.tags | {"other"}, f"{lang} {key}"
+            assert message.counted in placeholders(message), f"{lang} {key}"
 
 
 def test_translator_fills_placeholders_and_falls_back() -> None:

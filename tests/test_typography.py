@@ -6,9 +6,14 @@ import re
 
 import pytest
 
-from bot.i18n import LOCALES_DIR, load_catalogue
+from bot.i18n import LOCALES_DIR, forms, load_catalogue
 
-FRENCH = load_catalogue(LOCALES_DIR / "fr")
+# Every form of every message: "1 place restante" as well as "3 places restantes"
+FRENCH = {
+    f"{key}.{category}" if category != "other" else key: text
+    for key, message in load_catalogue(LOCALES_DIR / "fr").items()
+    for category, text in forms(message).items()
+}
 SPACES = "\u202f\u00a0"
 # A : ; ? ! used as punctuation: followed by a space, the end, a line break or a closing tag
 # (not "10:00", "https://", "?start=", nor a demo command such as ":say")
@@ -45,6 +50,11 @@ def faults(text: str) -> list[str]:
 @pytest.mark.parametrize("key", sorted(FRENCH))
 def test_the_french_catalogue_puts_no_break_spaces_where_french_does(key: str) -> None:
     assert faults(FRENCH[key]) == []
+
+
+def test_every_plural_form_is_checked() -> None:
+    assert "agenda.found.one" in FRENCH and "agenda.found" in FRENCH
+    assert faults(FRENCH["agenda.found.one"]) == []
 
 
 def test_the_check_finds_what_it_should() -> None:

@@ -97,6 +97,6 @@ class Identities:
             )
             if len(titles) > TITLES_SHOWN:
                 more = len(titles) - TITLES_SHOWN
-                items = self.t(DEMO_LANGUAGE, "demo.and_more", items=items, count=more)
+                items = self.t(DEMO_LANGUAGE, "demo.and_more", items=items, n=more)
             return self.t(DEMO_LANGUAGE, "demo.as_facilitator", name=name, items=items)
         return self.t(DEMO_LANGUAGE, "demo.as_participant", name=name)

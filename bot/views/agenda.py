@@ -166,7 +166,7 @@ def find_answer(r: Renderer, answer: FindAnswer, seats: Seats) -> list[Page]:
     """Render search results as pages: each item with its day, time and room."""
     if not answer.items:
         return [Page(r("agenda.not_found", query=answer.query))]
-    head = r("agenda.found", count=len(answer.items), query=answer.query)
+    head = r("agenda.found", n=len(answer.items), query=answer.query)
     blocks = []
     for w in answer.items:
         day = r.date(local_day(w.start, r.tz))

@@ -47,8 +47,8 @@ def audit_line(
     elif action in ("facilitator_added", "facilitator_removed"):
         name = str(after.get("name") or after.get("user_id") or "?")
         what = r(f"change.log_{action}", name=name)
-    elif action == "invite_revoked":
-        what = r("change.log_invite_revoked", count=after.get("count", "?"))
+    elif action == "invite_revoked" and isinstance(after.get("count"), int):
+        what = r("change.log_invite_revoked", n=after["count"])
     else:
         what = html("{}", action)
     when = html("{} {}", r.date(local_day(at, r.tz)), r.time(at))

@@ -97,7 +97,7 @@ def participants(
         "bookings.participants",
         title=item.title,
         when=when,
-        count=len(ins),
+        n=len(ins),
         capacity=item.capacity,
         names=names or r("bookings.participants_none"),
     )

@@ -99,7 +99,7 @@ def preview(r: Renderer, draft: HasText, label: str, count: int, unreachable: in
     text = r(
         "broadcast.preview",
         audience=label,
-        count=count,
+        n=count,
         note=note,
         message=r("broadcast.header") + PARAGRAPHS + draft.text,
     )
@@ -149,8 +149,8 @@ class BroadcastTexts:
             audience=label,
             handled=Count(counts.total - counts.waiting),
             total=Count(counts.total),
-            sent=Count(counts.sent),
-            unreachable=Count(counts.unreachable),
+            sent=self._t(lang, "plurals.received", n=counts.sent),
+            unreachable=self._t(lang, "plurals.unreachable", n=counts.unreachable),
             failed=Count(counts.failed),
         )
 
@@ -161,23 +161,22 @@ class BroadcastTexts:
             key = "broadcast.report_group" if counts.sent else "broadcast.report_group_failed"
             report = self._t(lang, key)
         else:
-            report = self._t(lang, "broadcast.report", **self._values(label, counts))
+            report = self._t(lang, "broadcast.report", **self._values(lang, label, counts))
         if counts.uncertain:
-            report += self._t(lang, "broadcast.report_uncertain", count=counts.uncertain)
+            report += self._t(lang, "broadcast.report_uncertain", n=counts.uncertain)
         return report
 
     def done(self, lang: str, audience: Audience, label: str, counts: Counts) -> Markup:
         """Give the last state of the progress message."""
         if audience.kind is AudienceKind.GROUP:
             return self._t(lang, "broadcast.progress_done_group")
-        return self._t(lang, "broadcast.progress_done", **self._values(label, counts))
+        return self._t(lang, "broadcast.progress_done", **self._values(lang, label, counts))
 
-    @staticmethod
-    def _values(label: str, counts: Counts) -> dict[str, object]:
+    def _values(self, lang: str, label: str, counts: Counts) -> dict[str, object]:
         return {
             "audience": label,
             "total": Count(counts.total),
-            "sent": Count(counts.sent),
-            "unreachable": Count(counts.unreachable),
+            "sent": self._t(lang, "plurals.received", n=counts.sent),
+            "unreachable": self._t(lang, "plurals.unreachable", n=counts.unreachable),
             "failed": Count(counts.failed),
         }

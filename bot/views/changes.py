@@ -48,7 +48,7 @@ def change_text(
             key = "change.says_moved"  # another day: its minutes say little
         return r(key, minutes=value, when=r.when(start, end))
     if kind == "capacity":
-        return r("change.says_capacity", places=value)
+        return r("change.says_capacity", places=int(value))  # checked: a whole number
     return r("change.says_note", note=value)
 
 
@@ -85,8 +85,8 @@ def change_preview(r: Renderer, preview: Preview) -> Reply:
         lines.append(
             r(
                 "change.preview_shrink",
-                places=preview.change.value,
-                count=len(preview.keep) + len(preview.wait),
+                places=r("plurals.places", n=int(preview.change.value)),
+                signed_up=r("plurals.signed_up", n=len(preview.keep) + len(preview.wait)),
             )
         )
         lines.append(r("change.preview_keep", names=_some(r, preview.keep)))
@@ -94,9 +94,9 @@ def change_preview(r: Renderer, preview: Preview) -> Reply:
     timed = preview.change.kind.value in ("shift", "late")
     if timed and preview.told:
         key = "change.preview_busy" if preview.busy else "change.preview_busy_none"
-        lines.append(r(key, count=preview.busy))
+        lines.append(r(key, n=preview.busy))
     if timed and preview.busy_running:
-        lines.append(r("change.preview_busy_running", count=preview.busy_running))
+        lines.append(r("change.preview_busy_running", n=preview.busy_running))
     confirm = Button(r("change.confirm"), ChangeAnswer("ok").pack())
     if preview.taken and after is not None:
         lines.append(Markup())
@@ -120,7 +120,7 @@ def _some(r: Renderer, names: Sequence[str], limit: int = 20) -> Markup:
     """List names, the first `limit` of them, then how many more."""
     shown = _names(names[:limit])
     if len(names) > limit:
-        shown += " " + r("change.and_more", count=len(names) - limit)
+        shown += " " + r("change.and_more", n=len(names) - limit)
     return shown
 
 

@@ -48,9 +48,9 @@ def import_preview(r: Renderer, preview: ImportPreview, budget: int = PAGE_BUDGE
         head.append(r("import.preview.nothing"))
     foot: list[Markup] = []
     if report.kept:
-        foot.append(r("import.preview.kept", count=len(report.kept)))
+        foot.append(r("import.preview.kept", n=len(report.kept)))
     if preview.told:
-        foot.append(r("import.preview.told", count=preview.told))
+        foot.append(r("import.preview.told", n=preview.told))
     elif report.changed or report.removed:
         foot.append(r("import.preview.told_nobody"))
     tag = preview.tag
@@ -129,7 +129,7 @@ def _reach(r: Renderer, reach: Reach | None) -> Markup:
     if reach is None:
         return Markup()
     counts = [
-        r(f"import.preview.{key}", count=count)
+        r(f"import.preview.{key}", n=count)
         for key, count in (
             ("signed_up", reach.signed_up),
             ("waiting", reach.waiting),

@@ -23,7 +23,7 @@ def day_content(page: ProgrammeDay, r: Renderer) -> dict[str, Any]:
         elif left <= 0:
             places = r("web.full")
         else:
-            places = r("web.places_left", count=left)
+            places = r("web.places_left", n=left)
         rows.append(
             {
                 "time": f"{r.time(w.start)}–{r.time(w.end)}",

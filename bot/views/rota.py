@@ -111,10 +111,25 @@ def gaps(r: Renderer, slots: Sequence[Standing]) -> Markup:
 
 def fairness(r: Renderer, f: Fairness) -> Markup:
     """Tell how the rota is shared."""
-    spread = NL.join(r("bookings.fairness_spread", slots=n, people=p) for n, p in f.spread)
+    spread = NL.join(
+        r("bookings.fairness_spread", slots=_slots(r, k), people=_people(r, n)) for k, n in f.spread
+    )
     text = r("bookings.fairness", registered=f.registered, without=f.without_slot, spread=spread)
     if f.by_organisation:
         text += "\n" + r("bookings.fairness_org_title")
         for org, people, slots in f.by_organisation:
-            text += "\n" + r("bookings.fairness_org", organisation=org, people=people, slots=slots)
+            text += "\n" + r(
+                "bookings.fairness_org",
+                organisation=org,
+                people=_people(r, people),
+                slots=_slots(r, slots),
+            )
     return text
+
+
+def _slots(r: Renderer, n: int) -> Markup:
+    return r("plurals.slots", n=n)
+
+
+def _people(r: Renderer, n: int) -> Markup:
+    return r("plurals.people", n=n)

@@ -24,7 +24,7 @@ def board_content(board: Board, r: Renderer) -> dict[str, Any]:
             {"title": w.title, "room": w.room or "", "until": r("web.until", time=r.time(w.end))}
             for w in running[:SHOWN]
         ],
-        "now_more": r("web.more", count=len(running) - SHOWN) if len(running) > SHOWN else "",
+        "now_more": r("web.more", n=len(running) - SHOWN) if len(running) > SHOWN else "",
         "next": None
         if nxt is None
         else {
@@ -32,7 +32,7 @@ def board_content(board: Board, r: Renderer) -> dict[str, Any]:
             if local_day(nxt.start, r.tz) == local_day(board.now, r.tz)
             else f"{r.date(local_day(nxt.start, r.tz))} {r.time(nxt.start)}",
             "items": [{"title": w.title, "room": w.room or ""} for w in nxt.items[:SHOWN]],
-            "more": r("web.more", count=len(nxt.items) - SHOWN) if len(nxt.items) > SHOWN else "",
+            "more": r("web.more", n=len(nxt.items) - SHOWN) if len(nxt.items) > SHOWN else "",
         },
         "notice": board.notice,
         "labels": {

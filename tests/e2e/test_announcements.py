@@ -138,7 +138,7 @@ async def test_one_group_message_per_slot_with_its_buttons(week: Harness) -> Non
     assert message.plain_text == (
         "⏰ À 10:00, ça commence\u202f:\n"
         "• Atelier B & co · 📍 Chapiteau\n"
-        "• Atelier A · 📍 Salle des Pins · 10 place(s) sur 10"
+        "• Atelier A · 📍 Salle des Pins · 10 places sur 10"
     )
     assert "Atelier B &amp; co" in message.text
     assert message.buttons == [("✍️ S'inscrire · Atelier A", f"b:ws:{ref('a')}")]
@@ -149,7 +149,7 @@ async def test_one_group_message_per_slot_with_its_buttons(week: Harness) -> Non
     await move_to(bot, at(24, 14, 15))
     announced = [t for t in texts(bot, GROUP) if t.startswith("⏰")]
     assert announced[1:] == [
-        "⏰ À 14:30, ça commence\u202f:\n• Atelier C · 📍 Plage · 5 place(s) sur 5"
+        "⏰ À 14:30, ça commence\u202f:\n• Atelier C · 📍 Plage · 5 places sur 5"
     ]
 
 
@@ -266,9 +266,7 @@ async def test_a_moved_item_replans_and_sends_one_correction(
     assert len(texts(bot, BOB, mark[BOB])) == 1  # Bob was reminded at 09:50 too
     # the group's 10:00 announcement was re-planned for 11:00
     group = [t for t in texts(bot, GROUP) if t.startswith("⏰ À 11:00")]
-    assert group == [
-        "⏰ À 11:00, ça commence\u202f:\n• Atelier A · 📍 Chapiteau · 8 place(s) sur 10"
-    ]
+    assert group == ["⏰ À 11:00, ça commence\u202f:\n• Atelier A · 📍 Chapiteau · 8 places sur 10"]
 
 
 async def test_a_restart_mid_week_neither_repeats_nor_loses(

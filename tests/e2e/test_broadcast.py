@@ -171,7 +171,7 @@ async def test_a_broadcast_to_everyone_asks_twice_then_reaches_each_once(bot: Ha
     await bot.press(ORGANISER, choose, _all(choose))
     preview = current(bot, choose)
     assert preview.plain_text.startswith(
-        "👀 Aperçu (toutes les personnes inscrites)\u202f: 3 destinataire(s)."
+        "👀 Aperçu (toutes les personnes inscrites)\u202f: 3 destinataires."
     )
     assert preview.plain_text.endswith(f"{HEADER}\n\n{text}")
     await confirm(bot, preview)
@@ -192,7 +192,7 @@ async def test_a_broadcast_to_everyone_asks_twice_then_reaches_each_once(bot: Ha
     assert progress.buttons == []
     assert report(bot) == (
         "📬 Message envoyé (toutes les personnes inscrites)\n✅ 3 reçus sur 3\n"
-        "🚫 0 injoignables (le bot est bloqué ou n'a jamais été lancé)\n⚠️ 0 en échec"
+        "🚫 0 injoignable (le bot est bloqué ou n'a jamais été lancé)\n⚠️ 0 en échec"
     )
     async with bot.db.read() as conn:
         unfinished = await broadcasts_repo.unfinished(conn)
@@ -241,7 +241,8 @@ async def test_each_audience_reaches_its_people_and_no_one_else(bot: Harness) ->
             preview = current(bot, choose)
         else:
             preview = current(bot, choose)
-        assert f"\u202f: {len(expected)} destinataire(s)." in preview.plain_text, preview.plain_text
+        noun = "destinataires" if len(expected) > 1 else "destinataire"  # French: 0 and 1 agree
+        assert f"\u202f: {len(expected)} {noun}." in preview.plain_text, preview.plain_text
         await confirm(bot, preview)
         await delivered(bot)
         got = {chat for chat in everyone if received(bot, chat, text)}

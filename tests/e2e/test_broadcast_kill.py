@@ -103,7 +103,7 @@ window = {WINDOW}
         await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
         (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
         preview = await press(emu, choose, "bc:a:")  # the first audience: everyone
-        assert "(toutes les personnes inscrites)\u202f: 600 destinataire(s)." in preview.plain_text
+        assert "(toutes les personnes inscrites)\u202f: 600 destinataires." in preview.plain_text
         sure = await press(emu, preview, "bc:ok:")
         assert "(600)" in sure.plain_text
         before_progress = len(emu.message(ORGANISER, choose.message_id).edits)
@@ -157,9 +157,11 @@ window = {WINDOW}
         "unreachable": 10,
         **({"uncertain": len(unsure)} if unsure else {}),
     }
+    one = len(unsure) == 1  # "1 peut-être reçu … je ne le renvoie pas"
     maybe = (
-        f"\n❔ {len(unsure)} peut-être reçus\u202f: l'envoi a été interrompu (arrêt du bot ou "
-        "connexion perdue)\u202f; pour ne rien envoyer en double, je ne les renvoie pas"
+        f"\n❔ {len(unsure)} peut-être reçu{'' if one else 's'}\u202f: l'envoi a été interrompu "
+        "(arrêt du bot ou connexion perdue)\u202f; pour ne rien envoyer en double, "
+        f"je ne {'le' if one else 'les'} renvoie pas"
     )
     assert report.plain_text == (
         f"📬 Message envoyé (toutes les personnes inscrites)\n✅ {got} reçus sur 600\n"

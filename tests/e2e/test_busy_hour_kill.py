@@ -344,7 +344,7 @@ window = {WINDOW}
             await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
             (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
             preview = await press(emu, choose, "bc:a:")  # the first audience: everyone
-            assert f"{PEOPLE} destinataire(s)" in preview.plain_text
+            assert f"{PEOPLE} destinataires" in preview.plain_text
             await press(emu, await press(emu, preview, "bc:ok:"), "bc:sure:")
             gave_up = [
                 await emu.press_button(user, details[user].message_id, f"b:wc:{ref(item)}")

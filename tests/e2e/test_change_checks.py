@@ -172,7 +172,7 @@ async def test_a_room_taken_at_that_time_needs_yes_share_the_room(week: Harness)
     assert preview.plain_text == (
         "✏️ Atelier couleurs\n"
         "nouvelle salle\u202f: 📍 Salle Brassens (au lieu de Salle des Pins).\n\n"
-        "Je préviendrai 0 personne(s) inscrite(s) ou en attente.\n"
+        "Je préviendrai 0 personne inscrite ou en attente.\n"
         "Et je le dirai dans le groupe.\n\n"
         f"⚠️ À ce moment-là, Salle Brassens accueille déjà{NB}:\n"
         "• Atelier chant (10:00–11:00)\n"
@@ -191,7 +191,7 @@ async def test_a_room_taken_at_that_time_needs_yes_share_the_room(week: Harness)
     # The explicit yes moves it
     group = bot.emu.mark(GROUP)
     done = await confirmed(bot, MATHILDE, preview, "ch:sh")
-    assert done == "✅ C'est fait. 0 personne(s) prévenue(s)."
+    assert done == "✅ C'est fait. 0 personne prévenue."
     assert (await item(bot, "couleurs"))[0] == "Salle Brassens"
     assert texts(bot, GROUP, group) == [
         "📢 Changement pour Atelier couleurs\u202f: nouvelle salle\u202f: 📍 Salle Brassens "
@@ -238,7 +238,7 @@ async def test_a_taken_room_in_english(week: Harness) -> None:
     assert preview.plain_text == (
         "✏️ Atelier couleurs\n"
         "new room: 📍 Salle Brassens (instead of Salle des Pins).\n\n"
-        "I will tell 0 person(s) signed up or waiting.\n"
+        "I will tell 0 people signed up or waiting.\n"
         "And I will say it in the group.\n\n"
         "⚠️ Salle Brassens is already taken at that time by:\n"
         "• Atelier chant (10:00–11:00)\n"
@@ -275,10 +275,10 @@ async def test_a_new_time_counts_the_people_busy_then(week: Harness) -> None:
     assert preview.plain_text == (
         "✏️ Atelier couleurs\n"
         "nouvel horaire, mardi 25 août, 14:30–16:00 (décalé de 270 min).\n\n"
-        "Je préviendrai 3 personne(s) inscrite(s) ou en attente.\n"
+        "Je préviendrai 3 personnes inscrites ou en attente.\n"
         "Et je le dirai dans le groupe.\n"
-        f"⚠️ Déjà pris ailleurs à ce moment-là{NB}: 3 personne(s) inscrite(s) ou en attente.\n"
-        f"⚠️ Déjà pris ailleurs à ce moment-là{NB}: 1 animateur·rice(s) de l'atelier."
+        f"⚠️ Déjà pris ailleurs à ce moment-là{NB}: 3 personnes inscrites ou en attente.\n"
+        f"⚠️ Déjà pris ailleurs à ce moment-là{NB}: 1 animateur·rice de l'atelier."
     )
     for name in ("Alice", "Bob", "Sam", "Vaisselle", "vélo"):
         assert name not in preview.plain_text
@@ -305,7 +305,7 @@ async def test_a_new_time_counts_the_people_busy_then(week: Harness) -> None:
     (preview,) = await bot.say(MATHILDE, "30")
     assert "30 min de retard\u202f: ça commence mardi 25 août, 14:30–15:30." in preview.plain_text
     assert (
-        f"⚠️ Déjà pris ailleurs à ce moment-là{NB}: 1 personne(s) inscrite(s) ou en attente."
+        f"⚠️ Déjà pris ailleurs à ce moment-là{NB}: 1 personne inscrite ou en attente."
         in preview.plain_text
     )
 
@@ -326,12 +326,8 @@ async def test_a_new_time_in_english(week: Harness) -> None:
         "That day is outside the programme (24/08 to 26/08): nothing changed."
     )
     (preview,) = await bot.say(OWEN, "2:30 pm")
-    assert "⚠️ Busy elsewhere at that time: 1 person(s) signed up or waiting." in (
-        preview.plain_text
-    )
-    assert "⚠️ Busy elsewhere at that time: 1 facilitator(s) of the workshop." in (
-        preview.plain_text
-    )
+    assert "⚠️ Busy elsewhere at that time: 1 person signed up or waiting." in (preview.plain_text)
+    assert "⚠️ Busy elsewhere at that time: 1 facilitator of the workshop." in (preview.plain_text)
     shift = await step(bot, OWEN, "couleurs", "shift")
     (preview,) = await bot.say(OWEN, "+60")
     assert "✅ Nobody signed up or waiting has anything else at that time." in preview.plain_text
@@ -484,7 +480,7 @@ async def test_every_room_is_reachable_by_page_or_by_name(week: Harness) -> None
     await step(bot, MATHILDE, "couleurs", "room")
     (preview,) = await bot.say(MATHILDE, "Sous le grand chêne")
     assert "📍 Sous le grand chêne (au lieu de" in preview.plain_text
-    assert await confirmed(bot, MATHILDE, preview) == "✅ C'est fait. 0 personne(s) prévenue(s)."
+    assert await confirmed(bot, MATHILDE, preview) == "✅ C'est fait. 0 personne prévenue."
     assert (await item(bot, "couleurs"))[0] == "Sous le grand chêne"
 
 
@@ -502,10 +498,10 @@ async def test_fewer_places_keep_the_first_and_queue_the_others(week: Harness) -
     (preview,) = await bot.say(MATHILDE, "1")
     assert preview.plain_text == (
         "✏️ Atelier couleurs\n"
-        "1 place(s) en tout désormais.\n\n"
-        "Je préviendrai 4 personne(s) inscrite(s) ou en attente.\n"
+        "1 place en tout désormais.\n\n"
+        "Je préviendrai 4 personnes inscrites ou en attente.\n"
         "Et je le dirai dans le groupe.\n\n"
-        f"🎟 1 place(s) pour 3 inscrit·e(s){NB}:\n"
+        f"🎟 1 place pour 3 inscrit·es{NB}:\n"
         f"✅ Gardent leur place (par ordre d'inscription){NB}: Alice Martin\n"
         f"⏳ Passent en tête de la liste d'attente{NB}: Bob, Sam"
     )
@@ -515,15 +511,15 @@ async def test_fewer_places_keep_the_first_and_queue_the_others(week: Harness) -
         target = await bot.services.bookings.target(TargetKind.WORKSHOP, ref("couleurs"))
         before = await bookings_repo.standing(conn, target)
     assert (before.ins, before.waiting) == ((ALICE, BOB, STRANGER), (ORGANISER,))
-    assert await confirmed(bot, MATHILDE, preview) == "✅ C'est fait. 4 personne(s) prévenue(s)."
+    assert await confirmed(bot, MATHILDE, preview) == "✅ C'est fait. 4 personnes prévenues."
     async with bot.db.read() as conn:
         target = await bot.services.bookings.target(TargetKind.WORKSHOP, ref("couleurs"))
         after = await bookings_repo.standing(conn, target)
     assert (after.ins, after.waiting) == ((ALICE,), (BOB, STRANGER, ORGANISER))
-    notice = "📢 Changement pour Atelier couleurs\u202f: 1 place(s) en tout désormais."
+    notice = "📢 Changement pour Atelier couleurs\u202f: 1 place en tout désormais."
     assert texts(bot, ALICE, marks[ALICE]) == [notice + "\n✅ Vous gardez votre place."]
     assert texts(bot, BOB, marks[BOB]) == [
-        "📢 Change for Atelier couleurs: 1 place(s) in all from now on.\n"
+        "📢 Change for Atelier couleurs: 1 place in all from now on.\n"
         "⏳ There are fewer places now: you are on the waiting list, number 1. "
         "I will tell you if a place frees up."
     ]
@@ -539,7 +535,7 @@ async def test_fewer_places_keep_the_first_and_queue_the_others(week: Harness) -
     again = await forge_press(bot.emu, MATHILDE, preview, "ch:ok")
     assert again["text"].startswith("Il n'y a rien à confirmer")
     (listing,) = await bot.say(MATHILDE, "/participants couleurs")
-    assert "1 inscrit·e(s) sur 1" in listing.plain_text
+    assert "1 inscrit·e sur 1" in listing.plain_text
     # No place is left over: the next to ask waits behind the others
     assert "you are #4 on the waiting list" in await sign_up(bot, OWEN, "couleurs")
     async with bot.db.read() as conn:
@@ -562,8 +558,8 @@ async def test_places_that_make_no_sense_are_refused(week: Harness) -> None:
         (answer,) = await bot.say(MATHILDE, typed)
         assert answer.plain_text == f"Il me faut un nombre de places entre 1 et 1{NB}000.", typed
     (preview,) = await bot.say(MATHILDE, "1000")  # the flow still waits for the number
-    assert "1000 place(s) en tout désormais." in preview.plain_text
-    assert "🎟 1000 place(s) pour" not in preview.plain_text  # nobody loses a place
+    assert "1\u202f000 places en tout désormais." in preview.plain_text
+    assert "🎟 1\u202f000 places pour" not in preview.plain_text  # nobody loses a place
     assert (await item(bot, "couleurs"))[2] == 3
     await step(bot, OWEN, "couleurs", "cap")
     (answer,) = await bot.say(OWEN, "-3")
@@ -577,7 +573,7 @@ async def test_fewer_places_in_english(week: Harness) -> None:
     await step(bot, OWEN, "couleurs", "cap")
     (preview,) = await bot.say(OWEN, "1")
     assert preview.plain_text.endswith(
-        "🎟 1 place(s) for 2 signed up:\n"
+        "🎟 1 place for 2 signed up:\n"
         "✅ Keep their place (in sign-up order): Bob\n"
         "⏳ Move to the head of the waiting list: Alice Martin"
     )

@@ -68,7 +68,7 @@ async def invite_links(bot: Harness) -> dict[str, str]:
     """Ask /invites as the organiser; give each facilitator's token."""
     (links,) = await bot.say(ORGANISER, "/invites")
     found = re.findall(
-        r"^• (.+) \(\d+ atelier\(s\)\)\u202f: \S+\?start=(\S+)$", links.plain_text, re.M
+        r"^• (.+) \(\d+ ateliers?\)\u202f: \S+\?start=(\S+)$", links.plain_text, re.M
     )
     return dict(found)
 
@@ -146,7 +146,7 @@ async def test_a_room_move_tells_the_people_signed_up_and_the_group(week: Harnes
     done = await confirm_change(
         bot, MATHILDE, "c", "room", f"ch:r:{ref('c')}:{rooms.index('Chapiteau')}"
     )
-    assert done == "✅ C'est fait. 1 personne(s) prévenue(s)."
+    assert done == "✅ C'est fait. 1 personne prévenue."
     notice = (
         "📢 Changement pour Atelier C\u202f: nouvelle salle\u202f: 📍 Chapiteau (au lieu de Plage)."
     )
@@ -186,7 +186,7 @@ async def test_late_capacity_note_and_cancel(week: Harness) -> None:
             "ça commence lundi 24 août, 14:40–16:10."
         ),
         "📢 Changement pour Atelier C\u202f: «\u202fPrenez un maillot !\u202f»",
-        "📢 Changement pour Atelier C\u202f: 8 place(s) en tout désormais.",
+        "📢 Changement pour Atelier C\u202f: 8 places en tout désormais.",
     ]
     (details,) = await bot.say(BOB, "/workshop c")
     assert "📝 Prenez un maillot !" in details.plain_text and "8 of 8" not in details.plain_text
@@ -231,7 +231,7 @@ async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> No
     # the link went to the wrong person: the organiser revokes it
     (revoked,) = await bot.say(ORGANISER, "/invites revoke Mathilde")
     assert revoked.plain_text == (
-        "🚫 1 lien(s) d'invitation de Mathilde Garnier annulé(s)\u202f: ils ne marchent plus. "
+        "🚫 1 lien d'invitation de Mathilde Garnier annulé\u202f: il ne marche plus. "
         "/invites en donne un neuf."
     )
     (again,) = await bot.say(ORGANISER, "/invitations révoquer mathilde garnier")
@@ -241,7 +241,7 @@ async def test_a_revoked_link_is_refused_like_a_made_up_one(crew: Harness) -> No
     (log,) = await bot.say(ORGANISER, "/log")  # the revocation is in the log, once
     assert log.plain_text.splitlines()[1:] == [
         log.plain_text.splitlines()[1].split(" · ")[0]
-        + " · Oriane · Mathilde Garnier\u202f: 1 lien(s) d'invitation annulé(s)"
+        + " · Oriane · Mathilde Garnier\u202f: 1 lien d'invitation annulé"
     ]
     (spent,) = await bot.say(STRANGER, f"/start {old[MATHILDE_NAME]}")
     (made_up,) = await bot.say(STRANGER, "/start " + secrets.token_urlsafe(INVITE_BYTES))

@@ -93,7 +93,7 @@ async def test_a_change_is_confirmed_after_a_restart_once(
         await second.press(MATHILDE, preview, "ch:ok")
         await second.services.outbox.flush()
         done = emu.message(MATHILDE, preview.message_id).plain_text
-        assert done == "✅ C'est fait. 1 personne(s) prévenue(s)."
+        assert done == "✅ C'est fait. 1 personne prévenue."
         assert texts(second, ALICE, alice) == [LATE]
         assert texts(second, GROUP, group) == [LATE]
         # The same press again (a double press, a replay) finds nothing left to confirm

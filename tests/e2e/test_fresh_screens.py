@@ -15,14 +15,14 @@ async def test_a_closed_item_says_so_next_to_its_places(bot: Harness) -> None:  
     (before,) = await bot.say(ALICE, "/workshop Atelier C")
     assert "inscriptions closes" not in before.plain_text
     (details,) = await bot.say(ALICE, "/workshop Atelier couleurs")
-    assert "1 place(s) sur 1" in details.plain_text, details.plain_text
+    assert "1 place sur 1" in details.plain_text, details.plain_text
     assert "inscriptions closes" not in details.plain_text
     assert any(d == f"b:ws:{ref('a')}" for _, d in details.buttons)
     clock = bot.clock
     assert isinstance(clock, FrozenClock)
     clock.advance(timedelta(hours=1, minutes=40))  # 10:10, ten minutes after it began
-    for user, lang_text in ((BOB, "1 of 1 place(s) left, sign-ups closed"), (ORGANISER, None)):
+    for user, lang_text in ((BOB, "1 of 1 place left, sign-ups closed"), (ORGANISER, None)):
         (later,) = await bot.say(user, "/workshop Atelier couleurs")
-        expected = lang_text or "1 place(s) sur 1, inscriptions closes"
+        expected = lang_text or "1 place sur 1, inscriptions closes"
         assert expected in later.plain_text, later.plain_text
         assert not any(d == f"b:ws:{ref('a')}" for _, d in later.buttons)

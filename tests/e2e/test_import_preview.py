@@ -99,30 +99,29 @@ async def test_a_file_is_previewed_and_nobody_hears_of_it_before_confirm(
         assert text.startswith(
             f"📄 semaine.toml{NNBSP}: voici ce que ce fichier changerait. Rien n'est encore "
             "appliqué, personne n'est prévenu.\n"
-            f"Programme actuel{NNBSP}: 6 élément(s). Avec ce fichier{NNBSP}: 6, dont 1 "
-            "ajouté(s), 4 modifié(s) et 1 retiré(s).\n"
+            f"Éléments du programme actuel{NNBSP}: 6. Avec ce fichier{NNBSP}: 6 (ajouts{NNBSP}: 1, "
+            f"modifications{NNBSP}: 4, retraits{NNBSP}: 1).\n"
         ), text
-        assert f"➕ Ajouté(s){NNBSP}: 1\n• mercredi 26 août, 10:00–11:00 · Atelier D <nouveau>" in (
+        assert f"➕ Ajouts{NNBSP}: 1\n• mercredi 26 août, 10:00–11:00 · Atelier D <nouveau>" in (
             text
         )
         assert "Atelier D &lt;nouveau&gt;" in preview.text  # the HTML sent escapes it
         lines = text.splitlines()
         assert (
-            f"• Atelier A{NNBSP}: horaire lundi 24 août, 10:00–12:00 → 10:30–12:30 · "
-            "👥 1 inscrit·e(s)"
+            f"• Atelier A{NNBSP}: horaire lundi 24 août, 10:00–12:00 → 10:30–12:30 · 👥 1 inscrit·e"
         ) in lines
         assert (
-            f"• Atelier C{NNBSP}: salle Plage → Chapiteau · 👥 1 inscrit·e(s), 1 animateur·rice(s)"
+            f"• Atelier C{NNBSP}: salle Plage → Chapiteau · 👥 1 inscrit·e, 1 animateur·rice"
         ) in lines
         assert f"• Méditation{NNBSP}: places 20 → 15" in lines  # no move: nobody to count
         lunch = f"«{NNBSP}Déjeuner{NNBSP}» → «{NNBSP}Déjeuner sur l'herbe{NNBSP}»"
         assert f"• Déjeuner{NNBSP}: titre {lunch}" in lines
         assert (
-            f"➖ Retiré(s){NNBSP}: 1\n"
-            "• mardi 25 août, 06:30–07:00 · Yoga très matinal · 👥 1 inscrit·e(s)"
+            f"➖ Retraits{NNBSP}: 1\n"
+            "• mardi 25 août, 06:30–07:00 · Yoga très matinal · 👥 1 inscrit·e"
         ) in text
         assert text.endswith(
-            "Si vous confirmez, je préviendrai 2 personne(s) inscrite(s) ou en attente d'un "
+            "Si vous confirmez, je préviendrai 2 personnes inscrites ou en attente d'un "
             "élément déplacé ou retiré."
         ), text
         assert "⚠️" not in text  # 1 of 6 is below the share that asks twice
@@ -136,7 +135,7 @@ async def test_a_file_is_previewed_and_nobody_hears_of_it_before_confirm(
         await bot.press(ORGANISER, preview, ok)
         done = bot.emu.message(ORGANISER, preview.message_id)
         assert spaces(done.plain_text).startswith(
-            "✅ Programme chargé : 6 élément(s), dont 1 nouveau(x), 4 modifié(s) et 1 retiré(s)"
+            "✅ Programme chargé. Éléments : 6 (ajouts : 1, modifications : 4, retraits : 1)"
         ), done.plain_text
         assert done.buttons == []
         now = await items(bot)
@@ -171,7 +170,7 @@ async def test_a_double_confirm_applies_once_and_tells_once(
         assert [a.get("text") for a in answers] == [None, None], "no alert, no refusal"
         # Whichever press the bot finished last wrote the message: both give the report
         done = spaces(bot.emu.message(ORGANISER, preview.message_id).plain_text)
-        assert done.startswith("✅ Programme chargé : 6 élément(s)"), done
+        assert done.startswith("✅ Programme chargé. Éléments : 6 ("), done
         assert bot.emu.messages(ORGANISER)[-1].message_id == preview.message_id, "no error"
         assert "early" not in await items(bot)
         assert [spaces(t) for t in (await sent_since(bot, {ALICE: alice}))[ALICE]] == [
@@ -216,7 +215,7 @@ async def test_a_file_that_removes_much_asks_twice(emu: BotApiEmulator, tmp_path
         assert await items(bot) == before, "one press is not enough"
         await bot.press(ORGANISER, asked, button(asked, "im:sure:"))
         done = spaces(bot.emu.message(ORGANISER, preview.message_id).plain_text)
-        assert done.startswith("✅ Programme chargé : 2 élément(s), dont 0 nouveau(x)"), done
+        assert done.startswith("✅ Programme chargé. Éléments : 2 (ajouts : 0,"), done
         assert set(await items(bot)) == {"a", "b"}
 
 
@@ -232,7 +231,7 @@ async def test_a_pending_file_survives_a_restart_and_a_replayed_press_applies_no
         assert "early" in await items(bot)
         await bot.press(ORGANISER, preview, ok)
         done = spaces(bot.emu.message(ORGANISER, preview.message_id).plain_text)
-        assert done.startswith("✅ Programme chargé : 6 élément(s)"), done
+        assert done.startswith("✅ Programme chargé. Éléments : 6 ("), done
         assert "early" not in await items(bot)
         assert [spaces(t) for t in (await sent_since(bot, {ALICE: alice}))[ALICE]] == [
             "❌ Annulé : Yoga très matinal n'aura pas lieu."
@@ -272,7 +271,7 @@ async def test_a_programme_changed_since_the_preview_is_previewed_again(
         assert fresh != ok
         await bot.press(ORGANISER, again, fresh)
         done = spaces(bot.emu.message(ORGANISER, preview.message_id).plain_text)
-        assert done.startswith("✅ Programme chargé : 6 élément(s)"), done
+        assert done.startswith("✅ Programme chargé. Éléments : 6 ("), done
         assert (await items(bot))["b"].title == "Atelier B & co"  # type: ignore[attr-defined]
 
 
@@ -321,7 +320,7 @@ async def test_a_long_preview_fits_one_message(bot: Harness) -> None:
     preview = await send_file(bot, ORGANISER, "journee.toml", long_day())
     text = preview.plain_text
     assert len(preview.text) <= 4096
-    assert f"➕ Ajouté(s){NNBSP}: 60" in text and f"➖ Retiré(s){NNBSP}: 89" in text
+    assert f"➕ Ajouts{NNBSP}: 60" in text and f"➖ Retraits{NNBSP}: 89" in text
     assert "… et " in text and " de plus" in text
     assert text.count("\n• ") < 60 + 89
     assert "⚠️ Ce fichier retire 89 des 89 éléments du programme." in text
@@ -351,7 +350,7 @@ def test_run_import_dry_run_prints_the_preview_and_changes_nothing(tmp_path: Pat
     assert dry.returncode == 0, dry.stderr
     out = dry.stdout
     assert out.startswith("📄 petit-programme.csv: here is what this file would change."), out
-    assert "Current programme: 89 item(s). With this file: 17" in out
+    assert "Items in the current programme: 89. With this file: 17" in out
     assert "⚠️ This file removes 89 of the 89 items of the programme." in out
     assert "• Tuesday 25 August, 10:00–12:00 · Atelier couleurs · 👥 nobody" in out
     assert "more" not in out  # the terminal gets every line

@@ -118,7 +118,7 @@ async def test_status_tells_the_organisers_how_the_bot_is(bot: Harness) -> None:
     assert lines[0].startswith("État du bot (version 0.1.0, en marche depuis ")
     items = len((await bot.services.programme.current()).workshops)
     assert (
-        lines[1] == f"Programme\u202f: {items} éléments. Inscrit·es\u202f: 2, dont 0 injoignables."
+        lines[1] == f"Programme\u202f: {items} éléments. Inscrit·es\u202f: 2, dont 0 injoignable."
     )
     assert lines[3] == "Dernier appel refusé\u202f: aucun depuis le démarrage"
     assert lines[4].startswith("Base de données\u202f: ") and lines[4].endswith(

@@ -48,8 +48,8 @@ async def test_an_organiser_loads_a_programme_by_file_and_it_replaces_the_old_on
     bot: Harness,
 ) -> None:
     report = await upload(bot, ORGANISER, "journee.toml", long_day())
-    assert report.startswith("✅ Programme chargé\u202f: 60 élément(s), dont 60 nouveau(x)")
-    assert "et 89 retiré(s)" in report
+    assert report.startswith("✅ Programme chargé. Éléments\u202f: 60 (ajouts\u202f: 60,")
+    assert "retraits\u202f: 89)" in report
     programme = await bot.services.programme.current()
     assert len(programme.workshops) == 60
 
@@ -86,12 +86,13 @@ async def test_a_re_import_keeps_ids_and_reports_changes(bot: Harness) -> None:
     moved = head + _ + tail.replace('room = "Salle Agnès Varda"', 'room = "Chapiteau"', 1)
     report = await upload(bot, ORGANISER, "bigre-2026.toml", moved.encode())
     assert report.startswith(
-        "✅ Programme chargé\u202f: 89 élément(s), dont 0 nouveau(x), 1 modifié(s) et 0 retiré(s)"
+        "✅ Programme chargé. Éléments\u202f: 89 "
+        "(ajouts\u202f: 0, modifications\u202f: 1, retraits\u202f: 0)"
     )
     item = await bot.services.agenda.by_id("mar-10-atelier-couleurs")
     assert item.room == "Chapiteau"
     again = await upload(bot, ORGANISER, "bigre-2026.toml", moved.encode())
-    assert "dont 0 nouveau(x), 0 modifié(s) et 0 retiré(s)" in again
+    assert "(ajouts\u202f: 0, modifications\u202f: 0, retraits\u202f: 0)" in again
 
 
 async def test_broken_files_are_refused_whole_and_the_programme_stays(bot: Harness) -> None:

@@ -22,7 +22,7 @@ async def test_next_lists_every_parallel_item_of_the_next_slot(bot: Harness) -> 
     assert text.startswith("⏭ Ensuite, à 10:00")
     for title in ("Gouvernance partagée", "Salaires < 2 SMIC", "Atelier couleurs", "Théâtre-forum"):
         assert title in text
-    assert "Salle Agnès Varda" in text and "12 place(s) sur 12" in text
+    assert "Salle Agnès Varda" in text and "12 places sur 12" in text
     assert "Forum ouvert" not in text  # started at 09:00: not next
     # programme text is escaped in the HTML that was sent
     assert "Salaires &lt; 2 SMIC" in reply.text
@@ -104,11 +104,11 @@ async def test_room_search_and_workshop(bot: Harness) -> None:
         "Je ne connais pas la salle «\u202fAtlantide\u202f». Les salles\u202f:"
     )
     (found,) = await bot.say(BOB, "/search kayak")
-    assert "Kayak de mer" in found.plain_text and "result(s)" in found.plain_text
+    assert "Kayak de mer" in found.plain_text and "3 results for" in found.plain_text
     (details,) = await bot.say(ALICE, "/workshop atelier coleurs")
     assert details.plain_text.startswith("Atelier couleurs\n🕙 mardi 25 août, 10:00–12:00")
     assert "👤 Animé par Mathilde Garnier" in details.plain_text
-    assert "🎟 12 place(s) sur 12" in details.plain_text
+    assert "🎟 12 places sur 12" in details.plain_text
     (by_id,) = await bot.say(BOB, "/workshop mar-10-atelier-couleurs")
     assert by_id.plain_text.startswith("Atelier couleurs\n🕙 Tuesday 25 August, 10:00–12:00")
     assert "👤 Run by Mathilde Garnier" in by_id.plain_text

@@ -31,7 +31,7 @@ async def test_a_reimport_keeps_room_moves_and_cancellations_made_in_chat(
         fixed = PROGRAMME.replace('title = "Atelier A"', 'title = "Atelier A (débutants)"')
         reply = await upload(bot, ORGANISER, "semaine.toml", fixed.encode())
         assert reply.endswith(
-            "✏️ 3 élément(s) modifié(s) dans le chat (salle, horaire, places, annulation, "
+            "✏️ 3 éléments modifiés dans le chat (salle, horaire, places, annulation, "
             "note) gardent ces changements\u202f: le fichier ne les "
             "avait pas. Pour les défaire\u202f: "
             "/change, ou d'autres valeurs dans le fichier."

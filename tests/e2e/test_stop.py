@@ -297,7 +297,7 @@ async def test_sigterm_mid_broadcast_then_a_restart_sends_everyone_the_message_o
             await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
             (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
             preview = await press(emu, choose, "bc:a:")  # everyone
-            assert f": {PEOPLE} destinataire(s)." in preview.plain_text
+            assert f": {PEOPLE} destinataires." in preview.plain_text
             sure = await press(emu, preview, "bc:ok:")
             await press(emu, sure, "bc:sure:")
             async with asyncio.timeout(60):

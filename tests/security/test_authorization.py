@@ -28,7 +28,8 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from difflib import SequenceMatcher
+from functools import partial, reduce
 from itertools import count
 from typing import Any
 
@@ -38,7 +39,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.clock import FrozenClock
 from bot.domain.booking import Move, TargetKind, ref
-from bot.i18n import LOCALES_DIR, load_catalogue
+from bot.i18n import LOCALES_DIR, forms, load_catalogue
 from bot.ratelimit import SlidingWindowRateLimiter
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
@@ -358,11 +359,23 @@ CATALOGUE = load_catalogue(LOCALES_DIR / "fr")
 
 
 def marker(key: str) -> str:
-    """Give what shows a message: a literal (=...), or the longest fixed part of the key's text."""
+    """Give what shows a message: a literal (=...), or the longest fixed part of the key's text.
+
+    A message with plural forms: the longest fixed part every form has.
+    """
     if key.startswith("="):
         return key[1:]
-    parts = re.split(r"\{[^}]*\}", re.sub(r"<[^>]+>", "", CATALOGUE[key]))
-    return max((html.unescape(part).strip() for part in parts), key=len)
+    texts = [
+        re.sub(r"\{[^}]*\}", "\0", re.sub(r"<[^>]+>", "", text))
+        for text in forms(CATALOGUE[key]).values()
+    ]
+    shared = reduce(_common, texts)
+    return max((html.unescape(part).strip() for part in shared.split("\0")), key=len)
+
+
+def _common(a: str, b: str) -> str:
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return a[match.a : match.a + match.size]
 
 
 @dataclass

@@ -104,10 +104,10 @@ async def test_the_programme_page_lists_the_day_without_javascript(
         "li => li.innerText.replace(/\\s+/g, ' ').trim());"
     )
     assert rows == [
-        "10:00–12:00 Atelier A Salle des Pins 10 place(s) libre(s)",
+        "10:00–12:00 Atelier A Salle des Pins 10 places libres",
         "10:00–11:00 Atelier B & co Chapiteau",
         "12:30–13:30 Déjeuner Restaurant",
-        "14:30–16:00 Atelier C Plage 5 place(s) libre(s)",
+        "14:30–16:00 Atelier C Plage 5 places libres",
     ]
     # The room filter is a plain form
     await browser.run(

@@ -81,7 +81,7 @@ async def test_the_calendar_follows_sign_ups_changes_and_cancellations(
 
     document, link = await ask_calendar(bot, ALICE)
     assert document.document is not None and document.document.filename == "rencontre.ics"
-    assert document.plain_text.startswith("📅 Votre agenda de la semaine\u202f: 3 événement(s).")
+    assert document.plain_text.startswith("📅 Votre agenda de la semaine\u202f: 3 événements.")
     assert link is not None
     match = LINK.fullmatch(link)
     assert match is not None and len(match["token"]) == 32  # 128 bits
@@ -143,7 +143,7 @@ async def test_waiting_places_are_tentative_and_facilitators_get_what_they_run(
     assert answer["text"].startswith("⏳ It is full: you are #1 on the waiting list")
     document, _ = await ask_calendar(bot, BOB)
     assert document.document is not None
-    assert document.plain_text.startswith("📅 Your week: 1 event(s).")
+    assert document.plain_text.startswith("📅 Your week: 1 event.")
     (waiting,) = parse(document.document.content).values()
     assert waiting.status.value == "TENTATIVE"
     assert waiting.description.value.startswith("Waiting list, place 1: not confirmed yet.")
