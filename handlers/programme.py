@@ -37,7 +37,7 @@ async def _day_reply(
 ) -> Reply:
     s = services(context)
     r = await renderer(update, context)
-    answer = s.agenda.in_part(answer, part)
+    answer = s.agenda.in_part(await s.agenda.with_cancelled(answer), part)
     seats = await s.bookings.seats(answer.items, _user_id(update))
     title = agenda_view.part_title(r, agenda_view.day_title(r, answer.day, s.agenda.today()), part)
     pages = agenda_view.day_pages(r, answer, seats, title)
@@ -148,7 +148,7 @@ async def search(update: Update, context: Context) -> None:
     text = args_text(context)
     if not text:
         raise DomainError("agenda.search_empty")
-    answer = await services(context).agenda.find(text[:MAX_QUESTION])
+    answer = await services(context).agenda.find(text[:MAX_QUESTION], with_cancelled=True)
     await send(update, context, await _find_reply(update, context, answer, 0))
 
 
@@ -158,7 +158,7 @@ async def workshop(update: Update, context: Context) -> None:
     if not text:
         raise DomainError("agenda.workshop_needed")
     s = services(context)
-    answer = await s.agenda.workshop(text[:MAX_QUESTION])
+    answer = await s.agenda.workshop(text[:MAX_QUESTION], with_cancelled=True)
     if len(answer.items) == 1:
         await send(update, context, await _workshop_reply(update, context, answer.items[0]))
     else:
@@ -180,7 +180,7 @@ async def workshop_button(update: Update, context: Context) -> None:
     press = DetailsPress.parse(query.data)
     if press is None:
         raise DomainError("common.bad_button")
-    item = await services(context).agenda.by_ref(press.ref)
+    item = await services(context).agenda.by_ref(press.ref, with_cancelled=True)
     reply = await _workshop_reply(update, context, item)
     await query.answer()
     await send(update, context, reply)
@@ -203,7 +203,8 @@ async def page_button(update: Update, context: Context) -> None:
         part = next((p for p, code in _PART_CODES.items() if code == day_arg["part"]), None)
         reply = await _day_reply(update, context, await s.agenda.day(wanted), page, part)
     elif view == "s":
-        reply = await _find_reply(update, context, await s.agenda.find(arg), page)
+        answer = await s.agenda.find(arg, with_cancelled=True)
+        reply = await _find_reply(update, context, answer, page)
     elif view == "r":
         stamp, _, name = arg.partition(":")
         day_text = "" if stamp == "-" else f"{_date_of(stamp):%Y-%m-%d}"
@@ -304,7 +305,7 @@ async def _shrug(update: Update, context: Context, r: Renderer, text: str) -> No
 async def _search_or_shrug(
     update: Update, context: Context, r: Renderer, subject: str, text: str
 ) -> None:
-    answer = await services(context).agenda.find(subject)
+    answer = await services(context).agenda.find(subject, with_cancelled=True)
     if answer.items:
         await send(update, context, await _find_reply(update, context, answer, 0))
     else:
@@ -342,7 +343,7 @@ async def _where_or_when(
     answer: FindAnswer | None = None,
 ) -> None:
     s = services(context)
-    answer = answer or await s.agenda.find(subject)
+    answer = answer or await s.agenda.find(subject, with_cancelled=True)
     # The best matches only: "where is lunch?" is about lunch, not about breakfast as well
     shown = answer.best or answer.items
     if not shown or len(shown) > 3:

@@ -186,6 +186,8 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
     day = r.date(local_day(w.start, r.tz))
     span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
     lines = [html("<b>{}</b>", truncate(w.title, 500)), html("🕙 {}, {}", day, span)]
+    if seats.is_cancelled(w):
+        lines.insert(1, r("cancelled.item"))
     if w.room:
         room = html("{}", truncate(w.room, MAX_ROOM))
         if room_note:
@@ -196,7 +198,7 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
     if w.facilitators:
         names = truncate(", ".join(f.name for f in w.facilitators), MAX_NOTE)
         lines.append(r("agenda.facilitated_by", names=names))
-    if w.capacity is not None:
+    if w.capacity is not None and not seats.is_cancelled(w):
         lines.append("🎟 " + places(r, w, seats))
     if w.language and w.language != r.lang:
         named = f"common.language_{w.language.lower()}"
@@ -233,7 +235,9 @@ def where_or_when(r: Renderer, shown: Sequence[Workshop], seats: Seats, *, where
     for w in shown:
         day = r.date(local_day(w.start, r.tz))
         title = truncate(w.title, 200)
-        if where and w.room:
+        if seats.is_cancelled(w):
+            lines.append(r("cancelled.where", title=title, date=day, time=r.time(w.start)))
+        elif where and w.room:
             lines.append(
                 r("agenda.where_is", title=title, room=w.room, date=day, time=r.time(w.start))
             )

@@ -109,7 +109,7 @@ def participants(
 
 def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
     """Render a person's agenda, with a button for each thing they may give up."""
-    past = [e for e in entries if e.end <= r.now]
+    past = [e for e in entries if e.end <= r.now and e.kind != "cancelled"]
     coming = [e for e in entries if e.end > r.now]
     if not coming:
         text = r("bookings.mine_empty")
@@ -156,6 +156,8 @@ def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
                 )
         elif e.kind == "facilitating":
             lines.append(r("bookings.mine_facilitating", **params))
+        elif e.kind == "cancelled":
+            lines.append(r("cancelled.mine", **params))
         else:
             lines.append(r("bookings.mine_in", **params))
         if e.kind in ("in", "waiting") and e.target is not None and len(rows) < MAX_LISTED_BUTTONS:

@@ -25,7 +25,9 @@ from bot.views.common import (
 
 
 def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
-    """Say how many places are left, if the item takes sign-ups."""
+    """Say how many places are left, if the item takes sign-ups (or that it is cancelled)."""
+    if seats.is_cancelled(item):
+        return r("cancelled.label")
     left = seats.left(item)
     if item.capacity is None or left is None:
         return Markup()
@@ -45,7 +47,7 @@ def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
 
 def booking_button(r: Renderer, item: Workshop, seats: Seats, *, titled: bool) -> Button | None:
     """Offer the one booking move that fits: sign up, join the waiting list, or cancel."""
-    if item.capacity is None:
+    if item.capacity is None or seats.is_cancelled(item):
         return None
     status = seats.status(item)
     code = ref(item.id)
