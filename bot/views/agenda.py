@@ -11,6 +11,7 @@ from bot.domain.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer, OnDa
 from bot.domain.booking import Seats
 from bot.domain.models import Workshop
 from bot.domain.schedule import Part, Phase, Slot, by_start, local_day
+from bot.i18n import Count
 from bot.reply import Reply
 from bot.views.common import (
     MAX_NOTE,
@@ -166,7 +167,7 @@ def find_answer(r: Renderer, answer: FindAnswer, seats: Seats) -> list[Page]:
     """Render search results as pages: each item with its day, time and room."""
     if not answer.items:
         return [Page(r("agenda.not_found", query=answer.query))]
-    head = r("agenda.found", count=len(answer.items), query=answer.query)
+    head = r("agenda.found", count=Count(len(answer.items)), query=answer.query)
     blocks = []
     for w in answer.items:
         day = r.date(local_day(w.start, r.tz))

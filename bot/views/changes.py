@@ -13,6 +13,7 @@ from bot.domain.changes import ChangeKind, Preview
 from bot.domain.messages import ChangeNotice
 from bot.domain.models import Workshop
 from bot.domain.schedule import local_day
+from bot.i18n import Count
 from bot.reply import Button, Reply
 from bot.views.buttons import ChangeAnswer, ChangePress
 from bot.views.common import (
@@ -48,7 +49,7 @@ def change_text(
             key = "change.says_moved"  # another day: its minutes say little
         return r(key, minutes=value, when=r.when(start, end))
     if kind == "capacity":
-        return r("change.says_capacity", places=value)
+        return r("change.says_capacity", places=Count(int(value)) if value.isdigit() else value)
     return r("change.says_note", note=value)
 
 
@@ -85,8 +86,8 @@ def change_preview(r: Renderer, preview: Preview) -> Reply:
         lines.append(
             r(
                 "change.preview_shrink",
-                places=preview.change.value,
-                count=len(preview.keep) + len(preview.wait),
+                places=Count(int(preview.change.value)),
+                count=Count(len(preview.keep) + len(preview.wait)),
             )
         )
         lines.append(r("change.preview_keep", names=_some(r, preview.keep)))
@@ -94,9 +95,9 @@ def change_preview(r: Renderer, preview: Preview) -> Reply:
     timed = preview.change.kind.value in ("shift", "late")
     if timed and preview.told:
         key = "change.preview_busy" if preview.busy else "change.preview_busy_none"
-        lines.append(r(key, count=preview.busy))
+        lines.append(r(key, count=Count(preview.busy)))
     if timed and preview.busy_running:
-        lines.append(r("change.preview_busy_running", count=preview.busy_running))
+        lines.append(r("change.preview_busy_running", count=Count(preview.busy_running)))
     confirm = Button(r("change.confirm"), ChangeAnswer("ok").pack())
     if preview.taken and after is not None:
         lines.append(Markup())

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from bot.domain.booking import Seats, Status, ref
 from bot.domain.models import Kind, Workshop
 from bot.domain.schedule import Slot
+from bot.i18n import Count
 from bot.reply import Button
 from bot.views.buttons import BookingOp, BookingPress, DetailsPress
 from bot.views.common import (
@@ -36,9 +37,9 @@ def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
         return r("bookings.you_are_in")
     if left <= 0:
         waiting = seats.waiting(item)
-        text = r("agenda.full_waiting", waiting=waiting) if waiting else r("agenda.full")
+        text = r("agenda.full_waiting", waiting=Count(waiting)) if waiting else r("agenda.full")
     else:
-        text = r("agenda.places_left", left=left, capacity=item.capacity)
+        text = r("agenda.places_left", left=Count(left), capacity=Count(item.capacity))
     if status is not Status.WAITING and not seats.is_open(item):
         # No sign-up button will show: say why, next to the places
         return r("agenda.places_closed", places=text)
@@ -107,9 +108,9 @@ def fit(
     size = units(head)
     for shown, line in enumerate(lines):
         left = len(lines) - shown - 1
-        more = units(r("agenda.more", count=left, command=command)) + 1 if left else 0
+        more = units(r("agenda.more", count=Count(left), command=command)) + 1 if left else 0
         if size + units(line) + 1 + more > budget:
-            kept.append(r("agenda.more", count=len(lines) - shown, command=command))
+            kept.append(r("agenda.more", count=Count(len(lines) - shown), command=command))
             break
         kept.append(line)
         size += units(line) + 1

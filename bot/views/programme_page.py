@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.i18n import Count
 from bot.services.programme_page import ProgrammeDay
 from bot.views.common import Renderer
 
@@ -23,7 +24,7 @@ def day_content(page: ProgrammeDay, r: Renderer) -> dict[str, Any]:
         elif left <= 0:
             places = r("web.full")
         else:
-            places = r("web.places_left", count=left)
+            places = r("web.places_left", count=Count(left))
         rows.append(
             {
                 "time": f"{r.time(w.start)}–{r.time(w.end)}",

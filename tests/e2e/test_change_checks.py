@@ -562,7 +562,7 @@ async def test_places_that_make_no_sense_are_refused(week: Harness) -> None:
         (answer,) = await bot.say(MATHILDE, typed)
         assert answer.plain_text == f"Il me faut un nombre de places entre 1 et 1{NB}000.", typed
     (preview,) = await bot.say(MATHILDE, "1000")  # the flow still waits for the number
-    assert "1000 place(s) en tout désormais." in preview.plain_text
+    assert f"1{NB}000 place(s) en tout désormais." in preview.plain_text  # thousands, as above
     assert "🎟 1000 place(s) pour" not in preview.plain_text  # nobody loses a place
     assert (await item(bot, "couleurs"))[2] == 3
     await step(bot, OWEN, "couleurs", "cap")
