@@ -42,7 +42,7 @@ async def _day_reply(
     title = agenda_view.part_title(r, agenda_view.day_title(r, answer.day, s.agenda.today()), part)
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
-    rows = items_view.booking_rows(r, pages[page].items, seats)
+    rows = items_view.booking_rows(r, pages[page].items, seats, limit=None)
     code = _PART_CODES.get(part, "") if part else ""
     row = pager(len(pages), page, lambda n: PagePress("d", n, f"{answer.day:%Y%m%d}{code}").pack())
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
@@ -66,7 +66,7 @@ async def _room_reply(
     title = agenda_view.room_title(r, name, answer.day if day_text else None, part)
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
-    rows = items_view.booking_rows(r, pages[page].items, seats)
+    rows = items_view.booking_rows(r, pages[page].items, seats, limit=None)
     stamp = f"{answer.day:%Y%m%d}" if day_text else "-"
     row = pager(len(pages), page, lambda n: PagePress("r", n, f"{stamp}:{name}").pack())
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
@@ -79,8 +79,12 @@ async def _find_reply(update: Update, context: Context, answer: FindAnswer, page
     pages = agenda_view.find_answer(r, answer, seats)
     page = min(page, len(pages) - 1)
     row = pager(len(pages), page, lambda n: PagePress("s", n, answer.query).pack())
+    shown = pages[page].items
+    # A few items: details and booking side by side; more: a booking button for each one
     rows = list(
-        items_view.item_buttons(r, pages[page].items, seats) if len(pages[page].items) <= 5 else ()
+        items_view.item_buttons(r, shown, seats)
+        if len(shown) <= 5
+        else items_view.booking_rows(r, shown, seats, limit=None)
     )
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
 

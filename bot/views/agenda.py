@@ -15,6 +15,7 @@ from bot.i18n import Count
 from bot.reply import Reply
 from bot.views.common import (
     MAX_NOTE,
+    MAX_PAGE_BUTTONS,
     MAX_ROOM,
     MAX_TITLE,
     NL,
@@ -117,7 +118,7 @@ def day_pages(r: Renderer, answer: DayAnswer, seats: Seats, title: str) -> list[
         Block(slot_block(r, slot, seats), slot.items, header=True)
         for slot in by_start(answer.items)
     ]
-    return paginate(head, blocks)
+    return paginate(head, blocks, buttons=MAX_PAGE_BUTTONS)
 
 
 def room_card(r: Renderer, card: RoomCard, seats: Seats) -> Reply:
@@ -179,7 +180,7 @@ def find_answer(r: Renderer, answer: FindAnswer, seats: Seats) -> list[Page]:
         if left:
             line += html(" · {}", left)
         blocks.append(Block(line, (w,)))
-    return paginate(head, blocks)
+    return paginate(head, blocks, buttons=MAX_PAGE_BUTTONS)
 
 
 def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Reply:
