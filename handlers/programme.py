@@ -43,9 +43,29 @@ async def _day_reply(
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
     rows = items_view.booking_rows(r, pages[page].items, seats, limit=None)
-    code = _PART_CODES.get(part, "") if part else ""
-    row = pager(len(pages), page, lambda n: PagePress("d", n, f"{answer.day:%Y%m%d}{code}").pack())
+    row = pager(len(pages), page, lambda n: PagePress("d", n, _day_arg(answer, part)).pack())
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
+
+
+def _day_arg(answer: DayAnswer, part: Part | None) -> str:
+    """Say which day (and part) a list shows, as its page buttons carry it."""
+    return f"{answer.day:%Y%m%d}{_PART_CODES.get(part, '') if part else ''}"
+
+
+async def _send_list(update: Update, context: Context, reply: Reply, view: str, arg: str) -> None:
+    """Send the first page of a list, remembering what it shows so a press can re-render it."""
+    message = await send(update, context, reply)
+    await remember(update, context, message.message_id, view, 0, arg)
+
+
+async def remember(
+    update: Update, context: Context, message_id: int, view: str, page: int, arg: str
+) -> None:
+    """Keep which list a private message shows (a list with no button never changes)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != "private" or user is None:
+        return
+    await services(context).drafts.remember_screen(user.id, message_id, view, page, arg)
 
 
 async def _room_reply(
@@ -116,18 +136,22 @@ async def now(update: Update, context: Context) -> None:
     )
 
 
+async def _send_day(
+    update: Update, context: Context, answer: DayAnswer, part: Part | None = None
+) -> None:
+    reply = await _day_reply(update, context, answer, 0, part)
+    await _send_list(update, context, reply, "d", _day_arg(answer, part))
+
+
 async def today(update: Update, context: Context) -> None:
     """Give today's programme (/today)."""
     s = services(context)
-    await send(
-        update, context, await _day_reply(update, context, await s.agenda.day(s.agenda.today()), 0)
-    )
+    await _send_day(update, context, await s.agenda.day(s.agenda.today()))
 
 
 async def tomorrow(update: Update, context: Context) -> None:
     """Give tomorrow's programme (/tomorrow)."""
-    s = services(context)
-    await send(update, context, await _day_reply(update, context, await s.agenda.tomorrow(), 0))
+    await _send_day(update, context, await services(context).agenda.tomorrow())
 
 
 async def day(update: Update, context: Context) -> None:
@@ -136,7 +160,7 @@ async def day(update: Update, context: Context) -> None:
     if not text:
         raise DomainError("agenda.day_needed")
     answer = await services(context).agenda.day_named(text[:40])
-    await send(update, context, await _day_reply(update, context, answer, 0))
+    await _send_day(update, context, answer)
 
 
 async def room(update: Update, context: Context) -> None:
@@ -153,7 +177,9 @@ async def search(update: Update, context: Context) -> None:
     if not text:
         raise DomainError("agenda.search_empty")
     answer = await services(context).agenda.find(text[:MAX_QUESTION], with_cancelled=True)
-    await send(update, context, await _find_reply(update, context, answer, 0))
+    await _send_list(
+        update, context, await _find_reply(update, context, answer, 0), "s", answer.query
+    )
 
 
 async def workshop(update: Update, context: Context) -> None:
@@ -166,7 +192,8 @@ async def workshop(update: Update, context: Context) -> None:
     if len(answer.items) == 1:
         await send(update, context, await _workshop_reply(update, context, answer.items[0]))
     else:
-        await send(update, context, await _find_reply(update, context, answer, 0))
+        reply = await _find_reply(update, context, answer, 0)
+        await _send_list(update, context, reply, "s", answer.query)
 
 
 async def _workshop_reply(update: Update, context: Context, item: Workshop) -> Reply:
@@ -197,8 +224,16 @@ async def page_button(update: Update, context: Context) -> None:
     press = PagePress.parse(query.data)
     if press is None:
         raise DomainError("common.bad_button")
+    reply = await list_reply(update, context, press.view, press.page, press.arg)
+    await query.answer()
+    await edit(update, reply)
+    if query.message is not None:
+        await remember(update, context, query.message.message_id, press.view, press.page, press.arg)
+
+
+async def list_reply(update: Update, context: Context, view: str, page: int, arg: str) -> Reply:
+    """Render a page of a list again: a day (d), a search (s) or a room (r)."""
     s = services(context)
-    view, page, arg = press.view, press.page, press.arg
     if view == "d":
         day_arg = _DAY_ARG.match(arg)
         if day_arg is None:
@@ -215,8 +250,7 @@ async def page_button(update: Update, context: Context) -> None:
         reply = await _room_reply(update, context, name, page, day_text)
     else:
         raise DomainError("common.bad_button")
-    await query.answer()
-    await edit(update, reply)
+    return reply
 
 
 def _date_of(stamp: str) -> date:
@@ -265,7 +299,7 @@ async def plain_words(update: Update, context: Context) -> None:
             answer = await agenda.tomorrow()
         else:
             answer = await agenda.day_named(intent.subject)
-        await send(update, context, await _day_reply(update, context, answer, 0, intent.part))
+        await _send_day(update, context, answer, intent.part)
     elif intent.ask is Ask.HELP:
         await help_(update, context)
     elif intent.ask is Ask.HELLO:
@@ -311,7 +345,8 @@ async def _search_or_shrug(
 ) -> None:
     answer = await services(context).agenda.find(subject, with_cancelled=True)
     if answer.items:
-        await send(update, context, await _find_reply(update, context, answer, 0))
+        reply = await _find_reply(update, context, answer, 0)
+        await _send_list(update, context, reply, "s", answer.query)
     else:
         await _shrug(update, context, r, text)
 
