@@ -55,13 +55,14 @@ def _day_arg(answer: DayAnswer, part: Part | None) -> str:
 async def _send_list(update: Update, context: Context, reply: Reply, view: str, arg: str) -> None:
     """Send the first page of a list, remembering what it shows so a press can re-render it."""
     message = await send(update, context, reply)
-    await remember(update, context, message.message_id, view, 0, arg)
+    if reply.buttons:  # a list with no button is never pressed
+        await remember(update, context, message.message_id, view, 0, arg)
 
 
 async def remember(
     update: Update, context: Context, message_id: int, view: str, page: int, arg: str
 ) -> None:
-    """Keep which list a private message shows (a list with no button never changes)."""
+    """Keep which list a private message shows, for a press on it to re-render it."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or chat.type != "private" or user is None:
         return
