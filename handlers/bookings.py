@@ -24,8 +24,8 @@ from handlers import programme
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.errors import refused
 
-ROTA = "rota"
-"""The list a /rota message shows, as remembered for a press on it to re-render it."""
+ROTA, MINE = "rota", "mine"
+"""The lists a /rota and a /mine message show, as remembered for a press on them to re-render."""
 
 
 def person_of(user: User) -> Participant:
@@ -104,6 +104,8 @@ async def _refresh_list(update: Update, context: Context, r: Renderer) -> bool:
     view, page, arg = screen
     if view == ROTA:
         reply = await _rota_reply(context, r, query.from_user.id, _stamp_day(arg))
+    elif view == MINE:
+        reply = bookings_view.mine(r, await services(context).bookings.agenda(query.from_user.id))
     else:
         reply = await programme.list_reply(update, context, view, page, arg)
     await edit(update, reply)
@@ -223,7 +225,10 @@ async def mine(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
     entries = await services(context).bookings.agenda(user.id)
-    await send(update, context, bookings_view.mine(await renderer(update, context), entries))
+    reply = bookings_view.mine(await renderer(update, context), entries)
+    message = await send(update, context, reply)
+    if reply.buttons:
+        await programme.remember(update, context, message.message_id, MINE, 0, "")
 
 
 async def participants(update: Update, context: Context) -> None:

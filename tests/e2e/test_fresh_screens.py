@@ -11,6 +11,7 @@ from bot.domain.booking import ref
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness
 from tests.conftest import ALICE, BOB, ORGANISER
+from tests.e2e.test_announcements import sign_up
 from tests.e2e.test_changes import running_week
 from tests.e2e.test_wording import bot  # noqa: F401 (the fixture these tests use)
 
@@ -66,6 +67,20 @@ async def test_a_sign_up_from_a_search_or_a_day_list_refreshes_it(bot: Harness) 
         await bot.press(BOB, fresh, f"b:wc:{ref('b')}")  # give it back for the next command
         again = bot.emu.message(BOB, fresh.message_id)
         assert (again.text, list(again.buttons)) == shown
+
+
+async def test_giving_up_a_place_from_mine_refreshes_it(bot: Harness) -> None:  # noqa: F811
+    await sign_up(bot, ALICE, "b")
+    (mine,) = await bot.say(ALICE, "/mine")
+    assert "Atelier couleurs pour les enfants" in mine.plain_text
+    cancel = f"b:wc:{ref('b')}"
+    assert cancel in [d for _, d in mine.buttons]
+    await bot.press(ALICE, mine, cancel)
+    after = bot.emu.message(ALICE, mine.message_id)
+    assert "Atelier couleurs pour les enfants" not in after.plain_text, after.plain_text
+    assert cancel not in [d for _, d in after.buttons]
+    (fresh,) = await bot.say(ALICE, "/mine")
+    assert (fresh.text, fresh.buttons) == (after.text, after.buttons)
 
 
 def many_items(count: int) -> str:
