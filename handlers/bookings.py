@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.error import Forbidden, TelegramError
 
@@ -18,8 +20,12 @@ from bot.views import items as items_view
 from bot.views import rota as rota_view
 from bot.views.buttons import BookingOp, BookingPress, KeepPress
 from bot.views.common import Renderer, truncate
+from handlers import programme
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.errors import refused
+
+ROTA, MINE = "rota", "mine"
+"""The lists a /rota and a /mine message show, as remembered for a press on them to re-render."""
 
 
 def person_of(user: User) -> Participant:
@@ -65,7 +71,8 @@ async def button(update: Update, context: Context) -> None:
         await edit(update, Reply(bookings_view.switched(r, move, html=True)))
     else:
         await query.answer(truncate(bookings_view.move(r, move), 200))
-        await _refresh_buttons(update, context, r, move.standing.target)
+        if not await _refresh_list(update, context, r):
+            await _refresh_buttons(update, context, r, move.standing.target)
     await notify_promoted(context, move)
 
 
@@ -82,6 +89,34 @@ async def _offer_switch(update: Update, context: Context, r: Renderer, move: Mov
         await query.answer(truncate(alert, 200), show_alert=True)
         return
     await query.answer(r("bookings.clash_toast"))
+
+
+async def _refresh_list(update: Update, context: Context, r: Renderer) -> bool:
+    """Re-render the whole list the pressed message shows, if it is one; tell whether it was."""
+    query = update.callback_query
+    assert query is not None
+    message = query.message
+    if not isinstance(message, Message) or message.chat.type != "private":
+        return False
+    screen = await services(context).drafts.screen(query.from_user.id, message.message_id)
+    if screen is None:
+        return False
+    view, page, arg = screen
+    if view == ROTA:
+        reply = await _rota_reply(context, r, query.from_user.id, _stamp_day(arg))
+    elif view == MINE:
+        reply = bookings_view.mine(r, await services(context).bookings.agenda(query.from_user.id))
+    else:
+        reply = await programme.list_reply(update, context, view, page, arg)
+    await edit(update, reply)
+    return True
+
+
+def _stamp_day(stamp: str) -> date:
+    try:
+        return date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]))
+    except ValueError:
+        raise DomainError("common.bad_button") from None
 
 
 async def _refresh_buttons(update: Update, context: Context, r: Renderer, target: Target) -> None:
@@ -190,7 +225,10 @@ async def mine(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
     entries = await services(context).bookings.agenda(user.id)
-    await send(update, context, bookings_view.mine(await renderer(update, context), entries))
+    reply = bookings_view.mine(await renderer(update, context), entries)
+    message = await send(update, context, reply)
+    if reply.buttons:
+        await programme.remember(update, context, message.message_id, MINE, 0, "")
 
 
 async def participants(update: Update, context: Context) -> None:
@@ -232,6 +270,12 @@ async def rota(update: Update, context: Context) -> None:
     if word:
         raise DomainError("bookings.rota_unknown", text=truncate(word, 40))
     today = s.agenda.today()
-    slots = await s.bookings.rota([today, today.fromordinal(today.toordinal() + 1)])
-    offers = await s.bookings.open_offers()
-    await send(update, context, rota_view.rota(r, slots, offers, user.id))
+    message = await send(update, context, await _rota_reply(context, r, user.id, today))
+    await programme.remember(update, context, message.message_id, ROTA, 0, f"{today:%Y%m%d}")
+
+
+async def _rota_reply(context: Context, r: Renderer, user_id: int, day: date) -> Reply:
+    """Render the rota of a day and the next."""
+    s = services(context)
+    slots = await s.bookings.rota([day, day + timedelta(days=1)])
+    return rota_view.rota(r, slots, await s.bookings.open_offers(), user_id)

@@ -22,7 +22,16 @@ from bot.views import agenda as agenda_view
 from bot.views.common import PARAGRAPHS, Renderer, truncate
 from handlers.common import renderer, send, services
 from handlers.help import help_
-from handlers.programme import MAX_QUESTION, day_reply, find_reply, next_, now, room_reply, user_id
+from handlers.programme import (
+    MAX_QUESTION,
+    find_reply,
+    next_,
+    now,
+    room_reply,
+    send_day,
+    send_list,
+    user_id,
+)
 
 
 class Question:
@@ -79,7 +88,7 @@ async def _day(q: Question) -> None:
         answer = await agenda.tomorrow()
     else:
         answer = await agenda.day_named(intent.subject)
-    await q.say(await day_reply(q.update, q.context, answer, 0, intent.part))
+    await send_day(q.update, q.context, answer, intent.part)
 
 
 async def _help(q: Question) -> None:
@@ -120,9 +129,10 @@ async def _about(q: Question) -> None:
     elif intent.ask in (Ask.WHERE, Ask.WHEN):
         await _where_or_when(q)
     else:
-        answer = await services(q.context).agenda.find(intent.subject)
+        answer = await services(q.context).agenda.find(intent.subject, with_cancelled=True)
         if answer.items:
-            await q.say(await find_reply(q.update, q.context, answer, 0))
+            reply = await find_reply(q.update, q.context, answer, 0)
+            await send_list(q.update, q.context, reply, "s", answer.query)
         else:
             await _shrug(q)
 
@@ -151,7 +161,7 @@ async def _on_day(q: Question) -> None:
 
 async def _where_or_when(q: Question, answer: FindAnswer | None = None) -> None:
     s = services(q.context)
-    answer = answer or await s.agenda.find(q.intent.subject)
+    answer = answer or await s.agenda.find(q.intent.subject, with_cancelled=True)
     # The best matches only: "where is lunch?" is about lunch, not about breakfast as well
     shown = answer.best or answer.items
     if not shown or len(shown) > 3:

@@ -38,15 +38,36 @@ async def day_reply(
     """Give one page of a day's programme (a part of the day if `part`)."""
     s = services(context)
     r = await renderer(update, context)
-    answer = s.agenda.in_part(answer, part)
+    answer = s.agenda.in_part(await s.agenda.with_cancelled(answer), part)
     seats = await s.bookings.seats(answer.items, user_id(update))
     title = agenda_view.part_title(r, agenda_view.day_title(r, answer.day, s.agenda.today()), part)
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
-    rows = items_view.booking_rows(r, pages[page].items, seats)
-    code = _PART_CODES.get(part, "") if part else ""
-    row = pager(len(pages), page, lambda n: PagePress("d", n, f"{answer.day:%Y%m%d}{code}").pack())
+    rows = items_view.booking_rows(r, pages[page].items, seats, limit=None)
+    row = pager(len(pages), page, lambda n: PagePress("d", n, _day_arg(answer, part)).pack())
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
+
+
+def _day_arg(answer: DayAnswer, part: Part | None) -> str:
+    """Say which day (and part) a list shows, as its page buttons carry it."""
+    return f"{answer.day:%Y%m%d}{_PART_CODES.get(part, '') if part else ''}"
+
+
+async def send_list(update: Update, context: Context, reply: Reply, view: str, arg: str) -> None:
+    """Send the first page of a list, remembering what it shows so a press can re-render it."""
+    message = await send(update, context, reply)
+    if reply.buttons:  # a list with no button is never pressed
+        await remember(update, context, message.message_id, view, 0, arg)
+
+
+async def remember(
+    update: Update, context: Context, message_id: int, view: str, page: int, arg: str
+) -> None:
+    """Keep which list a private message shows, for a press on it to re-render it."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != "private" or user is None:
+        return
+    await services(context).drafts.remember_screen(user.id, message_id, view, page, arg)
 
 
 async def room_reply(
@@ -68,7 +89,7 @@ async def room_reply(
     title = agenda_view.room_title(r, name, answer.day if day_text else None, part)
     pages = agenda_view.day_pages(r, answer, seats, title)
     page = min(page, len(pages) - 1)
-    rows = items_view.booking_rows(r, pages[page].items, seats)
+    rows = items_view.booking_rows(r, pages[page].items, seats, limit=None)
     stamp = f"{answer.day:%Y%m%d}" if day_text else "-"
     row = pager(len(pages), page, lambda n: PagePress("r", n, f"{stamp}:{name}").pack())
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
@@ -82,8 +103,12 @@ async def find_reply(update: Update, context: Context, answer: FindAnswer, page:
     pages = agenda_view.find_answer(r, answer, seats)
     page = min(page, len(pages) - 1)
     row = pager(len(pages), page, lambda n: PagePress("s", n, answer.query).pack())
+    shown = pages[page].items
+    # A few items: details and booking side by side; more: a booking button for each one
     rows = list(
-        items_view.item_buttons(r, pages[page].items, seats) if len(pages[page].items) <= 5 else ()
+        items_view.item_buttons(r, shown, seats)
+        if len(shown) <= 5
+        else items_view.booking_rows(r, shown, seats, limit=None)
     )
     return Reply(pages[page].text, tuple([*rows, row] if row else rows))
 
@@ -115,18 +140,23 @@ async def now(update: Update, context: Context) -> None:
     )
 
 
+async def send_day(
+    update: Update, context: Context, answer: DayAnswer, part: Part | None = None
+) -> None:
+    """Send the first page of a day's programme, remembered for a press on it."""
+    reply = await day_reply(update, context, answer, 0, part)
+    await send_list(update, context, reply, "d", _day_arg(answer, part))
+
+
 async def today(update: Update, context: Context) -> None:
     """Give today's programme (/today)."""
     s = services(context)
-    await send(
-        update, context, await day_reply(update, context, await s.agenda.day(s.agenda.today()), 0)
-    )
+    await send_day(update, context, await s.agenda.day(s.agenda.today()))
 
 
 async def tomorrow(update: Update, context: Context) -> None:
     """Give tomorrow's programme (/tomorrow)."""
-    s = services(context)
-    await send(update, context, await day_reply(update, context, await s.agenda.tomorrow(), 0))
+    await send_day(update, context, await services(context).agenda.tomorrow())
 
 
 async def day(update: Update, context: Context) -> None:
@@ -135,7 +165,7 @@ async def day(update: Update, context: Context) -> None:
     if not text:
         raise DomainError("agenda.day_needed")
     answer = await services(context).agenda.day_named(text[:40])
-    await send(update, context, await day_reply(update, context, answer, 0))
+    await send_day(update, context, answer)
 
 
 async def room(update: Update, context: Context) -> None:
@@ -151,8 +181,10 @@ async def search(update: Update, context: Context) -> None:
     text = args_text(context)
     if not text:
         raise DomainError("agenda.search_empty")
-    answer = await services(context).agenda.find(text[:MAX_QUESTION])
-    await send(update, context, await find_reply(update, context, answer, 0))
+    answer = await services(context).agenda.find(text[:MAX_QUESTION], with_cancelled=True)
+    await send_list(
+        update, context, await find_reply(update, context, answer, 0), "s", answer.query
+    )
 
 
 async def workshop(update: Update, context: Context) -> None:
@@ -161,11 +193,12 @@ async def workshop(update: Update, context: Context) -> None:
     if not text:
         raise DomainError("agenda.workshop_needed")
     s = services(context)
-    answer = await s.agenda.workshop(text[:MAX_QUESTION])
+    answer = await s.agenda.workshop(text[:MAX_QUESTION], with_cancelled=True)
     if len(answer.items) == 1:
         await send(update, context, await _workshop_reply(update, context, answer.items[0]))
     else:
-        await send(update, context, await find_reply(update, context, answer, 0))
+        reply = await find_reply(update, context, answer, 0)
+        await send_list(update, context, reply, "s", answer.query)
 
 
 async def _workshop_reply(update: Update, context: Context, item: Workshop) -> Reply:
@@ -183,7 +216,7 @@ async def workshop_button(update: Update, context: Context) -> None:
     press = DetailsPress.parse(query.data)
     if press is None:
         raise DomainError("common.bad_button")
-    item = await services(context).agenda.by_ref(press.ref)
+    item = await services(context).agenda.by_ref(press.ref, with_cancelled=True)
     reply = await _workshop_reply(update, context, item)
     await query.answer()
     await send(update, context, reply)
@@ -196,8 +229,16 @@ async def page_button(update: Update, context: Context) -> None:
     press = PagePress.parse(query.data)
     if press is None:
         raise DomainError("common.bad_button")
+    reply = await list_reply(update, context, press.view, press.page, press.arg)
+    await query.answer()
+    await edit(update, reply)
+    if query.message is not None:
+        await remember(update, context, query.message.message_id, press.view, press.page, press.arg)
+
+
+async def list_reply(update: Update, context: Context, view: str, page: int, arg: str) -> Reply:
+    """Render a page of a list again: a day (d), a search (s) or a room (r)."""
     s = services(context)
-    view, page, arg = press.view, press.page, press.arg
     if view == "d":
         day_arg = _DAY_ARG.match(arg)
         if day_arg is None:
@@ -206,15 +247,15 @@ async def page_button(update: Update, context: Context) -> None:
         part = next((p for p, code in _PART_CODES.items() if code == day_arg["part"]), None)
         reply = await day_reply(update, context, await s.agenda.day(wanted), page, part)
     elif view == "s":
-        reply = await find_reply(update, context, await s.agenda.find(arg), page)
+        answer = await s.agenda.find(arg, with_cancelled=True)
+        reply = await find_reply(update, context, answer, page)
     elif view == "r":
         stamp, _, name = arg.partition(":")
         day_text = "" if stamp == "-" else f"{_date_of(stamp):%Y-%m-%d}"
         reply = await room_reply(update, context, name, page, day_text)
     else:
         raise DomainError("common.bad_button")
-    await query.answer()
-    await edit(update, reply)
+    return reply
 
 
 def _date_of(stamp: str) -> date:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.models import Facilitator, Kind, Programme, Room, RotaSlot, Workshop
+from bot.domain.models import (
+    Cancelled,
+    Facilitator,
+    Kind,
+    Programme,
+    Room,
+    RotaSlot,
+    Workshop,
+)
 from storage.timefmt import from_db, to_db
 
 _WORKSHOP_COLUMNS = (
@@ -152,6 +161,29 @@ async def update_workshop(conn: aiosqlite.Connection, item: Workshop) -> None:
 async def delete_workshop(conn: aiosqlite.Connection, item_id: str) -> None:
     """Take an item out of the programme."""
     await conn.execute("DELETE FROM workshop WHERE id = ?", (item_id,))
+
+
+async def keep_cancelled(
+    conn: aiosqlite.Connection, item: Workshop, people: Iterable[int], at: datetime
+) -> None:
+    """Keep a cancelled item, and who was signed up or waiting, to show it as cancelled."""
+    await conn.execute(
+        f"INSERT OR REPLACE INTO cancelled_workshop ({_WORKSHOP_COLUMNS}, people, cancelled_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*_workshop_values(item), json.dumps(sorted(set(people))), to_db(at)),
+    )
+
+
+async def cancelled(conn: aiosqlite.Connection) -> tuple[Cancelled, ...]:
+    """Read the cancelled items (those a re-import brought back included), in time order."""
+    async with conn.execute(
+        f"SELECT {_WORKSHOP_COLUMNS}, people FROM cancelled_workshop "
+        "ORDER BY starts_at, ends_at, title, id"
+    ) as cursor:
+        return tuple(
+            Cancelled(_workshop_from_row(row), frozenset(json.loads(row["people"])))
+            for row in await cursor.fetchall()
+        )
 
 
 async def add_room(conn: aiosqlite.Connection, name: str) -> None:

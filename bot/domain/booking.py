@@ -237,6 +237,12 @@ class Seats:
     standings: Mapping[str, Standing]
     """By workshop id, for the items that take sign-ups."""
     open_ids: frozenset[str]
+    cancelled: frozenset[str] = frozenset()
+    """Ids of the items shown that were cancelled: shown as such, with no sign-up button."""
+
+    def is_cancelled(self, item: Workshop) -> bool:
+        """Tell whether an item shown was cancelled."""
+        return item.id in self.cancelled
 
     def left(self, item: Workshop) -> int | None:
         """Give the places left of an item that takes sign-ups."""
@@ -267,7 +273,7 @@ class Seats:
 class AgendaEntry:
     """One line of a person's agenda."""
 
-    kind: str  # "in", "waiting", "rota", "rota_waiting", "facilitating"
+    kind: str  # "in", "waiting", "rota", "rota_waiting", "facilitating", "cancelled"
     title: str
     start: datetime
     end: datetime

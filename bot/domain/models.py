@@ -65,6 +65,20 @@ class Workshop:
 
 
 @dataclass(frozen=True, slots=True)
+class Cancelled:
+    """An item cancelled in chat, as it was, and who was signed up or waiting for it.
+
+    Cancelled items are kept beside the programme, not in it: everything that reads the
+    programme (planning, announcements, sign-ups, clashes, the board, "what's next") ignores
+    them without a word, and only the answers that must show them as cancelled (a day, an
+    item, a search, /mine) read them too.
+    """
+
+    item: Workshop
+    people: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class RotaSlot:
     """A tidy-up duty: an area to look after between two times, for a number of people."""
 

@@ -33,8 +33,11 @@ class AgendaService:
         self.tz = tz
         self._by_day: tuple[Programme, schedule.Days] | None = None
 
-    async def _items(self) -> tuple[Workshop, ...]:
-        return (await self._programme.current()).workshops
+    async def _items(self, with_cancelled: bool = False) -> tuple[Workshop, ...]:
+        items = (await self._programme.current()).workshops
+        if with_cancelled:
+            items += tuple(c.item for c in await self._programme.cancelled())
+        return items
 
     async def _days(self) -> schedule.Days:
         """The current programme by day, sorted once per programme."""
@@ -71,6 +74,18 @@ class AgendaService:
         first = schedule.by_start(days.on(next_day))[0] if next_day is not None else None
         phase = days.phase(self._clock.now())
         return DayAnswer(phase, day, days.on(day), next_day, first)
+
+    async def with_cancelled(self, answer: DayAnswer) -> DayAnswer:
+        """Add to a day's programme the items cancelled that day, to show them as cancelled."""
+        gone = [
+            c.item
+            for c in await self._programme.cancelled()
+            if schedule.local_day(c.item.start, self.tz) == answer.day
+        ]
+        if not gone:
+            return answer
+        items = sorted((*answer.items, *gone), key=lambda w: (w.start, w.end, w.title, w.id))
+        return dataclasses.replace(answer, items=tuple(items))
 
     async def day_named(self, text: str) -> DayAnswer:
         """Give the programme of a day written as people write it ('mardi', '27/08')."""
@@ -159,7 +174,7 @@ class AgendaService:
 
     async def find_on(self, query: str, day_text: str, part: Part | None) -> OnDayAnswer:
         """Find what a question names, and what of it is on the day (and part) it names."""
-        found = await self.find(query)
+        found = await self.find(query, with_cancelled=True)
         day = self.today() if part is not None and not day_text else None
         if day_text:
             day = schedule.parse_day(day_text, self.today(), (await self._days()).days)
@@ -172,23 +187,27 @@ class AgendaService:
             kept = schedule.in_part(kept, part, self.tz)
         return OnDayAnswer(found, day, part, kept)
 
-    async def find(self, query: str) -> FindAnswer:
-        """Find items: exact title, title words, details, then typos; upcoming first in each."""
+    async def find(self, query: str, *, with_cancelled: bool = False) -> FindAnswer:
+        """Find items: exact title, title words, details, then typos; upcoming first in each.
+
+        with_cancelled: cancelled items too (to show as such), so that a search for one is
+        never answered with a fuzzy neighbour instead.
+        """
         if not query.strip():
             raise DomainError("agenda.search_empty")
-        found = (await self._programme.index()).search(query)
+        found = (await self._programme.index(with_cancelled=with_cancelled)).search(query)
         now = self._clock.now()
         ranked = sorted(found, key=lambda m: (m.tier, m.item.end <= now, m.item.start))
         best = tuple(m.item for m in ranked if m.tier == ranked[0].tier) if ranked else ()
         return FindAnswer(query, tuple(m.item for m in ranked), best)
 
-    async def workshop(self, ref: str) -> FindAnswer:
-        """Find one item by id, or by words of its title."""
-        items = await self._items()
+    async def workshop(self, ref: str, *, with_cancelled: bool = False) -> FindAnswer:
+        """Find one item by id, or by words of its title (cancelled ones too if asked)."""
+        items = await self._items(with_cancelled)
         by_id = [w for w in items if w.id == ref.strip()]
         if by_id:
             return FindAnswer(ref, tuple(by_id))
-        return await self.find(ref)
+        return await self.find(ref, with_cancelled=with_cancelled)
 
     async def by_id(self, workshop_id: str) -> Workshop:
         """Give one item, or refuse a stale reference."""
@@ -197,9 +216,9 @@ class AgendaService:
                 return w
         raise DomainError("common.stale_button")
 
-    async def by_ref(self, code: str) -> Workshop:
+    async def by_ref(self, code: str, *, with_cancelled: bool = False) -> Workshop:
         """Give the item a button refers to, or refuse a stale or forged reference."""
-        for w in await self._items():
+        for w in await self._items(with_cancelled):
             if ref(w.id) == code:
                 return w
         raise DomainError("common.stale_button")

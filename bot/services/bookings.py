@@ -127,10 +127,12 @@ class BookingService:
         """Read places left and this person's standing for the items of an answer."""
         targets = [Target.of_workshop(w) for w in items if w.capacity is not None]
         found = await self.standings(targets)
+        gone = {c.item.id for c in await self._programme.cancelled()}
         return Seats(
             user_id,
-            {t.id: found[(t.kind, t.id)] for t in targets},
-            frozenset(t.id for t in targets if self.is_open(t)),
+            {t.id: found[(t.kind, t.id)] for t in targets if t.id not in gone},
+            frozenset(t.id for t in targets if self.is_open(t) and t.id not in gone),
+            frozenset(w.id for w in items if w.id in gone),
         )
 
     def is_open(self, target: Target) -> bool:
@@ -331,6 +333,10 @@ class BookingService:
                 )
         for w in await self._roles.items_run_by(user_id):
             entries.append(AgendaEntry("facilitating", w.title, w.start, w.end, w.room))
+        for gone in await self._programme.cancelled():
+            if user_id in gone.people:
+                w = gone.item
+                entries.append(AgendaEntry("cancelled", w.title, w.start, w.end, w.room))
         wanted = set(days) if days is not None else None
         return sorted(
             (e for e in entries if wanted is None or local_day(e.start, self._tz) in wanted),

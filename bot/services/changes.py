@@ -264,6 +264,7 @@ class ChangeService:
                         promoted = core.to_promote(grown, now, self._grace)
                         await bookings_repo.promote(conn, grown.target, promoted)
             if after is None:
+                await programme_repo.keep_cancelled(conn, before, people, now)
                 await bookings_repo.drop_orphans(conn)
                 await outbox_repo.cancelled_sent_reminders(conn, before.id)
             else:

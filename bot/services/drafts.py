@@ -23,6 +23,9 @@ from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
 
+SCREEN = "screen"
+"""The drafts' flow that remembers which list a message shows (`screen:<message id>`)."""
+
 
 class DraftService:
     """Keep, find, expire and hand over the drafts of the multi-step flows."""
@@ -108,3 +111,23 @@ class DraftService:
             await self.drop(user_id, draft.flow)
             return None
         return draft.awaiting
+
+    # Issue 16, part 7: the list a message shows, so that a press on it re-renders it whole
+
+    async def remember_screen(
+        self, user_id: int, message_id: int, view: str, page: int, arg: str
+    ) -> None:
+        """Keep which list (view, page, argument) a message shows this person."""
+        body = {"view": view, "page": page, "arg": arg}
+        await self.put(user_id, f"{SCREEN}:{message_id}", "", body)
+
+    async def screen(self, user_id: int, message_id: int) -> tuple[str, int, str] | None:
+        """Give which list a message shows this person (None: not a list, or too old)."""
+        try:
+            draft = await self.get(user_id, f"{SCREEN}:{message_id}")
+        except DomainError:  # expired: the message's own buttons are refreshed instead
+            return None
+        if draft is None:
+            return None
+        body = draft.body
+        return str(body["view"]), int(body["page"]), str(body["arg"])

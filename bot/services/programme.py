@@ -20,7 +20,7 @@ from bot.domain import changes, planning
 from bot.domain.booking import Target, TargetKind
 from bot.domain.changes import ChangeKind
 from bot.domain.errors import DomainError
-from bot.domain.models import Programme, Workshop
+from bot.domain.models import Cancelled, Programme, Workshop
 from bot.domain.programme import (
     ImportPreview,
     ImportReport,
@@ -78,6 +78,8 @@ class ProgrammeService:
         self._rules = tuple(rules)
         self._cache: Programme | None = None
         self._index: tuple[Programme, TextIndex[Workshop]] | None = None
+        self._full_index: tuple[Programme, TextIndex[Workshop]] | None = None
+        self._cancelled: tuple[Programme, tuple[Cancelled, ...]] | None = None
         """Called after the stored programme changed (to re-plan announcements)."""
         self.runners: Callable[[], Awaitable[Mapping[int, Sequence[str]]]] | None = None
         """Gives who runs which items (user id -> item ids), for an import's preview."""
@@ -89,20 +91,31 @@ class ProgrammeService:
                 self._cache = await programme_repo.load(conn)
         return self._cache
 
-    async def index(self) -> TextIndex[Workshop]:
-        """Give the current programme's search index, built once per programme."""
+    async def index(self, *, with_cancelled: bool = False) -> TextIndex[Workshop]:
+        """Give the current programme's search index, built once per programme.
+
+        with_cancelled: the cancelled items too, so that a search names them as cancelled
+        rather than answering with a fuzzy neighbour.
+        """
         programme = await self.current()
-        if self._index is None or self._index[0] is not programme:
-            items = programme.workshops
-            # Built in a thread: on a large programme it would hold the event loop for a while
-            index = await asyncio.to_thread(
-                TextIndex,
-                items,
-                [w.title for w in items],
-                [f"{w.kind} {w.room or ''} {w.description}" for w in items],
-            )
-            self._index = (programme, index)
-        return self._index[1]
+        if not with_cancelled:
+            if self._index is None or self._index[0] is not programme:
+                self._index = (programme, await _index(programme.workshops))
+            return self._index[1]
+        if self._full_index is None or self._full_index[0] is not programme:
+            gone = tuple(c.item for c in await self.cancelled())
+            self._full_index = (programme, await _index(programme.workshops + gone))
+        return self._full_index[1]
+
+    async def cancelled(self) -> tuple[Cancelled, ...]:
+        """Give the items cancelled in chat that are not in the programme (again), in time order."""
+        programme = await self.current()
+        if self._cancelled is None or self._cancelled[0] is not programme:
+            async with self._db.read() as conn:
+                found = await programme_repo.cancelled(conn)
+            ids = {w.id for w in programme.workshops}
+            self._cancelled = (programme, tuple(c for c in found if c.item.id not in ids))
+        return self._cancelled[1]
 
     def forget(self) -> None:
         """Drop the in-memory copy after the stored programme changed."""
@@ -257,6 +270,16 @@ class ProgrammeService:
             old=fingerprint(old),
             new=fingerprint(programme),
         )
+
+
+async def _index(items: tuple[Workshop, ...]) -> TextIndex[Workshop]:
+    # Built in a thread: on a large programme it would hold the event loop for a while
+    return await asyncio.to_thread(
+        TextIndex,
+        items,
+        [w.title for w in items],
+        [f"{w.kind} {w.room or ''} {w.description}" for w in items],
+    )
 
 
 def _when(item: Workshop | None) -> tuple[object, ...]:

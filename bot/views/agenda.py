@@ -14,6 +14,7 @@ from bot.domain.schedule import Part, Phase, Slot, by_start, local_day
 from bot.reply import Reply
 from bot.views.common import (
     MAX_NOTE,
+    MAX_PAGE_BUTTONS,
     MAX_ROOM,
     MAX_TITLE,
     NL,
@@ -116,7 +117,7 @@ def day_pages(r: Renderer, answer: DayAnswer, seats: Seats, title: str) -> list[
         Block(slot_block(r, slot, seats), slot.items, header=True)
         for slot in by_start(answer.items)
     ]
-    return paginate(head, blocks)
+    return paginate(head, blocks, buttons=MAX_PAGE_BUTTONS)
 
 
 def room_card(r: Renderer, card: RoomCard, seats: Seats) -> Reply:
@@ -178,7 +179,7 @@ def find_answer(r: Renderer, answer: FindAnswer, seats: Seats) -> list[Page]:
         if left:
             line += html(" · {}", left)
         blocks.append(Block(line, (w,)))
-    return paginate(head, blocks)
+    return paginate(head, blocks, buttons=MAX_PAGE_BUTTONS)
 
 
 def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Reply:
@@ -186,6 +187,8 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
     day = r.date(local_day(w.start, r.tz))
     span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
     lines = [html("<b>{}</b>", truncate(w.title, 500)), html("🕙 {}, {}", day, span)]
+    if seats.is_cancelled(w):
+        lines.insert(1, r("cancelled.item"))
     if w.room:
         room = html("{}", truncate(w.room, MAX_ROOM))
         if room_note:
@@ -196,7 +199,7 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
     if w.facilitators:
         names = truncate(", ".join(f.name for f in w.facilitators), MAX_NOTE)
         lines.append(r("agenda.facilitated_by", names=names))
-    if w.capacity is not None:
+    if w.capacity is not None and not seats.is_cancelled(w):
         lines.append("🎟 " + places(r, w, seats))
     if w.language and w.language != r.lang:
         named = f"common.language_{w.language.lower()}"
@@ -233,7 +236,9 @@ def where_or_when(r: Renderer, shown: Sequence[Workshop], seats: Seats, *, where
     for w in shown:
         day = r.date(local_day(w.start, r.tz))
         title = truncate(w.title, 200)
-        if where and w.room:
+        if seats.is_cancelled(w):
+            lines.append(r("cancelled.where", title=title, date=day, time=r.time(w.start)))
+        elif where and w.room:
             lines.append(
                 r("agenda.where_is", title=title, room=w.room, date=day, time=r.time(w.start))
             )

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from bot.domain.booking import AgendaEntry, Move, Target, TargetKind
 from bot.domain.models import Participant, Workshop
 from bot.domain.schedule import local_day
+from bot.i18n import Count
 from bot.reply import Button, Reply
 from bot.views.buttons import BookingOp, BookingPress, KeepPress
 from bot.views.common import (
@@ -98,23 +99,23 @@ def participants(
         title=item.title,
         when=when,
         n=len(ins),
-        capacity=item.capacity,
+        capacity=Count(item.capacity),
         names=names or r("bookings.participants_none"),
     )
     if waiting:
         queue = NL.join(html("{}. {}", n, p.display_name) for n, p in enumerate(waiting, 1))
-        text += r("bookings.participants_waiting", count=len(waiting), names=queue)
+        text += r("bookings.participants_waiting", count=Count(len(waiting)), names=queue)
     return text
 
 
 def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
     """Render a person's agenda, with a button for each thing they may give up."""
-    past = [e for e in entries if e.end <= r.now]
+    past = [e for e in entries if e.end <= r.now and e.kind != "cancelled"]
     coming = [e for e in entries if e.end > r.now]
     if not coming:
         text = r("bookings.mine_empty")
         if past:
-            text += "\n" + r("bookings.mine_past", count=len(past))
+            text += "\n" + r("bookings.mine_past", count=Count(len(past)))
         return Reply(text)
     lines = [r("bookings.mine_title")]
     rows: list[tuple[Button, ...]] = []
@@ -156,6 +157,8 @@ def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
                 )
         elif e.kind == "facilitating":
             lines.append(r("bookings.mine_facilitating", **params))
+        elif e.kind == "cancelled":
+            lines.append(r("cancelled.mine", **params))
         else:
             lines.append(r("bookings.mine_in", **params))
         if e.kind in ("in", "waiting") and e.target is not None and len(rows) < MAX_LISTED_BUTTONS:
@@ -164,5 +167,5 @@ def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
             rows.append((Button(label, BookingPress(BookingOp.CANCEL, e.target.ref).pack()),))
     text = fit(r, lines[0], lines[1:], "/today")
     if past:
-        text += "\n\n" + r("bookings.mine_past", count=len(past))
+        text += "\n\n" + r("bookings.mine_past", count=Count(len(past)))
     return Reply(text, tuple(rows))

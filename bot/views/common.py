@@ -22,6 +22,8 @@ from bot.reply import Button
 # Telegram allows 4096 characters; a page stays well below so that headers and markup fit
 PAGE_BUDGET = 3500
 MAX_LISTED_BUTTONS = 8
+MAX_PAGE_BUTTONS = 20
+"""Sign-up buttons on one page of a day's list: every item on the page has its own."""
 MAX_TITLE = 200
 MAX_ROOM = 80
 MAX_NOTE = 300
@@ -133,21 +135,38 @@ def _split(block: Block) -> list[Block]:
     return heading + [Block(line) for line in body[:-1]] + [Block(body[-1], block.items)]
 
 
-def paginate(head: Markup, blocks: Sequence[Block], budget: int = PAGE_BUDGET) -> list[Page]:
-    """Split blocks into pages that each fit in one message, the head on every page."""
+def paginate(
+    head: Markup,
+    blocks: Sequence[Block],
+    budget: int = PAGE_BUDGET,
+    *,
+    buttons: int | None = None,
+) -> list[Page]:
+    """Split blocks into pages that each fit in one message, the head on every page.
+
+    buttons: at most this many items that take sign-ups on a page, so that each of them can
+    have its button there.
+    """
+
+    def weight(block: Block) -> int:
+        return sum(1 for w in block.items if w.takes_signups) if buttons else 0
+
     pieces: list[Block] = []
     for block in blocks:
         too_big = units(head) + units(block.text) + 2 > budget
-        pieces.extend(_split(block) if too_big else [block])
+        too_many = buttons is not None and weight(block) > buttons
+        pieces.extend(_split(block) if too_big or too_many else [block])
     pages: list[Page] = []
     current: list[Block] = []
-    size = units(head)
+    size, count = units(head), 0
     for block in pieces:
-        if current and size + units(block.text) + 2 > budget:
+        full = buttons is not None and count + weight(block) > buttons
+        if current and (size + units(block.text) + 2 > budget or full):
             pages.append(_page(head, current))
-            current, size = [], units(head)
+            current, size, count = [], units(head), 0
         current.append(block)
         size += units(block.text) + 2
+        count += weight(block)
     pages.append(_page(head, current))
     return pages
 

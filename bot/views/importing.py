@@ -9,6 +9,7 @@ from markupsafe import Markup
 from bot.domain.models import Workshop
 from bot.domain.programme import ImportPreview, ItemChange, Reach
 from bot.domain.schedule import local_day
+from bot.i18n import Count
 from bot.reply import Button, Reply
 from bot.views.buttons import ImportPress
 from bot.views.common import (
@@ -55,7 +56,7 @@ def import_preview(r: Renderer, preview: ImportPreview, budget: int = PAGE_BUDGE
         foot.append(r("import.preview.told_nobody"))
     tag = preview.tag
     cancel = Button(r("import.preview.cancel"), ImportPress("no", tag).pack())
-    removed, total = len(report.removed), preview.before_total
+    removed, total = Count(len(report.removed)), Count(preview.before_total)
     if preview.sure_needed:
         foot.append(NL + r("import.preview.sure", removed=removed, total=total))
         sure = Button(
@@ -68,15 +69,15 @@ def import_preview(r: Renderer, preview: ImportPreview, budget: int = PAGE_BUDGE
         buttons = ((Button(r("import.preview.confirm"), ImportPress("ok", tag).pack()), cancel),)
     sections = [
         (
-            r("import.preview.added", count=len(preview.added)),
+            r("import.preview.added", count=Count(len(preview.added))),
             [_added_line(r, w) for w in preview.added],
         ),
         (
-            r("import.preview.changed", count=len(preview.changed)),
+            r("import.preview.changed", count=Count(len(preview.changed))),
             [_changed_line(r, c) for c in preview.changed],
         ),
         (
-            r("import.preview.removed", count=len(preview.removed)),
+            r("import.preview.removed", count=Count(len(preview.removed))),
             [_removed_line(r, c) for c in preview.removed],
         ),
     ]
@@ -91,7 +92,7 @@ def _share_out(r: Renderer, sections: Sequence[tuple[Markup, list[Markup]]], bud
     """Give each section its lines in turn while they fit, then "and N more" for the rest."""
 
     def more(count: int) -> Markup:
-        return r("import.preview.more", count=count)
+        return r("import.preview.more", count=Count(count))
 
     # What every section needs anyway: its heading and, at worst, "and N more"
     left = budget - sum(units(h) + units(more(len(lines))) + 4 for h, lines in sections)

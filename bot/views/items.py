@@ -8,7 +8,9 @@ from markupsafe import Markup
 
 from bot.domain.booking import Seats, Status, ref
 from bot.domain.models import Kind, Workshop
-from bot.domain.schedule import Slot
+from bot.domain.schedule import Slot, local_day
+from bot.domain.text import fold
+from bot.i18n import Count
 from bot.reply import Button
 from bot.views.buttons import BookingOp, BookingPress, DetailsPress
 from bot.views.common import (
@@ -25,7 +27,9 @@ from bot.views.common import (
 
 
 def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
-    """Say how many places are left, if the item takes sign-ups."""
+    """Say how many places are left, if the item takes sign-ups (or that it is cancelled)."""
+    if seats.is_cancelled(item):
+        return r("cancelled.label")
     left = seats.left(item)
     if item.capacity is None or left is None:
         return Markup()
@@ -34,18 +38,23 @@ def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
         return r("bookings.you_are_in")
     if left <= 0:
         waiting = seats.waiting(item)
-        text = r("agenda.full_waiting", waiting=waiting) if waiting else r("agenda.full")
+        text = r("agenda.full_waiting", waiting=Count(waiting)) if waiting else r("agenda.full")
     else:
-        text = r("agenda.places_left", left=left, capacity=item.capacity)
+        text = r("agenda.places_left", left=Count(left), capacity=Count(item.capacity))
     if status is not Status.WAITING and not seats.is_open(item):
         # No sign-up button will show: say why, next to the places
         return r("agenda.places_closed", places=text)
     return text
 
 
-def booking_button(r: Renderer, item: Workshop, seats: Seats, *, titled: bool) -> Button | None:
-    """Offer the one booking move that fits: sign up, join the waiting list, or cancel."""
-    if item.capacity is None:
+def booking_button(
+    r: Renderer, item: Workshop, seats: Seats, *, titled: bool, tag: str = ""
+) -> Button | None:
+    """Offer the one booking move that fits: sign up, join the waiting list, or cancel.
+
+    tag: what tells the item apart from others of the same title on the message (its day).
+    """
+    if item.capacity is None or seats.is_cancelled(item):
         return None
     status = seats.status(item)
     code = ref(item.id)
@@ -60,13 +69,45 @@ def booking_button(r: Renderer, item: Workshop, seats: Seats, *, titled: bool) -
     else:
         key, data = "bookings.button_wait", BookingPress(BookingOp.SIGN_UP, code).pack()
     label = r.plain(key, position=seats.position(item) or seats.waiting(item) + 1)
-    return Button(f"{label} · {truncate(item.title, 28)}" if titled else label, data)
+    if not titled:
+        return Button(label, data)
+    return Button(" · ".join(x for x in (label, truncate(item.title, 28), tag) if x), data)
 
 
-def booking_rows(r: Renderer, items: Sequence[Workshop], seats: Seats) -> list[tuple[Button, ...]]:
-    """Give one row of booking buttons per item that takes sign-ups (a few at most)."""
-    buttons = [b for w in items if (b := booking_button(r, w, seats, titled=True))]
-    return [(b,) for b in buttons[:MAX_LISTED_BUTTONS]]
+def booking_rows(
+    r: Renderer, items: Sequence[Workshop], seats: Seats, limit: int | None = MAX_LISTED_BUTTONS
+) -> list[tuple[Button, ...]]:
+    """Give one row of booking buttons per item that takes sign-ups (`limit` at most)."""
+    tags = apart(r, items)
+    buttons = [
+        b for w in items if (b := booking_button(r, w, seats, titled=True, tag=tags.get(w.id, "")))
+    ]
+    return [(b,) for b in buttons[:limit]]
+
+
+def apart(r: Renderer, items: Sequence[Workshop]) -> dict[str, str]:
+    """Tell apart the items of a message that share a title: by their day, else by their time.
+
+    Gives, by item id, the short day ("mar.", "Tue"), the time, or both, for those items only.
+    """
+    by_title: dict[str, list[Workshop]] = {}
+    for w in items:
+        by_title.setdefault(fold(w.title), []).append(w)
+    tags: dict[str, str] = {}
+    for same in by_title.values():
+        if len({w.id for w in same}) < 2:
+            continue
+        days = {local_day(w.start, r.tz) for w in same}
+        for w in same:
+            day = local_day(w.start, r.tz)
+            short = r.plain(f"screens.weekday_{day.weekday()}")
+            if len(days) == 1:
+                tags[w.id] = r.time(w.start)
+            elif sum(1 for x in same if local_day(x.start, r.tz) == day) == 1:
+                tags[w.id] = short
+            else:
+                tags[w.id] = f"{short} {r.time(w.start)}"
+    return tags
 
 
 def item_line(
@@ -105,9 +146,9 @@ def fit(
     size = units(head)
     for shown, line in enumerate(lines):
         left = len(lines) - shown - 1
-        more = units(r("agenda.more", count=left, command=command)) + 1 if left else 0
+        more = units(r("agenda.more", count=Count(left), command=command)) + 1 if left else 0
         if size + units(line) + 1 + more > budget:
-            kept.append(r("agenda.more", count=len(lines) - shown, command=command))
+            kept.append(r("agenda.more", count=Count(len(lines) - shown), command=command))
             break
         kept.append(line)
         size += units(line) + 1
@@ -119,8 +160,11 @@ def item_buttons(
 ) -> tuple[tuple[Button, ...], ...]:
     """Offer, for each item shown, its details and its booking move."""
     rows = []
-    for item in [w for w in items if w.kind is not Kind.MEAL][:MAX_LISTED_BUTTONS]:
-        row = [Button("ℹ️ " + truncate(item.title, 32), DetailsPress(ref(item.id)).pack())]
+    shown = [w for w in items if w.kind is not Kind.MEAL][:MAX_LISTED_BUTTONS]
+    tags = apart(r, shown)
+    for item in shown:
+        label = " · ".join(x for x in ("ℹ️ " + truncate(item.title, 32), tags.get(item.id)) if x)
+        row = [Button(label, DetailsPress(ref(item.id)).pack())]
         booking = booking_button(r, item, seats, titled=False)
         if booking is not None:
             row.append(booking)

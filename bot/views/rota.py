@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from bot.domain.booking import Fairness, Offer, Standing, Status, Target
 from bot.domain.schedule import local_day
+from bot.i18n import Count
 from bot.reply import Button, Reply
 from bot.views.buttons import BookingOp, BookingPress
 from bot.views.common import (
@@ -37,8 +38,8 @@ def rota(
                 "bookings.rota_line",
                 span=r.span(t.start, t.end),
                 area=t.title,
-                taken=len(s.ins),
-                places=t.places,
+                taken=Count(len(s.ins)),
+                places=Count(t.places),
                 description="",
             )
         )
@@ -101,9 +102,9 @@ def gaps(r: Renderer, slots: Sequence[Standing]) -> Markup:
                 "bookings.gap_line",
                 when=r.when(t.start, t.end),
                 area=t.title,
-                taken=len(s.ins),
-                places=t.places,
-                missing=s.left,
+                taken=Count(len(s.ins)),
+                places=Count(t.places),
+                missing=Count(s.left),
             )
         )
     return NL.join(lines)

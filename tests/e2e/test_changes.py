@@ -195,7 +195,9 @@ async def test_late_capacity_note_and_cancel(week: Harness) -> None:
         texts(bot, ALICE, mark)[-1] == "📢 Changement pour Atelier C\u202f: l'atelier est annulé."
     )
     (mine,) = await bot.say(ALICE, "/mine")
-    assert "Atelier C" not in mine.plain_text
+    # Issue 16, part 5: still there for her, as cancelled, with no button
+    assert mine.plain_text.splitlines()[-1].endswith("Atelier C · 📍 Plage · ❌ annulé")
+    assert not mine.buttons
     (log,) = await bot.say(ORGANISER, "/log")
     lines = log.plain_text.splitlines()
     assert lines[0] == "🗂 Journal des changements"
