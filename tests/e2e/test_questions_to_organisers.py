@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +18,11 @@ from bot.sandbox.harness import Harness, forge_press, local_config
 from bot.sandbox.records import SentMessage
 from bot.services.questions import Asker
 from storage import outbox as outbox_repo
+from storage import participants as participants_repo
+from storage.db import Database
 from tests.conftest import ALICE, BOB, FIRST_MORNING, GROUP, MATHILDE, ORGANISER, STRANGER
+from tests.e2e.test_kill import bot_config, start_bot
+from tests.e2e.test_stop import holding
 
 ODILE = 9002  # a second organiser
 ORGANISERS_GROUP = -1005550001
@@ -290,3 +297,94 @@ async def test_a_restart_between_the_store_and_the_send_neither_loses_nor_double
         assert sorted((r.chat_id, r.status) for r in rows) == [(ORGANISER, "sent"), (ODILE, "sent")]
         said = await reply_to(second, ORGANISER, relayed[ORGANISER], "Rue Gambetta.")
         assert [m.plain_text for m in said] == ["✅ Réponse envoyée à Alice."]
+
+
+async def test_kill_9_after_the_store_loses_nothing_and_sends_nothing_twice(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    """The bot process is killed with a question stored, one copy on the wire, one queued.
+
+    One place in the outbox for private messages (`delivery.window = 2`): Oriane's copy is
+    held on its way, so Odile's waits in the queue when the bot dies. After the restart,
+    Odile's copy goes, once; Oriane's, which had left, may have arrived and is not sent
+    again (the outbox's rule: nothing twice); the update is not handled a second time.
+    """
+    emu.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
+    database = tmp_path / "r.sqlite3"
+    config = bot_config(
+        tmp_path / "config.toml",
+        emu,
+        database,
+        f"""[event]
+organisers = [{ORGANISER}, {ODILE}]
+[announcements]
+enabled = false
+[delivery]
+window = 2
+""",
+    )
+    db = await Database.open(database)
+    try:
+        async with db.transaction() as conn:
+            for user, name in ((ALICE, "Alice"), (ORGANISER, "Oriane"), (ODILE, "Odile")):
+                emu.world.users[user].started = True
+                await participants_repo.upsert(
+                    conn,
+                    user_id=user,
+                    first_name=name,
+                    last_name=None,
+                    username=None,
+                    language="fr",
+                    now=FIRST_MORNING,
+                )
+    finally:
+        await db.close()
+    hold, arrived, release = holding("sendMessage", ORGANISER)
+    emu.add_interceptor(hold)
+    bot = await start_bot(config, FIRST_MORNING)
+    try:
+        await emu.wait_for_poll(timeout=60)
+        await emu.send_text(ALICE, f"/ask {QUESTION}")
+        (ack,) = await emu.wait_for_messages(ALICE, 1, timeout=30)
+        assert ack.plain_text.startswith("📨 Question transmise")
+        async with asyncio.timeout(30):
+            await arrived.wait()  # Oriane's copy is on the wire; Odile's waits its turn
+        bot.send_signal(signal.SIGKILL)
+        await bot.wait()
+        state = await stored(database)
+        assert state["questions"] == 1
+        assert state["relays"] == {ORGANISER: "sending", ODILE: "pending"}
+        assert emu.messages(ODILE) == []
+
+        emu.remove_interceptor(hold)
+        bot = await start_bot(config, FIRST_MORNING)
+        (copy,) = await emu.wait_for_messages(ODILE, 1, timeout=60)
+        assert copy.plain_text.startswith("❓ Question nº 1 de Alice")
+        # Odile answers the copy that came after the restart
+        await emu.send_text(ODILE, "Rue Gambetta.", reply_to=copy.message_id)
+        (answer,) = await emu.wait_for_messages(ALICE, 1, timeout=30, after=1)
+        assert answer.plain_text.endswith("\n\nRue Gambetta.")
+    finally:
+        release.set()
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGKILL)
+            await bot.wait()
+    state = await stored(database)
+    assert state["questions"] == 1, "the update was not handled twice"
+    assert state["relays"] == {ORGANISER: "uncertain", ODILE: "sent"}
+    assert [m.plain_text for m in emu.messages(ALICE)] == [ack.plain_text, answer.plain_text]
+    assert len(emu.messages(ODILE)) == 2  # the copy, once, and "answer sent"
+    assert emu.messages(ORGANISER) == []
+
+
+async def stored(database: Path) -> dict[str, Any]:
+    """Read the questions and their copies' fate (the bot is down)."""
+    db = await Database.open(database)
+    try:
+        async with db.read() as conn:
+            async with conn.execute("SELECT count(*) FROM question") as cursor:
+                (questions,) = await cursor.fetchone()  # type: ignore[misc]
+            rows = await outbox_repo.rows(conn, kinds=["question"])
+    finally:
+        await db.close()
+    return {"questions": questions, "relays": {r.chat_id: r.status for r in rows}}
