@@ -23,6 +23,7 @@ from storage.db import Database
 from tests.conftest import ALICE, BOB, FIRST_MORNING, GROUP, MATHILDE, ORGANISER, STRANGER
 from tests.e2e.test_kill import bot_config, start_bot
 from tests.e2e.test_stop import holding
+from tests.sandbox.test_demo import button, play
 
 ODILE = 9002  # a second organiser
 ORGANISERS_GROUP = -1005550001
@@ -388,3 +389,22 @@ async def stored(database: Path) -> dict[str, Any]:
     finally:
         await db.close()
     return {"questions": questions, "relays": {r.chat_id: r.status for r in rows}}
+
+
+async def test_the_demo_plays_a_question_and_its_answer() -> None:
+    """In `make demo`: the organiser starts the bot, Alice asks, the organiser answers."""
+    played = await play(
+        ":as organiser",
+        ":as participant",
+        "/ask Où trouver de la crème solaire ?",
+        ":as organiser",
+        button("Répondre"),
+        "À l'accueil, c'est gratuit.",
+        ":as participant",
+    )
+    assert f"❓ Question nº 1 de Alice{NNBSP}:" in played.after(3)
+    assert "Votre réponse à Alice" in played.after(4)
+    assert "✅ Réponse envoyée à Alice." in played.after(5)
+    shown = played.after(6)
+    assert "💬 Réponse de l'organisation (Oriane) à votre question" in shown
+    assert "À l'accueil, c'est gratuit." in shown
