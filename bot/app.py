@@ -44,6 +44,7 @@ from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
 from bot.services.programme_page import ProgrammePageService
+from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
 from bot.services.screen import ScreenService
 from bot.views.broadcasts import BroadcastTexts
@@ -122,7 +123,7 @@ def build_services(
         tz,
     )
     # The outbox's rows are written at send time by the composer (services never render)
-    announcements.compose = Composer(
+    announcements.compose = composer = Composer(
         clock,
         t,
         tz,
@@ -172,6 +173,18 @@ def build_services(
         await calendar.sync()
 
     events.subscribe(ProgrammeChanged, calendar_sync)
+    # Questions to the organisers (/ask): their copies and answers are composed at send time
+    questions = QuestionService(
+        db,
+        clock,
+        people,
+        outbox,
+        drafts,
+        tz,
+        config.event.organisers,
+        config.event.organisers_chat_id,
+    )
+    composer.questions = questions
     return Services(
         config=config,
         clock=clock,
@@ -200,6 +213,7 @@ def build_services(
         calendar=calendar,
         screen=ScreenService(agenda, broadcasts),
         programme_page=ProgrammePageService(programme, bookings, clock, tz),
+        questions=questions,
     )
 
 

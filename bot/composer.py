@@ -26,10 +26,12 @@ from bot.services.bookings import BookingService
 from bot.services.outbox import Delivery
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
+from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
 from bot.views import announcements as announcements_view
 from bot.views import broadcasts as broadcasts_view
 from bot.views import changes as changes_view
+from bot.views import questions as questions_view
 from bot.views.common import Renderer
 from bot.views.membership import membership_text
 from storage.outbox import Row
@@ -61,6 +63,8 @@ class Composer:
         self._roles = roles
         self._bookings = bookings
         self._announcements = announcements
+        # Questions to the organisers (/ask): set at assembly, once the service is built
+        self.questions: QuestionService | None = None
 
     async def _renderer(self, chat_id: int) -> Renderer:
         lang = self._default if chat_id < 0 else await self._people.language(chat_id, None)
@@ -114,6 +118,14 @@ class Composer:
             change = GroupChange.of(dict(row.params))
             configured = change.chat_id == rules.group_chat
             return Delivery(Reply(membership_text(r, change, configured)))
+        # Questions to the organisers (/ask): the copy and the answer say what is true now
+        if isinstance(params, messages.QuestionRef) and self.questions is not None:
+            question = await self.questions.get(params.question_id)
+            if question is None:
+                return None
+            if kind is MessageKind.QUESTION:
+                return Delivery(questions_view.relay(r, question))
+            return Delivery(questions_view.answer(r, question))
         raise AssertionError(f"a kind without its composer: {kind}")
 
     async def _reminder(

@@ -77,6 +77,8 @@ class EventConfig(_Section):
     announce_chat_id: int | None = None
     organisers: tuple[int, ...] = ()
     organisations: tuple[str, ...] = ()
+    # Questions to the organisers (/ask): relayed to this chat, else to each organiser
+    organisers_chat_id: int | None = None
 
     @property
     def tz(self) -> ZoneInfo:

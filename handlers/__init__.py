@@ -25,6 +25,7 @@ from bot.views.buttons import (
     LanguagePress,
     OrganisationPress,
     PagePress,
+    QuestionPress,
     SettingsPress,
 )
 from handlers import (
@@ -39,6 +40,7 @@ from handlers import (
     membership,
     plain_words,
     programme,
+    questions,
     roles,
     settings,
     start,
@@ -108,6 +110,8 @@ def register(app: RencontreApp) -> None:
         "notice": broadcast.notice,
         "notices": broadcast.notices,
         "status": status.status,
+        # Questions to the organisers (/ask)
+        "ask": questions.ask,
     }
     # Every command of the table has its callback, and nothing else is a command
     if callbacks.keys() != BY_NAME.keys():
@@ -139,9 +143,19 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(change.button, pattern=ChangePress.PREFIX))
     app.add_handler(CallbackQueryHandler(broadcast.button, pattern=BroadcastPress.PREFIX))
     app.add_handler(CallbackQueryHandler(importing.button, pattern=ImportPress.PREFIX))
+    # Questions to the organisers (/ask): an organiser's Reply button
+    app.add_handler(CallbackQueryHandler(questions.button, pattern=QuestionPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))
+    # 3b. questions to the organisers (/ask): a reply to the bot's message, an answer if it
+    #     replies to a question's copy (plain words otherwise)
+    app.add_handler(
+        MessageHandler(
+            (private | groups) & filters.TEXT & ~filters.COMMAND & questions.REPLY_TO_BOT,
+            questions.reply,
+        )
+    )
     # 4. plain words: every private text, group texts addressed to the bot
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, plain_words.plain_words)

@@ -20,6 +20,7 @@ from bot.views.buttons import (
     LanguagePress,
     OrganisationPress,
     PagePress,
+    QuestionPress,
     SettingsPress,
 )
 
@@ -41,6 +42,7 @@ WORST: list[Codec] = [
     BroadcastPress("sure", "abcdef"),
     PagePress("s", 999, "é" * 64),  # cut to fit, as a room's name or a search's words
     PagePress("d", 999, "20260824e"),
+    QuestionPress(999_999_999_999),
 ]
 
 
@@ -70,7 +72,7 @@ def test_every_codec_is_covered_and_its_worst_case_fits() -> None:
 )
 def test_forged_data_parses_to_none(data: str) -> None:
     codecs = (BookingPress, KeepPress, SettingsPress, OrganisationPress, ImportPress)
-    for codec in (*codecs, ChangePress, ChangeAnswer, BroadcastPress):
+    for codec in (*codecs, ChangePress, ChangeAnswer, BroadcastPress, QuestionPress):
         assert codec.parse(data) is None
     for forged in ("org:x", "org:²", "org:1234", "im:ok:ABCDEF", "im:go:abcdef"):
         assert OrganisationPress.parse(forged) is None
@@ -82,3 +84,9 @@ def test_a_broadcast_argument_of_the_wrong_shape_is_forged() -> None:
     assert BroadcastPress.parse("bc:ok:abcdef:extra") is None
     assert BroadcastPress.parse("bc:o:abcdef:123") is None
     assert BroadcastPress.parse("bc:o:abcdef:12") == BroadcastPress("o", "abcdef", "12")
+
+
+def test_a_question_reply_button_carries_a_plain_positive_number() -> None:
+    for forged in ("qa:", "qa:0", "qa:012", "qa:-1", "qa:1a", "qa:1\n", "qa:" + "9" * 13):
+        assert QuestionPress.parse(forged) is None, forged
+    assert QuestionPress.parse("qa:42") == QuestionPress(42)

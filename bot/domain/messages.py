@@ -42,6 +42,11 @@ class MessageKind(StrEnum):
     """To the organiser: how a broadcast went."""
     GROUP_SETUP = "group_setup"
     """To the organisers: the bot added to a group, or its rights there changed."""
+    # Questions to the organisers (/ask)
+    QUESTION = "question"
+    """To an organiser (or their chat): a person's question, with a Reply button."""
+    QUESTION_ANSWER = "question_answer"
+    """To the person who asked: an organiser's answer."""
 
 
 class Params(BaseModel):
@@ -109,6 +114,13 @@ class GroupSetup(Params):
     moved_from: int | None = None
 
 
+# Questions to the organisers (/ask)
+class QuestionRef(Params):
+    """A question (relayed, or answered): the composer reads it as it is at send time."""
+
+    question_id: int
+
+
 MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.ANNOUNCE: Announce,
     MessageKind.BOARD: Board,
@@ -121,6 +133,9 @@ MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.NOTICE: Html,
     MessageKind.REPORT: Html,
     MessageKind.GROUP_SETUP: GroupSetup,
+    # Questions to the organisers (/ask)
+    MessageKind.QUESTION: QuestionRef,
+    MessageKind.QUESTION_ANSWER: QuestionRef,
 }
 
 

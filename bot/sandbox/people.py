@@ -53,12 +53,22 @@ class People:
         self.updates.push_update({"message": message})
         return message_id
 
-    async def send_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> int:
-        """Have a person send a text (in private unless chat_id); return its message_id."""
+    async def send_text(
+        self, user_id: int, text: str, *, chat_id: int | None = None, reply_to: int | None = None
+    ) -> int:
+        """Have a person send a text (in private unless chat_id), maybe as a reply to a message
+        of that chat (Telegram's "Reply"); return its message_id."""
         content: dict[str, Any] = {"text": text}
         entities = detect_entities(text)
         if entities:
             content["entities"] = entities
+        if reply_to is not None:
+            chat = self._chat_for(user_id, chat_id)
+            if not self.world.message_exists(chat["id"], reply_to):
+                raise ValueError(f"no message {reply_to} in chat {chat['id']} to reply to")
+            content["reply_to_message"] = self.world.message_dict(
+                chat["id"], reply_to, nested=False
+            )
         return self._incoming(user_id, chat_id, content)
 
     async def send_document(

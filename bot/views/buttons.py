@@ -304,6 +304,26 @@ class PagePress:
         return cls(match["view"], int(match["page"]), match["arg"])
 
 
+# Questions to the organisers (/ask)
+@dataclass(frozen=True, slots=True)
+class QuestionPress:
+    """An organiser's Reply button on a relayed question (its number)."""
+
+    PREFIX: ClassVar[str] = r"^qa:"
+    PATTERN: ClassVar[str] = r"^qa:(?P<id>[1-9][0-9]{0,11})\Z"
+    question_id: int
+
+    def pack(self) -> str:
+        """Give the callback data."""
+        return f"qa:{self.question_id}"
+
+    @classmethod
+    def parse(cls, data: str) -> QuestionPress | None:
+        """Read callback data; None when the bot never made it."""
+        match = re.match(cls.PATTERN, data)
+        return None if match is None else cls(int(match["id"]))
+
+
 Codec = (
     BookingPress
     | KeepPress
@@ -316,6 +336,7 @@ Codec = (
     | ChangeAnswer
     | BroadcastPress
     | PagePress
+    | QuestionPress
 )
 """Any button's data, read."""
 
@@ -331,5 +352,6 @@ CODECS = (
     ChangeAnswer,
     BroadcastPress,
     PagePress,
+    QuestionPress,
 )
 """Every codec: tests/test_buttons.py packs the worst case of each."""

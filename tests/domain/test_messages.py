@@ -45,6 +45,9 @@ STORED: dict[MessageKind, dict[str, Any]] = {
         "lacks": ["pin"],
         "moved_from": None,
     },
+    # Questions to the organisers (/ask)
+    MessageKind.QUESTION: {"question_id": 1},
+    MessageKind.QUESTION_ANSWER: {"question_id": 1},
 }
 
 

@@ -44,6 +44,8 @@ from bot.ratelimit import SlidingWindowRateLimiter
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from bot.sandbox.records import SentMessage
+from bot.services.questions import Asker
+from bot.views.buttons import QuestionPress
 from storage import broadcasts as broadcasts_repo
 from tests.conftest import GROUP, ORGANISER, PARIS
 from tests.security.support import crash_signs, errors_logged
@@ -224,6 +226,13 @@ COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     ("/annonces", everyone(ok("broadcast.notices_none", "broadcast.notices_title")), SAME),
     ("/status", organisers(ORGANISERS_ONLY, ok("status.report")), everyone(PRIVATE_ONLY)),
     ("/etat", organisers(ORGANISERS_ONLY, ok("status.report")), everyone(PRIVATE_ONLY)),
+    # Questions to the organisers (/ask): anyone registered asks, in private chat
+    ("/ask On mange à quelle heure ?", registered(ok("questions.relayed")), everyone(PRIVATE_ONLY)),
+    (
+        "/question On mange à quelle heure ?",
+        registered(ok("questions.relayed")),
+        everyone(PRIVATE_ONLY),
+    ),
 ]
 
 # Buttons: the data pressed (t: this item, x: an item at the same time, r1/r2: rota slots).
@@ -291,6 +300,13 @@ BUTTONS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     (
         "im:no",
         organisers(ORGANISERS_ONLY, ok("import.preview.cancelled")),
+        organisers(ORGANISERS_ONLY, KEPT),
+    ),
+    # Questions to the organisers (/ask): Reply on a question's copy (in the group, the
+    # organiser is asked for the answer privately)
+    (
+        "qa:question",
+        organisers(ORGANISERS_ONLY, ok("questions.answer_prompt")),
         organisers(ORGANISERS_ONLY, KEPT),
     ),
 ]
@@ -708,6 +724,20 @@ async def _import(
     return (await _details(m, user, True) if in_group else preview), data
 
 
+# Questions to the organisers (/ask)
+async def _question(m: Matrix, user: int, role: str, in_group: bool) -> tuple[SentMessage, str]:
+    """A participant's question; an organiser presses Reply on their copy of it."""
+    helper = await m.person("participant", False)
+    asker = Asker(helper, f"Personne{helper}")
+    question = await m.bot.services.questions.ask(asker, "Où dort-on ?", request=f"m{helper}")
+    data = QuestionPress(question.id).pack()
+    await m.quiet()
+    if role == "organiser" and not in_group:
+        copy = next(c for c in m.emu.messages(user) if ("↩️ Répondre", data) in c.buttons)
+        return copy, data
+    return await _details(m, user, in_group), data
+
+
 SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "b:ws:t": partial(_plain, "b:ws:t"),
     "b:wc:t": _booked_in_t,
@@ -731,6 +761,8 @@ SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "bc:no": partial(_broadcast, "no"),
     "im:ok": partial(_import, "ok"),
     "im:no": partial(_import, "no"),
+    # Questions to the organisers (/ask)
+    "qa:question": _question,
 }
 
 

@@ -47,6 +47,8 @@ AREA = 'Vaisselle <b>&</b> "rinçage" 🍽'
 ORGANISATION = "Coop <b>&</b> Co 🌱"
 NOTICE = "Le <b>bus</b> & </i> part <"
 BROADCAST = 'Bonjour <a href="https://evil.example">x</a> & à tous <'
+# Questions to the organisers (/ask)
+ASKED, ANSWERED = "Où <b>est</b> & </i> le bus ? <", "Devant <i>l'accueil</i> & </b> <"
 HOSTILE_NAME, HOSTILE_LAST, HOSTILE_USER = "<script>&", '</i>O\'Brien "Bob"', "evil_b"
 NASTY, ENGLISH_ORG = 1666, 9002
 GROUP_TITLE = "Groupe <b>& </i> 🎉"
@@ -225,6 +227,14 @@ async def test_hostile_text_goes_through_every_message(
     await bot.press(ORGANISER, audiences, f"bc:a:{tag}:group")
     await bot.press(ORGANISER, emu.message(ORGANISER, audiences.message_id), f"bc:ok:{tag}")
 
+    # Questions to the organisers (/ask): the hostile person asks, a reply to the copy answers
+    mark = emu.mark(ORGANISER)
+    await _say(bot, NASTY, f"/ask {ASKED}")
+    await _quiet(bot)
+    (copy,) = _with_button(emu.messages(ORGANISER)[mark:], "qa:")
+    await emu.send_text(ORGANISER, ANSWERED, reply_to=copy.message_id)
+    await _quiet(bot)
+
     # the rota swap: the hostile person can't make it, the English organiser takes it
     mark = emu.mark(NASTY)
     await _say(bot, NASTY, "/mine")
@@ -309,6 +319,8 @@ room = {_toml(ROOM)}
         ORGANISATION,
         NOTICE,
         BROADCAST,
+        ASKED,
+        ANSWERED,
         HOSTILE_NAME,
         RTL,
     ):
