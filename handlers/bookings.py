@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.error import Forbidden, TelegramError
 
+import handlers.programme as programme
 from bot.context import Context
 from bot.delivery import markup
 from bot.domain.booking import Move, Target, TargetKind
@@ -20,7 +21,6 @@ from bot.views import items as items_view
 from bot.views import rota as rota_view
 from bot.views.buttons import BookingOp, BookingPress, KeepPress
 from bot.views.common import Renderer, truncate
-from handlers import programme
 from handlers.common import args_text, edit, renderer, send, services
 from handlers.errors import refused
 

@@ -13,6 +13,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import filters
 
 import handlers.awaiting as awaiting
+import handlers.errors as errors
+import handlers.plain_words as plain_words
 from bot.context import Context
 from bot.delivery import markup
 from bot.domain.errors import DomainError
@@ -20,7 +22,6 @@ from bot.services.questions import ANSWER, FLOW, Asker
 from bot.views import questions as view
 from bot.views.buttons import QuestionPress
 from bot.views.common import Renderer
-from handlers import errors, plain_words
 from handlers.common import renderer, send, services
 
 log = logging.getLogger(__name__)
