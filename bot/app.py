@@ -43,6 +43,7 @@ from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
 from bot.services.programme_page import ProgrammePageService
+from bot.services.proposals import ProposalService
 from bot.services.roles import RolesService
 from bot.services.screen import ScreenService
 from bot.web.server import WebServer
@@ -120,7 +121,7 @@ def build_services(
         tz,
     )
     # The outbox's rows are written at send time by the composer (services never render)
-    announcements.compose = Composer(
+    composer = Composer(
         clock,
         t,
         tz,
@@ -131,6 +132,7 @@ def build_services(
         bookings,
         announcements,
     )
+    announcements.compose = composer
 
     programme.runners = roles.facilitating
 
@@ -169,6 +171,21 @@ def build_services(
         await calendar.sync()
 
     events.subscribe(ProgrammeChanged, calendar_sync)
+    # Issue 14, part 1: sessions proposed in chat (kept when the file is imported again)
+    proposals = ProposalService(
+        db,
+        clock,
+        programme,
+        people,
+        roles,
+        drafts,
+        events,
+        config.event.organisers,
+        config.event.organisers_chat_id,
+        automatic=config.proposals.approval == "automatic",
+    )
+    programme.keep = proposals.keep
+    composer.proposals = proposals
     return Services(
         config=config,
         clock=clock,
@@ -197,6 +214,7 @@ def build_services(
         calendar=calendar,
         screen=ScreenService(agenda, broadcasts),
         programme_page=ProgrammePageService(programme, bookings, clock, tz),
+        proposals=proposals,
     )
 
 

@@ -88,6 +88,8 @@ COMMANDS = (
     Command("facilitator", ("animateur",), ORG, private=True),
     Command("log", ("journal",), ORG, private=True),
     Command("status", ("etat",), ORG, private=True),
+    # Issue 14, part 1: sessions proposed in chat
+    Command("propose", ("proposer",), private=True),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

@@ -26,6 +26,7 @@ from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
 from bot.services.programme_page import ProgrammePageService
+from bot.services.proposals import ProposalService
 from bot.services.roles import RolesService
 from bot.services.screen import ScreenService
 from bot.web.server import WebServer
@@ -57,6 +58,8 @@ class Services:
     calendar: CalendarService
     screen: ScreenService
     programme_page: ProgrammePageService
+    # Issue 14, part 1: sessions proposed in chat
+    proposals: ProposalService
 
 
 class BotData:

@@ -25,6 +25,8 @@ from bot.views.buttons import (
     LanguagePress,
     OrganisationPress,
     PagePress,
+    ProposalPress,
+    ProposePress,
     SettingsPress,
 )
 from handlers import (
@@ -38,6 +40,7 @@ from handlers import (
     importing,
     membership,
     programme,
+    proposals,
     roles,
     settings,
     start,
@@ -107,6 +110,8 @@ def register(app: RencontreApp) -> None:
         "notice": broadcast.notice,
         "notices": broadcast.notices,
         "status": status.status,
+        # Issue 14, part 1: sessions proposed in chat
+        "propose": proposals.propose,
     }
     # Every command of the table has its callback, and nothing else is a command
     if callbacks.keys() != BY_NAME.keys():
@@ -138,6 +143,9 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(change.button, pattern=ChangePress.PREFIX))
     app.add_handler(CallbackQueryHandler(broadcast.button, pattern=BroadcastPress.PREFIX))
     app.add_handler(CallbackQueryHandler(importing.button, pattern=ImportPress.PREFIX))
+    # Issue 14, part 1: sessions proposed in chat
+    app.add_handler(CallbackQueryHandler(proposals.button, pattern=ProposePress.PREFIX))
+    app.add_handler(CallbackQueryHandler(proposals.decide, pattern=ProposalPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

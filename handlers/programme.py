@@ -9,6 +9,7 @@ from markupsafe import Markup
 from telegram import Update
 
 import handlers.awaiting as awaiting
+import handlers.proposals as proposals
 from bot.context import Context
 from bot.domain.agenda import DayAnswer, FindAnswer
 from bot.domain.errors import DomainError
@@ -249,7 +250,9 @@ async def plain_words(update: Update, context: Context) -> None:
     intent = parse_intent(text)
     s = services(context)
     agenda = s.agenda
-    if intent.ask is Ask.NEXT:
+    if intent.ask is Ask.PROPOSE:  # Issue 14, part 1
+        await (proposals.propose if private else proposals.in_group)(update, context)
+    elif intent.ask is Ask.NEXT:
         await next_(update, context)
     elif intent.ask is Ask.NOW:
         await now(update, context)

@@ -20,6 +20,8 @@ from bot.views.buttons import (
     LanguagePress,
     OrganisationPress,
     PagePress,
+    ProposalPress,
+    ProposePress,
     SettingsPress,
 )
 
@@ -41,6 +43,12 @@ WORST: list[Codec] = [
     BroadcastPress("sure", "abcdef"),
     PagePress("s", 999, "é" * 64),  # cut to fit, as a room's name or a search's words
     PagePress("d", 999, "20260824e"),
+    # Issue 14, part 1: sessions proposed in chat
+    ProposePress("at", "202608241030:999"),
+    ProposePress("l", "both"),
+    ProposePress("org"),
+    ProposalPress("at", 999_999_999, "202608241030:999"),
+    ProposalPress("no", 999_999_999),
 ]
 
 
@@ -82,3 +90,27 @@ def test_a_broadcast_argument_of_the_wrong_shape_is_forged() -> None:
     assert BroadcastPress.parse("bc:ok:abcdef:extra") is None
     assert BroadcastPress.parse("bc:o:abcdef:123") is None
     assert BroadcastPress.parse("bc:o:abcdef:12") == BroadcastPress("o", "abcdef", "12")
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["pp:", "pp:d", "pp:d:1234", "pp:l:de", "pp:at:2026:1", "pp:ok:1", "pp:org:x", "pp:c:-1"],
+)
+def test_a_forged_proposal_step_is_none(data: str) -> None:
+    assert ProposePress.parse(data) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["pr:ok", "pr:ok:x", "pr:at:12", "pr:ok:12:202608241030:1", "pr:mv:1234567890", "pr:zz:1"],
+)
+def test_a_forged_proposal_card_button_is_none(data: str) -> None:
+    assert ProposalPress.parse(data) is None
+
+
+def test_proposal_buttons_read_back() -> None:
+    assert ProposePress.parse("pp:d:90") == ProposePress("d", "90")
+    assert ProposePress.parse("pp:org") == ProposePress("org")
+    assert ProposalPress.parse("pr:at:7:202608241030:2") == ProposalPress(
+        "at", 7, "202608241030:2"
+    )

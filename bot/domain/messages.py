@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -42,6 +42,9 @@ class MessageKind(StrEnum):
     """To the organiser: how a broadcast went."""
     GROUP_SETUP = "group_setup"
     """To the organisers: the bot added to a group, or its rights there changed."""
+    # Issue 14, part 1: sessions proposed in chat
+    PROPOSAL = "proposal"
+    """About a proposed session: the organisers' card, the proposer's answer, a re-import clash."""
 
 
 class Params(BaseModel):
@@ -109,6 +112,14 @@ class GroupSetup(Params):
     moved_from: int | None = None
 
 
+# Issue 14, part 1: sessions proposed in chat
+class ProposalNews(Params):
+    proposal_id: int
+    what: Literal["card", "approved", "declined", "clash"]
+    clash: str | None = None
+    """The title of the item a re-imported file put in the proposed item's room and time."""
+
+
 MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.ANNOUNCE: Announce,
     MessageKind.BOARD: Board,
@@ -121,6 +132,8 @@ MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.NOTICE: Html,
     MessageKind.REPORT: Html,
     MessageKind.GROUP_SETUP: GroupSetup,
+    # Issue 14, part 1: sessions proposed in chat
+    MessageKind.PROPOSAL: ProposalNews,
 }
 
 
