@@ -111,6 +111,4 @@ def test_a_forged_proposal_card_button_is_none(data: str) -> None:
 def test_proposal_buttons_read_back() -> None:
     assert ProposePress.parse("pp:d:90") == ProposePress("d", "90")
     assert ProposePress.parse("pp:org") == ProposePress("org")
-    assert ProposalPress.parse("pr:at:7:202608241030:2") == ProposalPress(
-        "at", 7, "202608241030:2"
-    )
+    assert ProposalPress.parse("pr:at:7:202608241030:2") == ProposalPress("at", 7, "202608241030:2")
