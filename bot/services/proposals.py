@@ -32,6 +32,7 @@ from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
 from storage import bookings as bookings_repo
 from storage import outbox as outbox_repo
+from storage import participants as participants_repo
 from storage import programme as programme_repo
 from storage import proposals as repo
 from storage import roles as roles_repo
@@ -149,13 +150,14 @@ class ProposalService:
     ) -> list[Slot]:
         """List the next slots where a room is free and this person has nothing else."""
         programme = await self._programme.current()
+        runs = (await self._roles.facilitating()).get(user_id, ())
         async with self._db.read() as conn:
-            busy = await self._busy(conn, programme, user_id)
+            busy = await self._busy(conn, programme, user_id, runs)
         rooms = [r.name for r in programme.rooms]
         return core.free_slots(programme.workshops, rooms, busy, minutes, self._clock.now(), limit)
 
     async def _busy(
-        self, conn: aiosqlite.Connection, programme: Programme, user_id: int
+        self, conn: aiosqlite.Connection, programme: Programme, user_id: int, runs: Sequence[str]
     ) -> list[tuple[datetime, datetime]]:
         """List the spans a person is bound to: sign-ups, waiting places, rota slots, items run."""
         items = {w.id: w for w in programme.workshops}
@@ -166,8 +168,8 @@ class ProposalService:
                 spans.append((w.start, w.end))
             elif b.kind is TargetKind.ROTA and (r := slots.get(b.target_id)) is not None:
                 spans.append((r.start, r.end))
-        for ids in (await self._roles.facilitating()).get(user_id, ()):
-            if (w := items.get(ids)) is not None:
+        for item_id in runs:
+            if (w := items.get(item_id)) is not None:
                 spans.append((w.start, w.end))
         return spans
 
@@ -297,24 +299,26 @@ class ProposalService:
                 await self._approve_in(conn, proposal, Slot(proposal.start, proposal.room), 0)
                 approved = True
             else:
-                await outbox_repo.add(conn, await self._cards(proposal, now), now)
+                await outbox_repo.add(conn, await self._cards(conn, proposal, now), now)
         log.info("proposal %d by %s (%s)", number, user_id, "approved" if approved else "pending")
         if approved:
             await self._changed()
         return Submitted(proposal, approved)
 
-    async def _cards(self, proposal: Proposal, now: datetime) -> list[Entry]:
+    async def _cards(
+        self, conn: aiosqlite.Connection, proposal: Proposal, now: datetime
+    ) -> list[Entry]:
         params = {"proposal_id": proposal.id, "what": "card"}
         return [
             Entry(f"{KIND}:card:{proposal.id}:{chat}", KIND, chat, now, params, urgent=True)
-            for chat in await self._organiser_chats()
+            for chat in await self._organiser_chats(conn)
         ]
 
-    async def _organiser_chats(self) -> list[int]:
-        """Give where the organisers hear of proposals: their group, or each of them."""
+    async def _organiser_chats(self, conn: aiosqlite.Connection) -> list[int]:
+        """Give where the organisers hear of proposals: their group, or each who started me."""
         if self._organisers_chat is not None:
             return [self._organisers_chat]
-        return [o for o in self._organisers if await self._people.get(o) is not None]
+        return [o for o in self._organisers if await participants_repo.get(conn, o) is not None]
 
     # The organisers' decisions
 
@@ -482,7 +486,7 @@ class ProposalService:
                     params,
                     urgent=True,
                 )
-                for chat in await self._organiser_chats()
+                for chat in await self._organiser_chats(conn)
             ]
         if entries:
             await outbox_repo.add(conn, entries, now)
