@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from bot.domain.errors import DomainError
-from bot.domain.models import Facilitator, Kind, Workshop
+from bot.domain.models import Facilitator, Kind, Programme, Workshop
 
 MAX_TITLE = 120
 MAX_DESCRIPTION = 1000
@@ -196,6 +196,14 @@ def free_slots(
             if len(found) == limit:
                 break
     return found
+
+
+def rooms_to_offer(programme: Programme) -> list[str]:
+    """List the rooms a proposal may be given: not those only meals or the kids' club use."""
+    special = (Kind.MEAL, Kind.KIDS)
+    used = {w.room for w in programme.workshops if w.room and w.kind not in special}
+    only_special = {w.room for w in programme.workshops if w.room} - used
+    return [r.name for r in programme.rooms if r.name not in only_special]
 
 
 def item_id(proposal_id: int) -> str:

@@ -153,7 +153,7 @@ class ProposalService:
         runs = (await self._roles.facilitating()).get(user_id, ())
         async with self._db.read() as conn:
             busy = await self._busy(conn, programme, user_id, runs)
-        rooms = [r.name for r in programme.rooms]
+        rooms = core.rooms_to_offer(programme)
         return core.free_slots(programme.workshops, rooms, busy, minutes, self._clock.now(), limit)
 
     async def _busy(
