@@ -125,9 +125,9 @@ async def decide(update: Update, context: Context) -> None:
     if press.op == "no":
         p = await proposals.ask_reason(user_id, press.proposal_id)
         await query.answer()
-        await send(
-            update, context, Reply(r("proposals.ask_reason", title=p.title, name=p.proposer_name))
-        )
+        # The reason is read in private chat, even when the card is in the organisers' group
+        ask = r("proposals.ask_reason", title=p.title, name=p.proposer_name)
+        await context.bot.send_message(user_id, ask)
         return
     if press.op == "mv" or (press.op == "ok" and not await proposals.has_slot(press.proposal_id)):
         p, slots = await proposals.move_slots(user_id, press.proposal_id)
