@@ -45,6 +45,8 @@ STORED: dict[MessageKind, dict[str, Any]] = {
         "lacks": ["pin"],
         "moved_from": None,
     },
+    # Issue 14, part 1: sessions proposed in chat
+    MessageKind.PROPOSAL: {"proposal_id": 7, "what": "clash", "clash": "Pique-nique"},
 }
 
 
