@@ -132,11 +132,15 @@ class Composer:
             return Delivery(proposals_view.card(r, proposal))
         if params.what == "declined":
             return Delivery(proposals_view.declined_news(r, proposal))
-        if proposal.start is None:
+        item = next(
+            (w for w in (await self._programme.current()).workshops if w.id == proposal.item_id),
+            None,
+        )
+        if item is None:  # cancelled since, or never approved
             return None
         if params.what == "approved":
-            return Delivery(proposals_view.guide(r, proposal))
-        return Delivery(proposals_view.clash(r, proposal, params.clash or ""))
+            return Delivery(proposals_view.guide(r, item))
+        return Delivery(proposals_view.clash(r, proposal, item, params.clash or ""))
 
     async def _reminder(
         self, chat_id: int, params: messages.Reminder, programme: Programme, r: Renderer

@@ -97,7 +97,10 @@ async def button(update: Update, context: Context) -> None:
             await _slot_taken(update, context, r)
             return
         p = submitted.proposal
-        reply = view.guide(r, p) if submitted.approved else Reply(r("proposals.submitted"))
+        if submitted.approved:
+            reply = view.guide(r, await s.agenda.by_id(p.item_id or ""))
+        else:
+            reply = Reply(r("proposals.submitted"))
         s.outbox.wake()
     await query.answer()
     await edit(update, reply)

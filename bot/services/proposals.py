@@ -296,7 +296,9 @@ class ProposalService:
             number = await repo.add(conn, proposal)
             proposal = await self._get(conn, number)
             if self.automatic and proposal.start is not None and proposal.room is not None:
-                await self._approve_in(conn, proposal, Slot(proposal.start, proposal.room), 0)
+                slot = Slot(proposal.start, proposal.room)
+                # The proposer reads the guide in the answer to their press: no second message
+                proposal = await self._approve_in(conn, proposal, slot, 0, tell=False)
                 approved = True
             else:
                 await outbox_repo.add(conn, await self._cards(conn, proposal, now), now)
@@ -374,7 +376,13 @@ class ProposalService:
         return approved
 
     async def _approve_in(
-        self, conn: aiosqlite.Connection, proposal: Proposal, slot: Slot, by: int
+        self,
+        conn: aiosqlite.Connection,
+        proposal: Proposal,
+        slot: Slot,
+        by: int,
+        *,
+        tell: bool = True,
     ) -> Proposal:
         """Approve inside the caller's BEGIN IMMEDIATE: the room is read and taken at once."""
         now = self._clock.now()
@@ -402,11 +410,12 @@ class ProposalService:
             before={"title": item.title},
             after={"room": slot.room, "start": item.start.isoformat(timespec="minutes")},
         )
-        params = {"proposal_id": proposal.id, "what": "approved"}
-        news = Entry(
-            f"{KIND}:approved:{proposal.id}", KIND, proposal.user_id, now, params, urgent=True
-        )
-        await outbox_repo.add(conn, [news], now)
+        if tell:
+            params = {"proposal_id": proposal.id, "what": "approved"}
+            news = Entry(
+                f"{KIND}:approved:{proposal.id}", KIND, proposal.user_id, now, params, urgent=True
+            )
+            await outbox_repo.add(conn, [news], now)
         return approved
 
     async def _changed(self) -> None:
@@ -468,11 +477,15 @@ class ProposalService:
         if not added:
             return programme
         now = self._clock.now()
+        # Where each is now: changes made in chat since (a move, a cancellation) count
+        stored = {w.id: w for w in (await programme_repo.load(conn)).workshops} if tell else {}
         entries: list[Entry] = []
         for item in added:
-            assert item.room is not None
-            clash = core.room_taken(programme.workshops, item.room, item.start, item.end)
-            if clash is None or not tell or item.end <= now:
+            current = stored.get(item.id)
+            if current is None or current.room is None or current.end <= now:
+                continue
+            clash = core.room_taken(programme.workshops, current.room, current.start, current.end)
+            if clash is None:
                 continue
             proposal_id = int(item.id.removeprefix("proposal-"))
             log.warning("re-import: %s takes the room of proposed %s", clash.id, item.id)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from markupsafe import Markup
 
 from bot.domain import proposals as core
+from bot.domain.models import Workshop
 from bot.domain.proposals import Draft, Proposal, Slot, Status
 from bot.reply import Button, Reply
 from bot.views.buttons import ProposalPress, ProposePress
@@ -180,11 +181,10 @@ def approved(r: Renderer, p: Proposal) -> Reply:
     )
 
 
-def guide(r: Renderer, p: Proposal) -> Reply:
-    """Tell the proposer it is on the programme, and how to run it."""
-    assert p.start is not None and p.end is not None
+def guide(r: Renderer, item: Workshop) -> Reply:
+    """Tell the proposer their item is on the programme, and how to run it."""
     return Reply(
-        r("proposals.guide", title=p.title, when=r.when(p.start, p.end), room=p.room or "")
+        r("proposals.guide", title=item.title, when=r.when(item.start, item.end), room=item.room)
     )
 
 
@@ -193,16 +193,15 @@ def declined_news(r: Renderer, p: Proposal) -> Reply:
     return Reply(r("proposals.news_declined", title=p.title, reason=p.reason or ""))
 
 
-def clash(r: Renderer, p: Proposal, title: str) -> Reply:
+def clash(r: Renderer, p: Proposal, item: Workshop, title: str) -> Reply:
     """Tell the organisers a re-imported file put an item in a proposed item's room and time."""
-    assert p.start is not None and p.end is not None
     return Reply(
         r(
             "proposals.clash",
             clash=title,
-            room=p.room or "",
-            when=r.when(p.start, p.end),
-            title=p.title,
+            room=item.room or "",
+            when=r.when(item.start, item.end),
+            title=item.title,
             name=p.proposer_name,
         )
     )

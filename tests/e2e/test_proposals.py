@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FrozenClock
+from bot.domain.changes import Change, ChangeKind
 from bot.domain.models import Role
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
@@ -157,6 +158,10 @@ async def test_automatic_approval_puts_a_free_slot_on_the_programme_at_once(
     async with running(emu, tmp_path, approval="automatic") as bot:
         done = await propose(bot, ALICE, "Chants de marins")
         assert done.plain_text.startswith("🎉 Votre proposition Chants de marins est au programme")
+        await bot.services.outbox.flush()
+        # the answer to the press, and no second message
+        guides = [m for m in bot.emu.messages(ALICE) if m.plain_text.startswith("🎉")]
+        assert [m.message_id for m in guides] == [done.message_id]
         assert await bot.services.roles.role(ALICE) is Role.FACILITATOR
         assert [m for m in bot.emu.messages(ORGANISER) if "Chants" in m.plain_text] == []
         # "let the organisers choose" still waits for them
@@ -369,3 +374,21 @@ async def test_a_draft_survives_a_restart(emu: BotApiEmulator, tmp_path: Path) -
     async with running(emu, tmp_path, fresh=False) as bot:
         (menu,) = await bot.say(ALICE, "Peindre la mer.")
         assert "Combien de temps" in menu.plain_text
+
+
+async def test_a_proposed_item_moved_in_chat_stays_where_it_was_moved(week: Harness) -> None:
+    bot = week
+    await propose(bot, ALICE, "Cerfs-volants")
+    shown = card(bot, "Cerfs-volants")
+    await bot.press(ORGANISER, shown, data(shown, "pr:ok:")[0])
+    await bot.services.changes.apply(ORGANISER, Change("proposal-1", ChangeKind.ROOM, "Restaurant"))
+    await bot.services.outbox.flush()
+    mark = bot.emu.mark(ORGANISER)
+    taking = PROGRAMME + (
+        '\n[[workshop]]\nid = "kite"\ntitle = "Pique-nique"\nstart = 2026-08-24T10:00:00\n'
+        'end = 2026-08-24T11:30:00\nroom = "Plage"\n'
+    )
+    await bot.services.programme.import_bytes(taking.encode(), "semaine.toml")
+    await bot.services.outbox.flush()
+    assert (await bot.services.agenda.by_id("proposal-1")).room == "Restaurant"
+    assert bot.emu.messages(ORGANISER)[mark:] == []  # Plage at 10:00 is not its place any more
