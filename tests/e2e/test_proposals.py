@@ -24,7 +24,12 @@ DESCRIPTION = "On fabrique un composteur ensemble, avec des palettes & de la fic
 
 @asynccontextmanager
 async def running(
-    emu: BotApiEmulator, tmp_path: Path, approval: str = "organisers", *, fresh: bool = True
+    emu: BotApiEmulator,
+    tmp_path: Path,
+    approval: str = "organisers",
+    *,
+    fresh: bool = True,
+    organisers_chat: int | None = None,
 ) -> AsyncIterator[Harness]:
     programme = tmp_path / "semaine.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
@@ -32,7 +37,11 @@ async def running(
         emu,
         tmp_path / "r.sqlite3",
         programme=programme,
-        event={"organisers": [ORGANISER], "announce_chat_id": GROUP},
+        event={
+            "organisers": [ORGANISER],
+            "announce_chat_id": GROUP,
+            "organisers_chat_id": organisers_chat,
+        },
         extra={"announcements": {"board": False}, "proposals": {"approval": approval}},
     )
     async with Harness.running(emu, config, FrozenClock(START)) as bot:
@@ -392,3 +401,28 @@ async def test_a_proposed_item_moved_in_chat_stays_where_it_was_moved(week: Harn
     await bot.services.outbox.flush()
     assert (await bot.services.agenda.by_id("proposal-1")).room == "Restaurant"
     assert bot.emu.messages(ORGANISER)[mark:] == []  # Plage at 10:00 is not its place any more
+
+
+async def test_cards_go_to_the_organisers_group_when_there_is_one(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    team = -1009999
+    emu.add_group(team, "Équipe orga", members=[ORGANISER, MATHILDE])
+    async with running(emu, tmp_path, organisers_chat=team) as bot:
+        await propose(bot, ALICE, "Pétanque")
+        (shown,) = [m for m in bot.emu.messages(team) if "Pétanque" in m.plain_text]
+        assert [m for m in bot.emu.messages(ORGANISER) if "Pétanque" in m.plain_text] == []
+        # a member of that group who is no organiser may not decide
+        answer = await bot.press(MATHILDE, shown, data(shown, "pr:ok:")[0])
+        assert answer["text"] == "Cette action est réservée à l'équipe d'organisation."
+        await bot.press(ORGANISER, shown, data(shown, "pr:ok:")[0])
+        assert "✅ Acceptée" in bot.emu.message(team, shown.message_id).plain_text
+        # a decline is asked privately: the reason is read there
+        await propose(bot, BOB, "Belote")
+        (other,) = [m for m in bot.emu.messages(team) if "Belote" in m.plain_text]
+        mark = bot.emu.mark(ORGANISER)
+        await bot.press(ORGANISER, other, data(other, "pr:no:")[0])
+        (asked,) = bot.emu.messages(ORGANISER)[mark:]
+        assert asked.plain_text.startswith("❌ Pourquoi refuser Belote")
+        (done,) = await bot.say(ORGANISER, "Pas de cartes cette année.")
+        assert done.plain_text.startswith("C'est fait")
