@@ -44,6 +44,7 @@ from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
 from bot.services.programme_page import ProgrammePageService
+from bot.services.proposals import ProposalService
 from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
 from bot.services.screen import ScreenService
@@ -185,6 +186,21 @@ def build_services(
         config.event.organisers_chat_id,
     )
     composer.questions = questions
+    # Issue 14, part 1: sessions proposed in chat (kept when the file is imported again)
+    proposals = ProposalService(
+        db,
+        clock,
+        programme,
+        people,
+        roles,
+        drafts,
+        events,
+        config.event.organisers,
+        config.event.organisers_chat_id,
+        automatic=config.proposals.approval == "automatic",
+    )
+    programme.keep = proposals.keep
+    composer.proposals = proposals
     return Services(
         config=config,
         clock=clock,
@@ -214,6 +230,7 @@ def build_services(
         screen=ScreenService(agenda, broadcasts),
         programme_page=ProgrammePageService(programme, bookings, clock, tz),
         questions=questions,
+        proposals=proposals,
     )
 
 

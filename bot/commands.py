@@ -90,6 +90,8 @@ COMMANDS = (
     Command("status", ("etat",), ORG, private=True),
     # Questions to the organisers (/ask)
     Command("ask", ("question",), private=True),
+    # Issue 14, part 1: sessions proposed in chat
+    Command("propose", ("proposer",), private=True),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

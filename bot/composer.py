@@ -26,11 +26,13 @@ from bot.services.bookings import BookingService
 from bot.services.outbox import Delivery
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
+from bot.services.proposals import ProposalService
 from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
 from bot.views import announcements as announcements_view
 from bot.views import broadcasts as broadcasts_view
 from bot.views import changes as changes_view
+from bot.views import proposals as proposals_view
 from bot.views import questions as questions_view
 from bot.views.common import Renderer
 from bot.views.membership import membership_text
@@ -41,6 +43,9 @@ log = logging.getLogger(__name__)
 
 class Composer:
     """Write a planned message with what is true now; None when there is nothing to say."""
+
+    proposals: ProposalService | None = None
+    """Issue 14, part 1: where proposals are read (set by bot/app.py)."""
 
     def __init__(
         self,
@@ -126,7 +131,28 @@ class Composer:
             if kind is MessageKind.QUESTION:
                 return Delivery(questions_view.relay(r, question))
             return Delivery(questions_view.answer(r, question))
+        # Issue 14, part 1: sessions proposed in chat
+        if isinstance(params, messages.ProposalNews):
+            return await self._proposal(params, r)
         raise AssertionError(f"a kind without its composer: {kind}")
+
+    async def _proposal(self, params: messages.ProposalNews, r: Renderer) -> Delivery | None:
+        proposal = None if self.proposals is None else await self.proposals.get(params.proposal_id)
+        if proposal is None:
+            return None
+        if params.what == "card":
+            return Delivery(proposals_view.card(r, proposal))
+        if params.what == "declined":
+            return Delivery(proposals_view.declined_news(r, proposal))
+        item = next(
+            (w for w in (await self._programme.current()).workshops if w.id == proposal.item_id),
+            None,
+        )
+        if item is None:  # cancelled since, or never approved
+            return None
+        if params.what == "approved":
+            return Delivery(proposals_view.guide(r, item))
+        return Delivery(proposals_view.clash(r, proposal, item, params.clash or ""))
 
     async def _reminder(
         self, chat_id: int, params: messages.Reminder, programme: Programme, r: Renderer

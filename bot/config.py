@@ -77,8 +77,9 @@ class EventConfig(_Section):
     announce_chat_id: int | None = None
     organisers: tuple[int, ...] = ()
     organisations: tuple[str, ...] = ()
-    # Questions to the organisers (/ask): relayed to this chat, else to each organiser
     organisers_chat_id: int | None = None
+    """The organisers' own group: questions (/ask) and proposed sessions go there (unset: each
+    organiser privately)."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -209,6 +210,14 @@ class RotaRule(_Section):
     offset_minutes: int = Field(default=0, ge=-24 * 60, le=24 * 60)
 
 
+# Issue 14, part 1: sessions proposed in chat
+class ProposalsConfig(_Section):
+    """The [proposals] table: who accepts a session a participant proposes."""
+
+    approval: Literal["organisers", "automatic"] = "organisers"
+    """organisers: each waits for an organiser; automatic: accepted at once in a free slot."""
+
+
 class RotaConfig(_Section):
     """The [rota] table."""
 
@@ -229,6 +238,7 @@ class Config(_Section):
     drafts: DraftsConfig = DraftsConfig()
     programme: ProgrammeConfig = ProgrammeConfig()
     web: WebConfig = WebConfig()
+    proposals: ProposalsConfig = ProposalsConfig()
 
     def require_token(self, source: str = "config.toml") -> str:
         """Give the bot token, or raise ConfigError naming the key."""

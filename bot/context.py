@@ -26,6 +26,7 @@ from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
 from bot.services.programme_page import ProgrammePageService
+from bot.services.proposals import ProposalService
 from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
 from bot.services.screen import ScreenService
@@ -60,6 +61,8 @@ class Services:
     programme_page: ProgrammePageService
     # Questions to the organisers (/ask)
     questions: QuestionService
+    # Issue 14, part 1: sessions proposed in chat
+    proposals: ProposalService
 
 
 class BotData:

@@ -25,6 +25,8 @@ from bot.views.buttons import (
     LanguagePress,
     OrganisationPress,
     PagePress,
+    ProposalPress,
+    ProposePress,
     QuestionPress,
     SettingsPress,
 )
@@ -40,6 +42,7 @@ from handlers import (
     membership,
     plain_words,
     programme,
+    proposals,
     questions,
     roles,
     settings,
@@ -112,6 +115,8 @@ def register(app: RencontreApp) -> None:
         "status": status.status,
         # Questions to the organisers (/ask)
         "ask": questions.ask,
+        # Issue 14, part 1: sessions proposed in chat
+        "propose": proposals.propose,
     }
     # Every command of the table has its callback, and nothing else is a command
     if callbacks.keys() != BY_NAME.keys():
@@ -145,6 +150,9 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(importing.button, pattern=ImportPress.PREFIX))
     # Questions to the organisers (/ask): an organiser's Reply button
     app.add_handler(CallbackQueryHandler(questions.button, pattern=QuestionPress.PREFIX))
+    # Issue 14, part 1: sessions proposed in chat
+    app.add_handler(CallbackQueryHandler(proposals.button, pattern=ProposePress.PREFIX))
+    app.add_handler(CallbackQueryHandler(proposals.decide, pattern=ProposalPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

@@ -32,11 +32,20 @@ def reader(name: str) -> Callable[[Reader], Reader]:
 
 # The buttons of each flow's own messages (pressing them goes on with the flow), and the
 # commands that start it again (a new draft: nothing to say about the old one's wait)
-_FLOW_BUTTONS = {"change": "ch:", "broadcast": "bc:", "questions": "qa:"}
+_FLOW_BUTTONS = {
+    "change": "ch:",
+    "broadcast": "bc:",
+    "questions": "qa:",
+    # Issue 14, part 1: sessions proposed in chat
+    "proposals": "pp:",
+    "proposals.declining": "pr:",
+}
 _FLOW_COMMANDS = {
     "change": ("change", "changer"),
     "broadcast": ("broadcast", "diffuser"),
     "questions": ("ask", "question"),
+    # Issue 14, part 1: sessions proposed in chat
+    "proposals": ("propose", "proposer"),
 }
 
 

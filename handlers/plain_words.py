@@ -14,6 +14,7 @@ from markupsafe import Markup
 from telegram import Update
 
 import handlers.awaiting as awaiting
+import handlers.proposals as proposals
 from bot.context import Context
 from bot.domain.agenda import FindAnswer
 from bot.domain.intents import Ask, parse_intent
@@ -70,6 +71,13 @@ async def plain_words(update: Update, context: Context) -> None:
         return
     question = Question(update, context, r, text)
     await ROUTES.get(question.intent.ask, _shrug)(question)
+
+
+async def _propose(q: Question) -> None:
+    """Start proposing a session (in private), or say where to do it (in a group)."""
+    chat = q.update.effective_chat
+    private = chat is not None and chat.type == "private"
+    await (proposals.propose if private else proposals.in_group)(q.update, q.context)
 
 
 async def _next(q: Question) -> None:
@@ -185,5 +193,6 @@ ROUTES: dict[Ask, Route] = {
     Ask.WHERE: _place,
     Ask.WHEN: _about,
     Ask.SEARCH: _about,
+    Ask.PROPOSE: _propose,  # Issue 14, part 1: sessions proposed in chat
 }
 """The answer to each kind of question; a question not listed here gets "didn't understand"."""

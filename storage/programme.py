@@ -189,3 +189,11 @@ async def cancelled(conn: aiosqlite.Connection) -> tuple[Cancelled, ...]:
 async def add_room(conn: aiosqlite.Connection, name: str) -> None:
     """Declare a room if it is new."""
     await conn.execute("INSERT OR IGNORE INTO room (name) VALUES (?)", (name,))
+
+
+async def add_workshop(conn: aiosqlite.Connection, item: Workshop) -> None:
+    """Put a new item in the programme (a proposed session, approved)."""
+    await conn.execute(
+        f"INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _workshop_values(item),
+    )

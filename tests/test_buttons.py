@@ -20,6 +20,8 @@ from bot.views.buttons import (
     LanguagePress,
     OrganisationPress,
     PagePress,
+    ProposalPress,
+    ProposePress,
     QuestionPress,
     SettingsPress,
 )
@@ -43,6 +45,12 @@ WORST: list[Codec] = [
     PagePress("s", 999, "é" * 64),  # cut to fit, as a room's name or a search's words
     PagePress("d", 999, "20260824e"),
     QuestionPress(999_999_999_999),
+    # Issue 14, part 1: sessions proposed in chat
+    ProposePress("at", "202608241030:999"),
+    ProposePress("l", "both"),
+    ProposePress("org"),
+    ProposalPress("at", 999_999_999, "202608241030:999"),
+    ProposalPress("no", 999_999_999),
 ]
 
 
@@ -90,3 +98,25 @@ def test_a_question_reply_button_carries_a_plain_positive_number() -> None:
     for forged in ("qa:", "qa:0", "qa:012", "qa:-1", "qa:1a", "qa:1\n", "qa:" + "9" * 13):
         assert QuestionPress.parse(forged) is None, forged
     assert QuestionPress.parse("qa:42") == QuestionPress(42)
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["pp:", "pp:d", "pp:d:1234", "pp:l:de", "pp:at:2026:1", "pp:ok:1", "pp:org:x", "pp:c:-1"],
+)
+def test_a_forged_proposal_step_is_none(data: str) -> None:
+    assert ProposePress.parse(data) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["pr:ok", "pr:ok:x", "pr:at:12", "pr:ok:12:202608241030:1", "pr:mv:1234567890", "pr:zz:1"],
+)
+def test_a_forged_proposal_card_button_is_none(data: str) -> None:
+    assert ProposalPress.parse(data) is None
+
+
+def test_proposal_buttons_read_back() -> None:
+    assert ProposePress.parse("pp:d:90") == ProposePress("d", "90")
+    assert ProposePress.parse("pp:org") == ProposePress("org")
+    assert ProposalPress.parse("pr:at:7:202608241030:2") == ProposalPress("at", 7, "202608241030:2")

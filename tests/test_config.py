@@ -40,6 +40,9 @@ def test_token_comes_from_the_environment_and_is_never_shown(tmp_path: Path) -> 
         ("[event]\ndefault_language = 'de'\n", "event.default_language:"),
         ("[signups]\nclose_after_start_minutes = -3\n", "signups.close_after_start_minutes:"),
         ("[event\nname = 'x'\n", "not valid TOML"),
+        # Issue 14, part 1
+        ("[proposals]\napproval = 'auto'\n", "proposals.approval:"),
+        ("[event]\norganisers_chat_id = 'orga'\n", "event.organisers_chat_id:"),
     ],
 )
 def test_a_wrong_config_names_the_key(tmp_path: Path, text: str, expected: str) -> None:

@@ -27,6 +27,8 @@ class Ask(StrEnum):
     HELLO = "hello"
     THANKS = "thanks"
     UNKNOWN = "unknown"
+    # Issue 14, part 1: sessions proposed in chat
+    PROPOSE = "propose"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,14 @@ _ASKING = frozenset(
         "so",
     ]
 )
+# Issue 14, part 1: "je voudrais proposer un atelier", "I'd like to propose a session"
+_PROPOSE = re.compile(
+    r"\b(?:(?:je |j')?(?:voudrais|veux|voudrions|aimerais|souhaite|souhaiterais|pourrais"
+    r"|peux|peut[- ]on|puis[- ]je|comment) (?:bien )?(?:en )?(?:proposer|animer)"
+    r"|(?:i'?d|i would|i want|i wish|can i|could i|how do i|how can i)(?: like| love)?"
+    r"(?: to)? (?:propose|run|host|lead|offer) (?:a|an|my|our) (?:session|workshop|talk)"
+    r"|^(?:proposer|propose) (?:un|une|a|an) (?:atelier|session|workshop|activite))"
+)
 _FILLER = re.compile(r"^(?:(?:l'|le |la |les |the |un |une |a |an )?(?:atelier|workshop)s? )?")
 _TRAILING = re.compile(r"[\s?!.,;:]+$")
 
@@ -203,6 +213,8 @@ def parse_intent(text: str) -> Intent:
     said = re.sub(r"\s+", " ", said)
     if not said:
         return Intent(Ask.UNKNOWN)
+    if _PROPOSE.search(said):
+        return Intent(Ask.PROPOSE)
     rest, day, part = _take_when(said)
     rest = _TRAILING.sub("", rest)
     if match := _WHERE.match(rest):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -47,6 +47,9 @@ class MessageKind(StrEnum):
     """To an organiser (or their chat): a person's question, with a Reply button."""
     QUESTION_ANSWER = "question_answer"
     """To the person who asked: an organiser's answer."""
+    # Issue 14, part 1: sessions proposed in chat
+    PROPOSAL = "proposal"
+    """About a proposed session: the organisers' card, the proposer's answer, a re-import clash."""
 
 
 class Params(BaseModel):
@@ -121,6 +124,14 @@ class QuestionRef(Params):
     question_id: int
 
 
+# Issue 14, part 1: sessions proposed in chat
+class ProposalNews(Params):
+    proposal_id: int
+    what: Literal["card", "approved", "declined", "clash"]
+    clash: str | None = None
+    """The title of the item a re-imported file put in the proposed item's room and time."""
+
+
 MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.ANNOUNCE: Announce,
     MessageKind.BOARD: Board,
@@ -136,6 +147,8 @@ MODELS: dict[MessageKind, type[Params]] = {
     # Questions to the organisers (/ask)
     MessageKind.QUESTION: QuestionRef,
     MessageKind.QUESTION_ANSWER: QuestionRef,
+    # Issue 14, part 1: sessions proposed in chat
+    MessageKind.PROPOSAL: ProposalNews,
 }
 
 

@@ -83,6 +83,10 @@ class ProgrammeService:
         """Called after the stored programme changed (to re-plan announcements)."""
         self.runners: Callable[[], Awaitable[Mapping[int, Sequence[str]]]] | None = None
         """Gives who runs which items (user id -> item ids), for an import's preview."""
+        # Issue 14, part 1: approved proposals stay when the file is imported again
+        self.keep: Callable[[aiosqlite.Connection, Programme, bool], Awaitable[Programme]] | None
+        self.keep = None
+        """Adds what the file lacks and must stay (True: tell of clashes), in the transaction."""
 
     async def current(self) -> Programme:
         """Give the programme as stored (kept in memory until it changes)."""
@@ -212,6 +216,8 @@ class ProgrammeService:
         old = await programme_repo.load(conn)
         if expected is not None and fingerprint(old) != expected:
             raise ProgrammeChanged
+        if self.keep is not None:
+            programme = await self.keep(conn, programme, True)
         programme, kept = await self._carry_over(conn, programme)
         report = dataclasses.replace(compare(old, programme), kept=kept)
         fixes = await self._corrections(conn, old, programme)
@@ -238,7 +244,8 @@ class ProgrammeService:
                 running[item_id] = running.get(item_id, 0) + 1
         async with self._db.read() as conn:
             old = await programme_repo.load(conn)
-            new, kept = await self._carry_over(conn, programme)
+            kept_too = programme if self.keep is None else await self.keep(conn, programme, False)
+            new, kept = await self._carry_over(conn, kept_too)
             report = dataclasses.replace(compare(old, new), kept=kept)
             before = {w.id: w for w in old.workshops}
             after = {w.id: w for w in new.workshops}

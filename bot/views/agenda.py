@@ -10,6 +10,7 @@ from markupsafe import Markup
 from bot.domain.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer, OnDayAnswer, RoomCard
 from bot.domain.booking import Seats
 from bot.domain.models import Workshop
+from bot.domain.proposals import TAG as PROPOSED_TAG
 from bot.domain.schedule import Part, Phase, Slot, by_start, local_day
 from bot.reply import Reply
 from bot.views.common import (
@@ -199,6 +200,8 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
     if w.facilitators:
         names = truncate(", ".join(f.name for f in w.facilitators), MAX_NOTE)
         lines.append(r("agenda.facilitated_by", names=names))
+    if PROPOSED_TAG in w.tags:  # Issue 14, part 1: proposed in chat
+        lines.append(r("proposals.proposed_mark"))
     if w.capacity is not None and not seats.is_cancelled(w):
         lines.append("🎟 " + places(r, w, seats))
     if w.language and w.language != r.lang:

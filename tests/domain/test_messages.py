@@ -48,6 +48,8 @@ STORED: dict[MessageKind, dict[str, Any]] = {
     # Questions to the organisers (/ask)
     MessageKind.QUESTION: {"question_id": 1},
     MessageKind.QUESTION_ANSWER: {"question_id": 1},
+    # Issue 14, part 1: sessions proposed in chat
+    MessageKind.PROPOSAL: {"proposal_id": 7, "what": "clash", "clash": "Pique-nique"},
 }
 
 

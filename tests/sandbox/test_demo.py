@@ -230,3 +230,20 @@ async def test_the_demo_turns_the_web_pages_on_and_says_where() -> None:
     site = played.chat.harness.services.config.web.base_url
     assert site is not None and site.startswith("http://127.0.0.1:")
     assert demo("web", url=site) in played.output
+
+
+# Issue 14, part 1: the sample week's proposed sessions
+async def test_the_demo_shows_proposed_sessions_and_their_cards() -> None:
+    played = await play("/workshop cerfs-volants", ":as organiser")
+    emu = played.emu
+    (details,) = [m for m in emu.messages(ALICE) if "Cerfs-volants sur la plage" in m.plain_text]
+    assert "Plage" in details.plain_text
+    shown = [m for m in emu.messages(9001) if "Proposition d'atelier" in m.plain_text]
+    # the approved one's card says so (written when sent), the two others wait with buttons
+    decided = [m for m in shown if not m.buttons]
+    assert len(decided) == 1 and "✅ Acceptée" in decided[0].plain_text
+    cards = [m.plain_text for m in shown if m.buttons]
+    assert len(cards) == 2
+    assert any("Chorale improvisée" in c for c in cards)
+    assert any("Réparer son vélo" in c and "l'équipe d'organisation choisira" in c for c in cards)
+    assert "Chorale improvisée" in played.output

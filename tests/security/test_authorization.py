@@ -27,7 +27,7 @@ import html
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from functools import partial, reduce
 from itertools import count
@@ -39,6 +39,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.clock import FrozenClock
 from bot.domain.booking import Move, TargetKind, ref
+from bot.domain.proposals import Slot
 from bot.i18n import LOCALES_DIR, forms, load_catalogue
 from bot.ratelimit import SlidingWindowRateLimiter
 from bot.sandbox.emulator import BotApiEmulator
@@ -233,6 +234,9 @@ COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
         registered(ok("questions.relayed")),
         everyone(PRIVATE_ONLY),
     ),
+    # Issue 14, part 1: sessions proposed in chat
+    ("/propose", registered(ok("proposals.ask_title")), everyone(PRIVATE_ONLY)),
+    ("/proposer", registered(ok("proposals.ask_title")), everyone(PRIVATE_ONLY)),
 ]
 
 # Buttons: the data pressed (t: this item, x: an item at the same time, r1/r2: rota slots).
@@ -309,6 +313,25 @@ BUTTONS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
         organisers(ORGANISERS_ONLY, ok("questions.answer_prompt")),
         organisers(ORGANISERS_ONLY, KEPT),
     ),
+    # Issue 14, part 1: a proposal someone sent (each cell its own, in a slot of its own):
+    # approve it, or ask for the reason of a decline; only organisers decide
+    (
+        "pr:ok:p",
+        organisers(ORGANISERS_ONLY, ok("proposals.approved")),
+        organisers(ORGANISERS_ONLY, KEPT),
+    ),
+    (
+        "pr:no:p",
+        organisers(ORGANISERS_ONLY, ok("proposals.ask_reason")),
+        organisers(ORGANISERS_ONLY, KEPT),
+    ),
+    # the proposer's own draft (made before the press, the stranger has none): send, drop
+    (
+        "pp:ok",
+        (Refused("proposals.no_draft"), *everyone(ok("proposals.submitted"))[1:]),
+        (Refused("proposals.no_draft"), *everyone(KEPT)[1:]),
+    ),
+    ("pp:no", everyone(ok("proposals.abandoned")), everyone(KEPT)),
 ]
 
 # Cells that failed once, and why (kept to explain a regression)
@@ -738,6 +761,41 @@ async def _question(m: Matrix, user: int, role: str, in_group: bool) -> tuple[Se
     return await _details(m, user, in_group), data
 
 
+PROPOSAL_HOURS = count()  # each proposal of the table its own hour, from Wednesday on
+
+
+async def _draft_proposal(m: Matrix, user: int, slot: bool) -> None:
+    """Make a person's proposal draft, ready to send: in a slot of its own, or without one."""
+    proposals = m.bot.services.proposals
+    await proposals.begin(user)
+    await proposals.typed(user, "Atelier proposé")
+    await proposals.typed(user, "Une description.")
+    await proposals.duration(user, 45)
+    hour = next(PROPOSAL_HOURS)
+    start = datetime(2026, 8, 26, 6, tzinfo=PARIS) + timedelta(hours=hour)
+    await proposals.when(user, Slot(start, "Salle des Pins") if slot else None)
+    await proposals.places(user, None)
+    await proposals.language(user, "fr")
+
+
+async def _proposal(
+    op: str, m: Matrix, user: int, role: str, in_group: bool
+) -> tuple[SentMessage, str]:
+    """A proposal sent by someone else, in a slot of its own; pressed on the item's details."""
+    helper = await m.person("participant", False)
+    await _draft_proposal(m, helper, True)
+    sent = await m.bot.services.proposals.submit(helper)
+    return await _details(m, user, in_group), f"pr:{op}:{sent.proposal.id}"
+
+
+async def _own_draft(
+    op: str, m: Matrix, user: int, role: str, in_group: bool
+) -> tuple[SentMessage, str]:
+    if role != "stranger":
+        await _draft_proposal(m, user, False)
+    return await _details(m, user, in_group), f"pp:{op}"
+
+
 SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "b:ws:t": partial(_plain, "b:ws:t"),
     "b:wc:t": _booked_in_t,
@@ -763,6 +821,11 @@ SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "im:no": partial(_import, "no"),
     # Questions to the organisers (/ask)
     "qa:question": _question,
+    # Issue 14, part 1: sessions proposed in chat
+    "pr:ok:p": partial(_proposal, "ok"),
+    "pr:no:p": partial(_proposal, "no"),
+    "pp:ok": partial(_own_draft, "ok"),
+    "pp:no": partial(_own_draft, "no"),
 }
 
 

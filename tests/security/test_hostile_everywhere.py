@@ -205,6 +205,13 @@ async def test_hostile_text_goes_through_every_message(
         await _say(bot, ORGANISER, text)
         await _say(bot, ENGLISH_ORG, text)
     await _say(bot, ORGANISER, f"/notice {NOTICE}")
+    # Issue 14, part 1: a proposal with a hostile title, text and name: its organisers' card
+    mark = emu.mark(NASTY)
+    for text in ("/propose", TITLE, NOTE):
+        await _say(bot, NASTY, text)
+    (durations,) = _with_button(emu.messages(NASTY)[mark:], "pp:d:")
+    for pressed in ("pp:d:60", "pp:org", "pp:c:0", "pp:l:both", "pp:ok"):
+        await bot.press(NASTY, emu.message(NASTY, durations.message_id), pressed)
 
     # a promotion from the waiting list of a full workshop
     organiser = await s.people.get(ORGANISER)
