@@ -38,6 +38,7 @@ from bot.services.bookings import BookingService
 from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
+from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
@@ -197,6 +198,8 @@ def build_services(
         calendar=calendar,
         screen=ScreenService(agenda, broadcasts),
         programme_page=ProgrammePageService(programme, bookings, clock, tz),
+        # The kids' club (issue 14, part 5)
+        children=ChildrenService(db, clock, programme, bookings, roles, drafts),
     )
 
 

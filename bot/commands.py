@@ -88,6 +88,8 @@ COMMANDS = (
     Command("facilitator", ("animateur",), ORG, private=True),
     Command("log", ("journal",), ORG, private=True),
     Command("status", ("etat",), ORG, private=True),
+    # The kids' club (issue 14, part 5)
+    Command("children", ("enfants",), private=True),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

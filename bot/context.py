@@ -21,6 +21,7 @@ from bot.services.bookings import BookingService
 from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
+from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
@@ -57,6 +58,8 @@ class Services:
     calendar: CalendarService
     screen: ScreenService
     programme_page: ProgrammePageService
+    # The kids' club (issue 14, part 5)
+    children: ChildrenService
 
 
 class BotData:

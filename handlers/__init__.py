@@ -22,6 +22,7 @@ from bot.views.buttons import (
     ChangePress,
     DetailsPress,
     ImportPress,
+    KidsPress,
     LanguagePress,
     OrganisationPress,
     PagePress,
@@ -33,6 +34,7 @@ from handlers import (
     broadcast,
     calendar,
     change,
+    children,
     errors,
     help,
     importing,
@@ -107,6 +109,8 @@ def register(app: RencontreApp) -> None:
         "notice": broadcast.notice,
         "notices": broadcast.notices,
         "status": status.status,
+        # The kids' club (issue 14, part 5)
+        "children": children.children,
     }
     # Every command of the table has its callback, and nothing else is a command
     if callbacks.keys() != BY_NAME.keys():
@@ -138,6 +142,8 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(change.button, pattern=ChangePress.PREFIX))
     app.add_handler(CallbackQueryHandler(broadcast.button, pattern=BroadcastPress.PREFIX))
     app.add_handler(CallbackQueryHandler(importing.button, pattern=ImportPress.PREFIX))
+    # The kids' club (issue 14, part 5)
+    app.add_handler(CallbackQueryHandler(children.button, pattern=KidsPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

@@ -32,8 +32,12 @@ def reader(name: str) -> Callable[[Reader], Reader]:
 
 # The buttons of each flow's own messages (pressing them goes on with the flow), and the
 # commands that start it again (a new draft: nothing to say about the old one's wait)
-_FLOW_BUTTONS = {"change": "ch:", "broadcast": "bc:"}
-_FLOW_COMMANDS = {"change": ("change", "changer"), "broadcast": ("broadcast", "diffuser")}
+_FLOW_BUTTONS = {"change": "ch:", "broadcast": "bc:", "children": "kid:"}
+_FLOW_COMMANDS = {
+    "change": ("change", "changer"),
+    "broadcast": ("broadcast", "diffuser"),
+    "children": ("children", "enfants"),
+}
 
 
 async def give_way(update: Update, context: Context) -> None:

@@ -17,6 +17,7 @@ from bot.views.buttons import (
     DetailsPress,
     ImportPress,
     KeepPress,
+    KidsPress,
     LanguagePress,
     OrganisationPress,
     PagePress,
@@ -41,6 +42,9 @@ WORST: list[Codec] = [
     BroadcastPress("sure", "abcdef"),
     PagePress("s", 999, "é" * 64),  # cut to fit, as a room's name or a search's words
     PagePress("d", 999, "20260824e"),
+    # The kids' club (issue 14, part 5)
+    KidsPress("out", "Z" * 11, 999_999_999),
+    KidsPress("set", child=999_999_999, age=17),
 ]
 
 
@@ -82,3 +86,28 @@ def test_a_broadcast_argument_of_the_wrong_shape_is_forged() -> None:
     assert BroadcastPress.parse("bc:ok:abcdef:extra") is None
     assert BroadcastPress.parse("bc:o:abcdef:123") is None
     assert BroadcastPress.parse("bc:o:abcdef:12") == BroadcastPress("o", "abcdef", "12")
+
+
+# The kids' club (issue 14, part 5)
+@pytest.mark.parametrize(
+    "data",
+    [
+        "kid:",
+        "kid:zz",
+        "kid:who",  # no item
+        "kid:in:" + "Z" * 11,  # no child
+        "kid:add:5",  # an argument it never carries
+        "kid:set:5",  # no age
+        "kid:set:5:123",
+        "kid:ed:1234567890",
+        "kid:in:" + "Z" * 10 + ":5",
+    ],
+)
+def test_a_kids_press_of_the_wrong_shape_is_forged(data: str) -> None:
+    assert KidsPress.parse(data) is None
+
+
+def test_a_kids_press_reads_back_what_it_packed() -> None:
+    assert KidsPress.parse("kid:set:0:6") == KidsPress("set", child=0, age=6)
+    assert KidsPress.parse("kid:who:" + "a" * 11) == KidsPress("who", "a" * 11)
+    assert KidsPress.parse("kid:in:" + "a" * 11 + ":42") == KidsPress("in", "a" * 11, 42)
