@@ -62,20 +62,24 @@ async def button(update: Update, context: Context) -> None:
         else:
             await send(update, context, Reply(said))
         return
-    await query.answer()
+    # Each step acts first: a refusal answers the press with its reason (handlers/errors.py)
     if press.op == "list":
         await s.drafts.drop(user.id, "children")
+        await query.answer()
         await edit(update, view.family(r, await s.children.family(user.id)))
     elif press.op == "add":
         await s.children.ask_name(user.id)
+        await query.answer()
         await send(update, context, view.ask_name(r, None))
     elif press.op == "set":
         assert press.child is not None and press.age is not None
         child = await s.children.age_chosen(person_of(user), press.child or None, press.age)
+        await query.answer()
         await _done(update, context, r, child, "children.aged" if press.child else "children.added")
     else:
         assert press.child is not None
         await _about_child(update, context, r, press.op, press.child)
+        await query.answer()
 
 
 async def _about_child(
