@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from bot.app import schedule_backup
 from bot.clock import RehearsalClock
+from bot.domain.booking import ref
 from bot.domain.models import Kind as ItemKind
 from bot.domain.models import Role
 from bot.i18n import Translator
@@ -64,6 +65,10 @@ class Identity:
 
 
 PARTICIPANT = Identity("participant", 1001, "Alice")
+# The kids' club (issue 14, part 5): a parent of the sample week, her children, and one
+# sign-up, so that /participants on a kids' item (an organiser's) shows a roster
+PARENT = Identity("parent", 1004, "Inès", "Roux")
+CHILDREN = (("Léa", 6), ("Tom", 4))
 ORGANISER = Identity("organiser", 9001, "Oriane", username="oriane_orga")
 IDENTITY_KEYS = ("participant", "facilitator", "organiser")
 
@@ -404,6 +409,24 @@ class TerminalChat:
         self.note("bye")
 
 
+async def sample_families(harness: Harness) -> None:
+    """Register the sample parent's children and sign the eldest up for the first kids' item."""
+    s, emu = harness.services, harness.emu
+    emu.add_user(PARENT.user_id, PARENT.first_name, last_name=PARENT.last_name)
+    emu.world.users[PARENT.user_id].started = True  # as if she had written to the bot
+    parent, _ = await s.people.register(
+        PARENT.user_id, PARENT.first_name, PARENT.last_name, None, DEMO_LANGUAGE
+    )
+    children = [await s.children.register(parent, name, age) for name, age in CHILDREN]
+    now = harness.clock.now()
+    items = (await s.programme.current()).workshops
+    club = next(
+        (w for w in items if w.kind is ItemKind.KIDS and w.takes_signups and w.start > now), None
+    )
+    if club is not None:
+        await s.children.sign_up(parent.user_id, ref(club.id), children[0].id)
+
+
 def first_morning(programme_path: Path, tz_name: str = "Europe/Paris") -> datetime:
     """Give 08:30 on the first day of the sample programme."""
     from zoneinfo import ZoneInfo
@@ -457,6 +480,7 @@ async def demo_chat(
                 extra={"web": {"listen": f"127.0.0.1:{_free_port()}"}},
             )
             async with Harness.running(emu, config, clock) as harness:
+                await sample_families(harness)
                 yield TerminalChat(harness, clock, t, read=read, out=out, echo=echo)
     finally:
         await emu.stop()

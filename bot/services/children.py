@@ -222,6 +222,15 @@ class ChildrenService:
             child = await repo.add(conn, parent.user_id, name, age, self._clock.now())
         return child
 
+    async def register(self, parent: Participant, first_name: str, age: int) -> Child:
+        """Register a child at once, name and age checked (the sample week, scripts)."""
+        name, age = rules.clean_name(first_name), rules.check_age(age)
+        async with self._db.transaction() as conn:
+            await self._ensure_registered(conn, parent)
+            if len(await repo.of_parent(conn, parent.user_id)) >= rules.MAX_CHILDREN:
+                raise DomainError("children.too_many", max=rules.MAX_CHILDREN)
+            return await repo.add(conn, parent.user_id, name, age, self._clock.now())
+
     async def _set_age(self, parent_id: int, child_id: int, age: int) -> Child:
         """Change a child's age, unless a sign-up of theirs would then be outside its ages."""
         programme = await self._programme.current()
