@@ -13,6 +13,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.domain.booking import Standing, TargetKind, ref
+from bot.domain.changes import Change, ChangeKind
 from bot.domain.children import Child
 from bot.sandbox.harness import Harness, forge_press
 from bot.sandbox.records import SentMessage
@@ -356,6 +357,44 @@ async def test_reminders_go_to_the_parent_naming_the_child(
         texts.append(re.sub(r"<[^>]+>", "", delivery.reply.text))
     assert any("pour Léa" in t and "Club des petits" in t for t in texts)
     assert any("pour Tom" in t for t in texts)
+
+
+async def test_an_organisers_change_reaches_each_parent_once_never_a_child(
+    week: Harness,
+) -> None:
+    bot = week
+    lea = await add_child(bot, ALICE, "Léa", 6)
+    tom = await add_child(bot, ALICE, "Tom", 4)
+    zoe = await add_child(bot, BOB, "Zoé", 5)
+    question = await for_whom(bot, ALICE, "club")
+    await bot.press(ALICE, question, kid("in", ref("club"), lea.id))
+    await bot.press(
+        ALICE, bot.emu.message(ALICE, question.message_id), kid("in", ref("club"), tom.id)
+    )
+    await bot.press(BOB, await for_whom(bot, BOB, "club"), kid("in", ref("club"), zoe.id))
+    assert (await standing(bot, "club")).waiting == (zoe.holder,)
+    marks = {u: bot.emu.mark(u) for u in (ALICE, BOB)}
+    changes = bot.services.changes
+    # One more place: Zoé moves in, and Bob is told, naming her
+    await changes.propose(ORGANISER, Change("club", ChangeKind.CAPACITY, "3"))
+    await changes.confirm(ORGANISER)
+    await bot.services.outbox.flush()
+    (news,) = await bot.emu.wait_for_messages(BOB, 1, after=marks[BOB])
+    assert news.plain_text.startswith("🎉 A place freed up: Zoé is signed up for Club des petits")
+    assert news.buttons == [("Give back Zoé's place", kid("out", ref("club"), zoe.id))]
+    assert (await standing(bot, "club")).ins == (lea.holder, tom.holder, zoe.holder)
+    # A room move: Alice hears it once for her two children, Bob once
+    await changes.propose(ORGANISER, Change("club", ChangeKind.ROOM, "Jardin"))
+    await changes.confirm(ORGANISER)
+    await bot.services.outbox.flush()
+    await bot.settle()
+    said = [m.plain_text for m in bot.emu.messages(ALICE)[marks[ALICE] :]]
+    assert len([t for t in said if "Jardin" in t]) == 1, said
+    said = [m.plain_text for m in bot.emu.messages(BOB)[marks[BOB] :]]
+    assert len([t for t in said if "Jardin" in t]) == 1, said
+    # Nothing was ever sent to a child's (negative) id, only to people and the group
+    chats = {c.params["chat_id"] for c in bot.emu.calls_to("sendMessage")}
+    assert {int(c) for c in chats} <= {ALICE, BOB, MATHILDE, ORGANISER, STRANGER, GROUP}
 
 
 async def test_simultaneous_presses_never_overbook_a_kids_item(week: Harness) -> None:
