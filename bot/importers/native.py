@@ -195,7 +195,7 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AGE:
-            raise error("bad_age", line, key=key, value=_show(value), max=MAX_AGE)
+            raise error("bad_age", line, field=key, value=_show(value), max=MAX_AGE)
         return value
 
     def _id(self, section: str, index: int, table: dict[str, Any], seen: dict[str, int]) -> str:
