@@ -447,3 +447,16 @@ async def test_simultaneous_presses_never_overbook_a_kids_item(week: Harness) ->
         else:
             found = re.search(r"n°(\d+)", answer["text"])
             assert found is not None and int(found[1]) == s.position(k.holder)
+
+
+async def test_a_command_ends_the_wait_for_a_name(week: Harness) -> None:
+    bot = week
+    (listing,) = await bot.say(ALICE, "/children")
+    await bot.press(ALICE, listing, kid("add"))
+    left, _ = await bot.say(ALICE, "/today", count=2)
+    assert "Je n'attends plus de prénom ni d'âge" in left.plain_text
+    await bot.say(ALICE, "Léa")  # plain words now, not a child's name
+    assert await children_of(bot, ALICE) == []
+    # /children again starts afresh, with no word about the flow left
+    (listing,) = await bot.say(ALICE, "/enfants")
+    assert "Aucun enfant enregistré" in listing.plain_text
