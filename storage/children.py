@@ -57,7 +57,8 @@ async def update(conn: aiosqlite.Connection, child: Child) -> None:
 
 
 async def delete(conn: aiosqlite.Connection, child_id: int) -> None:
-    """Forget a child (their bookings must be gone first)."""
+    """Forget a child, and what is left of their bookings (of items no longer on)."""
+    await conn.execute("DELETE FROM booking WHERE child_id = ?", (child_id,))
     await conn.execute("DELETE FROM child WHERE id = ?", (child_id,))
 
 

@@ -258,7 +258,6 @@ class ChildrenService:
                 target = targets.get(target_id)
                 if kind is TargetKind.WORKSHOP and target is not None:
                     await self._bookings.release(conn, target, child.holder)
-            await conn.execute("DELETE FROM booking WHERE child_id = ?", (child.id,))
             await repo.delete(conn, child.id)
         self._bookings.changed({parent_id})
         return child
