@@ -199,7 +199,7 @@ def build_services(
         screen=ScreenService(agenda, broadcasts),
         programme_page=ProgrammePageService(programme, bookings, clock, tz),
         # The kids' club (issue 14, part 5)
-        children=ChildrenService(db, clock, programme, bookings, roles, drafts),
+        children=ChildrenService(db, clock, programme, bookings, drafts),
     )
 
 

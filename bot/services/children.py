@@ -24,7 +24,6 @@ from bot.domain.models import Kind, Participant, Programme, Workshop
 from bot.services.bookings import BookingService
 from bot.services.drafts import DraftService
 from bot.services.programme import ProgrammeService
-from bot.services.roles import RolesService
 from storage import bookings as bookings_repo
 from storage import children as repo
 from storage import participants as participants_repo
@@ -101,14 +100,12 @@ class ChildrenService:
         clock: Clock,
         programme: ProgrammeService,
         bookings: BookingService,
-        roles: RolesService,
         drafts: DraftService,
     ) -> None:
         self._db = db
         self._clock = clock
         self._programme = programme
         self._bookings = bookings
-        self._roles = roles
         self._drafts = drafts
 
     # The parent's children
