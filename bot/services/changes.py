@@ -334,8 +334,12 @@ class ChangeService:
 
 
 async def _names(conn: aiosqlite.Connection, user_ids: tuple[int, ...]) -> tuple[str, ...]:
+    kids = await children_repo.behind(conn, user_ids)  # a kids' item: its roster's names
     people = [await participants_repo.get(conn, u) for u in user_ids]
-    return tuple(p.display_name if p else "?" for p in people)
+    return tuple(
+        kids[u].first_name if u in kids else p.display_name if p else "?"
+        for u, p in zip(user_ids, people, strict=True)
+    )
 
 
 def _body(change: Change) -> dict[str, str]:

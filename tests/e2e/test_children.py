@@ -383,6 +383,10 @@ async def test_an_organisers_change_reaches_each_parent_once_never_a_child(
     assert news.plain_text.startswith("🎉 A place freed up: Zoé is signed up for Club des petits")
     assert news.buttons == [("Give back Zoé's place", kid("out", ref("club"), zoe.id))]
     assert (await standing(bot, "club")).ins == (lea.holder, tom.holder, zoe.holder)
+    # Fewer places: the preview names the children who would keep theirs, and who would wait
+    preview = await changes.propose(ORGANISER, Change("club", ChangeKind.CAPACITY, "2"))
+    assert (preview.keep, preview.wait) == (("Léa", "Tom"), ("Zoé",))
+    await changes.abandon(ORGANISER)
     # A room move: Alice hears it once for her two children, Bob once
     await changes.propose(ORGANISER, Change("club", ChangeKind.ROOM, "Jardin"))
     await changes.confirm(ORGANISER)
