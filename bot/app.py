@@ -39,6 +39,7 @@ from bot.services.broadcast_audiences import BroadcastAudiences
 from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
+from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
@@ -231,6 +232,8 @@ def build_services(
         programme_page=ProgrammePageService(programme, bookings, clock, tz),
         questions=questions,
         proposals=proposals,
+        # The kids' club (issue 14, part 5)
+        children=ChildrenService(db, clock, programme, bookings, drafts),
     )
 
 

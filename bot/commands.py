@@ -92,6 +92,8 @@ COMMANDS = (
     Command("ask", ("question",), private=True),
     # Issue 14, part 1: sessions proposed in chat
     Command("propose", ("proposer",), private=True),
+    # The kids' club (issue 14, part 5)
+    Command("children", ("enfants",), private=True),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

@@ -32,6 +32,7 @@ from bot.services.roles import RolesService
 from bot.views import announcements as announcements_view
 from bot.views import broadcasts as broadcasts_view
 from bot.views import changes as changes_view
+from bot.views import children as children_view
 from bot.views import proposals as proposals_view
 from bot.views import questions as questions_view
 from bot.views.common import Renderer
@@ -114,6 +115,8 @@ class Composer:
             return Delivery(announcements_view.correction(r, params, programme))
         if isinstance(params, messages.ChangeNotice):
             return Delivery(changes_view.change_notice(r, params))
+        if isinstance(params, messages.Promoted) and params.child is not None:
+            return Delivery(children_view.promoted_row(r, params, programme))
         if isinstance(params, messages.Promoted):
             return Delivery(announcements_view.promoted_row(r, params, programme))
         if isinstance(params, messages.Html):
@@ -162,6 +165,8 @@ class Composer:
             item = next((w for w in programme.workshops if w.id == target_id), None)
             if item is None or item.start != start:
                 return None
+            if params.child is not None:
+                return Delivery(children_view.reminder(r, item, params.child))
             return Delivery(
                 announcements_view.reminder(
                     r, item.title, item.start, item.end, item.room, rota=False

@@ -21,6 +21,7 @@ from bot.services.bookings import BookingService
 from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
+from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
@@ -63,6 +64,8 @@ class Services:
     questions: QuestionService
     # Issue 14, part 1: sessions proposed in chat
     proposals: ProposalService
+    # The kids' club (issue 14, part 5)
+    children: ChildrenService
 
 
 class BotData:

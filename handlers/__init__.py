@@ -22,6 +22,7 @@ from bot.views.buttons import (
     ChangePress,
     DetailsPress,
     ImportPress,
+    KidsPress,
     LanguagePress,
     OrganisationPress,
     PagePress,
@@ -36,6 +37,7 @@ from handlers import (
     broadcast,
     calendar,
     change,
+    children,
     errors,
     help,
     importing,
@@ -117,6 +119,8 @@ def register(app: RencontreApp) -> None:
         "ask": questions.ask,
         # Issue 14, part 1: sessions proposed in chat
         "propose": proposals.propose,
+        # The kids' club (issue 14, part 5)
+        "children": children.children,
     }
     # Every command of the table has its callback, and nothing else is a command
     if callbacks.keys() != BY_NAME.keys():
@@ -153,6 +157,8 @@ def register(app: RencontreApp) -> None:
     # Issue 14, part 1: sessions proposed in chat
     app.add_handler(CallbackQueryHandler(proposals.button, pattern=ProposePress.PREFIX))
     app.add_handler(CallbackQueryHandler(proposals.decide, pattern=ProposalPress.PREFIX))
+    # The kids' club (issue 14, part 5)
+    app.add_handler(CallbackQueryHandler(children.button, pattern=KidsPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

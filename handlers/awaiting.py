@@ -39,6 +39,8 @@ _FLOW_BUTTONS = {
     # Issue 14, part 1: sessions proposed in chat
     "proposals": "pp:",
     "proposals.declining": "pr:",
+    # The kids' club (issue 14, part 5)
+    "children": "kid:",
 }
 _FLOW_COMMANDS = {
     "change": ("change", "changer"),
@@ -46,6 +48,8 @@ _FLOW_COMMANDS = {
     "questions": ("ask", "question"),
     # Issue 14, part 1: sessions proposed in chat
     "proposals": ("propose", "proposer"),
+    # The kids' club (issue 14, part 5)
+    "children": ("children", "enfants"),
 }
 
 

@@ -12,11 +12,12 @@ from bot.context import Context
 from bot.delivery import markup
 from bot.domain.booking import Move, Target, TargetKind
 from bot.domain.errors import DomainError
-from bot.domain.models import Participant
+from bot.domain.models import Kind, Participant
 from bot.reply import Reply
 from bot.services.people import language_for
 from bot.views import agenda as agenda_view
 from bot.views import bookings as bookings_view
+from bot.views import children as children_view
 from bot.views import items as items_view
 from bot.views import rota as rota_view
 from bot.views.buttons import BookingOp, BookingPress, KeepPress
@@ -238,8 +239,13 @@ async def participants(update: Update, context: Context) -> None:
     text = args_text(context)
     if not text:
         raise DomainError("bookings.participants_needed")
-    item, ins, waiting = await services(context).bookings.participants(user.id, text[:200])
+    s = services(context)
+    item, ins, waiting = await s.bookings.participants(user.id, text[:200])
     r = await renderer(update, context)
+    if item.kind is Kind.KIDS:  # the kids' club: each child, their age, the parent to see
+        kids_in, kids_waiting = await s.children.roster(item)
+        await send(update, context, Reply(children_view.roster(r, item, kids_in, kids_waiting)))
+        return
     await send(update, context, Reply(bookings_view.participants(r, item, ins, waiting)))
 
 

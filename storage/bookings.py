@@ -10,16 +10,21 @@ import aiosqlite
 from bot.domain.booking import Booking, Offer, Standing, Status, Target, TargetKind
 from storage.timefmt import from_db, to_db
 
+HOLDER = "coalesce(-child_id, user_id)"
+"""Whom a booking row counts for: an adult's user id, or a child's (negative) id, as in
+bot/domain/children.py."""
+
 
 async def standing(conn: aiosqlite.Connection, target: Target) -> Standing:
     """Read who is in and who waits (in arrival order) for one target."""
     async with conn.execute(
-        "SELECT user_id, status FROM booking WHERE kind = ? AND target_id = ? ORDER BY seq",
+        f"SELECT {HOLDER} AS holder, status FROM booking WHERE kind = ? AND target_id = ? "
+        "ORDER BY seq",
         (target.kind.value, target.id),
     ) as cursor:
         rows = await cursor.fetchall()
-    ins = tuple(row["user_id"] for row in rows if row["status"] == Status.IN)
-    waiting = tuple(row["user_id"] for row in rows if row["status"] == Status.WAITING)
+    ins = tuple(row["holder"] for row in rows if row["status"] == Status.IN)
+    waiting = tuple(row["holder"] for row in rows if row["status"] == Status.WAITING)
     return Standing(target, ins, waiting)
 
 
@@ -36,13 +41,13 @@ async def standings(
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             async with conn.execute(
-                f"SELECT target_id, user_id, status FROM booking "
+                f"SELECT target_id, {HOLDER} AS holder, status FROM booking "
                 f"WHERE kind = ? AND target_id IN ({marks}) ORDER BY seq",
                 (kind.value, *chunk),
             ) as cursor:
                 async for row in cursor:
                     pair = found[(kind, row["target_id"])]
-                    pair[0 if row["status"] == Status.IN else 1].append(row["user_id"])
+                    pair[0 if row["status"] == Status.IN else 1].append(row["holder"])
     return {
         key: Standing(t, tuple(found[key][0]), tuple(found[key][1]))
         for t in targets
@@ -73,17 +78,17 @@ async def add(
 async def remove(
     conn: aiosqlite.Connection, kind: TargetKind, target_id: str, user_id: int
 ) -> None:
-    """Forget a person's booking for one target."""
+    """Forget a person's (or, given a child's negative id, a child's) booking for one target."""
     await conn.execute(
-        "DELETE FROM booking WHERE kind = ? AND target_id = ? AND user_id = ?",
+        f"DELETE FROM booking WHERE kind = ? AND target_id = ? AND {HOLDER} = ?",
         (kind.value, target_id, user_id),
     )
 
 
 async def promote(conn: aiosqlite.Connection, target: Target, user_ids: Iterable[int]) -> None:
-    """Move people from the waiting list into places."""
+    """Move people (or children, by their negative ids) from the waiting list into places."""
     await conn.executemany(
-        "UPDATE booking SET status = 'in' WHERE kind = ? AND target_id = ? AND user_id = ?",
+        f"UPDATE booking SET status = 'in' WHERE kind = ? AND target_id = ? AND {HOLDER} = ?",
         [(target.kind.value, target.id, user_id) for user_id in user_ids],
     )
 
@@ -93,28 +98,34 @@ async def demote(conn: aiosqlite.Connection, target: Target, user_ids: Sequence[
     if not user_ids:
         return
     async with conn.execute(
-        "SELECT user_id, created_at FROM booking "
+        f"SELECT {HOLDER} AS holder, user_id, child_id, created_at FROM booking "
         "WHERE kind = ? AND target_id = ? AND status = 'waiting' ORDER BY seq",
         (target.kind.value, target.id),
     ) as cursor:
-        queued = [(row["user_id"], row["created_at"]) async for row in cursor]
+        queued = [
+            (row["holder"], row["user_id"], row["child_id"], row["created_at"])
+            async for row in cursor
+        ]
     await conn.executemany(
-        "UPDATE booking SET status = 'waiting' WHERE kind = ? AND target_id = ? AND user_id = ?",
+        f"UPDATE booking SET status = 'waiting' WHERE kind = ? AND target_id = ? AND {HOLDER} = ?",
         [(target.kind.value, target.id, user_id) for user_id in user_ids],
     )
     # The queue is the order of `seq`: those already waiting join again behind the demoted
-    await remove_many(conn, target, [user_id for user_id, _ in queued])
+    await remove_many(conn, target, [holder for holder, _, _, _ in queued])
     await conn.executemany(
-        "INSERT INTO booking (kind, target_id, user_id, status, created_at) "
-        "VALUES (?, ?, ?, 'waiting', ?)",
-        [(target.kind.value, target.id, user_id, created) for user_id, created in queued],
+        "INSERT INTO booking (kind, target_id, user_id, child_id, status, created_at) "
+        "VALUES (?, ?, ?, ?, 'waiting', ?)",
+        [
+            (target.kind.value, target.id, user_id, child_id, created)
+            for _, user_id, child_id, created in queued
+        ],
     )
 
 
 async def remove_many(conn: aiosqlite.Connection, target: Target, user_ids: Sequence[int]) -> None:
-    """Forget several people's bookings for one target."""
+    """Forget several people's (or children's, by their negative ids) bookings for one target."""
     await conn.executemany(
-        "DELETE FROM booking WHERE kind = ? AND target_id = ? AND user_id = ?",
+        f"DELETE FROM booking WHERE kind = ? AND target_id = ? AND {HOLDER} = ?",
         [(target.kind.value, target.id, user_id) for user_id in user_ids],
     )
 
@@ -124,31 +135,45 @@ async def transfer(
 ) -> None:
     """Give one person's place to another, keeping its place in the order."""
     await conn.execute(
-        "UPDATE booking SET user_id = ? WHERE kind = ? AND target_id = ? AND user_id = ?",
+        "UPDATE booking SET user_id = ? "
+        "WHERE kind = ? AND target_id = ? AND user_id = ? AND child_id IS NULL",
         (to_user, kind.value, target_id, from_user),
     )
 
 
 def _booking(row: aiosqlite.Row) -> Booking:
     return Booking(
-        TargetKind(row["kind"]), row["target_id"], row["user_id"], Status(row["status"]), row["seq"]
+        TargetKind(row["kind"]),
+        row["target_id"],
+        row["user_id"],
+        Status(row["status"]),
+        row["seq"],
+        row["child_id"],
+        row["child"],
     )
 
 
-async def of_user(conn: aiosqlite.Connection, user_id: int) -> list[Booking]:
-    """List a person's bookings, oldest first."""
+_BOOKING_COLUMNS = (
+    "b.kind, b.target_id, b.user_id, b.status, b.seq, b.child_id, c.first_name AS child "
+    "FROM booking AS b LEFT JOIN child AS c ON c.id = b.child_id"
+)
+
+
+async def of_user(
+    conn: aiosqlite.Connection, user_id: int, *, children: bool = False
+) -> list[Booking]:
+    """List a person's own bookings (with `children`, their children's too), oldest first."""
+    only_own = "" if children else " AND b.child_id IS NULL"
     async with conn.execute(
-        "SELECT kind, target_id, user_id, status, seq FROM booking WHERE user_id = ? ORDER BY seq",
+        f"SELECT {_BOOKING_COLUMNS} WHERE b.user_id = ?{only_own} ORDER BY b.seq",
         (user_id,),
     ) as cursor:
         return [_booking(row) async for row in cursor]
 
 
 async def everything(conn: aiosqlite.Connection) -> list[Booking]:
-    """List every booking (for checks and reports)."""
-    async with conn.execute(
-        "SELECT kind, target_id, user_id, status, seq FROM booking ORDER BY seq"
-    ) as cursor:
+    """List every booking, children's included (for reminders, checks and reports)."""
+    async with conn.execute(f"SELECT {_BOOKING_COLUMNS} ORDER BY b.seq") as cursor:
         return [_booking(row) async for row in cursor]
 
 

@@ -20,7 +20,8 @@ from bot.domain.models import (
 from storage.timefmt import from_db, to_db
 
 _WORKSHOP_COLUMNS = (
-    "id, title, description, kind, starts_at, ends_at, room, capacity, language, tags, facilitators"
+    "id, title, description, kind, starts_at, ends_at, room, capacity, language, tags, "
+    "facilitators, min_age, max_age"
 )
 
 
@@ -37,6 +38,8 @@ def _workshop_from_row(row: aiosqlite.Row) -> Workshop:
         language=row["language"],
         tags=tuple(json.loads(row["tags"])),
         facilitators=tuple(Facilitator(name, tg) for name, tg in json.loads(row["facilitators"])),
+        min_age=row["min_age"],
+        max_age=row["max_age"],
     )
 
 
@@ -53,6 +56,8 @@ def _workshop_values(w: Workshop) -> tuple[object, ...]:
         w.language,
         json.dumps(list(w.tags), ensure_ascii=False),
         json.dumps([[f.name, f.telegram] for f in w.facilitators], ensure_ascii=False),
+        w.min_age,
+        w.max_age,
     )
 
 
@@ -109,12 +114,13 @@ async def replace(conn: aiosqlite.Connection, programme: Programme) -> None:
     """Make the stored programme equal to `programme`, keeping rows whose id stays."""
     await conn.executemany(
         f"""
-        INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET
             title = excluded.title, description = excluded.description, kind = excluded.kind,
             starts_at = excluded.starts_at, ends_at = excluded.ends_at, room = excluded.room,
             capacity = excluded.capacity, language = excluded.language, tags = excluded.tags,
-            facilitators = excluded.facilitators
+            facilitators = excluded.facilitators, min_age = excluded.min_age,
+            max_age = excluded.max_age
         """,
         [_workshop_values(w) for w in programme.workshops],
     )
@@ -152,7 +158,7 @@ async def replace(conn: aiosqlite.Connection, programme: Programme) -> None:
 async def update_workshop(conn: aiosqlite.Connection, item: Workshop) -> None:
     """Store a changed item (same id)."""
     await conn.execute(
-        f"UPDATE workshop SET ({_WORKSHOP_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"UPDATE workshop SET ({_WORKSHOP_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "WHERE id = ?",
         (*_workshop_values(item), item.id),
     )

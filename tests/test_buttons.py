@@ -17,6 +17,7 @@ from bot.views.buttons import (
     DetailsPress,
     ImportPress,
     KeepPress,
+    KidsPress,
     LanguagePress,
     OrganisationPress,
     PagePress,
@@ -51,6 +52,9 @@ WORST: list[Codec] = [
     ProposePress("org"),
     ProposalPress("at", 999_999_999, "202608241030:999"),
     ProposalPress("no", 999_999_999),
+    # The kids' club (issue 14, part 5)
+    KidsPress("out", "Z" * 11, 999_999_999),
+    KidsPress("set", child=999_999_999, age=17),
 ]
 
 
@@ -120,3 +124,28 @@ def test_proposal_buttons_read_back() -> None:
     assert ProposePress.parse("pp:d:90") == ProposePress("d", "90")
     assert ProposePress.parse("pp:org") == ProposePress("org")
     assert ProposalPress.parse("pr:at:7:202608241030:2") == ProposalPress("at", 7, "202608241030:2")
+
+
+# The kids' club (issue 14, part 5)
+@pytest.mark.parametrize(
+    "data",
+    [
+        "kid:",
+        "kid:zz",
+        "kid:who",  # no item
+        "kid:in:" + "Z" * 11,  # no child
+        "kid:add:5",  # an argument it never carries
+        "kid:set:5",  # no age
+        "kid:set:5:123",
+        "kid:ed:1234567890",
+        "kid:in:" + "Z" * 10 + ":5",
+    ],
+)
+def test_a_kids_press_of_the_wrong_shape_is_forged(data: str) -> None:
+    assert KidsPress.parse(data) is None
+
+
+def test_a_kids_press_reads_back_what_it_packed() -> None:
+    assert KidsPress.parse("kid:set:0:6") == KidsPress("set", child=0, age=6)
+    assert KidsPress.parse("kid:who:" + "a" * 11) == KidsPress("who", "a" * 11)
+    assert KidsPress.parse("kid:in:" + "a" * 11 + ":42") == KidsPress("in", "a" * 11, 42)

@@ -95,6 +95,10 @@ class Booking:
     user_id: int
     status: Status
     seq: int
+    child_id: int | None = None
+    """Set for a child's booking: `user_id` is then the parent's (bot/domain/children.py)."""
+    child: str | None = None
+    """The child's first name, for the parent's reminders."""
 
 
 @dataclass(frozen=True, slots=True)

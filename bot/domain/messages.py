@@ -72,6 +72,8 @@ class Reminder(Params):
     target_id: str
     start: datetime
     room: str | None = None
+    child: str | None = None
+    """For a child's booking: the child's first name (the reminder goes to the parent)."""
 
 
 class Digest(Params):
@@ -100,6 +102,9 @@ class ChangeNotice(Params):
 class Promoted(Params):
     target_kind: TargetKind
     target_id: str
+    child: str | None = None
+    """For a child's place: the child's first name (the news goes to the parent)."""
+    child_id: int | None = None
 
 
 class Html(Params):

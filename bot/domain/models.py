@@ -57,6 +57,9 @@ class Workshop:
     capacity: int | None = None
     language: str | None = None
     tags: tuple[str, ...] = ()
+    min_age: int | None = None
+    max_age: int | None = None
+    """The ages a kids' item is for, when the programme gives them (children's sign-ups)."""
 
     @property
     def takes_signups(self) -> bool:

@@ -177,14 +177,22 @@ def reminders(
     out: list[Planned] = []
 
     def add(
-        user_id: int, kind: TargetKind, target_id: str, start: datetime, room: str | None
+        user_id: int,
+        kind: TargetKind,
+        target_id: str,
+        start: datetime,
+        room: str | None,
+        child: tuple[int, str] | None = None,
     ) -> None:
+        # A child's reminder goes to the parent, naming the child: one per child
+        of_child = f":child{child[0]}" if child else ""
         planned = Planned(
-            f"{REMINDER}:{user_id}:{kind.value}:{target_id}:{_iso(start)}",
+            f"{REMINDER}:{user_id}:{kind.value}:{target_id}:{_iso(start)}{of_child}",
             REMINDER,
             user_id,
             start - rules.reminder,
-            {"target_kind": kind.value, "target_id": target_id, "start": _iso(start), "room": room},
+            {"target_kind": kind.value, "target_id": target_id, "start": _iso(start), "room": room}
+            | ({"child": child[1]} if child else {}),
             expires=start + _grace(rules.reminder),
         )
         held = _private(planned, rules, tz)
@@ -196,7 +204,8 @@ def reminders(
             continue
         if b.kind is TargetKind.WORKSHOP and b.target_id in items:
             w = items[b.target_id]
-            add(b.user_id, b.kind, w.id, w.start, w.room)
+            child = (b.child_id, b.child or "") if b.child_id is not None else None
+            add(b.user_id, b.kind, w.id, w.start, w.room, child)
         elif b.kind is TargetKind.ROTA and b.target_id in slots:
             r = slots[b.target_id]
             add(b.user_id, b.kind, r.id, r.start, None)

@@ -102,7 +102,7 @@ def changed_fields(before: Workshop, after: Workshop) -> tuple[str, ...]:
         fields.append("places")
     if before.title != after.title:
         fields.append("title")
-    rest = ("kind", "description", "facilitators", "language", "tags")
+    rest = ("kind", "description", "facilitators", "language", "tags", "min_age", "max_age")
     if any(getattr(before, name) != getattr(after, name) for name in rest):
         fields.append("details")
     return tuple(fields)

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.children import MAX_AGE
 from bot.domain.models import Facilitator, Programme, RotaSlot, Workshop
 
 from .common import (
@@ -30,6 +31,7 @@ WORKSHOP_FIELDS = frozenset(
     (
         *("id", "title", "start", "end", "room", "kind", "facilitators", "telegram"),
         *("capacity", "language", "description", "tags"),
+        *("min_age", "max_age"),
     )
 )
 ROTA_FIELDS = frozenset(("id", "area", "start", "end", "places", "description"))
@@ -187,6 +189,15 @@ class _Reader:
             raise error("bad_capacity", line, value=_show(value))
         return value
 
+    def _age(self, table: dict[str, Any], key: str, line: int | None) -> int | None:
+        """Read the youngest or oldest age a kids' item is for (0 to 17), if given."""
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AGE:
+            raise error("bad_age", line, field=key, value=_show(value), max=MAX_AGE)
+        return value
+
     def _id(self, section: str, index: int, table: dict[str, Any], seen: dict[str, int]) -> str:
         line = self.lines.at(section, index, "id")
         value = self._required(section, index, table, "id")
@@ -249,6 +260,10 @@ class _Reader:
                 raise error("bad_telegram", at("telegram"), value=handle) from None
             if name or username:  # a blank name is the account's, as in a CSV; blank both: none
                 people.append(Facilitator(name or username or "", username))
+        min_age = self._age(table, "min_age", at("min_age"))
+        max_age = self._age(table, "max_age", at("max_age"))
+        if min_age is not None and max_age is not None and min_age > max_age:
+            raise error("ages_reversed", at("max_age"), youngest=min_age, oldest=max_age)
         return Workshop(
             id=item_id,
             title=title,
@@ -261,6 +276,8 @@ class _Reader:
             capacity=self._positive(table, "capacity", at("capacity")),
             language=self._text(table, "language", at("language")) or None,
             tags=tuple(t for t in self._texts(table, "tags", at("tags")) if t),
+            min_age=min_age,
+            max_age=max_age,
         )
 
     def _rota(self, index: int, table: dict[str, Any], seen: dict[str, int]) -> RotaSlot:

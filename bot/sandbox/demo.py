@@ -40,6 +40,7 @@ from bot.sandbox.emulator import BotApiEmulator, EmulatorTimeout
 from bot.sandbox.feed import Feed
 from bot.sandbox.harness import SAMPLE_PROGRAMME, Harness, local_config
 from bot.sandbox.records import SentMessage
+from bot.sandbox.sample_families import sample_families
 from bot.sandbox.sample_proposals import load_sample_proposals
 from bot.services.programme import read_programme
 from bot.views.common import Renderer
@@ -350,6 +351,7 @@ async def demo_chat(
                 await people.register(o.user_id, o.first_name, None, o.username, DEMO_LANGUAGE)
                 emu.world.users[o.user_id].started = True  # as if they had sent /start
                 await load_sample_proposals(harness.services, ORGANISER.user_id)
+                await sample_families(harness)  # issue 14, part 5: the kids' club
                 yield TerminalChat(harness, clock, t, read=read, out=out, echo=echo)
     finally:
         await emu.stop()

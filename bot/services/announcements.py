@@ -78,7 +78,11 @@ class AnnouncementService:
             bookings = await bookings_repo.everything(conn)
             people = await settings_repo.everyone(conn)
         else:
-            bookings = [b for u in sorted(user_ids) for b in await bookings_repo.of_user(conn, u)]
+            bookings = [
+                b
+                for u in sorted(user_ids)
+                for b in await bookings_repo.of_user(conn, u, children=True)
+            ]
             people = [p for p in await settings_repo.everyone(conn) if p.user_id in user_ids]
         runs = {u: ids for u, ids in facilitating.items() if user_ids is None or u in user_ids}
         return Commitments(bookings, runs), people

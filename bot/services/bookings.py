@@ -28,7 +28,7 @@ from bot.domain.booking import (
 )
 from bot.domain.errors import DomainError
 from bot.domain.messages import MessageKind
-from bot.domain.models import Participant, Programme, RotaSlot, Workshop
+from bot.domain.models import Kind, Participant, Programme, RotaSlot, Workshop
 from bot.domain.schedule import local_day
 from bot.domain.text import Match
 from bot.events import BookingsChanged, Events
@@ -36,6 +36,7 @@ from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
 from storage import bookings as repo
+from storage import children as children_repo
 from storage import outbox as outbox_repo
 from storage import participants as participants_repo
 from storage.db import Database
@@ -69,7 +70,7 @@ class BookingService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._index: dict[tuple[TargetKind, str], Target] = {}
 
-    def _changed(self, users: set[int]) -> None:
+    def changed(self, users: set[int]) -> None:
         """Let the listeners know whose bookings changed, without holding up the answer."""
         for reaction in self._events.reactions(BookingsChanged(frozenset(users))):
             task = asyncio.create_task(reaction)
@@ -181,10 +182,13 @@ class BookingService:
             # Known from a group button only: no private message until they send /start
             await participants_repo.set_unreachable(conn, user.user_id)
 
-    async def _release(
+    async def release(
         self, conn: aiosqlite.Connection, target: Target, user_id: int
     ) -> tuple[Outcome, tuple[tuple[Target, int], ...]]:
-        """Give up a booking and fill the freed place from the waiting list (in the transaction)."""
+        """Give up a booking and fill the freed place from the waiting list (in the transaction).
+
+        `user_id` may be a child's (negative) id: the news of a promotion goes to the parent.
+        """
         before = await repo.standing(conn, target)
         outcome = core.decide_cancel(before, user_id)
         if outcome is Outcome.NOT_BOOKED:
@@ -196,6 +200,7 @@ class BookingService:
         now = self._clock.now()
         lucky = core.to_promote(after, now, self.grace)
         await repo.promote(conn, target, lucky)
+        kids = await children_repo.behind(conn, lucky)
         # The news goes into the outbox in the same transaction: told if and only if promoted
         await outbox_repo.add(
             conn,
@@ -204,9 +209,10 @@ class BookingService:
                     # queued in the promotion's own transaction: the key needs no meaning
                     f"promoted:{target.kind.value}:{target.id}:{u}:{secrets.token_hex(8)}",
                     MessageKind.PROMOTED,
-                    u,
+                    kids[u].parent_id if u in kids else u,
                     now,
-                    {"target_kind": target.kind.value, "target_id": target.id},
+                    {"target_kind": target.kind.value, "target_id": target.id}
+                    | ({"child": kids[u].first_name, "child_id": kids[u].id} if u in kids else {}),
                     expires_at=target.end,
                     urgent=True,
                 )
@@ -252,6 +258,10 @@ class BookingService:
         """Take a place or join the waiting list; on a clash, stop there or (switch) give it up."""
         programme = await self._programme.current()
         target = self._bookable(programme, kind, ref)
+        if kind is TargetKind.WORKSHOP and any(
+            w.id == target.id and w.kind is Kind.KIDS for w in programme.workshops
+        ):
+            raise DomainError("children.for_a_child", title=target.title)  # /children's buttons
         runs = await self._roles.items_run_by(user_id)
         promoted: list[tuple[Target, int]] = []
         cancelled: list[Target] = []
@@ -272,7 +282,7 @@ class BookingService:
                     old = index.get((c.kind, c.id))
                     if old is None:
                         continue
-                    _, lucky = await self._release(conn, old, user_id)
+                    _, lucky = await self.release(conn, old, user_id)
                     promoted.extend(lucky)
                     cancelled.append(old)
                 current = await repo.standing(conn, target)
@@ -280,16 +290,16 @@ class BookingService:
             status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
             await repo.add(conn, target, user_id, status, self._clock.now())
             after = await repo.standing(conn, target)
-        self._changed({user_id} | {u for _, u in promoted})
+        self.changed({user_id} | {u for _, u in promoted})
         return Move(user_id, outcome, after, promoted=tuple(promoted), cancelled=tuple(cancelled))
 
     async def cancel(self, user_id: int, kind: TargetKind, ref: str) -> Move:
         """Give up a place (or a place in the queue); the first waiting person moves up."""
         target = await self.target(kind, ref)
         async with self._db.transaction() as conn:
-            outcome, promoted = await self._release(conn, target, user_id)
+            outcome, promoted = await self.release(conn, target, user_id)
             after = await repo.standing(conn, target)
-        self._changed({user_id} | {u for _, u in promoted})
+        self.changed({user_id} | {u for _, u in promoted})
         return Move(user_id, outcome, after, promoted=promoted)
 
     # Reading
@@ -459,7 +469,7 @@ class BookingService:
             await repo.close_offer(conn, offer.id, "taken", user_id, self._clock.now())
             taken = await repo.offer(conn, offer.id)
         assert taken is not None
-        self._changed({user_id, offer.user_id})
+        self.changed({user_id, offer.user_id})
         return target, taken
 
     def _organisers_only(self, actor: int) -> None:

@@ -25,6 +25,7 @@ from bot.services.drafts import DraftService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
 from storage import bookings as bookings_repo
+from storage import children as children_repo
 from storage import outbox as outbox_repo
 from storage import participants as participants_repo
 from storage import programme as programme_repo
@@ -280,25 +281,31 @@ class ChangeService:
             stamp = f"{number}"
             seats: dict[int, dict[str, Any]] = {u: {"seat": "kept"} for u in kept}
             seats |= {u: {"seat": "waiting", "position": i} for i, u in enumerate(demoted, 1)}
+            # A child's news goes to the parent (one change notice a parent, however many)
+            kids = await children_repo.behind(conn, people)
+            told: dict[int, int] = {}
+            for u in people:
+                if u not in promoted:
+                    told.setdefault(kids[u].parent_id if u in kids else u, u)
             entries = [
                 Entry(
-                    f"change:{before.id}:{stamp}:{u}",
+                    f"change:{before.id}:{stamp}:{chat}",
                     MessageKind.CHANGE,
-                    u,
+                    chat,
                     now,
                     params | seats.get(u, {}),
                     urgent=True,
                 )
-                for u in people
-                if u not in promoted
+                for chat, u in told.items()
             ]
             entries += [
                 Entry(
                     f"promoted:workshop:{before.id}:{u}:{stamp}",
                     MessageKind.PROMOTED,
-                    u,
+                    kids[u].parent_id if u in kids else u,
                     now,
-                    {"target_kind": "workshop", "target_id": before.id},
+                    {"target_kind": "workshop", "target_id": before.id}
+                    | ({"child": kids[u].first_name, "child_id": kids[u].id} if u in kids else {}),
                     urgent=True,
                 )
                 for u in promoted
@@ -328,8 +335,12 @@ class ChangeService:
 
 
 async def _names(conn: aiosqlite.Connection, user_ids: tuple[int, ...]) -> tuple[str, ...]:
+    kids = await children_repo.behind(conn, user_ids)  # a kids' item: its roster's names
     people = [await participants_repo.get(conn, u) for u in user_ids]
-    return tuple(p.display_name if p else "?" for p in people)
+    return tuple(
+        kids[u].first_name if u in kids else p.display_name if p else "?"
+        for u, p in zip(user_ids, people, strict=True)
+    )
 
 
 def _body(change: Change) -> dict[str, str]:

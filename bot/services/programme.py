@@ -42,6 +42,7 @@ from bot.services.drafts import DraftService
 from bot.services.outbox import entry, sent_reminder
 from bot.services.people import PeopleService
 from storage import bookings as bookings_repo
+from storage import children as children_repo
 from storage import drafts as drafts_repo
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
@@ -174,7 +175,12 @@ class ProgrammeService:
             ):
                 continue  # nobody signed up, over, or neither moved nor gone
             standing = await bookings_repo.standing(conn, Target.of_workshop(before))
-            for user in standing.ins + standing.waiting:
+            kids = await children_repo.behind(conn, standing.ins + standing.waiting)
+            # A child's correction goes to the parent, once
+            users = dict.fromkeys(
+                kids[h].parent_id if h in kids else h for h in standing.ins + standing.waiting
+            )
+            for user in users:
                 told = reminded.get((user, before.id))
                 fix = planning.file_correction(
                     user, before, now_item, sent_reminder(told) if told else None, now

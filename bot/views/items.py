@@ -12,7 +12,7 @@ from bot.domain.schedule import Slot, local_day
 from bot.domain.text import fold
 from bot.i18n import Count
 from bot.reply import Button
-from bot.views.buttons import BookingOp, BookingPress, DetailsPress
+from bot.views.buttons import BookingOp, BookingPress, DetailsPress, KidsPress
 from bot.views.common import (
     MAX_LISTED_BUTTONS,
     MAX_ROOM,
@@ -58,6 +58,15 @@ def booking_button(
         return None
     status = seats.status(item)
     code = ref(item.id)
+    if item.kind is Kind.KIDS and status is None:
+        # The kids' club: signed up for a child, chosen in a private message (issue 14, part 5)
+        if not seats.is_open(item):
+            return None
+        label = r.plain("children.button_for_whom")
+        return Button(
+            f"{label} · {truncate(item.title, 28)}" if titled else label,
+            KidsPress("who", code).pack(),
+        )
     if status is Status.IN:
         key, data = "bookings.button_cancel", BookingPress(BookingOp.CANCEL, code).pack()
     elif status is Status.WAITING:

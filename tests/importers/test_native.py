@@ -156,3 +156,28 @@ def test_a_string_that_looks_like_a_table_inside_a_multiline_string_does_not_shi
     text = GOOD.replace("la seconde.", "[[workshop]]\nid = 3")
     err = refused_at(text.replace('kind = "plénière"', 'kind = "x"'), "p.toml", "unknown_kind", 28)
     assert err.params["value"] == "x"
+
+
+# The kids' club (issue 14, part 5): the ages a kids' item is for
+@pytest.mark.parametrize(
+    ("ages", "key"),
+    [
+        ("min_age = 200", "bad_age"),
+        ("max_age = -1", "bad_age"),
+        ('min_age = "trois"', "bad_age"),
+        ("min_age = true", "bad_age"),
+        ("min_age = 10\nmax_age = 3", "ages_reversed"),
+    ],
+)
+def test_ages_outside_0_to_17_or_reversed_are_refused(ages: str, key: str) -> None:
+    text = GOOD.replace("capacity = 20", f"capacity = 20\n{ages}", 1)
+    refused_at(text, "programme.toml", key, 18 if "\n" in ages else 17)
+
+
+def test_ages_are_read_and_are_optional() -> None:
+    text = GOOD.replace(
+        "capacity = 20", 'capacity = 20\nkind = "kids"\nmin_age = 3\nmax_age = 12', 1
+    )
+    club, plenary = parse(text, "programme.toml").workshops
+    assert (club.kind, club.min_age, club.max_age) == (Kind.KIDS, 3, 12)
+    assert (plenary.min_age, plenary.max_age) == (None, None)

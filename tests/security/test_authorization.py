@@ -48,6 +48,7 @@ from bot.sandbox.records import SentMessage
 from bot.services.questions import Asker
 from bot.views.buttons import QuestionPress
 from storage import broadcasts as broadcasts_repo
+from storage import children as children_repo
 from tests.conftest import GROUP, ORGANISER, PARIS
 from tests.security.support import crash_signs, errors_logged
 
@@ -118,6 +119,15 @@ def runners(refused: Outcome, allowed: Outcome) -> tuple[Outcome, ...]:
 
 def organisers(refused: Outcome, allowed: Outcome) -> tuple[Outcome, ...]:
     return (refused, refused, refused, refused, allowed)
+
+
+# The kids' club (issue 14, part 5)
+FORGED = Refused("common.bad_button")
+
+
+def mine(allowed: Outcome) -> tuple[Outcome, ...]:
+    """One's own child: anyone with one may; a stranger (none) presses another's: refused."""
+    return (Refused("children.not_yours"), allowed, allowed, allowed, allowed)
 
 
 def registered(allowed: Outcome) -> tuple[Outcome, ...]:
@@ -237,6 +247,9 @@ COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     # Issue 14, part 1: sessions proposed in chat
     ("/propose", registered(ok("proposals.ask_title")), everyone(PRIVATE_ONLY)),
     ("/proposer", registered(ok("proposals.ask_title")), everyone(PRIVATE_ONLY)),
+    # The kids' club (issue 14, part 5): one's own children only
+    ("/children", everyone(ok("children.empty")), everyone(PRIVATE_ONLY)),
+    ("/enfants", everyone(ok("children.empty")), everyone(PRIVATE_ONLY)),
 ]
 
 # Buttons: the data pressed (t: this item, x: an item at the same time, r1/r2: rota slots).
@@ -332,6 +345,25 @@ BUTTONS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
         (Refused("proposals.no_draft"), *everyone(KEPT)[1:]),
     ),
     ("pp:no", everyone(ok("proposals.abandoned")), everyone(KEPT)),
+    # The kids' club (issue 14, part 5), on the kids' item k. "For whom?" is asked privately
+    # (a stranger, who never wrote to the bot, is asked to first); the other buttons are only
+    # ever offered privately, and act on the presser's own child (a stranger has none: they
+    # press someone else's)
+    (
+        "kid:who:k",
+        everyone(ok("children.for_whom_none")),
+        (ok("children.write_first"), *everyone(ok("children.see_private"))[1:]),
+    ),
+    ("kid:in:k:child", mine(ok("children.signed_up")), everyone(FORGED)),
+    ("kid:out:k:child", mine(ok("children.cancelled")), everyone(FORGED)),
+    ("kid:add", everyone(ok("children.ask_name")), everyone(FORGED)),
+    ("kid:list", everyone(ok("children.title")), everyone(FORGED)),
+    ("kid:ed:child", mine(ok("children.menu")), everyone(FORGED)),
+    ("kid:nm:child", mine(ok("children.ask_new_name")), everyone(FORGED)),
+    ("kid:ag:child", mine(ok("children.ask_age")), everyone(FORGED)),
+    ("kid:set:child:7", mine(ok("children.aged")), everyone(FORGED)),
+    ("kid:del:child", mine(ok("children.confirm_remove")), everyone(FORGED)),
+    ("kid:rm:child", mine(ok("children.removed")), everyone(FORGED)),
 ]
 
 # Cells that failed once, and why (kept to explain a regression)
@@ -377,6 +409,16 @@ title = "Atelier en cours"
 start = 2026-08-24T10:30:00
 end = 2026-08-24T12:30:00
 room = "Plage"
+
+[[workshop]]
+id = "k"
+title = "Club K"
+kind = "kids"
+start = 2026-08-25T14:00:00
+end = 2026-08-25T15:00:00
+room = "Cabane"
+capacity = 1000
+min_age = 3
 
 [[rota]]
 id = "r1"
@@ -796,6 +838,24 @@ async def _own_draft(
     return await _details(m, user, in_group), f"pp:{op}"
 
 
+async def _kids(
+    data: str, m: Matrix, user: int, role: str, in_group: bool
+) -> tuple[SentMessage, str]:
+    """The presser's child (another person's, for a stranger), signed up to k for kid:out;
+    pressed on k's details (group), or on /children (private)."""
+    if "child" in data:
+        parent = user if role != "stranger" else await m.person("participant", False)
+        async with m.bot.db.transaction() as conn:
+            child = await children_repo.add(conn, parent, "Lou", 6, m.bot.clock.now())
+        if data.startswith("kid:out"):
+            await m.bot.services.children.sign_up(parent, ref("k"), child.id)
+        data = data.replace("child", str(child.id))
+    data = data.replace(":k", f":{ref('k')}")
+    if in_group or data.startswith(("kid:who", "kid:list")):  # list: shown in its place
+        return await m.ask(user, "/workshop k", in_group), data
+    return await m.ask(user, "/children", False), data
+
+
 SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "b:ws:t": partial(_plain, "b:ws:t"),
     "b:wc:t": _booked_in_t,
@@ -826,6 +886,18 @@ SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "pr:no:p": partial(_proposal, "no"),
     "pp:ok": partial(_own_draft, "ok"),
     "pp:no": partial(_own_draft, "no"),
+    # The kids' club (issue 14, part 5)
+    "kid:who:k": partial(_kids, "kid:who:k"),
+    "kid:in:k:child": partial(_kids, "kid:in:k:child"),
+    "kid:out:k:child": partial(_kids, "kid:out:k:child"),
+    "kid:add": partial(_kids, "kid:add"),
+    "kid:list": partial(_kids, "kid:list"),
+    "kid:ed:child": partial(_kids, "kid:ed:child"),
+    "kid:nm:child": partial(_kids, "kid:nm:child"),
+    "kid:ag:child": partial(_kids, "kid:ag:child"),
+    "kid:set:child:7": partial(_kids, "kid:set:child:7"),
+    "kid:del:child": partial(_kids, "kid:del:child"),
+    "kid:rm:child": partial(_kids, "kid:rm:child"),
 }
 
 
