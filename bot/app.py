@@ -39,6 +39,8 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
 from bot.services.drafts import DraftService
+from bot.services.favourites import FavouriteService
+from bot.services.feedback import FeedbackService
 from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
@@ -120,7 +122,7 @@ def build_services(
         tz,
     )
     # The outbox's rows are written at send time by the composer (services never render)
-    announcements.compose = Composer(
+    composer = Composer(
         clock,
         t,
         tz,
@@ -131,6 +133,7 @@ def build_services(
         bookings,
         announcements,
     )
+    announcements.compose = composer
 
     programme.runners = roles.facilitating
 
@@ -169,6 +172,10 @@ def build_services(
         await calendar.sync()
 
     events.subscribe(ProgrammeChanged, calendar_sync)
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    favourites = FavouriteService(db, clock, programme, people, announcements)
+    feedback = FeedbackService(db, clock, programme, people, roles, drafts, announcements)
+    composer.feedback = feedback
     return Services(
         config=config,
         clock=clock,
@@ -197,6 +204,8 @@ def build_services(
         calendar=calendar,
         screen=ScreenService(agenda, broadcasts),
         programme_page=ProgrammePageService(programme, bookings, clock, tz),
+        favourites=favourites,
+        feedback=feedback,
     )
 
 

@@ -88,6 +88,8 @@ COMMANDS = (
     Command("facilitator", ("animateur",), ORG, private=True),
     Command("log", ("journal",), ORG, private=True),
     Command("status", ("etat",), ORG, private=True),
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    Command("feedback", ("avis", "retours"), ORG, private=True),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

@@ -23,6 +23,7 @@ from bot.i18n import Translator
 from bot.reply import Reply
 from bot.services.announcements import AnnouncementService
 from bot.services.bookings import BookingService
+from bot.services.feedback import FeedbackService
 from bot.services.outbox import Delivery
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
@@ -30,6 +31,7 @@ from bot.services.roles import RolesService
 from bot.views import announcements as announcements_view
 from bot.views import broadcasts as broadcasts_view
 from bot.views import changes as changes_view
+from bot.views import feedback as feedback_view
 from bot.views.common import Renderer
 from bot.views.membership import membership_text
 from storage.outbox import Row
@@ -51,6 +53,7 @@ class Composer:
         roles: RolesService,
         bookings: BookingService,
         announcements: AnnouncementService,
+        feedback: FeedbackService | None = None,
     ) -> None:
         self._clock = clock
         self._t = t
@@ -61,6 +64,8 @@ class Composer:
         self._roles = roles
         self._bookings = bookings
         self._announcements = announcements
+        self.feedback = feedback
+        """The feedback service (issue 14): set at assembly, once it is built."""
 
     async def _renderer(self, chat_id: int) -> Renderer:
         lang = self._default if chat_id < 0 else await self._people.language(chat_id, None)
@@ -114,6 +119,15 @@ class Composer:
             change = GroupChange.of(dict(row.params))
             configured = change.chat_id == rules.group_chat
             return Delivery(Reply(membership_text(r, change, configured)))
+        # Favourites and feedback (issue 14, parts 2 and 3)
+        if isinstance(params, messages.FeedbackAsk):
+            assert self.feedback is not None
+            asked = await self.feedback.to_ask(row.chat_id, params.items)
+            return Delivery(feedback_view.ask(r, asked)) if asked else None
+        if isinstance(params, messages.FeedbackSummary):
+            assert self.feedback is not None
+            tally = await self.feedback.summary(params.item_id)
+            return Delivery(feedback_view.summary(r, tally)) if tally else None
         raise AssertionError(f"a kind without its composer: {kind}")
 
     async def _reminder(

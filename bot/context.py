@@ -22,6 +22,8 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
 from bot.services.drafts import DraftService
+from bot.services.favourites import FavouriteService
+from bot.services.feedback import FeedbackService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
@@ -57,6 +59,9 @@ class Services:
     calendar: CalendarService
     screen: ScreenService
     programme_page: ProgrammePageService
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    favourites: FavouriteService
+    feedback: FeedbackService
 
 
 class BotData:

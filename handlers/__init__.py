@@ -21,6 +21,8 @@ from bot.views.buttons import (
     BroadcastPress,
     ChangePress,
     DetailsPress,
+    FavouritePress,
+    FeedbackPress,
     ImportPress,
     LanguagePress,
     OrganisationPress,
@@ -34,6 +36,8 @@ from handlers import (
     calendar,
     change,
     errors,
+    favourites,
+    feedback,
     help,
     importing,
     membership,
@@ -107,6 +111,8 @@ def register(app: RencontreApp) -> None:
         "notice": broadcast.notice,
         "notices": broadcast.notices,
         "status": status.status,
+        # Favourites and feedback (issue 14, parts 2 and 3)
+        "feedback": feedback.overview,
     }
     # Every command of the table has its callback, and nothing else is a command
     if callbacks.keys() != BY_NAME.keys():
@@ -138,6 +144,9 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(change.button, pattern=ChangePress.PREFIX))
     app.add_handler(CallbackQueryHandler(broadcast.button, pattern=BroadcastPress.PREFIX))
     app.add_handler(CallbackQueryHandler(importing.button, pattern=ImportPress.PREFIX))
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    app.add_handler(CallbackQueryHandler(favourites.button, pattern=FavouritePress.PREFIX))
+    app.add_handler(CallbackQueryHandler(feedback.button, pattern=FeedbackPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

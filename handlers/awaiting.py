@@ -32,7 +32,7 @@ def reader(name: str) -> Callable[[Reader], Reader]:
 
 # The buttons of each flow's own messages (pressing them goes on with the flow), and the
 # commands that start it again (a new draft: nothing to say about the old one's wait)
-_FLOW_BUTTONS = {"change": "ch:", "broadcast": "bc:"}
+_FLOW_BUTTONS = {"change": "ch:", "broadcast": "bc:", "feedback": "fb:"}
 _FLOW_COMMANDS = {"change": ("change", "changer"), "broadcast": ("broadcast", "diffuser")}
 
 

@@ -14,6 +14,7 @@ from bot.reply import Reply
 from bot.services.people import language_for
 from bot.views import agenda as agenda_view
 from bot.views import bookings as bookings_view
+from bot.views import favourites as favourites_view
 from bot.views import items as items_view
 from bot.views import rota as rota_view
 from bot.views.buttons import BookingOp, BookingPress, KeepPress
@@ -97,9 +98,9 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
     s = services(context)
     item = await s.agenda.by_id(target.id)
     seats = await s.bookings.seats([item], query.from_user.id)
-    only = [b for row in keyboard.inline_keyboard for b in row]
-    data = only[0].callback_data if len(only) == 1 else None
-    if isinstance(data, str) and data.endswith(target.ref):
+    only = [b.callback_data for row in keyboard.inline_keyboard for b in row]
+    # An item's card: its booking button and its "remind me" button, nothing else
+    if all(isinstance(d, str) and d.endswith(target.ref) and not d.startswith("w:") for d in only):
         # A workshop's details: show its new places and button together
         programme = await s.programme.current()
         note = next((x.description for x in programme.rooms if x.name == item.room), "")
@@ -200,9 +201,12 @@ async def participants(update: Update, context: Context) -> None:
     text = args_text(context)
     if not text:
         raise DomainError("bookings.participants_needed")
-    item, ins, waiting = await services(context).bookings.participants(user.id, text[:200])
+    s = services(context)
+    item, ins, waiting = await s.bookings.participants(user.id, text[:200])
+    interested = (await s.favourites.interested([item])).get(item.id, 0)  # favourites
     r = await renderer(update, context)
-    await send(update, context, Reply(bookings_view.participants(r, item, ins, waiting)))
+    shown = bookings_view.participants(r, item, ins, waiting)
+    await send(update, context, Reply(shown + "\n" + favourites_view.interested(r, interested)))
 
 
 async def rota(update: Update, context: Context) -> None:

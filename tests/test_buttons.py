@@ -15,6 +15,8 @@ from bot.views.buttons import (
     ChangePress,
     Codec,
     DetailsPress,
+    FavouritePress,
+    FeedbackPress,
     ImportPress,
     KeepPress,
     LanguagePress,
@@ -41,6 +43,10 @@ WORST: list[Codec] = [
     BroadcastPress("sure", "abcdef"),
     PagePress("s", 999, "é" * 64),  # cut to fit, as a room's name or a search's words
     PagePress("d", 999, "20260824e"),
+    # Favourites and feedback (issue 14)
+    FavouritePress(False, "Z" * 11),
+    FeedbackPress("Z" * 11, 3),
+    SettingsPress("feedback", False),
 ]
 
 
@@ -82,3 +88,22 @@ def test_a_broadcast_argument_of_the_wrong_shape_is_forged() -> None:
     assert BroadcastPress.parse("bc:ok:abcdef:extra") is None
     assert BroadcastPress.parse("bc:o:abcdef:123") is None
     assert BroadcastPress.parse("bc:o:abcdef:12") == BroadcastPress("o", "abcdef", "12")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "fav:+:",
+        "fav:*:" + "a" * 11,
+        "fav:+:" + "a" * 12,
+        "fav:+:" + "a" * 10,
+        "fb:" + "a" * 11 + ":4",
+        "fb:" + "a" * 11 + ":0",
+        "fb:" + "a" * 11,
+        "fb:" + "a" * 11 + ":1:x",
+        "fb:a b:1",
+    ],
+)
+def test_forged_favourite_and_feedback_data_parse_to_none(data: str) -> None:
+    assert FavouritePress.parse(data) is None
+    assert FeedbackPress.parse(data) is None

@@ -237,6 +237,12 @@ class Seats:
     standings: Mapping[str, Standing]
     """By workshop id, for the items that take sign-ups."""
     open_ids: frozenset[str]
+    favourites: frozenset[str] = frozenset()
+    """The ids of the items shown that the person starred (issue 14: favourites)."""
+
+    def starred(self, item: Workshop) -> bool:
+        """Tell whether the person starred an item (asked to be reminded of it)."""
+        return item.id in self.favourites
 
     def left(self, item: Workshop) -> int | None:
         """Give the places left of an item that takes sign-ups."""

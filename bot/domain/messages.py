@@ -42,6 +42,11 @@ class MessageKind(StrEnum):
     """To the organiser: how a broadcast went."""
     GROUP_SETUP = "group_setup"
     """To the organisers: the bot added to a group, or its rights there changed."""
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    FEEDBACK = "feedback"
+    """To a person: how were the items they came to (one question a half day at most)?"""
+    FEEDBACK_SUMMARY = "feedback_summary"
+    """To a facilitator: the anonymous answers about an item they ran."""
 
 
 class Params(BaseModel):
@@ -109,6 +114,14 @@ class GroupSetup(Params):
     moved_from: int | None = None
 
 
+class FeedbackAsk(Params):
+    items: tuple[str, ...]
+
+
+class FeedbackSummary(Params):
+    item_id: str
+
+
 MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.ANNOUNCE: Announce,
     MessageKind.BOARD: Board,
@@ -121,6 +134,9 @@ MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.NOTICE: Html,
     MessageKind.REPORT: Html,
     MessageKind.GROUP_SETUP: GroupSetup,
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    MessageKind.FEEDBACK: FeedbackAsk,
+    MessageKind.FEEDBACK_SUMMARY: FeedbackSummary,
 }
 
 

@@ -29,6 +29,7 @@ from bot.views.common import (
     truncate,
     units,
 )
+from bot.views.favourites import star_button
 from bot.views.items import booking_button, fit, item_buttons, item_line, places, slot_block
 
 
@@ -207,7 +208,9 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
         lines.append(Markup())
         lines.append(escape_within(w.description, room_left))
     button = booking_button(r, w, seats, titled=False)
-    return Reply(NL.join(lines), ((button,),) if button else ())
+    star = star_button(r, w, seats.starred(w), short=False)  # favourites: on every item
+    row = tuple(b for b in (button, star) if b is not None)
+    return Reply(NL.join(lines), (row,) if row else ())
 
 
 def day_title(r: Renderer, day: date, today: date) -> Markup:

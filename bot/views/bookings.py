@@ -156,6 +156,8 @@ def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
                 )
         elif e.kind == "facilitating":
             lines.append(r("bookings.mine_facilitating", **params))
+        elif e.kind == "favourite":
+            lines.append(r("favourites.mine_line", **params))
         else:
             lines.append(r("bookings.mine_in", **params))
         if e.kind in ("in", "waiting") and e.target is not None and len(rows) < MAX_LISTED_BUTTONS:

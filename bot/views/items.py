@@ -22,6 +22,7 @@ from bot.views.common import (
     truncate,
     units,
 )
+from bot.views.favourites import star_button
 
 
 def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
@@ -124,6 +125,9 @@ def item_buttons(
         booking = booking_button(r, item, seats, titled=False)
         if booking is not None:
             row.append(booking)
+        star = star_button(r, item, seats.starred(item), short=True)  # favourites
+        if star is not None:
+            row.append(star)
         rows.append(tuple(row))
     return tuple(rows)
 

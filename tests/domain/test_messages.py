@@ -45,6 +45,9 @@ STORED: dict[MessageKind, dict[str, Any]] = {
         "lacks": ["pin"],
         "moved_from": None,
     },
+    # Favourites and feedback (issue 14)
+    MessageKind.FEEDBACK: {"items": ["a", "b"]},
+    MessageKind.FEEDBACK_SUMMARY: {"item_id": "a"},
 }
 
 
