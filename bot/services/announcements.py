@@ -35,8 +35,8 @@ from storage.outbox import Row
 log = logging.getLogger(__name__)
 
 PERSONAL_KINDS = (planning.REMINDER, planning.DIGEST)
-# Favourites and feedback (issue 14): the question after items is personal, summaries are not
-FEEDBACK_PERSONAL = (planning.FEEDBACK,)
+# Favourites and feedback (issue 14): the question after items, and a facilitator's summaries
+FEEDBACK_PERSONAL = (planning.FEEDBACK, planning.FEEDBACK_SUMMARY)
 
 
 async def _no_composer(row: Row) -> Delivery | None:
@@ -135,8 +135,7 @@ class AnnouncementService:
             else:
                 planned = planning.reminders(programme, commitments, people, self.rules, self._tz)
                 planned += planning.digests(programme, people, self.rules, self._tz)
-            asked = await self._feedback(conn, commitments, people)
-            planned += [p for p in asked if user_ids is None or p.kind == planning.FEEDBACK]
+            planned += await self._feedback(conn, commitments, people)
             desired = [p for p in planned if planning.still_useful(p, now)]
             chats = sorted(user_ids) if user_ids is not None else None
             existing = await outbox_repo.pending_keys(conn, kinds, chats)

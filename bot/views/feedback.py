@@ -70,7 +70,9 @@ def summary(r: Renderer, tally: Tally) -> Reply:
         ),
         _scores(r, tally),
     ]
-    lines += [html("💬 « {} »", truncate(c, MAX_COMMENT_SHOWN)) for c in tally.comments]
+    lines += [
+        r("feedback.comment_line", comment=truncate(c, MAX_COMMENT_SHOWN)) for c in tally.comments
+    ]
     return Reply(fit(r, lines[0], lines[1:], "/feedback"))
 
 
