@@ -236,15 +236,19 @@ def reminders(
     return out
 
 
-def attended(commitments: Commitments, user_id: int) -> set[str]:
-    """Give the items a person came to (signed up, in, or starred), not those they ran."""
-    came = {
-        b.target_id
-        for b in commitments.bookings
-        if b.user_id == user_id and b.kind is TargetKind.WORKSHOP and b.status is Status.IN
-    }
-    came |= set(commitments.favourites.get(user_id, ()))
-    return came - set(commitments.facilitating.get(user_id, ()))
+def attended(commitments: Commitments) -> dict[int, set[str]]:
+    """Give, for each person, the items they came to (signed up, in, or starred), not those
+    they ran."""
+    came: dict[int, set[str]] = {}
+    for b in commitments.bookings:
+        if b.kind is TargetKind.WORKSHOP and b.status is Status.IN:
+            came.setdefault(b.user_id, set()).add(b.target_id)
+    for user_id, ids in commitments.favourites.items():
+        came.setdefault(user_id, set()).update(ids)
+    for user_id, ids in commitments.facilitating.items():
+        if user_id in came:
+            came[user_id] -= set(ids)
+    return came
 
 
 def _half_day(when: datetime, tz: ZoneInfo) -> str:
@@ -265,13 +269,13 @@ def feedback(
     fall in the same half day go together, in one message, after the last of them.
     """
     items = {w.id: w for w in programme.workshops if w.kind is not Kind.MEAL}
-    users = {b.user_id for b in commitments.bookings} | set(commitments.favourites)
+    came = attended(commitments)
     out: list[Planned] = []
     for person in people:
-        if not person.feedback or person.user_id not in users:
+        if not person.feedback or person.user_id not in came:
             continue
         buckets: dict[str, list[tuple[datetime, Workshop]]] = {}
-        for item_id in attended(commitments, person.user_id):
+        for item_id in sorted(came[person.user_id]):
             if item_id not in items:
                 continue
             w = items[item_id]
