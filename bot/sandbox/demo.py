@@ -28,6 +28,7 @@ from bot.domain.models import Kind as ItemKind
 from bot.domain.models import Role
 from bot.i18n import Translator
 from bot.logs import setup_logging
+from bot.sandbox import sample
 from bot.sandbox.emulator import BotApiEmulator, EmulatorTimeout
 from bot.sandbox.feed import Feed, Kind, Seen
 from bot.sandbox.harness import SAMPLE_PROGRAMME, Harness, local_config
@@ -292,6 +293,7 @@ class TerminalChat:
             return
         self.clock.jump_to(when)
         self.note("clock", now=self.now())
+        await sample.answer_what_is_over(self.harness)  # the sample people's feedback
         schedule_backup(self.harness.app)  # armed on the old time: re-armed on the new one
         self.harness.services.outbox.wake()
         await self.send_due(FLUSH_WAIT)
@@ -457,6 +459,7 @@ async def demo_chat(
                 extra={"web": {"listen": f"127.0.0.1:{_free_port()}"}},
             )
             async with Harness.running(emu, config, clock) as harness:
+                await sample.seed(harness)  # a few people who starred items (issue 14)
                 yield TerminalChat(harness, clock, t, read=read, out=out, echo=echo)
     finally:
         await emu.stop()

@@ -223,6 +223,15 @@ COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     ("/annonces", everyone(ok("broadcast.notices_none", "broadcast.notices_title")), SAME),
     ("/status", organisers(ORGANISERS_ONLY, ok("status.report")), everyone(PRIVATE_ONLY)),
     ("/etat", organisers(ORGANISERS_ONLY, ok("status.report")), everyone(PRIVATE_ONLY)),
+    # Favourites and feedback (issue 14): the organisers' overview of the answers
+    *(
+        (
+            command,
+            organisers(ORGANISERS_ONLY, ok("feedback.overview_none", "feedback.overview_title")),
+            everyone(PRIVATE_ONLY),
+        )
+        for command in ("/feedback", "/avis", "/retours")
+    ),
 ]
 
 # Buttons: the data pressed (t: this item, x: an item at the same time, r1/r2: rota slots).
@@ -292,6 +301,13 @@ BUTTONS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
         organisers(ORGANISERS_ONLY, ok("import.preview.cancelled")),
         organisers(ORGANISERS_ONLY, KEPT),
     ),
+    # Favourites and feedback (issue 14): star this item, unstar it (anyone registered);
+    # answer about e (over) having starred it; answer about e not having come: stale
+    ("fav:+:t", registered(ok("favourites.added")), SAME),
+    ("fav:-:t", registered(ok("favourites.removed")), SAME),
+    ("fb:e:1", registered(ok("feedback.thanks")), SAME),
+    ("fb:e:3", registered(Refused("common.stale_button")), SAME),
+    ("set:feedback:0", registered(ok("settings.feedback_off_done")), SAME),
 ]
 
 # Cells that failed once, and why (kept to explain a regression)
@@ -337,6 +353,13 @@ title = "Atelier en cours"
 start = 2026-08-24T10:30:00
 end = 2026-08-24T12:30:00
 room = "Plage"
+
+[[workshop]]
+id = "e"
+title = "Réveil musculaire"
+start = 2026-08-24T08:00:00
+end = 2026-08-24T09:00:00
+room = "Pinède"
 
 [[rota]]
 id = "r1"
@@ -695,6 +718,19 @@ async def _import(
     return (await _details(m, user, True) if in_group else preview), data
 
 
+async def _starred(
+    data: str, m: Matrix, user: int, role: str, in_group: bool
+) -> tuple[SentMessage, str]:
+    """Favourites and feedback: star the item first (anyone registered), then press."""
+    if role != "stranger" and data == "fav:-:t":
+        await m.bot.services.favourites.star(user, ref("t"), on=True)
+    if role != "stranger" and data == "fb:e:1":
+        await m.bot.services.favourites.star(user, ref("e"), on=True)  # over: came, starred
+    return await _details(m, user, in_group), data.replace(":t", f":{ref('t')}").replace(
+        ":e:", f":{ref('e')}:"
+    )
+
+
 SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "b:ws:t": partial(_plain, "b:ws:t"),
     "b:wc:t": _booked_in_t,
@@ -718,6 +754,12 @@ SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "bc:no": partial(_broadcast, "no"),
     "im:ok": partial(_import, "ok"),
     "im:no": partial(_import, "no"),
+    # Favourites and feedback (issue 14)
+    "fav:+:t": partial(_starred, "fav:+:t"),
+    "fav:-:t": partial(_starred, "fav:-:t"),
+    "fb:e:1": partial(_starred, "fb:e:1"),
+    "fb:e:3": partial(_starred, "fb:e:3"),
+    "set:feedback:0": partial(_asked, "/settings", "set:feedback:0"),
 }
 
 
