@@ -117,8 +117,9 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
                 and press.op in (BookingOp.SIGN_UP, BookingOp.CANCEL)
                 and press.arg == target.ref
             ):
+                others = [b for b in row if not str(b.callback_data).startswith("fav:")]
                 fresh = items_view.booking_button(
-                    r, item, seats, titled=items_view.titled(len(row))
+                    r, item, seats, titled=items_view.titled(len(others))
                 )
                 if fresh is not None:
                     new_row.append(b.__class__(fresh.label, callback_data=fresh.data))

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.domain.models import Workshop
 from bot.views import favourites as view
-from bot.views.buttons import DetailsPress, FavouritePress
+from bot.views.buttons import FavouritePress
 from bot.views.common import Renderer, truncate
 from handlers.common import renderer, services
 from handlers.errors import refused
@@ -42,10 +42,7 @@ async def _refresh(
         return
     rows = []
     for row in keyboard.inline_keyboard:
-        short = any(
-            isinstance(b.callback_data, str) and DetailsPress.parse(b.callback_data) is not None
-            for b in row
-        )
+        short = len(row) > 1  # beside another button; alone in its row, in full
         new_row = []
         for b in row:
             data = b.callback_data if isinstance(b.callback_data, str) else ""

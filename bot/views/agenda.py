@@ -209,8 +209,7 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
         lines.append(escape_within(w.description, room_left))
     button = booking_button(r, w, seats, titled=False)
     star = star_button(r, w, seats.starred(w), short=False)  # favourites: on every item
-    row = tuple(b for b in (button, star) if b is not None)
-    return Reply(NL.join(lines), (row,) if row else ())
+    return Reply(NL.join(lines), tuple((b,) for b in (button, star) if b is not None))
 
 
 def day_title(r: Renderer, day: date, today: date) -> Markup:

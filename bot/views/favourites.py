@@ -15,7 +15,7 @@ def star_button(r: Renderer, item: Workshop, starred: bool, *, short: bool) -> B
     """Offer to be reminded of an item, or (starred already) not to be any more; nothing once
     it has started (there is nothing left to remind of).
 
-    `short` next to the item's details button in a list; in full on the item's own card.
+    `short` beside another button (in a list); alone in its row (the item's card), in full.
     """
     if item.start <= r.now:
         return None

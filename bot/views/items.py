@@ -66,8 +66,14 @@ def booking_button(r: Renderer, item: Workshop, seats: Seats, *, titled: bool) -
 
 def booking_rows(r: Renderer, items: Sequence[Workshop], seats: Seats) -> list[tuple[Button, ...]]:
     """Give one row of booking buttons per item that takes sign-ups (a few at most)."""
-    buttons = [b for w in items if (b := booking_button(r, w, seats, titled=True))]
-    return [(b,) for b in buttons[:MAX_LISTED_BUTTONS]]
+    rows: list[tuple[Button, ...]] = []
+    for w in items:
+        booking = booking_button(r, w, seats, titled=True)
+        if booking is None:
+            continue
+        star = star_button(r, w, seats.starred(w), short=True)  # favourites, beside it
+        rows.append((booking,) if star is None else (booking, star))
+    return rows[:MAX_LISTED_BUTTONS]
 
 
 def item_line(
@@ -136,6 +142,6 @@ def titled(buttons_in_row: int) -> bool:
     """Tell whether a booking button names its item, from the row it is in.
 
     Alone in its row (booking_rows, /mine) it does; next to the item's details button
-    (item_buttons) it does not.
+    (item_buttons) it does not. The "remind me" star beside it is not counted.
     """
     return buttons_in_row == 1

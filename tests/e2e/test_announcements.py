@@ -141,7 +141,10 @@ async def test_one_group_message_per_slot_with_its_buttons(week: Harness) -> Non
         "• Atelier A · 📍 Salle des Pins · 10 place(s) sur 10"
     )
     assert "Atelier B &amp; co" in message.text
-    assert message.buttons == [("✍️ S'inscrire · Atelier A", f"b:ws:{ref('a')}")]
+    assert message.buttons == [
+        ("✍️ S'inscrire · Atelier A", f"b:ws:{ref('a')}"),
+        ("⭐", f"fav:+:{ref('a')}"),  # remind me (issue 14)
+    ]
     # a group member signs up from the announcement
     answer = await bot.press(BOB, message, f"b:ws:{ref('a')}")
     assert answer["text"].startswith("✅ Done")

@@ -198,3 +198,20 @@ async def test_a_stranger_or_a_forged_ref_changes_nothing(week: Harness) -> None
             for r in await outbox_repo.rows(conn, kinds=["reminder"])
             if r.chat_id in (ALICE, STRANGER)
         ]
+
+
+async def test_day_lists_have_the_star_beside_the_sign_up_and_it_turns_when_pressed(
+    week: Harness,
+) -> None:
+    bot = week
+    (today,) = await bot.say(ALICE, "/today")
+    row = [(label, data) for label, data in today.buttons if data and data.endswith(ref("a"))]
+    assert row == [("✍️ S'inscrire · Atelier A", f"b:ws:{ref('a')}"), ("⭐", f"fav:+:{ref('a')}")]
+    await bot.press(ALICE, today, f"fav:+:{ref('a')}")
+    await bot.press(ALICE, today, f"b:ws:{ref('a')}")
+    after = bot.emu.message(ALICE, today.message_id).buttons
+    row = [(label, data) for label, data in after if data and data.endswith(ref("a"))]
+    assert row == [
+        ("❌ Me désinscrire · Atelier A", f"b:wc:{ref('a')}"),
+        ("🔕", f"fav:-:{ref('a')}"),
+    ]
