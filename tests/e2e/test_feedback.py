@@ -322,3 +322,31 @@ async def test_organisers_see_the_overview_and_nobody_else(week: Harness) -> Non
     (refused,) = await bot.say(MATHILDE, "/feedback")
     assert "Atelier A" not in refused.plain_text
     assert refused.plain_text == "Cette action est réservée à l'équipe d'organisation."
+
+
+async def test_a_restart_neither_repeats_the_question_nor_loses_it(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    programme = tmp_path / "semaine.toml"
+    programme.write_text(PROGRAMME, encoding="utf-8")
+    config = local_config(
+        emu,
+        tmp_path / "r.sqlite3",
+        programme=programme,
+        event={"organisers": [ORGANISER], "announce_chat_id": GROUP},
+    )
+    clock = FrozenClock(START)
+    async with Harness.running(emu, config, clock) as bot:
+        await bot.say(ALICE, "/start")
+        await bot.say(BOB, "/start")
+        await sign_up(bot, ALICE, "a")
+        await sign_up(bot, BOB, "c")
+        await move_to(bot, at(12, 10))
+        assert len(questions(bot, ALICE)) == 1
+    # down from 12:10 to 16:30: Bob's question (due 16:10) was due while the bot was down
+    clock.jump_to(at(16, 30))
+    async with Harness.running(emu, config, clock) as bot:
+        await bot.services.outbox.flush()
+        assert len(questions(bot, ALICE)) == 1, "not twice"
+        (bob,) = questions(bot, BOB)
+        assert bob.plain_text.startswith(ASK_ONE_EN + "Atelier C?")
