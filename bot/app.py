@@ -41,6 +41,8 @@ from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
 from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
+from bot.services.favourites import FavouriteService
+from bot.services.feedback import FeedbackService
 from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
@@ -202,6 +204,10 @@ def build_services(
     )
     programme.keep = proposals.keep
     composer.proposals = proposals
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    favourites = FavouriteService(db, clock, programme, people, announcements)
+    feedback = FeedbackService(db, clock, programme, people, roles, drafts, announcements)
+    composer.feedback = feedback
     return Services(
         config=config,
         clock=clock,
@@ -234,6 +240,8 @@ def build_services(
         proposals=proposals,
         # The kids' club (issue 14, part 5)
         children=ChildrenService(db, clock, programme, bookings, drafts),
+        favourites=favourites,
+        feedback=feedback,
     )
 
 

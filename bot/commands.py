@@ -94,6 +94,8 @@ COMMANDS = (
     Command("propose", ("proposer",), private=True),
     # The kids' club (issue 14, part 5)
     Command("children", ("enfants",), private=True),
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    Command("feedback", ("avis", "retours"), ORG, private=True),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

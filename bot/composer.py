@@ -23,6 +23,7 @@ from bot.i18n import Translator
 from bot.reply import Reply
 from bot.services.announcements import AnnouncementService
 from bot.services.bookings import BookingService
+from bot.services.feedback import FeedbackService
 from bot.services.outbox import Delivery
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
@@ -33,6 +34,7 @@ from bot.views import announcements as announcements_view
 from bot.views import broadcasts as broadcasts_view
 from bot.views import changes as changes_view
 from bot.views import children as children_view
+from bot.views import feedback as feedback_view
 from bot.views import proposals as proposals_view
 from bot.views import questions as questions_view
 from bot.views.common import Renderer
@@ -59,6 +61,7 @@ class Composer:
         roles: RolesService,
         bookings: BookingService,
         announcements: AnnouncementService,
+        feedback: FeedbackService | None = None,
     ) -> None:
         self._clock = clock
         self._t = t
@@ -71,6 +74,8 @@ class Composer:
         self._announcements = announcements
         # Questions to the organisers (/ask): set at assembly, once the service is built
         self.questions: QuestionService | None = None
+        self.feedback = feedback
+        """The feedback service (issue 14): set at assembly, once it is built."""
 
     async def _renderer(self, chat_id: int) -> Renderer:
         lang = self._default if chat_id < 0 else await self._people.language(chat_id, None)
@@ -137,6 +142,15 @@ class Composer:
         # Issue 14, part 1: sessions proposed in chat
         if isinstance(params, messages.ProposalNews):
             return await self._proposal(params, r)
+        # Favourites and feedback (issue 14, parts 2 and 3)
+        if isinstance(params, messages.FeedbackAsk):
+            assert self.feedback is not None
+            asked = await self.feedback.to_ask(row.chat_id, params.items)
+            return Delivery(feedback_view.ask(r, asked)) if asked else None
+        if isinstance(params, messages.FeedbackSummary):
+            assert self.feedback is not None
+            tally = await self.feedback.summary(params.item_id)
+            return Delivery(feedback_view.summary(r, tally)) if tally else None
         raise AssertionError(f"a kind without its composer: {kind}")
 
     async def _proposal(self, params: messages.ProposalNews, r: Renderer) -> Delivery | None:

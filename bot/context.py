@@ -23,6 +23,8 @@ from bot.services.calendar import CalendarService
 from bot.services.changes import ChangeService
 from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
+from bot.services.favourites import FavouriteService
+from bot.services.feedback import FeedbackService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.programme import ImportService, ProgrammeService
@@ -66,6 +68,9 @@ class Services:
     proposals: ProposalService
     # The kids' club (issue 14, part 5)
     children: ChildrenService
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    favourites: FavouriteService
+    feedback: FeedbackService
 
 
 class BotData:

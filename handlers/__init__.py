@@ -21,6 +21,8 @@ from bot.views.buttons import (
     BroadcastPress,
     ChangePress,
     DetailsPress,
+    FavouritePress,
+    FeedbackPress,
     ImportPress,
     KidsPress,
     LanguagePress,
@@ -39,6 +41,8 @@ from handlers import (
     change,
     children,
     errors,
+    favourites,
+    feedback,
     help,
     importing,
     membership,
@@ -121,6 +125,8 @@ def register(app: RencontreApp) -> None:
         "propose": proposals.propose,
         # The kids' club (issue 14, part 5)
         "children": children.children,
+        # Favourites and feedback (issue 14, parts 2 and 3)
+        "feedback": feedback.overview,
     }
     # Every command of the table has its callback, and nothing else is a command
     if callbacks.keys() != BY_NAME.keys():
@@ -159,6 +165,9 @@ def register(app: RencontreApp) -> None:
     app.add_handler(CallbackQueryHandler(proposals.decide, pattern=ProposalPress.PREFIX))
     # The kids' club (issue 14, part 5)
     app.add_handler(CallbackQueryHandler(children.button, pattern=KidsPress.PREFIX))
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    app.add_handler(CallbackQueryHandler(favourites.button, pattern=FavouritePress.PREFIX))
+    app.add_handler(CallbackQueryHandler(feedback.button, pattern=FeedbackPress.PREFIX))
     app.add_handler(CallbackQueryHandler(_bad_button))
     # 3. files: organisers load the programme
     app.add_handler(MessageHandler(private & filters.Document.ALL, importing.programme_file))

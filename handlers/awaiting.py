@@ -41,6 +41,8 @@ _FLOW_BUTTONS = {
     "proposals.declining": "pr:",
     # The kids' club (issue 14, part 5)
     "children": "kid:",
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    "feedback": "fb:",
 }
 _FLOW_COMMANDS = {
     "change": ("change", "changer"),

@@ -18,6 +18,7 @@ from bot.services.people import language_for
 from bot.views import agenda as agenda_view
 from bot.views import bookings as bookings_view
 from bot.views import children as children_view
+from bot.views import favourites as favourites_view
 from bot.views import items as items_view
 from bot.views import rota as rota_view
 from bot.views.buttons import BookingOp, BookingPress, KeepPress
@@ -133,9 +134,9 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
     s = services(context)
     item = await s.agenda.by_id(target.id)
     seats = await s.bookings.seats([item], query.from_user.id)
-    only = [b for row in keyboard.inline_keyboard for b in row]
-    data = only[0].callback_data if len(only) == 1 else None
-    if isinstance(data, str) and data.endswith(target.ref):
+    only = [b.callback_data for row in keyboard.inline_keyboard for b in row]
+    # An item's card: its booking button and its "remind me" button, nothing else
+    if all(isinstance(d, str) and d.endswith(target.ref) and not d.startswith("w:") for d in only):
         # A workshop's details: show its new places and button together
         programme = await s.programme.current()
         note = next((x.description for x in programme.rooms if x.name == item.room), "")
@@ -152,8 +153,9 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
                 and press.op in (BookingOp.SIGN_UP, BookingOp.CANCEL)
                 and press.arg == target.ref
             ):
+                others = [b for b in row if not str(b.callback_data).startswith("fav:")]
                 fresh = items_view.booking_button(
-                    r, item, seats, titled=items_view.titled(len(row))
+                    r, item, seats, titled=items_view.titled(len(others))
                 )
                 if fresh is not None:
                     new_row.append(b.__class__(fresh.label, callback_data=fresh.data))
@@ -242,11 +244,13 @@ async def participants(update: Update, context: Context) -> None:
     s = services(context)
     item, ins, waiting = await s.bookings.participants(user.id, text[:200])
     r = await renderer(update, context)
+    interested = (await s.favourites.interested([item])).get(item.id, 0)  # favourites
     if item.kind is Kind.KIDS:  # the kids' club: each child, their age, the parent to see
         kids_in, kids_waiting = await s.children.roster(item)
-        await send(update, context, Reply(children_view.roster(r, item, kids_in, kids_waiting)))
-        return
-    await send(update, context, Reply(bookings_view.participants(r, item, ins, waiting)))
+        shown = children_view.roster(r, item, kids_in, kids_waiting)
+    else:
+        shown = bookings_view.participants(r, item, ins, waiting)
+    await send(update, context, Reply(shown + "\n" + favourites_view.interested(r, interested)))
 
 
 async def rota(update: Update, context: Context) -> None:

@@ -15,6 +15,8 @@ from bot.views.buttons import (
     ChangePress,
     Codec,
     DetailsPress,
+    FavouritePress,
+    FeedbackPress,
     ImportPress,
     KeepPress,
     KidsPress,
@@ -55,6 +57,10 @@ WORST: list[Codec] = [
     # The kids' club (issue 14, part 5)
     KidsPress("out", "Z" * 11, 999_999_999),
     KidsPress("set", child=999_999_999, age=17),
+    # Favourites and feedback (issue 14)
+    FavouritePress(False, "Z" * 11),
+    FeedbackPress("Z" * 11, 3),
+    SettingsPress("feedback", False),
 ]
 
 
@@ -149,3 +155,22 @@ def test_a_kids_press_reads_back_what_it_packed() -> None:
     assert KidsPress.parse("kid:set:0:6") == KidsPress("set", child=0, age=6)
     assert KidsPress.parse("kid:who:" + "a" * 11) == KidsPress("who", "a" * 11)
     assert KidsPress.parse("kid:in:" + "a" * 11 + ":42") == KidsPress("in", "a" * 11, 42)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "fav:+:",
+        "fav:*:" + "a" * 11,
+        "fav:+:" + "a" * 12,
+        "fav:+:" + "a" * 10,
+        "fb:" + "a" * 11 + ":4",
+        "fb:" + "a" * 11 + ":0",
+        "fb:" + "a" * 11,
+        "fb:" + "a" * 11 + ":1:x",
+        "fb:a b:1",
+    ],
+)
+def test_forged_favourite_and_feedback_data_parse_to_none(data: str) -> None:
+    assert FavouritePress.parse(data) is None
+    assert FeedbackPress.parse(data) is None

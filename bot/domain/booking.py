@@ -243,10 +243,16 @@ class Seats:
     open_ids: frozenset[str]
     cancelled: frozenset[str] = frozenset()
     """Ids of the items shown that were cancelled: shown as such, with no sign-up button."""
+    favourites: frozenset[str] = frozenset()
+    """The ids of the items shown that the person starred (issue 14: favourites)."""
 
     def is_cancelled(self, item: Workshop) -> bool:
         """Tell whether an item shown was cancelled."""
         return item.id in self.cancelled
+
+    def starred(self, item: Workshop) -> bool:
+        """Tell whether the person starred an item (asked to be reminded of it)."""
+        return item.id in self.favourites
 
     def left(self, item: Workshop) -> int | None:
         """Give the places left of an item that takes sign-ups."""

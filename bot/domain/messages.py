@@ -50,6 +50,11 @@ class MessageKind(StrEnum):
     # Issue 14, part 1: sessions proposed in chat
     PROPOSAL = "proposal"
     """About a proposed session: the organisers' card, the proposer's answer, a re-import clash."""
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    FEEDBACK = "feedback"
+    """To a person: how were the items they came to (one question a half day at most)?"""
+    FEEDBACK_SUMMARY = "feedback_summary"
+    """To a facilitator: the anonymous answers about an item they ran."""
 
 
 class Params(BaseModel):
@@ -137,6 +142,14 @@ class ProposalNews(Params):
     """The title of the item a re-imported file put in the proposed item's room and time."""
 
 
+class FeedbackAsk(Params):
+    items: tuple[str, ...]
+
+
+class FeedbackSummary(Params):
+    item_id: str
+
+
 MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.ANNOUNCE: Announce,
     MessageKind.BOARD: Board,
@@ -154,6 +167,9 @@ MODELS: dict[MessageKind, type[Params]] = {
     MessageKind.QUESTION_ANSWER: QuestionRef,
     # Issue 14, part 1: sessions proposed in chat
     MessageKind.PROPOSAL: ProposalNews,
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    MessageKind.FEEDBACK: FeedbackAsk,
+    MessageKind.FEEDBACK_SUMMARY: FeedbackSummary,
 }
 
 

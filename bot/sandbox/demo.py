@@ -28,6 +28,7 @@ from bot.app import schedule_backup
 from bot.clock import RehearsalClock
 from bot.i18n import Translator
 from bot.logs import setup_logging
+from bot.sandbox import sample
 from bot.sandbox.demo_people import (
     FACILITATOR_ID,
     IDENTITY_KEYS,
@@ -179,6 +180,7 @@ class TerminalChat:
             return
         self.clock.jump_to(when)
         self.screen.note("clock", now=self.now())
+        await sample.answer_what_is_over(self.harness)  # the sample people's feedback
         schedule_backup(self.harness.app)  # armed on the old time: re-armed on the new one
         self.harness.services.outbox.wake()
         await self.send_due(FLUSH_WAIT)
@@ -352,6 +354,7 @@ async def demo_chat(
                 emu.world.users[o.user_id].started = True  # as if they had sent /start
                 await load_sample_proposals(harness.services, ORGANISER.user_id)
                 await sample_families(harness)  # issue 14, part 5: the kids' club
+                await sample.seed(harness)  # a few people who starred items (issue 14)
                 yield TerminalChat(harness, clock, t, read=read, out=out, echo=echo)
     finally:
         await emu.stop()

@@ -25,6 +25,8 @@ from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
 from storage import bookings as bookings_repo
+from storage import favourites as favourites_repo
+from storage import feedback as feedback_repo
 from storage import outbox as outbox_repo
 from storage import settings as settings_repo
 from storage.db import Database
@@ -33,6 +35,8 @@ from storage.outbox import Row
 log = logging.getLogger(__name__)
 
 PERSONAL_KINDS = (planning.REMINDER, planning.DIGEST)
+# Favourites and feedback (issue 14): the question after items, and a facilitator's summaries
+FEEDBACK_PERSONAL = (planning.FEEDBACK, planning.FEEDBACK_SUMMARY)
 
 
 async def _no_composer(row: Row) -> Delivery | None:
@@ -85,7 +89,22 @@ class AnnouncementService:
             ]
             people = [p for p in await settings_repo.everyone(conn) if p.user_id in user_ids]
         runs = {u: ids for u, ids in facilitating.items() if user_ids is None or u in user_ids}
-        return Commitments(bookings, runs), people
+        stars = await favourites_repo.everything(
+            conn, None if user_ids is None else sorted(user_ids)
+        )
+        return Commitments(bookings, runs, stars), people
+
+    async def _feedback(
+        self, conn: aiosqlite.Connection, commitments: Commitments, people: list[PersonSettings]
+    ) -> list[Planned]:
+        """Plan the questions after items and (for everyone) the facilitators' summaries."""
+        programme = await self._programme.current()
+        if not self.rules.enabled:
+            return []
+        out = planning.feedback(programme, commitments, people, self.rules, self._tz)
+        answers = await feedback_repo.counts(conn)
+        out += planning.feedback_summaries(programme, commitments, answers, self.rules, self._tz)
+        return out
 
     async def plan(self) -> list[Planned]:
         """Plan every message the bot will send on its own."""
@@ -93,7 +112,9 @@ class AnnouncementService:
         facilitating = await self._roles.facilitating()
         async with self._db.read() as conn:
             commitments, people = await self._inputs(conn, facilitating, None)
-        return planning.plan(programme, commitments, people, self.rules, self._tz)
+            asked = await self._feedback(conn, commitments, people)
+        planned = planning.plan(programme, commitments, people, self.rules, self._tz) + asked
+        return sorted(planned, key=lambda p: (p.due, p.kind, p.chat_id, p.key))
 
     async def replan(self, user_ids: set[int] | None = None) -> None:
         """Bring the outbox in step: queue the new, cancel the obsolete, correct the wrong.
@@ -103,7 +124,11 @@ class AnnouncementService:
         """
         programme = await self._programme.current()
         now = self._clock.now()
-        kinds: tuple[str, ...] = planning.PLANNED_KINDS if user_ids is None else PERSONAL_KINDS
+        kinds: tuple[str, ...] = (
+            planning.PLANNED_KINDS + planning.FEEDBACK_KINDS
+            if user_ids is None
+            else PERSONAL_KINDS + FEEDBACK_PERSONAL
+        )
         facilitating = await self._roles.facilitating()
         async with self._db.transaction() as conn:
             for key in await outbox_repo.drop_expired(conn, now):
@@ -114,6 +139,7 @@ class AnnouncementService:
             else:
                 planned = planning.reminders(programme, commitments, people, self.rules, self._tz)
                 planned += planning.digests(programme, people, self.rules, self._tz)
+            planned += await self._feedback(conn, commitments, people)
             desired = [p for p in planned if planning.still_useful(p, now)]
             chats = sorted(user_ids) if user_ids is not None else None
             existing = await outbox_repo.pending_keys(conn, kinds, chats)
@@ -160,15 +186,21 @@ class AnnouncementService:
             return await settings_repo.get(conn, user_id)
 
     async def change_settings(
-        self, user_id: int, *, digest: bool | None = None, reminders: bool | None = None
+        self,
+        user_id: int,
+        *,
+        digest: bool | None = None,
+        reminders: bool | None = None,
+        feedback: bool | None = None,
     ) -> PersonSettings:
-        """Turn the digest or reminders on or off, and re-plan that person's messages."""
+        """Turn the digest, reminders or the feedback question on or off, and re-plan."""
         async with self._db.transaction() as conn:
             current = await settings_repo.get(conn, user_id)
             new = PersonSettings(
                 user_id,
                 current.digest if digest is None else digest,
                 current.reminders if reminders is None else reminders,
+                current.feedback if feedback is None else feedback,
             )
             await settings_repo.put(conn, new)
         await self.replan({user_id})

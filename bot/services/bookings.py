@@ -37,6 +37,7 @@ from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
 from storage import bookings as repo
 from storage import children as children_repo
+from storage import favourites as favourites_repo
 from storage import outbox as outbox_repo
 from storage import participants as participants_repo
 from storage.db import Database
@@ -129,11 +130,16 @@ class BookingService:
         targets = [Target.of_workshop(w) for w in items if w.capacity is not None]
         found = await self.standings(targets)
         gone = {c.item.id for c in await self._programme.cancelled()}
+        starred: set[str] = set()
+        if user_id is not None:
+            async with self._db.read() as conn:
+                starred = await favourites_repo.of_user(conn, user_id)
         return Seats(
             user_id,
             {t.id: found[(t.kind, t.id)] for t in targets if t.id not in gone},
             frozenset(t.id for t in targets if self.is_open(t) and t.id not in gone),
-            frozenset(w.id for w in items if w.id in gone),
+            cancelled=frozenset(w.id for w in items if w.id in gone),
+            favourites=frozenset(w.id for w in items if w.id in starred),
         )
 
     def is_open(self, target: Target) -> bool:
@@ -347,6 +353,15 @@ class BookingService:
             if user_id in gone.people:
                 w = gone.item
                 entries.append(AgendaEntry("cancelled", w.title, w.start, w.end, w.room))
+        # Favourites (issue 14): starred items, unless already listed as a sign-up or run
+        async with self._db.read() as conn:
+            starred = await favourites_repo.of_user(conn, user_id)
+        listed = {b.target_id for b in bookings if b.kind is TargetKind.WORKSHOP}
+        listed |= {w.id for w in await self._roles.items_run_by(user_id)}
+        for item_id in sorted(starred - listed):
+            if item_id in workshops:
+                w = workshops[item_id]
+                entries.append(AgendaEntry("favourite", w.title, w.start, w.end, w.room))
         wanted = set(days) if days is not None else None
         return sorted(
             (e for e in entries if wanted is None or local_day(e.start, self._tz) in wanted),

@@ -26,6 +26,7 @@ from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
 from storage import bookings as bookings_repo
 from storage import children as children_repo
+from storage import favourites as favourites_repo
 from storage import outbox as outbox_repo
 from storage import participants as participants_repo
 from storage import programme as programme_repo
@@ -264,6 +265,9 @@ class ChangeService:
                         grown = core.Standing(target, standing.ins, standing.waiting)
                         promoted = core.to_promote(grown, now, self._grace)
                         await bookings_repo.promote(conn, grown.target, promoted)
+            # Favourites (issue 14): those who starred the item hear of it as those signed up
+            fans = await favourites_repo.of_item(conn, before.id)
+            people += tuple(u for u in fans if u not in people)
             if after is None:
                 await programme_repo.keep_cancelled(conn, before, people, now)
                 await bookings_repo.drop_orphans(conn)

@@ -31,6 +31,7 @@ from bot.views.common import (
     truncate,
     units,
 )
+from bot.views.favourites import star_button
 from bot.views.items import booking_button, fit, item_buttons, item_line, places, slot_block
 
 
@@ -213,7 +214,8 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
         lines.append(Markup())
         lines.append(escape_within(w.description, room_left))
     button = booking_button(r, w, seats, titled=False)
-    return Reply(NL.join(lines), ((button,),) if button else ())
+    star = star_button(r, w, seats.starred(w), short=False)  # favourites: on every item
+    return Reply(NL.join(lines), tuple((b,) for b in (button, star) if b is not None))
 
 
 def day_title(r: Renderer, day: date, today: date) -> Markup:

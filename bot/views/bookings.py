@@ -159,6 +159,8 @@ def mine(r: Renderer, entries: Sequence[AgendaEntry]) -> Reply:
             lines.append(r("bookings.mine_facilitating", **params))
         elif e.kind == "cancelled":
             lines.append(r("cancelled.mine", **params))
+        elif e.kind == "favourite":
+            lines.append(r("favourites.mine_line", **params))
         else:
             lines.append(r("bookings.mine_in", **params))
         if e.kind in ("in", "waiting") and e.target is not None and len(rows) < MAX_LISTED_BUTTONS:

@@ -85,11 +85,11 @@ class KeepPress:
 
 @dataclass(frozen=True, slots=True)
 class SettingsPress:
-    """A /settings button: turn the digest or the reminders on or off."""
+    """A /settings button: turn the digest, the reminders or the feedback question on or off."""
 
     PREFIX: ClassVar[str] = r"^set:"
-    PATTERN: ClassVar[str] = r"^set:(?P<what>digest|reminders):(?P<on>[01])$"
-    what: Literal["digest", "reminders"]
+    PATTERN: ClassVar[str] = r"^set:(?P<what>digest|reminders|feedback):(?P<on>[01])$"
+    what: Literal["digest", "reminders", "feedback"]
     on: bool
 
     def pack(self) -> str:
@@ -102,8 +102,12 @@ class SettingsPress:
         match = re.match(cls.PATTERN, data)
         if match is None:
             return None
-        what: Literal["digest", "reminders"] = (
-            "digest" if match["what"] == "digest" else "reminders"
+        what: Literal["digest", "reminders", "feedback"] = (
+            "digest"
+            if match["what"] == "digest"
+            else "reminders"
+            if match["what"] == "reminders"
+            else "feedback"
         )
         return cls(what, match["on"] == "1")
 
@@ -435,6 +439,47 @@ class KidsPress:
         return cls(match["op"], match["ref"], child, age)
 
 
+# Favourites and feedback (issue 14, parts 2 and 3)
+@dataclass(frozen=True, slots=True)
+class FavouritePress:
+    """The "remind me" button of an item: star it (+) or unstar it (-), by the item's ref."""
+
+    PREFIX: ClassVar[str] = r"^fav:"
+    PATTERN: ClassVar[str] = rf"^fav:(?P<on>[+-]):(?P<ref>[A-Za-z0-9_-]{{{REF_LENGTH}}})$"
+    on: bool
+    ref: str
+
+    def pack(self) -> str:
+        """Give the callback data."""
+        return f"fav:{'+' if self.on else '-'}:{self.ref}"
+
+    @classmethod
+    def parse(cls, data: str) -> FavouritePress | None:
+        """Read callback data; None when the bot never made it."""
+        match = re.match(cls.PATTERN, data)
+        return None if match is None else cls(match["on"] == "+", match["ref"])
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackPress:
+    """An answer to "how was it?": the item's ref and the score (1 good, 2 so-so, 3 not good)."""
+
+    PREFIX: ClassVar[str] = r"^fb:"
+    PATTERN: ClassVar[str] = rf"^fb:(?P<ref>[A-Za-z0-9_-]{{{REF_LENGTH}}}):(?P<score>[123])$"
+    ref: str
+    score: int
+
+    def pack(self) -> str:
+        """Give the callback data."""
+        return f"fb:{self.ref}:{self.score}"
+
+    @classmethod
+    def parse(cls, data: str) -> FeedbackPress | None:
+        """Read callback data; None when the bot never made it."""
+        match = re.match(cls.PATTERN, data)
+        return None if match is None else cls(match["ref"], int(match["score"]))
+
+
 Codec = (
     BookingPress
     | KeepPress
@@ -452,6 +497,8 @@ Codec = (
     | ProposePress
     | ProposalPress
     | KidsPress
+    | FavouritePress
+    | FeedbackPress
 )
 """Any button's data, read."""
 
@@ -472,5 +519,8 @@ CODECS = (
     ProposePress,
     ProposalPress,
     KidsPress,
+    # Favourites and feedback (issue 14, parts 2 and 3)
+    FavouritePress,
+    FeedbackPress,
 )
 """Every codec: tests/test_buttons.py packs the worst case of each."""

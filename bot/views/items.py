@@ -24,6 +24,7 @@ from bot.views.common import (
     truncate,
     units,
 )
+from bot.views.favourites import star_button
 
 
 def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
@@ -86,12 +87,17 @@ def booking_button(
 def booking_rows(
     r: Renderer, items: Sequence[Workshop], seats: Seats, limit: int | None = MAX_LISTED_BUTTONS
 ) -> list[tuple[Button, ...]]:
-    """Give one row of booking buttons per item that takes sign-ups (`limit` at most)."""
+    """Give one row per item that takes sign-ups (`limit` at most): its booking button, and
+    the favourites star beside it."""
     tags = apart(r, items)
-    buttons = [
-        b for w in items if (b := booking_button(r, w, seats, titled=True, tag=tags.get(w.id, "")))
-    ]
-    return [(b,) for b in buttons[:limit]]
+    rows: list[tuple[Button, ...]] = []
+    for w in items:
+        booking = booking_button(r, w, seats, titled=True, tag=tags.get(w.id, ""))
+        if booking is None:
+            continue
+        star = star_button(r, w, seats.starred(w), short=True)  # favourites, beside it
+        rows.append((booking,) if star is None else (booking, star))
+    return rows[:limit]
 
 
 def apart(r: Renderer, items: Sequence[Workshop]) -> dict[str, str]:
@@ -177,6 +183,9 @@ def item_buttons(
         booking = booking_button(r, item, seats, titled=False)
         if booking is not None:
             row.append(booking)
+        star = star_button(r, item, seats.starred(item), short=True)  # favourites
+        if star is not None:
+            row.append(star)
         rows.append(tuple(row))
     return tuple(rows)
 
@@ -185,6 +194,6 @@ def titled(buttons_in_row: int) -> bool:
     """Tell whether a booking button names its item, from the row it is in.
 
     Alone in its row (booking_rows, /mine) it does; next to the item's details button
-    (item_buttons) it does not.
+    (item_buttons) it does not. The "remind me" star beside it is not counted.
     """
     return buttons_in_row == 1

@@ -50,6 +50,9 @@ STORED: dict[MessageKind, dict[str, Any]] = {
     MessageKind.QUESTION_ANSWER: {"question_id": 1},
     # Issue 14, part 1: sessions proposed in chat
     MessageKind.PROPOSAL: {"proposal_id": 7, "what": "clash", "clash": "Pique-nique"},
+    # Favourites and feedback (issue 14)
+    MessageKind.FEEDBACK: {"items": ["a", "b"]},
+    MessageKind.FEEDBACK_SUMMARY: {"item_id": "a"},
 }
 
 

@@ -320,7 +320,7 @@ window = {WINDOW}
                 mark = emu.mark(user)
                 await emu.send_text(user, f"/workshop {item}")
                 (details[user],) = await emu.wait_for_messages(user, 1, timeout=30, after=mark)
-                assert details[user].buttons == [("❌ Me désinscrire", f"b:wc:{ref(item)}")]
+                assert details[user].buttons[0] == ("❌ Me désinscrire", f"b:wc:{ref(item)}")
             await settled(db, lambda _: True)
 
             # A notice, the storm (the digests are going out too), and a kill in its middle

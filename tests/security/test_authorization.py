@@ -250,6 +250,15 @@ COMMANDS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     # The kids' club (issue 14, part 5): one's own children only
     ("/children", everyone(ok("children.empty")), everyone(PRIVATE_ONLY)),
     ("/enfants", everyone(ok("children.empty")), everyone(PRIVATE_ONLY)),
+    # Favourites and feedback (issue 14): the organisers' overview of the answers
+    *(
+        (
+            command,
+            organisers(ORGANISERS_ONLY, ok("feedback.overview_none", "feedback.overview_title")),
+            everyone(PRIVATE_ONLY),
+        )
+        for command in ("/feedback", "/avis", "/retours")
+    ),
 ]
 
 # Buttons: the data pressed (t: this item, x: an item at the same time, r1/r2: rota slots).
@@ -364,6 +373,13 @@ BUTTONS: list[tuple[str, tuple[Outcome, ...], tuple[Outcome, ...] | str]] = [
     ("kid:set:child:7", mine(ok("children.aged")), everyone(FORGED)),
     ("kid:del:child", mine(ok("children.confirm_remove")), everyone(FORGED)),
     ("kid:rm:child", mine(ok("children.removed")), everyone(FORGED)),
+    # Favourites and feedback (issue 14): star this item, unstar it (anyone registered);
+    # answer about e (over) having starred it; answer about e not having come: stale
+    ("fav:+:t", registered(ok("favourites.added")), SAME),
+    ("fav:-:t", registered(ok("favourites.removed")), SAME),
+    ("fb:e:1", registered(ok("feedback.thanks")), SAME),
+    ("fb:e:3", registered(Refused("common.stale_button")), SAME),
+    ("set:feedback:0", registered(ok("settings.feedback_off_done")), SAME),
 ]
 
 # Cells that failed once, and why (kept to explain a regression)
@@ -419,6 +435,11 @@ end = 2026-08-25T15:00:00
 room = "Cabane"
 capacity = 1000
 min_age = 3
+id = "e"
+title = "Réveil musculaire"
+start = 2026-08-24T08:00:00
+end = 2026-08-24T09:00:00
+room = "Pinède"
 
 [[rota]]
 id = "r1"
@@ -856,6 +877,19 @@ async def _kids(
     return await m.ask(user, "/children", False), data
 
 
+async def _starred(
+    data: str, m: Matrix, user: int, role: str, in_group: bool
+) -> tuple[SentMessage, str]:
+    """Favourites and feedback: star the item first (anyone registered), then press."""
+    if role != "stranger" and data == "fav:-:t":
+        await m.bot.services.favourites.star(user, ref("t"), on=True)
+    if role != "stranger" and data == "fb:e:1":
+        await m.bot.services.favourites.star(user, ref("e"), on=True)  # over: came, starred
+    return await _details(m, user, in_group), data.replace(":t", f":{ref('t')}").replace(
+        ":e:", f":{ref('e')}:"
+    )
+
+
 SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "b:ws:t": partial(_plain, "b:ws:t"),
     "b:wc:t": _booked_in_t,
@@ -898,6 +932,12 @@ SETUPS: dict[str, Callable[..., Awaitable[tuple[SentMessage, str]]]] = {
     "kid:set:child:7": partial(_kids, "kid:set:child:7"),
     "kid:del:child": partial(_kids, "kid:del:child"),
     "kid:rm:child": partial(_kids, "kid:rm:child"),
+    # Favourites and feedback (issue 14)
+    "fav:+:t": partial(_starred, "fav:+:t"),
+    "fav:-:t": partial(_starred, "fav:-:t"),
+    "fb:e:1": partial(_starred, "fb:e:1"),
+    "fb:e:3": partial(_starred, "fb:e:3"),
+    "set:feedback:0": partial(_asked, "/settings", "set:feedback:0"),
 }
 
 
