@@ -23,6 +23,7 @@ _WORKSHOP_COLUMNS = (
     "id, title, description, kind, starts_at, ends_at, room, capacity, language, tags, "
     "facilitators, min_age, max_age"
 )
+_WORKSHOP_COUNT = _WORKSHOP_COLUMNS.count(",") + 1
 
 
 def _workshop_from_row(row: aiosqlite.Row) -> Workshop:
@@ -114,7 +115,7 @@ async def replace(conn: aiosqlite.Connection, programme: Programme) -> None:
     """Make the stored programme equal to `programme`, keeping rows whose id stays."""
     await conn.executemany(
         f"""
-        INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES ({", ".join("?" * _WORKSHOP_COUNT)})
         ON CONFLICT (id) DO UPDATE SET
             title = excluded.title, description = excluded.description, kind = excluded.kind,
             starts_at = excluded.starts_at, ends_at = excluded.ends_at, room = excluded.room,
@@ -158,7 +159,7 @@ async def replace(conn: aiosqlite.Connection, programme: Programme) -> None:
 async def update_workshop(conn: aiosqlite.Connection, item: Workshop) -> None:
     """Store a changed item (same id)."""
     await conn.execute(
-        f"UPDATE workshop SET ({_WORKSHOP_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"UPDATE workshop SET ({_WORKSHOP_COLUMNS}) = ({', '.join('?' * _WORKSHOP_COUNT)}) "
         "WHERE id = ?",
         (*_workshop_values(item), item.id),
     )
@@ -175,7 +176,7 @@ async def keep_cancelled(
     """Keep a cancelled item, and who was signed up or waiting, to show it as cancelled."""
     await conn.execute(
         f"INSERT OR REPLACE INTO cancelled_workshop ({_WORKSHOP_COLUMNS}, people, cancelled_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"VALUES ({', '.join('?' * (_WORKSHOP_COUNT + 2))})",
         (*_workshop_values(item), json.dumps(sorted(set(people))), to_db(at)),
     )
 
@@ -200,6 +201,6 @@ async def add_room(conn: aiosqlite.Connection, name: str) -> None:
 async def add_workshop(conn: aiosqlite.Connection, item: Workshop) -> None:
     """Put a new item in the programme (a proposed session, approved)."""
     await conn.execute(
-        f"INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES ({', '.join('?' * _WORKSHOP_COUNT)})",
         _workshop_values(item),
     )

@@ -19,6 +19,9 @@ STATEMENTS = [
     "CREATE INDEX child_parent ON child (parent_id)",
     "ALTER TABLE workshop ADD COLUMN min_age INTEGER",
     "ALTER TABLE workshop ADD COLUMN max_age INTEGER",
+    # A cancelled item is kept with the columns of `workshop` (migration 12)
+    "ALTER TABLE cancelled_workshop ADD COLUMN min_age INTEGER",
+    "ALTER TABLE cancelled_workshop ADD COLUMN max_age INTEGER",
     """
     CREATE TABLE booking_new (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
