@@ -214,7 +214,8 @@ def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Rep
         lines.append(Markup())
         lines.append(escape_within(w.description, room_left))
     button = booking_button(r, w, seats, titled=False)
-    star = star_button(r, w, seats.starred(w), short=False)  # favourites: on every item
+    # favourites: on every item, but a cancelled one (nothing left to be reminded of)
+    star = None if seats.is_cancelled(w) else star_button(r, w, seats.starred(w), short=False)
     return Reply(NL.join(lines), tuple((b,) for b in (button, star) if b is not None))
 
 

@@ -184,7 +184,7 @@ def item_buttons(
         if booking is not None:
             row.append(booking)
         star = star_button(r, item, seats.starred(item), short=True)  # favourites
-        if star is not None:
+        if star is not None and not seats.is_cancelled(item):
             row.append(star)
         rows.append(tuple(row))
     return tuple(rows)
