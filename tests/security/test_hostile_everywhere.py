@@ -157,6 +157,11 @@ def _with_button(messages: list[SentMessage], data: str) -> list[SentMessage]:
     return [m for m in messages if any((d or "").startswith(data) for _, d in m.buttons)]
 
 
+def _buttoned(messages: list[SentMessage]) -> list[SentMessage]:
+    """Keep the messages that carry buttons."""
+    return [m for m in messages if m.buttons]
+
+
 async def _change(bot: Harness, item: str, kind: str, value: str | None) -> None:
     """Go through /change as the organiser: the item, what changes, its value, confirm."""
     emu = bot.emu
@@ -248,7 +253,10 @@ async def test_hostile_text_goes_through_every_message(
     (mine,) = _with_button(emu.messages(NASTY)[mark:], "b:ro:")
     group = emu.mark(GROUP)
     await bot.press(NASTY, mine, f"b:ro:{ref('hr1')}")
-    (offer,) = await emu.wait_for_messages(GROUP, 1, after=group)
+    # The broadcast to the group may land after the mark: the offer is the message with a button
+    async with asyncio.timeout(10):
+        await emu.world.changes.wait_for(lambda: bool(_buttoned(emu.messages(GROUP)[group:])))
+    (offer,) = _buttoned(emu.messages(GROUP)[group:])
     emu.join_group(GROUP, ENGLISH_ORG)
     await bot.press(ENGLISH_ORG, offer, offer.buttons[0][1] or "")
 
