@@ -240,7 +240,7 @@ async def test_only_organisers_decide(week: Harness) -> None:
     await propose(bot, ALICE, "Yoga du rire", slot=None)
     ref = data(card(bot, "Yoga du rire"), "pr:")
     (mine,) = await bot.say(MATHILDE, "/next")
-    for pressed in (*ref, "pr:at:1:202608241200:0"):
+    for pressed in (*ref, "pr:at:1:202608241200:abcdef"):
         answer = await forged(bot, MATHILDE, mine, pressed)
         assert answer["text"] == "Cette action est réservée à l'équipe d'organisation.", pressed
     assert await rows(bot, "SELECT status FROM proposal") == [("pending",)]
