@@ -30,7 +30,7 @@ async def propose(update: Update, context: Context) -> None:
 
 
 async def _rooms(context: Context) -> list[str]:
-    """List the rooms by name: a slot's button carries the room's place in this list."""
+    """List the rooms by name: a slot's button carries the code of one of them."""
     return sorted(room.name for room in (await services(context).programme.current()).rooms)
 
 
@@ -71,7 +71,7 @@ async def button(update: Update, context: Context) -> None:
         return
     if press.op == "d":
         _, slots = await proposals.duration(user_id, int(press.arg or 0))
-        reply = view.slots_menu(r, slots, await _rooms(context))
+        reply = view.slots_menu(r, slots)
     elif press.op in ("at", "org"):
         slot = None
         if press.op == "at":
@@ -113,7 +113,7 @@ async def _slot_taken(update: Update, context: Context, r: Renderer) -> None:
     s = services(context)
     slots = await s.proposals.rechoose(query.from_user.id)
     await query.answer(r.plain("proposals.slot_taken"), show_alert=True)
-    await edit(update, view.slots_menu(r, slots, await _rooms(context)))
+    await edit(update, view.slots_menu(r, slots))
 
 
 async def decide(update: Update, context: Context) -> None:
@@ -135,12 +135,13 @@ async def decide(update: Update, context: Context) -> None:
     if press.op == "mv" or (press.op == "ok" and not await proposals.has_slot(press.proposal_id)):
         p, slots = await proposals.move_slots(user_id, press.proposal_id)
         await query.answer()
-        await send(update, context, view.move_menu(r, p, slots, await _rooms(context)))
+        await send(update, context, view.move_menu(r, p, slots))
         return
     slot = None
     if press.op == "at":
         slot = view.read_slot(press.slot or "", await _rooms(context))
         if slot is None:
+            await proposals.pending(user_id, press.proposal_id)  # a non-organiser hears that
             raise DomainError("common.stale_button")
     p = await proposals.approve(user_id, press.proposal_id, slot)
     s.outbox.wake()

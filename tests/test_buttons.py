@@ -49,10 +49,10 @@ WORST: list[Codec] = [
     PagePress("d", 999, "20260824e"),
     QuestionPress(999_999_999_999),
     # Issue 14, part 1: sessions proposed in chat
-    ProposePress("at", "202608241030:999"),
+    ProposePress("at", "202608241030:abcdef"),
     ProposePress("l", "both"),
     ProposePress("org"),
-    ProposalPress("at", 999_999_999, "202608241030:999"),
+    ProposalPress("at", 999_999_999, "202608241030:abcdef"),
     ProposalPress("no", 999_999_999),
     # The kids' club (issue 14, part 5)
     KidsPress("out", "Z" * 11, 999_999_999),
@@ -129,7 +129,10 @@ def test_a_forged_proposal_card_button_is_none(data: str) -> None:
 def test_proposal_buttons_read_back() -> None:
     assert ProposePress.parse("pp:d:90") == ProposePress("d", "90")
     assert ProposePress.parse("pp:org") == ProposePress("org")
-    assert ProposalPress.parse("pr:at:7:202608241030:2") == ProposalPress("at", 7, "202608241030:2")
+    assert ProposalPress.parse("pr:at:7:202608241030:0a1b2c") == ProposalPress(
+        "at", 7, "202608241030:0a1b2c"
+    )
+    assert ProposalPress.parse("pr:at:7:202608241030:2") is None
 
 
 # The kids' club (issue 14, part 5)

@@ -329,8 +329,8 @@ class QuestionPress:
 
 
 # Issue 14, part 1: sessions proposed in chat
-_SLOT = r"[0-9]{12}:[0-9]{1,3}"
-"""A slot on a button: its start (UTC, YYYYMMDDHHMM) and the room's place among the rooms."""
+_SLOT = r"[0-9]{12}:[0-9a-f]{6}"
+"""A slot on a button: its start (UTC, YYYYMMDDHHMM) and a digest of the room's name."""
 
 
 @dataclass(frozen=True, slots=True)

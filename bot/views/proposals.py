@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -19,21 +20,25 @@ PLACES = (0, 8, 12, 20, 30)
 """The numbers of places offered as buttons (0: no sign-ups); any other may be typed."""
 
 
-def pack_slot(slot: Slot, rooms: Sequence[str]) -> str:
-    """Give a slot as a button carries it: its start in UTC and the room's place among `rooms`."""
-    return f"{slot.start.astimezone(UTC).strftime(_STAMP)}:{list(rooms).index(slot.room)}"
+def _room_code(room: str) -> str:
+    """Give a short, stable code of a room's name (rooms come and go with imports)."""
+    return hashlib.sha256(room.encode()).hexdigest()[:6]
+
+
+def pack_slot(slot: Slot) -> str:
+    """Give a slot as a button carries it: its start in UTC and its room's code."""
+    return f"{slot.start.astimezone(UTC).strftime(_STAMP)}:{_room_code(slot.room)}"
 
 
 def read_slot(arg: str, rooms: Sequence[str]) -> Slot | None:
-    """Read a slot a button carries; None when it names no room or no time."""
-    stamp, _, index = arg.partition(":")
+    """Read a slot a button carries; None when it names no known room (one only) or no time."""
+    stamp, _, code = arg.partition(":")
     try:
         start = datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
     except ValueError:
         return None
-    if not index.isdigit() or int(index) >= len(rooms):
-        return None
-    return Slot(start, rooms[int(index)])
+    named = [room for room in rooms if _room_code(room) == code]
+    return Slot(start, named[0]) if len(named) == 1 else None
 
 
 def ask_title(r: Renderer) -> Reply:
@@ -60,11 +65,9 @@ def _slot_label(r: Renderer, slot: Slot) -> str:
     return r.plain("proposals.slot_label", day=day, time=r.time(slot.start), room=slot.room)
 
 
-def slots_menu(r: Renderer, slots: Sequence[Slot], rooms: Sequence[str]) -> Reply:
+def slots_menu(r: Renderer, slots: Sequence[Slot]) -> Reply:
     """Offer the free slots, and letting the organisers choose."""
-    rows = [
-        (Button(_slot_label(r, s), ProposePress("at", pack_slot(s, rooms)).pack()),) for s in slots
-    ]
+    rows = [(Button(_slot_label(r, s), ProposePress("at", pack_slot(s)).pack()),) for s in slots]
     rows.append((Button(r.plain("proposals.organisers_choose"), ProposePress("org").pack()),))
     rows.append((_abandon(r),))
     text = r("proposals.ask_when") if slots else r("proposals.no_free_slot")
@@ -156,13 +159,12 @@ def card(r: Renderer, p: Proposal) -> Reply:
     return Reply(text, buttons)
 
 
-def move_menu(r: Renderer, p: Proposal, slots: Sequence[Slot], rooms: Sequence[str]) -> Reply:
+def move_menu(r: Renderer, p: Proposal, slots: Sequence[Slot]) -> Reply:
     """Offer an organiser the free slots a proposal may be approved in."""
     if not slots:
         return Reply(r("proposals.no_slot_to_move", title=p.title))
     rows = tuple(
-        (Button(_slot_label(r, s), ProposalPress("at", p.id, pack_slot(s, rooms)).pack()),)
-        for s in slots
+        (Button(_slot_label(r, s), ProposalPress("at", p.id, pack_slot(s)).pack()),) for s in slots
     )
     return Reply(r("proposals.choose_move", title=p.title), rows)
 

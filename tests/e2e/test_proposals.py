@@ -240,7 +240,7 @@ async def test_only_organisers_decide(week: Harness) -> None:
     await propose(bot, ALICE, "Yoga du rire", slot=None)
     ref = data(card(bot, "Yoga du rire"), "pr:")
     (mine,) = await bot.say(MATHILDE, "/next")
-    for pressed in (*ref, "pr:at:1:202608241200:0"):
+    for pressed in (*ref, "pr:at:1:202608241200:abcdef"):
         answer = await forged(bot, MATHILDE, mine, pressed)
         assert answer["text"] == "Cette action est réservée à l'équipe d'organisation.", pressed
     assert await rows(bot, "SELECT status FROM proposal") == [("pending",)]
@@ -426,3 +426,19 @@ async def test_cards_go_to_the_organisers_group_when_there_is_one(
         assert asked.plain_text.startswith("❌ Pourquoi refuser Belote")
         (done,) = await bot.say(ORGANISER, "Pas de cartes cette année.")
         assert done.plain_text.startswith("C'est fait")
+
+
+async def test_a_command_ends_the_wait_and_a_cancelled_proposed_item_stays_cancelled(
+    week: Harness,
+) -> None:
+    bot = week
+    await bot.say(ALICE, "/propose")
+    (left, _) = await bot.say(ALICE, "/next", count=2)
+    assert left.plain_text.startswith("✋ J'arrête d'attendre votre texte pour /propose")
+    await propose(bot, BOB, "Cerfs-volants")
+    shown = card(bot, "Cerfs-volants")
+    await bot.press(ORGANISER, shown, data(shown, "pr:ok:")[0])
+    await bot.services.changes.apply(ORGANISER, Change("proposal-1", ChangeKind.CANCEL))
+    await bot.services.programme.import_bytes(PROGRAMME.encode(), "semaine.toml")
+    ids = {w.id for w in (await bot.services.programme.current()).workshops}
+    assert "proposal-1" not in ids and "a" in ids
