@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from html import unescape
 
 from telegram import Message, Update
 from telegram.error import BadRequest
@@ -66,7 +67,8 @@ async def edit(update: Update, reply: Reply) -> None:
         return
     if (
         isinstance(query.message, Message)
-        and query.message.text_html == reply.text
+        # Compared unescaped: PTB writes an apostrophe back as &#x27;, the views do not
+        and unescape(query.message.text_html) == unescape(reply.text)
         and query.message.reply_markup == markup(reply)
     ):
         return

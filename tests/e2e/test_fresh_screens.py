@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.clock import FrozenClock
 from bot.domain.booking import ref
 from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.harness import Harness
-from tests.conftest import ALICE, BOB, ORGANISER
+from bot.sandbox.harness import Harness, forge_press
+from tests.conftest import ALICE, BOB, MATHILDE, ORGANISER
 from tests.e2e.test_announcements import sign_up
 from tests.e2e.test_changes import running_week
 from tests.e2e.test_wording import bot  # noqa: F401 (the fixture these tests use)
@@ -134,3 +134,17 @@ async def test_buttons_of_items_sharing_a_title_say_which_day(
         assert "ℹ️ Yoga · Tue" in [label for label, _ in en.buttons]
         (one,) = await week.say(ALICE, "/search atelier")
         assert [label for label, _ in one.buttons if label.startswith("ℹ️")] == ["ℹ️ Atelier 00"]
+
+
+async def test_a_press_that_changes_nothing_edits_nothing(bot: Harness) -> None:  # noqa: F811
+    await sign_up(bot, ALICE, "a")
+    await bot.say(MATHILDE, "/start")
+    (day,) = await bot.say(MATHILDE, "/today")
+    press = f"b:ws:{ref('a')}"
+    await bot.press(MATHILDE, day, press)  # the waiting list: "liste d'attente", an apostrophe
+    assert "liste d'attente" in bot.emu.message(MATHILDE, day.message_id).plain_text
+    calls = len(bot.emu.calls)
+    await forge_press(bot.emu, MATHILDE, day, press)  # again, from the list as it was
+    await bot.settle()
+    edits = [c for c in bot.emu.calls[calls:] if c.method == "editMessageText"]
+    assert edits == [], [(c.status, c.response) for c in edits]
