@@ -49,6 +49,7 @@ NOTICE = "Le <b>bus</b> & </i> part <"
 BROADCAST = 'Bonjour <a href="https://evil.example">x</a> & à tous <'
 # Questions to the organisers (/ask)
 ASKED, ANSWERED = "Où <b>est</b> & </i> le bus ? <", "Devant <i>l'accueil</i> & </b> <"
+COMMENT = "Trop <b>court</b> & </i> 🙃 <"  # feedback for facilitators (issue 14)
 HOSTILE_NAME, HOSTILE_LAST, HOSTILE_USER = "<script>&", '</i>O\'Brien "Bob"', "evil_b"
 NASTY, ENGLISH_ORG = 1666, 9002
 GROUP_TITLE = "Groupe <b>& </i> 🎉"
@@ -194,6 +195,8 @@ async def test_hostile_text_goes_through_every_message(
         NASTY, TargetKind.WORKSHOP, ref("h1"), person=await s.people.get(NASTY)
     )
     await s.bookings.sign_up(NASTY, TargetKind.ROTA, ref("hr1"), person=await s.people.get(NASTY))
+    # issue 14: the English organiser runs h1 too, so gets the summary of its feedback
+    await s.roles.set_facilitator(ORGANISER, await s.agenda.by_id("h1"), ENGLISH_ORG, add=True)
 
     # every command of the table, in French (its alias) and English, by an organiser
     for command in COMMANDS:
@@ -273,6 +276,13 @@ async def test_hostile_text_goes_through_every_message(
             moved = PROGRAMME.replace("2026-08-24T14:30:00", "2026-08-24T15:00:00")
             assert moved != PROGRAMME
             await s.programme.import_bytes(moved.encode(), "semaine.toml")
+        if minutes == 4 * 60 + 15:  # 12:15: the question after h1; an answer, a comment
+            (question,) = _with_button(emu.messages(NASTY), f"fb:{ref('h1')}:")
+            await bot.press(NASTY, question, f"fb:{ref('h1')}:3")
+            await _say(bot, NASTY, COMMENT)
+    # the evening: h1's facilitators get the summary of its feedback (issue 14)
+    bot.clock.jump_to(FIRST_DAY.replace(hour=21))  # type: ignore[attr-defined]
+    await _quiet(bot)
     for _ in range(100):
         await _quiet(bot)
         await asyncio.sleep(0.05)  # the broadcast's watcher reports on its own time
@@ -338,6 +348,7 @@ room = {_toml(ROOM)}
         ANSWERED,
         HOSTILE_NAME,
         RTL,
+        COMMENT,
     ):
         assert any(hostile in t for t in texts), f"{hostile!r} never shown literally"
     assert any(LONG in t or LONG[:20] in t for t in texts), "the 200-character room never shown"
