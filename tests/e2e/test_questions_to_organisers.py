@@ -151,7 +151,9 @@ async def test_a_question_reaches_each_organiser_and_one_reply_answers_it_once(
 async def test_the_reply_button_takes_the_next_text_and_the_answer_is_in_the_askers_language(
     bot: Harness,
 ) -> None:
-    marks = {ORGANISER: bot.emu.mark(ORGANISER)}
+    # Both copies delivered (and recorded as sent) before the answer: a copy still on its way
+    # then keeps its button (README, known limits), which is not what this test is about
+    marks = {ORGANISER: bot.emu.mark(ORGANISER), ODILE: bot.emu.mark(ODILE)}
     (prompt,) = await bot.say(BOB, "/question")  # the French alias, with no text: asked for it
     assert prompt.plain_text.startswith("✍️ Write your question for the organisers")
     (ack,) = await bot.say(BOB, "Is there a night bus back to town?")
