@@ -109,12 +109,12 @@ class TerminalChat:
         self.out.flush()
 
     def note(self, key: str, **params: object) -> None:
-        """Print one of the demo's own messages."""
-        self.write(self.t(DEMO_LANGUAGE, f"demo.{key}", **params) + "\n")
+        """Print one of the demo's own messages (plain text: a terminal shows no HTML)."""
+        self.write(self.t.plain(DEMO_LANGUAGE, f"demo.{key}", **params) + "\n")
 
     def prompt(self) -> None:
         """Print the prompt, naming who is typing."""
-        self.write(self.t(DEMO_LANGUAGE, "demo.prompt", who=self.who.first_name))
+        self.write(self.t.plain(DEMO_LANGUAGE, "demo.prompt", who=self.who.first_name))
 
     @property
     def group(self) -> int | None:
@@ -137,10 +137,10 @@ class TerminalChat:
             self.note(seen.kind.value, text=seen.text)
             return
         in_group = seen.chat_id != self.who.user_id
-        mark = self.t(DEMO_LANGUAGE, "demo.group") + " " if in_group else ""
+        mark = self.t.plain(DEMO_LANGUAGE, "demo.group") + " " if in_group else ""
         if seen.kind is Kind.EDIT:
             mark += "✎ "
-        self.write(f"\n🤖 {mark}{seen.text or self.t(DEMO_LANGUAGE, 'demo.empty')}\n")
+        self.write(f"\n🤖 {mark}{seen.text or self.t.plain(DEMO_LANGUAGE, 'demo.empty')}\n")
         message = seen.message
         if message is not None and message.document is not None:
             self.note("document", name=message.document.filename)
@@ -267,17 +267,18 @@ class TerminalChat:
         roles, name = self.harness.services.roles, self.who.first_name
         role = await roles.role(self.who.user_id)
         if role is Role.ORGANISER:
-            return self.t(DEMO_LANGUAGE, "demo.as_organiser", name=name)
+            return self.t.plain(DEMO_LANGUAGE, "demo.as_organiser", name=name)
         if role is Role.FACILITATOR:
             titles = [w.title for w in await roles.items_run_by(self.who.user_id)]
             items = ", ".join(
-                self.t(DEMO_LANGUAGE, "demo.title", title=title) for title in titles[:TITLES_SHOWN]
+                self.t.plain(DEMO_LANGUAGE, "demo.title", title=title)
+                for title in titles[:TITLES_SHOWN]
             )
             if len(titles) > TITLES_SHOWN:
                 more = len(titles) - TITLES_SHOWN
-                items = self.t(DEMO_LANGUAGE, "demo.and_more", items=items, count=more)
-            return self.t(DEMO_LANGUAGE, "demo.as_facilitator", name=name, items=items)
-        return self.t(DEMO_LANGUAGE, "demo.as_participant", name=name)
+                items = self.t.plain(DEMO_LANGUAGE, "demo.and_more", items=items, count=more)
+            return self.t.plain(DEMO_LANGUAGE, "demo.as_facilitator", name=name, items=items)
+        return self.t.plain(DEMO_LANGUAGE, "demo.as_participant", name=name)
 
     # --- the clock ----------------------------------------------------------------------
 
@@ -363,7 +364,9 @@ class TerminalChat:
 
     def intro(self) -> str:
         """Give the demo's opening lines."""
-        return self.t(DEMO_LANGUAGE, "demo.intro", programme=SAMPLE_PROGRAMME.name, now=self.now())
+        return self.t.plain(
+            DEMO_LANGUAGE, "demo.intro", programme=SAMPLE_PROGRAMME.name, now=self.now()
+        )
 
     async def run(self) -> None:
         """Read and act until end of input."""

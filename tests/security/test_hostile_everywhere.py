@@ -8,13 +8,17 @@ the rota swap, the announcements, reminders and board of the outbox. Every call 
 accepted by the emulator, and every hostile string must show literally somewhere.
 
 Covered (printed by the test): every outbox kind (a new kind fails it), and the catalogue keys
-the Translator was asked for. Not driven yet: the demo's printing.
+of which a message went out and was accepted by the emulator (a key only asked for, its
+message never sent, does not count). A second test plays the terminal demo on a hostile
+programme with hostile-named people: it must print every one of them as text, unescaped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import io
 import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
@@ -28,6 +32,7 @@ from bot.commands import COMMANDS
 from bot.domain.booking import TargetKind, ref
 from bot.domain.messages import MessageKind
 from bot.i18n import LOCALES_DIR, Translator, load_catalogue
+from bot.sandbox import demo
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from bot.sandbox.records import Call, SentMessage
@@ -90,6 +95,26 @@ def keys_shown(used: Rendered, calls: Sequence[Call]) -> set[str]:
     }
 
 
+def _counting(monkeypatch: pytest.MonkeyPatch) -> Rendered:
+    """Note what the Translator makes of each key from now on."""
+    used: Rendered = {}
+    call, plain = Translator.__call__, Translator.plain
+
+    def counted_call(self: Translator, lang: str, key: str, /, **params: Any) -> Any:
+        text = call(self, lang, key, **params)
+        used.setdefault(key, set()).add(str(text))
+        return text
+
+    def counted_plain(self: Translator, lang: str, key: str, /, **params: Any) -> str:
+        text = plain(self, lang, key, **params)
+        used.setdefault(key, set()).add(text)
+        return text
+
+    monkeypatch.setattr(Translator, "__call__", counted_call)
+    monkeypatch.setattr(Translator, "plain", counted_plain)
+    return used
+
+
 def _toml(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -138,21 +163,7 @@ places = 2
 async def hostile_bot(
     emu: BotApiEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[Harness, Rendered]]:
-    used: Rendered = {}
-    call, plain = Translator.__call__, Translator.plain
-
-    def counted_call(self: Translator, lang: str, key: str, /, **params: Any) -> Any:
-        text = call(self, lang, key, **params)
-        used.setdefault(key, set()).add(str(text))
-        return text
-
-    def counted_plain(self: Translator, lang: str, key: str, /, **params: Any) -> str:
-        text = plain(self, lang, key, **params)
-        used.setdefault(key, set()).add(text)
-        return text
-
-    monkeypatch.setattr(Translator, "__call__", counted_call)
-    monkeypatch.setattr(Translator, "plain", counted_plain)
+    used = _counting(monkeypatch)
     programme = tmp_path / "semaine.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
     emu.add_user(
@@ -414,3 +425,63 @@ capacity = 1
         f"in a message the emulator accepted: {len(shown)}/{len(catalogue)}"
     )
     assert kinds == set(MessageKind), f"not sent: {set(MessageKind) - kinds}"
+
+
+DEMO_PROGRAMME = PROGRAMME.replace(
+    f"facilitators = [{_toml(FACILITATOR)}]",
+    f'facilitators = [{_toml(FACILITATOR)}]\ntelegram = ["@zoe_h"]',
+)
+
+
+async def test_the_demo_prints_a_hostile_sample_literally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The terminal demo on a hostile programme, played by people with hostile names."""
+    sample = tmp_path / "hostile.toml"
+    sample.write_text(DEMO_PROGRAMME, encoding="utf-8")
+    assert 'telegram = ["@zoe_h"]' in DEMO_PROGRAMME
+    monkeypatch.setattr(demo, "SAMPLE_PROGRAMME", sample)
+    monkeypatch.setattr(demo, "local_config", functools.partial(local_config, programme=sample))
+    monkeypatch.setattr(demo, "PARTICIPANT", demo.Identity("participant", 1001, HOSTILE_NAME))
+    monkeypatch.setattr(demo, "ORGANISER", demo.Identity("organiser", 9001, RTL + TITLE))
+    lines = iter(
+        (
+            "/start",
+            "/today",
+            "/workshop h1",
+            "1",
+            "/mine",
+            ":as organiser",
+            "/participants h1",
+            f"/notice {NOTICE}",
+            "/log",
+            ":as facilitator",
+            "/mine",
+            ":time +1h",
+            ":as participant",
+        )
+    )
+    out = io.StringIO()
+    used = _counting(monkeypatch)
+
+    async def read() -> str:
+        line = next(lines, None)
+        return "" if line is None else line + "\n"
+
+    async with demo.demo_chat(FrozenClock(FIRST_DAY), read=read, out=out) as chat:
+        await chat.run()
+        calls = chat.harness.emu.calls
+    printed = out.getvalue()
+    print(
+        f"\ndemo: catalogue keys in a message the emulator accepted: {len(keys_shown(used, calls))}"
+    )
+    assert next(lines, None) is None, "the demo stopped before the end of the script"
+    assert "Traceback" not in printed and not crash_signs([printed]), printed[-2000:]
+    assert not unexpected_refusals(calls), unexpected_refusals(calls)
+    for hostile in (TITLE, TITLE2, ROOM, FACILITATOR.split()[0], HOSTILE_NAME, RTL, NOTICE):
+        assert hostile in printed, f"{hostile!r} never printed literally"
+    # Nothing escaped twice, or escaped at all: the terminal shows text, not HTML
+    # (TITLE and NOTE hold a literal "&amp;" of their own)
+    for escaped in ("&lt;", "&gt;", "&#", "&amp;amp;", "&amp;#"):
+        where = printed.find(escaped)
+        assert where < 0, f"{escaped} printed: {printed[max(0, where - 200) : where + 200]}"
