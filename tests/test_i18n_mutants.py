@@ -144,6 +144,8 @@ def test_the_renderer_speaks_one_language_in_one_zone() -> None:
     assert _renderer("en", now).now == now
     assert r("common.date", weekday="<", day=1, month="&") == "&lt; 1 &amp;"
     assert r.plain("common.date", weekday="<", day=1, month="&") == "< 1 &"
+    assert _renderer("en").plain("common.month_9") == "September"
+    assert _renderer("en")("common.month_9") == "September"
     late = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)  # already September 1st in Paris
     assert r.time(late) == "00:30"
     assert r.date(date(2026, 9, 1)) == "mardi 1er septembre"
@@ -181,6 +183,7 @@ def test_escape_within_cuts_so_that_the_escaped_text_fits() -> None:
     assert escape_within("a<b<c<d", 16) == "a&lt;b&lt;c&lt;d"
     assert escape_within("<<<<<<<<<<", 12) == "…"  # a cut to one character leaves "…"
     assert escape_within("&&&&", 5) == "…"  # nothing but the ellipsis fits
+    assert escape_within("&&", 5) == "…"  # two characters are cut too
     assert escape_within("abc", 0) == "…"
     assert isinstance(escape_within("x", 5), Markup)
 
@@ -230,9 +233,20 @@ def test_a_block_too_big_for_a_page_is_cut_at_its_lines() -> None:
         Page(Markup("H\n\nTitre\n\n" + "a" * 10), (a,)),
         Page(Markup("H\n\n" + "b" * 10), (b,)),
     ]
-    # exactly the budget (1 + 2 + 13 = 16): not cut
+    # exactly the budget (1 + 2 + 13 = 16): not cut; one unit less: cut
     fits = Block(Markup("Titre\n1234567"), (a,), header=True)
     assert paginate(head, [fits], budget=16) == [Page(Markup("H\n\nTitre\n1234567"), (a,))]
+    assert paginate(head, [fits], budget=15) == [
+        Page(Markup("H\n\nTitre"), ()),
+        Page(Markup("H\n\n1234567"), (a,)),
+    ]
+    # lines are cut at line ends only, never at the spaces inside them
+    spaced = Block(Markup("Le titre\nune ligne\nune autre"), (a, b), header=True)
+    assert paginate(head, [spaced], budget=14) == [
+        Page(Markup("H\n\nLe titre"), ()),
+        Page(Markup("H\n\nune ligne"), (a,)),
+        Page(Markup("H\n\nune autre"), (b,)),
+    ]
     # lines that are not one per item: the items go with the last line, no heading kept apart
     loose = Block(Markup("x" * 10 + "\n" + "y" * 10 + "\n" + "z" * 10), (a,))
     assert paginate(head, [loose], budget=16) == [
@@ -246,6 +260,8 @@ def test_the_pager_moves_between_pages() -> None:
     def data(page: int) -> str:
         return f"p:{page}"
 
+    assert pager(2, 0, data) == (Button("1/2", NOOP), Button("▶️", "p:1"))
+    assert pager(2, 1, data) == (Button("◀️", "p:0"), Button("2/2", NOOP))
     assert pager(1, 0, data) == ()
     assert pager(0, 0, data) == ()
     assert pager(3, 0, data) == (Button("1/3", NOOP), Button("▶️", "p:1"))

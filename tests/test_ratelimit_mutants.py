@@ -7,7 +7,7 @@ import math
 import httpx
 from telegram.error import BadRequest
 
-from bot.ratelimit import _Send, _Window, surely_not_taken
+from bot.ratelimit import _Send, _Window, group_of, surely_not_taken
 
 
 def sent(end: float | None) -> _Send:
@@ -43,3 +43,13 @@ def test_a_refused_call_reached_telegram_even_with_a_connection_error_behind_it(
     refused = BadRequest("message is too long")
     refused.__cause__ = httpx.ConnectError("refused", request=httpx.Request("POST", "http://x/"))
     assert not surely_not_taken(refused)
+
+
+def test_chat_zero_is_no_group() -> None:
+    """Groups have negative ids, people positive ones; 0 names neither (no group window)."""
+    assert group_of(0) is None
+    assert group_of("0") is None
+    assert group_of(-1) == -1
+    assert group_of("-100123") == -100123
+    assert group_of(1) is None
+    assert group_of("@channel") == "@channel"

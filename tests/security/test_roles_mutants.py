@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
-from bot.commands import may
+from bot.commands import COMMANDS, Command, Extra, for_role, help_keys, in_groups, may
 from bot.domain.errors import DomainError
 from bot.domain.models import Role, Workshop
 from bot.services.people import PeopleService
@@ -306,3 +306,73 @@ def test_a_long_list_of_names_is_cut_to_what_fits() -> None:
     assert len(cut) == NAMES_SHOWN
     # a cut just after a comma drops it
     assert _listed(["x" * (NAMES_SHOWN - 2), "yyy"]) == "x" * (NAMES_SHOWN - 2) + "…"
+
+
+async def test_the_shape_of_an_invitation_is_checked_before_the_database(world: World) -> None:
+    """Tokens of a shape no invitation has are refused even when stored (as none ever is)."""
+    wrong = ("", "abc!", "y" * 65)
+    right = ("a", "A-_9" * 16)  # one character, and 64 of the allowed ones
+    async with world.db.transaction() as conn:
+        for token in wrong + right:
+            await roles_repo.add_invite(conn, token, "Bob", ORGANISER, NOW)
+    for token in wrong:
+        await _refused("roles.bad_invite", world.roles.redeem(token, NOBODY))
+    assert await world.roles.role(NOBODY) is Role.PARTICIPANT
+    for user, token in zip((NOBODY, ANA), right, strict=True):
+        assert (await world.roles.redeem(token, user))[0] == "Bob"
+
+
+async def test_find_person_reads_an_id_only_from_digits(world: World) -> None:
+    await world.people.register(7, "Xavier", None, "xavier", "fr")
+    assert (await world.roles.find_person("@Xavier")).user_id == 7
+    for text in ("7-", "X7", "-X7"):
+        await _refused("roles.unknown_person", world.roles.find_person(text))
+
+
+def test_a_cut_list_loses_its_trailing_comma_not_a_name() -> None:
+    # "X": a mutant stripping more than ", " would eat the name
+    assert _listed(["X" * (NAMES_SHOWN - 2), "yyy"]) == "X" * (NAMES_SHOWN - 2) + "…"
+
+
+def test_each_role_gets_its_commands_in_the_tables_order() -> None:
+    rank = {Role.PARTICIPANT: 0, Role.FACILITATOR: 1, Role.ORGANISER: 2}
+    for role in Role:
+        expected = [c.name for c in COMMANDS if rank[c.who] <= rank[role]]
+        assert [c.name for c in for_role(role)] == expected, role
+    names = {role: {c.name for c in for_role(role)} for role in Role}
+    assert "next" in names[Role.PARTICIPANT] and "change" not in names[Role.PARTICIPANT]
+    assert "change" in names[Role.FACILITATOR] and "log" not in names[Role.FACILITATOR]
+    assert "log" in names[Role.ORGANISER]
+    group = [c.name for c in in_groups()]
+    assert group == [c.name for c in COMMANDS if c.who is Role.PARTICIPANT and not c.private]
+    assert "next" in group and "mine" not in group and "notice" not in group
+
+
+def test_help_shows_the_sections_of_a_role_and_no_line_above_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def lines(who: Role) -> list[str]:
+        return [c.help_key for c in COMMANDS if c.who is who]
+
+    participant = ["help.participant", *lines(Role.PARTICIPANT)]
+    facilitator = ["help.facilitator", *lines(Role.FACILITATOR)]
+    assert help_keys(Role.PARTICIPANT) == [participant]
+    assert help_keys(Role.FACILITATOR) == [participant, facilitator]
+    organiser = help_keys(Role.ORGANISER)
+    assert organiser[:2] == [participant, facilitator]
+    assert organiser[2][: 1 + len(lines(Role.ORGANISER))] == [
+        "help.organiser",
+        *lines(Role.ORGANISER),
+    ]
+    assert "help.extra_rota_gaps" in organiser[2]  # /rota's organiser line, in their section
+    # An extra line for facilitators on an organisers' command stays hidden from facilitators
+    table = (
+        Command("rota", extras=(Extra("x.for_facilitators", Role.FACILITATOR),)),
+        Command("log", who=Role.ORGANISER, extras=(Extra("x.hidden", Role.FACILITATOR),)),
+    )
+    monkeypatch.setattr("bot.commands.COMMANDS", table)
+    assert help_keys(Role.FACILITATOR) == [
+        ["help.participant", "help.cmd_rota"],
+        ["help.facilitator", "x.for_facilitators"],
+    ]
+    assert help_keys(Role.ORGANISER)[1] == ["help.facilitator", "x.for_facilitators", "x.hidden"]
