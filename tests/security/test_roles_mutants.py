@@ -376,3 +376,11 @@ def test_help_shows_the_sections_of_a_role_and_no_line_above_it(
         ["help.facilitator", "x.for_facilitators"],
     ]
     assert help_keys(Role.ORGANISER)[1] == ["help.facilitator", "x.for_facilitators", "x.hidden"]
+
+
+async def test_a_username_is_matched_whole_whatever_its_first_letter(world: World) -> None:
+    extra = PROGRAMME.split("[[workshop]]")[1].replace('"w1"', '"w4"').replace("Zoe_M", "Xavier_F")
+    await world.programme.import_bytes((PROGRAMME + "[[workshop]]" + extra).encode(), "s.toml")
+    await world.people.register(8, "Xavier", None, "xavier_f", "fr")
+    assert await world.roles.role(8) is Role.FACILITATOR
+    assert [w.id for w in await world.roles.items_run_by(8)] == ["w4"]
