@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import httpx
+import pytest
 from telegram.error import BadRequest
 
-from bot.ratelimit import _Send, _Window, group_of, surely_not_taken
+from bot.ratelimit import SlidingWindowRateLimiter, _Send, _Window, group_of, surely_not_taken
 
 
 def sent(end: float | None) -> _Send:
@@ -53,3 +54,17 @@ def test_chat_zero_is_no_group() -> None:
     assert group_of("-100123") == -100123
     assert group_of(1) is None
     assert group_of("@channel") == "@channel"
+
+
+async def test_limits_that_allow_nothing_or_go_negative_are_refused() -> None:
+    nothing = "^the limits must allow at least one message per window$"
+    for limits in ({"overall_per_second": 0}, {"group_per_minute": 0}):
+        with pytest.raises(ValueError, match=nothing):
+            SlidingWindowRateLimiter(**limits)  # type: ignore[arg-type]
+    negative = "^margin, max_retries and spacing cannot be negative$"
+    for values in ({"margin": -0.1}, {"max_retries": -1}, {"spacing": -1.0}):
+        with pytest.raises(ValueError, match=negative):
+            SlidingWindowRateLimiter(**values)  # type: ignore[arg-type]
+    # the least allowed: one message a window, no margin, no retry, bursts
+    least = SlidingWindowRateLimiter(1, 1, margin=0, max_retries=0, spacing=0)
+    assert least.waiting == 0
