@@ -6,9 +6,18 @@ import math
 
 import httpx
 import pytest
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TimedOut
 
-from bot.ratelimit import SlidingWindowRateLimiter, _Send, _Window, group_of, surely_not_taken
+from bot.ratelimit import (
+    BULK,
+    INTERACTIVE,
+    SlidingWindowRateLimiter,
+    Turn,
+    _Send,
+    _Window,
+    group_of,
+    surely_not_taken,
+)
 
 
 def sent(end: float | None) -> _Send:
@@ -68,3 +77,50 @@ async def test_limits_that_allow_nothing_or_go_negative_are_refused() -> None:
     # the least allowed: one message a window, no margin, no retry, bursts
     least = SlidingWindowRateLimiter(1, 1, margin=0, max_retries=0, spacing=0)
     assert least.waiting == 0
+
+
+async def _no_wait(_: float) -> None:
+    return None
+
+
+async def test_a_call_that_is_no_message_goes_at_once_with_its_own_retry_rules() -> None:
+    limiter = SlidingWindowRateLimiter(sleep=_no_wait)
+    granted: list[str] = []
+    calls: list[str] = []
+
+    async def answer(name: str) -> str:
+        calls.append(name)
+        return name
+
+    turn = Turn(on_grant=lambda: granted.append("grant"))
+    assert await limiter.process_request(answer, ("me",), {}, "getMe", {}, turn) == "me"
+    assert (calls, granted) == (["me"], ["grant"])
+
+    async def times_out(name: str) -> str:
+        calls.append(name)
+        raise TimedOut()
+
+    # getUpdates is never tried again here (the poller does), nor a bulk send that may have
+    # arrived; an interactive call without a chat is
+    for endpoint, priority, tries in (
+        ("getUpdates", INTERACTIVE, 1),
+        ("sendMessage", BULK, 1),
+        ("sendMessage", INTERACTIVE, 3),
+    ):
+        calls.clear()
+        with pytest.raises(TimedOut):
+            await limiter.process_request(times_out, ("x",), {}, endpoint, {}, priority)
+        assert len(calls) == tries, (endpoint, priority, calls)
+
+
+async def test_a_refused_call_is_told_to_on_failure_with_its_endpoint() -> None:
+    limiter = SlidingWindowRateLimiter(sleep=_no_wait)
+    told: list[tuple[str, str]] = []
+    limiter.on_failure = lambda endpoint, error: told.append((endpoint, error))
+
+    async def refused() -> None:
+        raise BadRequest("Chat not found")
+
+    with pytest.raises(BadRequest):
+        await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 5}, None)
+    assert told == [("sendMessage", "Chat not found")]
