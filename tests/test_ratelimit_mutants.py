@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import httpx
 import pytest
@@ -73,7 +74,7 @@ async def test_limits_that_allow_nothing_or_go_negative_are_refused() -> None:
     negative = "^margin, max_retries and spacing cannot be negative$"
     for values in ({"margin": -0.1}, {"max_retries": -1}, {"spacing": -1.0}):
         with pytest.raises(ValueError, match=negative):
-            SlidingWindowRateLimiter(**values)  # type: ignore[arg-type]
+            SlidingWindowRateLimiter(**values)
     # the least allowed: one message a window, no margin, no retry, bursts
     least = SlidingWindowRateLimiter(1, 1, margin=0, max_retries=0, spacing=0)
     assert least.waiting == 0
@@ -88,15 +89,15 @@ async def test_a_call_that_is_no_message_goes_at_once_with_its_own_retry_rules()
     granted: list[str] = []
     calls: list[str] = []
 
-    async def answer(name: str) -> str:
+    async def answer(name: str) -> dict[str, Any]:
         calls.append(name)
-        return name
+        return {"name": name}
 
     turn = Turn(on_grant=lambda: granted.append("grant"))
-    assert await limiter.process_request(answer, ("me",), {}, "getMe", {}, turn) == "me"
+    assert await limiter.process_request(answer, ("me",), {}, "getMe", {}, turn) == {"name": "me"}
     assert (calls, granted) == (["me"], ["grant"])
 
-    async def times_out(name: str) -> str:
+    async def times_out(name: str) -> dict[str, Any]:
         calls.append(name)
         raise TimedOut()
 
@@ -118,7 +119,7 @@ async def test_a_refused_call_is_told_to_on_failure_with_its_endpoint() -> None:
     told: list[tuple[str, str]] = []
     limiter.on_failure = lambda endpoint, error: told.append((endpoint, error))
 
-    async def refused() -> None:
+    async def refused() -> dict[str, Any]:
         raise BadRequest("Chat not found")
 
     with pytest.raises(BadRequest):
