@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import Any
 
 import httpx
 import pytest
-from telegram.error import BadRequest, TimedOut
+from telegram.error import BadRequest, RetryAfter, TimedOut
 
 from bot.ratelimit import (
     BULK,
@@ -125,3 +126,34 @@ async def test_a_refused_call_is_told_to_on_failure_with_its_endpoint() -> None:
     with pytest.raises(BadRequest):
         await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 5}, None)
     assert told == [("sendMessage", "Chat not found")]
+
+
+async def test_a_send_retried_after_a_429_keeps_its_place_in_line() -> None:
+    """A refused send goes again before the sends that queued behind it meanwhile."""
+    limiter = SlidingWindowRateLimiter(overall_per_second=1, margin=0, spacing=0)
+    order: list[str] = []
+    in_flight, refuse = asyncio.Event(), asyncio.Event()
+
+    async def first() -> dict[str, Any]:
+        order.append("first")
+        if len(order) == 1:
+            in_flight.set()
+            await refuse.wait()
+            raise RetryAfter(1)
+        return {}
+
+    async def second() -> dict[str, Any]:
+        order.append("second")
+        return {}
+
+    chat = {"chat_id": 5}
+    sending = asyncio.create_task(limiter.process_request(first, (), {}, "sendMessage", chat, None))
+    await in_flight.wait()
+    behind = asyncio.create_task(limiter.process_request(second, (), {}, "sendMessage", chat, None))
+    for _ in range(10):  # let the second one reach its place in line
+        await asyncio.sleep(0)
+    assert limiter.waiting == 1
+    refuse.set()
+    async with asyncio.timeout(30):
+        await asyncio.gather(sending, behind)
+    assert order == ["first", "first", "second"]
