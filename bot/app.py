@@ -54,6 +54,7 @@ from bot.services.screen import ScreenService
 from bot.views.broadcasts import BroadcastTexts
 from bot.web.server import WebServer
 from handlers import register
+from handlers.errors import report_failure
 from storage import backup
 from storage.db import Database
 
@@ -309,10 +310,17 @@ async def start_sending(app: RencontreApp) -> None:
             job_queue.run_once(_wake_outbox, delay, name=WAKE_JOB)
 
     outbox.on_idle = set_timer
+    # issue 17: a failure of the sender itself reaches the organisers when it happens
+    outbox.on_failure = lambda error: _sender_failed(app, error)
     await services.announcements.replan()
     transport = TelegramTransport(app.bot)
     await outbox.start(transport, services.announcements.compose)
     await services.broadcasts.resume(transport)
+
+
+def _sender_failed(app: RencontreApp, error: Exception) -> None:
+    services = app.bot_data.services
+    app.create_task(report_failure(app.bot, services, "failures.outbox", error))
 
 
 async def _wake_outbox(context: Context) -> None:

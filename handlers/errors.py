@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
-from bot.context import Context
+from bot.context import Context, Services
 from bot.domain.errors import DomainError
 from bot.reply import Reply
 from bot.views.common import truncate
@@ -142,3 +142,21 @@ async def _report(update: Update, context: Context, error: BaseException | None)
             await context.bot.send_message(organiser, text)
         except TelegramError as exc:
             log.warning("could not report the error to organiser %s: %s", organiser, exc)
+
+
+async def report_failure(bot: Bot, s: Services, key: str, error: BaseException) -> None:
+    """Tell the organisers about a failure outside any update (the outbox's sender), as the
+    error handler does for the others: at most once a minute, the token never shown."""
+    due, held = _reporter.due()
+    if not due:
+        return
+    lang = s.config.event.default_language
+    said = repr(error).replace(bot.token, "<token>")
+    text = s.t(lang, key, error=truncate(said, 300))
+    if held:
+        text += "\n" + s.t(lang, "errors.suppressed", count=held)
+    for organiser in s.config.event.organisers:
+        try:
+            await bot.send_message(organiser, text)
+        except TelegramError as exc:
+            log.warning("could not report the failure to organiser %s: %s", organiser, exc)

@@ -250,7 +250,9 @@ class TerminalChat:
 
     def intro(self) -> str:
         """Give the demo's opening lines."""
-        return self.t(DEMO_LANGUAGE, "demo.intro", programme=SAMPLE_PROGRAMME.name, now=self.now())
+        return self.t.plain(
+            DEMO_LANGUAGE, "demo.intro", programme=SAMPLE_PROGRAMME.name, now=self.now()
+        )
 
     async def run(self) -> None:
         """Read and act until end of input."""

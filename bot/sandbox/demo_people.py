@@ -89,14 +89,15 @@ class Identities:
         roles, name = self.harness.services.roles, who.first_name
         role = await roles.role(who.user_id)
         if role is Role.ORGANISER:
-            return self.t(DEMO_LANGUAGE, "demo.as_organiser", name=name)
+            return self.t.plain(DEMO_LANGUAGE, "demo.as_organiser", name=name)
         if role is Role.FACILITATOR:
             titles = [w.title for w in await roles.items_run_by(who.user_id)]
             items = ", ".join(
-                self.t(DEMO_LANGUAGE, "demo.title", title=title) for title in titles[:TITLES_SHOWN]
+                self.t.plain(DEMO_LANGUAGE, "demo.title", title=title)
+                for title in titles[:TITLES_SHOWN]
             )
             if len(titles) > TITLES_SHOWN:
                 more = len(titles) - TITLES_SHOWN
-                items = self.t(DEMO_LANGUAGE, "demo.and_more", items=items, n=more)
-            return self.t(DEMO_LANGUAGE, "demo.as_facilitator", name=name, items=items)
-        return self.t(DEMO_LANGUAGE, "demo.as_participant", name=name)
+                items = self.t.plain(DEMO_LANGUAGE, "demo.and_more", items=items, n=more)
+            return self.t.plain(DEMO_LANGUAGE, "demo.as_facilitator", name=name, items=items)
+        return self.t.plain(DEMO_LANGUAGE, "demo.as_participant", name=name)

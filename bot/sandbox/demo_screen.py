@@ -36,11 +36,11 @@ class Screen:
 
     def note(self, key: str, **params: object) -> None:
         """Print one of the demo's own messages."""
-        self.write(self.t(DEMO_LANGUAGE, f"demo.{key}", **params) + "\n")
+        self.write(self.t.plain(DEMO_LANGUAGE, f"demo.{key}", **params) + "\n")
 
     def prompt(self, who: str) -> None:
         """Print the prompt, naming who is typing."""
-        self.write(self.t(DEMO_LANGUAGE, "demo.prompt", who=who))
+        self.write(self.t.plain(DEMO_LANGUAGE, "demo.prompt", who=who))
 
     def chats(self) -> list[int]:
         """List the chats whose messages are printed: the person's, and the group."""
@@ -58,10 +58,10 @@ class Screen:
             self.note(seen.kind.value, text=seen.text)
             return
         in_group = seen.chat_id != self.user_id
-        mark = self.t(DEMO_LANGUAGE, "demo.group") + " " if in_group else ""
+        mark = self.t.plain(DEMO_LANGUAGE, "demo.group") + " " if in_group else ""
         if seen.kind is Kind.EDIT:
             mark += "✎ "
-        self.write(f"\n🤖 {mark}{seen.text or self.t(DEMO_LANGUAGE, 'demo.empty')}\n")
+        self.write(f"\n🤖 {mark}{seen.text or self.t.plain(DEMO_LANGUAGE, 'demo.empty')}\n")
         message = seen.message
         if message is not None and message.document is not None:
             self.note("document", name=message.document.filename)

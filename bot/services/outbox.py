@@ -157,6 +157,8 @@ class Outbox:
         self._compose: Composer | None = None
         self.on_idle: Callable[[datetime | None], None] | None = None
         """Called with the next due time when the sender goes to sleep (to set a timer)."""
+        self.on_failure: Callable[[Exception], None] | None = None
+        """Told of each failure of the sender itself (a database error) as it happens."""
         self.sent_count = 0
         # Group sends may wait a minute on Telegram's 20-a-minute rule: they get their own
         # place, so that they never hold back private messages (in flight: window at most)
@@ -229,26 +231,33 @@ class Outbox:
         while not self._stopping:
             self._wake.clear()
             try:
-                sent = await self.send_due()
-            except Exception:
+                if await self.send_due():
+                    continue
+                # Inside the try: a read that fails here is reported now and tried again,
+                # rather than ending the task and showing only when the stop awaits it
+                timeout = await self._idle()
+            except Exception as exc:
                 log.exception("the outbox sender failed; trying again shortly")
+                if self.on_failure is not None:
+                    self.on_failure(exc)
                 await asyncio.sleep(1.0)
                 continue
-            if sent:
-                continue
-            async with self._db.read() as conn:
-                upcoming = await repo.next_due(conn)
-            if self.on_idle is not None:
-                # A timer (the JobQueue) wakes the sender; waiting is bounded all the same
-                self.on_idle(upcoming)
-                timeout: float | None = SAFETY_WAKE
-            else:
-                timeout = None if upcoming is None else self._clock.seconds_until(upcoming)
-            timeout = None if timeout is None else max(0.05, timeout)
             # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._wake.wait()
+
+    async def _idle(self) -> float | None:
+        """Find when the next message is due; give how long to sleep (None: until woken)."""
+        async with self._db.read() as conn:
+            upcoming = await repo.next_due(conn)
+        if self.on_idle is not None:
+            # A timer (the JobQueue) wakes the sender; waiting is bounded all the same
+            self.on_idle(upcoming)
+            timeout: float | None = SAFETY_WAKE
+        else:
+            timeout = None if upcoming is None else self._clock.seconds_until(upcoming)
+        return None if timeout is None else max(0.05, timeout)
 
     async def send_due(self) -> int:
         """Start sending messages due now, as many as there are free places; count them.

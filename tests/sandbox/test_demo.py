@@ -28,7 +28,7 @@ Line = str | Callable[[TerminalChat], str]
 
 
 def demo(key: str, **params: object) -> str:
-    return t("fr", f"demo.{key}", **params)
+    return t.plain("fr", f"demo.{key}", **params)  # the terminal shows text, not HTML
 
 
 @dataclass

@@ -8,13 +8,19 @@ the rota swap, the announcements, reminders and board of the outbox. Every call 
 accepted by the emulator, and every hostile string must show literally somewhere.
 
 Covered (printed by the test): every outbox kind (a new kind fails it), and the catalogue keys
-the Translator was asked for. Not driven yet: the demo's printing.
+of which a message went out and was accepted by the emulator (a key only asked for, its
+message never sent, does not count). A second test plays the terminal demo on a hostile
+programme with hostile-named people: it must print every one of them as text, unescaped.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+import functools
+import io
+import json
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,9 +32,10 @@ from bot.commands import COMMANDS
 from bot.domain.booking import TargetKind, ref
 from bot.domain.messages import MessageKind
 from bot.i18n import LOCALES_DIR, Translator, load_catalogue
+from bot.sandbox import demo, demo_people
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
-from bot.sandbox.records import SentMessage
+from bot.sandbox.records import Call, SentMessage
 from handlers.errors import Reporter
 from tests.conftest import GROUP, ORGANISER, PARIS
 from tests.security.support import crash_signs, sent_texts, unexpected_refusals
@@ -40,6 +47,7 @@ TITLE2 = f"Rêve {RTL} <script>alert(1)</script>"
 ROOM = 'Salle <a href="https://evil.example">x</a>'
 ROOM_NOTE = "sous-sol </b> & <i>"
 NEW_TITLE = "Nouveau <i>& </b> 🚀 <"
+NEW_ROOM = 'Cabane <u>&</u> "ouest" <'
 NOTE2 = "Changement <i>&amp; </b> 🎈 <"
 NOTE = "Apportez <script>&amp; un « chapeau » <"
 FACILITATOR = "Zoé </i><b>Bold & Co"
@@ -55,6 +63,59 @@ NASTY, ENGLISH_ORG = 1666, 9002
 GROUP_TITLE = "Groupe <b>& </i> 🎉"
 NEW_GROUP = -1009876543
 FIRST_DAY = datetime(2026, 8, 24, 8, 0, tzinfo=PARIS)
+
+
+Rendered = dict[str, set[str]]
+"""What the Translator made of each catalogue key during a test."""
+
+
+def _strings(value: object) -> list[str]:
+    """List the strings in a call's parameter (reply_markup comes as JSON text)."""
+    if isinstance(value, str):
+        if value.startswith(("{", "[")):
+            with contextlib.suppress(ValueError):
+                return _strings(json.loads(value))
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _strings(v)]
+    return []
+
+
+def keys_shown(used: Rendered, calls: Sequence[Call]) -> set[str]:
+    """Keep the keys of which one rendering went out in a call the emulator accepted.
+
+    A message is HTML as made (parameters escaped), so its rendering is found as it is in the
+    call's text, caption, button labels or alert; a key only asked for (a message built and
+    then not sent) does not count.
+    """
+    accepted = "\x00".join(t for c in calls if c.ok for t in _strings(c.params))
+    return {
+        key
+        for key, texts in used.items()
+        if any(t.strip() and t.strip() in accepted for t in texts)
+    }
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> Rendered:
+    """Note what the Translator makes of each key from now on."""
+    used: Rendered = {}
+    call, plain = Translator.__call__, Translator.plain
+
+    def counted_call(self: Translator, lang: str, key: str, /, **params: Any) -> Any:
+        text = call(self, lang, key, **params)
+        used.setdefault(key, set()).add(str(text))
+        return text
+
+    def counted_plain(self: Translator, lang: str, key: str, /, **params: Any) -> str:
+        text = plain(self, lang, key, **params)
+        used.setdefault(key, set()).add(text)
+        return text
+
+    monkeypatch.setattr(Translator, "__call__", counted_call)
+    monkeypatch.setattr(Translator, "plain", counted_plain)
+    return used
 
 
 def _toml(text: str) -> str:
@@ -104,20 +165,8 @@ places = 2
 @pytest.fixture
 async def hostile_bot(
     emu: BotApiEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[Harness, set[tuple[str, str]]]]:
-    used: set[tuple[str, str]] = set()
-    call, plain = Translator.__call__, Translator.plain
-
-    def counted_call(self: Translator, lang: str, key: str, /, **params: Any) -> Any:
-        used.add((lang, key))
-        return call(self, lang, key, **params)
-
-    def counted_plain(self: Translator, lang: str, key: str, /, **params: Any) -> str:
-        used.add((lang, key))
-        return plain(self, lang, key, **params)
-
-    monkeypatch.setattr(Translator, "__call__", counted_call)
-    monkeypatch.setattr(Translator, "plain", counted_plain)
+) -> AsyncIterator[tuple[Harness, Rendered]]:
+    used = _counting(monkeypatch)
     programme = tmp_path / "semaine.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
     emu.add_user(
@@ -181,7 +230,7 @@ async def _change(bot: Harness, item: str, kind: str, value: str | None) -> None
 
 
 async def test_hostile_text_goes_through_every_message(
-    hostile_bot: tuple[Harness, set[tuple[str, str]]], monkeypatch: pytest.MonkeyPatch
+    hostile_bot: tuple[Harness, Rendered], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot, used = hostile_bot
     emu, s = bot.emu, bot.services
@@ -256,12 +305,18 @@ async def test_hostile_text_goes_through_every_message(
     (mine,) = _with_button(emu.messages(NASTY)[mark:], "b:ro:")
     group = emu.mark(GROUP)
     await bot.press(NASTY, mine, f"b:ro:{ref('hr1')}")
-    # The broadcast to the group may land after the mark: the offer is the message with a button
+
+    # The outbox may post to the group meanwhile (a broadcast, the board, an announcement with
+    # its stars): wait for the offer itself, the message with the take button
+    def offers() -> list[SentMessage]:
+        return _with_button(emu.messages(GROUP)[group:], "b:rt:")
+
     async with asyncio.timeout(10):
-        await emu.world.changes.wait_for(lambda: bool(_buttoned(emu.messages(GROUP)[group:])))
-    (offer,) = _buttoned(emu.messages(GROUP)[group:])
+        await emu.world.changes.wait_for(lambda: bool(offers()))
+    (offer,) = offers()
     emu.join_group(GROUP, ENGLISH_ORG)
-    await bot.press(ENGLISH_ORG, offer, offer.buttons[0][1] or "")
+    (take,) = [d for _, d in offer.buttons if d and d.startswith("b:rt:")]
+    await bot.press(ENGLISH_ORG, offer, take)
 
     await s.bookings.sign_up(
         NASTY, TargetKind.WORKSHOP, ref("h2"), person=await s.people.get(NASTY)
@@ -302,6 +357,7 @@ title = {_toml(NEW_TITLE)}
 start = 2026-08-25T10:00:00
 end = 2026-08-25T11:00:00
 room = {_toml(ROOM)}
+capacity = 1
 """
     )
     mark = emu.mark(ORGANISER)
@@ -312,6 +368,48 @@ room = {_toml(ROOM)}
     ok = next(d for _, d in preview.buttons if d and d.startswith("im:ok:"))
     await bot.press(ORGANISER, preview, ok)
     await _quiet(bot)
+
+    # hostile text typed back at the bot: what it could not find is named in its answers
+    for text in (
+        f"/search {NOTICE}",
+        f"/room {ROOM_NOTE}",
+        f"/workshop {NEW_TITLE}",
+        f"/participants {AREA}",
+        f"/day {NOTICE}",
+        f"/facilitator add @{HOSTILE_USER} {NOTE2}",
+        "/facilitator remove @zz<b> h4",
+        "/invites",
+        f"/invites revoke {FACILITATOR.split()[0]}",
+        f"/invites revoke {NOTICE}",
+        f"/change {NEW_TITLE}<",
+        "/rota",
+    ):
+        await _say(bot, ORGANISER, text)
+        await _say(bot, ENGLISH_ORG, text)
+    # the new workshop's one place by its buttons: signed up, full, waiting, a leave, promoted
+    for user, op in ((ENGLISH_ORG, "ws"), (NASTY, "ws"), (ENGLISH_ORG, "wc"), (NASTY, "wc")):
+        mark = emu.mark(user)
+        await _say(bot, user, "/workshop h4")
+        details = _with_button(emu.messages(user)[mark:], f"b:{op}:{ref('h4')}")[-1]
+        await bot.press(user, details, f"b:{op}:{ref('h4')}")
+    await _quiet(bot)
+    for text in ("/workshop zz<q>", "/lang xx<", "/participants h4"):
+        await _say(bot, NASTY, text)
+    # a facilitator added by hand (a hostile name in the log), then taken away
+    await _say(bot, ORGANISER, f"/facilitator add @{HOSTILE_USER} h4")
+    await _say(bot, ORGANISER, "/participants h3")
+    await _say(bot, NASTY, "/workshop h4")
+    await _say(bot, NASTY, "/mine")
+    await _say(bot, NASTY, "/calendar")
+    # more /change previews: a typed room, a delay, a new note, then a cancellation
+    await _change(bot, "h4", "room", NEW_ROOM)
+    await _change(bot, "h4", "late", "20")
+    await _change(bot, "h4", "note", NOTE)
+    await _change(bot, "h3", "cancel", None)
+    await _say(bot, ORGANISER, f"/facilitator remove @{HOSTILE_USER} h4")
+    for user in (NASTY, ENGLISH_ORG):
+        await _say(bot, user, "/notices")
+        await _say(bot, user, "/tomorrow")
 
     # the audit log and status after all this, and an unexpected error reported to organisers
     for user in (ORGANISER, ENGLISH_ORG):
@@ -339,6 +437,7 @@ room = {_toml(ROOM)}
         ROOM,
         ROOM_NOTE,
         NOTE,
+        NEW_ROOM,
         FACILITATOR,
         AREA,
         ORGANISATION,
@@ -354,11 +453,75 @@ room = {_toml(ROOM)}
     assert any(LONG in t or LONG[:20] in t for t in texts), "the 200-character room never shown"
 
     catalogue = {k for lang in ("fr", "en") for k in load_catalogue(LOCALES_DIR / lang)}
-    keys = {k for _, k in used}
+    shown = keys_shown(used, emu.calls)
     print(
         f"\noutbox kinds sent: {len(kinds)}/{len(MessageKind)} "
         f"({sorted(k.value for k in kinds)}); missing: "
         f"{sorted(k.value for k in set(MessageKind) - kinds)}\n"
-        f"catalogue keys used: {len(keys)}/{len(catalogue)}"
+        f"catalogue keys asked for: {len(used)}/{len(catalogue)}; "
+        f"in a message the emulator accepted: {len(shown)}/{len(catalogue)}"
     )
     assert kinds == set(MessageKind), f"not sent: {set(MessageKind) - kinds}"
+
+
+DEMO_PROGRAMME = PROGRAMME.replace(
+    f"facilitators = [{_toml(FACILITATOR)}]",
+    f'facilitators = [{_toml(FACILITATOR)}]\ntelegram = ["@zoe_h"]',
+)
+
+
+async def test_the_demo_prints_a_hostile_sample_literally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The terminal demo on a hostile programme, played by people with hostile names."""
+    sample = tmp_path / "hostile.toml"
+    sample.write_text(DEMO_PROGRAMME, encoding="utf-8")
+    assert 'telegram = ["@zoe_h"]' in DEMO_PROGRAMME
+    monkeypatch.setattr(demo, "SAMPLE_PROGRAMME", sample)
+    monkeypatch.setattr(demo, "local_config", functools.partial(local_config, programme=sample))
+    participant = demo_people.Identity("participant", 1001, HOSTILE_NAME)
+    organiser = demo_people.Identity("organiser", 9001, RTL + TITLE)
+    for module in (demo, demo_people):  # the demo's assembly, and who the player may be
+        monkeypatch.setattr(module, "PARTICIPANT", participant)
+        monkeypatch.setattr(module, "ORGANISER", organiser)
+    lines = iter(
+        (
+            "/start",
+            "/today",
+            "/workshop h1",
+            "1",
+            "/mine",
+            ":as organiser",
+            "/participants h1",
+            f"/notice {NOTICE}",
+            "/log",
+            ":as facilitator",
+            "/mine",
+            ":time +1h",
+            ":as participant",
+        )
+    )
+    out = io.StringIO()
+    used = _counting(monkeypatch)
+
+    async def read() -> str:
+        line = next(lines, None)
+        return "" if line is None else line + "\n"
+
+    async with demo.demo_chat(FrozenClock(FIRST_DAY), read=read, out=out) as chat:
+        await chat.run()
+        calls = chat.harness.emu.calls
+    printed = out.getvalue()
+    print(
+        f"\ndemo: catalogue keys in a message the emulator accepted: {len(keys_shown(used, calls))}"
+    )
+    assert next(lines, None) is None, "the demo stopped before the end of the script"
+    assert "Traceback" not in printed and not crash_signs([printed]), printed[-2000:]
+    assert not unexpected_refusals(calls), unexpected_refusals(calls)
+    for hostile in (TITLE, TITLE2, ROOM, FACILITATOR.split()[0], HOSTILE_NAME, RTL, NOTICE):
+        assert hostile in printed, f"{hostile!r} never printed literally"
+    # Nothing escaped twice, or escaped at all: the terminal shows text, not HTML
+    # (TITLE and NOTE hold a literal "&amp;" of their own)
+    for escaped in ("&lt;", "&gt;", "&#", "&amp;amp;", "&amp;#"):
+        where = printed.find(escaped)
+        assert where < 0, f"{escaped} printed: {printed[max(0, where - 200) : where + 200]}"
