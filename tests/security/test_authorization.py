@@ -435,6 +435,8 @@ end = 2026-08-25T15:00:00
 room = "Cabane"
 capacity = 1000
 min_age = 3
+
+[[workshop]]
 id = "e"
 title = "Réveil musculaire"
 start = 2026-08-24T08:00:00
