@@ -43,13 +43,17 @@ from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
 from bot.services.favourites import FavouriteService
 from bot.services.feedback import FeedbackService
+from bot.services.importing import ImportService
 from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
-from bot.services.programme import ImportService, ProgrammeService
+from bot.services.programme import ProgrammeService
 from bot.services.programme_page import ProgrammePageService
+from bot.services.proposal_decisions import ProposalDecisions
+from bot.services.proposal_slots import ProposalSlots
 from bot.services.proposals import ProposalService
 from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
+from bot.services.rota import RotaService
 from bot.services.screen import ScreenService
 from bot.views.broadcasts import BroadcastTexts
 from bot.web.server import WebServer
@@ -190,20 +194,24 @@ def build_services(
     )
     composer.questions = questions
     # Issue 14, part 1: sessions proposed in chat (kept when the file is imported again)
-    proposals = ProposalService(
+    proposal_slots = ProposalSlots(db, clock, programme, roles)
+    proposal_decisions = ProposalDecisions(
         db,
         clock,
         programme,
-        people,
         roles,
         drafts,
+        proposal_slots,
         events,
         config.event.organisers,
         config.event.organisers_chat_id,
-        automatic=config.proposals.approval == "automatic",
     )
-    programme.keep = proposals.keep
-    composer.proposals = proposals
+    automatic = config.proposals.approval == "automatic"
+    proposals = ProposalService(
+        db, clock, people, drafts, proposal_slots, proposal_decisions, automatic
+    )
+    programme.keep = proposal_decisions.keep
+    composer.proposals = proposal_decisions
     # Favourites and feedback (issue 14, parts 2 and 3)
     favourites = FavouriteService(db, clock, programme, people, announcements)
     feedback = FeedbackService(db, clock, programme, people, roles, drafts, announcements)
@@ -242,6 +250,9 @@ def build_services(
         children=ChildrenService(db, clock, programme, bookings, drafts),
         favourites=favourites,
         feedback=feedback,
+        # Issue 12, round 2: the rota apart from the sign-up decisions; proposals' decisions
+        rota=RotaService(db, clock, programme, people, roles, bookings, tz),
+        proposal_decisions=proposal_decisions,
     )
 
 

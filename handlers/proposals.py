@@ -14,7 +14,9 @@ from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.domain.proposals import Draft
 from bot.reply import Reply
-from bot.services.proposals import DECLINE_FLOW, FLOW, SlotTaken
+from bot.services.proposal_decisions import DECLINE_FLOW
+from bot.services.proposal_slots import SlotTaken
+from bot.services.proposals import FLOW
 from bot.views import proposals as view
 from bot.views.buttons import ProposalPress, ProposePress
 from bot.views.common import Renderer
@@ -124,7 +126,7 @@ async def decide(update: Update, context: Context) -> None:
     if press is None:
         raise DomainError("common.bad_button")
     s, r, user_id = services(context), await renderer(update, context), query.from_user.id
-    proposals = s.proposals
+    proposals = s.proposal_decisions
     if press.op == "no":
         p = await proposals.ask_reason(user_id, press.proposal_id)
         await query.answer()
@@ -158,7 +160,7 @@ async def reason(update: Update, context: Context, text: str) -> None:
     user = update.effective_user
     assert user is not None
     s = services(context)
-    p = await s.proposals.decline(user.id, text)
+    p = await s.proposal_decisions.decline(user.id, text)
     s.outbox.wake()
     r = await renderer(update, context)
     await send(update, context, Reply(r("proposals.declined", name=p.proposer_name)))

@@ -44,5 +44,5 @@ async def load_sample_proposals(
         await proposals.language(user, entry.get("language", "both"))
         sent = await proposals.submit(user)
         if entry.get("approved"):
-            await proposals.approve(organiser, sent.proposal.id)
+            await services.proposal_decisions.approve(organiser, sent.proposal.id)
     return len(entries)
