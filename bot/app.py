@@ -53,6 +53,7 @@ from bot.services.proposal_slots import ProposalSlots
 from bot.services.proposals import ProposalService
 from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
+from bot.services.rooms import RoomService
 from bot.services.rota import RotaService
 from bot.services.screen import ScreenService
 from bot.views.broadcasts import BroadcastTexts
@@ -250,9 +251,10 @@ def build_services(
         children=ChildrenService(db, clock, programme, bookings, drafts),
         favourites=favourites,
         feedback=feedback,
-        # Issue 12, round 2: the rota apart from the sign-up decisions; proposals' decisions
+        # Issue 12, round 2: the rota, proposals' decisions and rooms, each its own service
         rota=RotaService(db, clock, programme, people, roles, bookings, tz),
         proposal_decisions=proposal_decisions,
+        rooms=RoomService(programme, agenda, clock, tz),
     )
 
 

@@ -34,6 +34,7 @@ from bot.services.proposal_decisions import ProposalDecisions
 from bot.services.proposals import ProposalService
 from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
+from bot.services.rooms import RoomService
 from bot.services.rota import RotaService
 from bot.services.screen import ScreenService
 from bot.web.server import WebServer
@@ -74,9 +75,10 @@ class Services:
     # Favourites and feedback (issue 14, parts 2 and 3)
     favourites: FavouriteService
     feedback: FeedbackService
-    # Issue 12, round 2: the rota apart from the sign-up decisions; proposals' decisions
+    # Issue 12, round 2: the rota, proposals' decisions and rooms, each its own service
     rota: RotaService
     proposal_decisions: ProposalDecisions
+    rooms: RoomService
 
 
 class BotData:
