@@ -126,16 +126,16 @@ async def decide(update: Update, context: Context) -> None:
     if press is None:
         raise DomainError("common.bad_button")
     s, r, user_id = services(context), await renderer(update, context), query.from_user.id
-    proposals = s.proposal_decisions
+    decisions = s.proposal_decisions
     if press.op == "no":
-        p = await proposals.ask_reason(user_id, press.proposal_id)
+        p = await decisions.ask_reason(user_id, press.proposal_id)
         await query.answer()
         # The reason is read in private chat, even when the card is in the organisers' group
         ask = r("proposals.ask_reason", title=p.title, name=p.proposer_name)
         await context.bot.send_message(user_id, ask)
         return
-    if press.op == "mv" or (press.op == "ok" and not await proposals.has_slot(press.proposal_id)):
-        p, slots = await proposals.move_slots(user_id, press.proposal_id)
+    if press.op == "mv" or (press.op == "ok" and not await decisions.has_slot(press.proposal_id)):
+        p, slots = await decisions.move_slots(user_id, press.proposal_id)
         await query.answer()
         await send(update, context, view.move_menu(r, p, slots))
         return
@@ -143,9 +143,9 @@ async def decide(update: Update, context: Context) -> None:
     if press.op == "at":
         slot = view.read_slot(press.slot or "", await _rooms(context))
         if slot is None:
-            await proposals.pending(user_id, press.proposal_id)  # a non-organiser hears that
+            await decisions.pending(user_id, press.proposal_id)  # a non-organiser hears that
             raise DomainError("common.stale_button")
-    p = await proposals.approve(user_id, press.proposal_id, slot)
+    p = await decisions.approve(user_id, press.proposal_id, slot)
     s.outbox.wake()
     await query.answer()
     await edit(update, view.card(r, p) if press.op == "ok" else view.approved(r, p))

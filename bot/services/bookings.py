@@ -28,7 +28,7 @@ from bot.domain.messages import MessageKind
 from bot.domain.models import Kind, Participant, Programme, RotaSlot, Workshop
 from bot.domain.schedule import local_day
 from bot.domain.text import Match
-from bot.events import BookingsChanged, Events
+from bot.events import BookingsChanged, Events, PersonRegistered
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
@@ -71,6 +71,13 @@ class BookingService:
     def changed(self, users: set[int]) -> None:
         """Let the listeners know whose bookings changed, without holding up the answer."""
         for reaction in self._events.reactions(BookingsChanged(frozenset(users))):
+            task = asyncio.create_task(reaction)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def welcome(self, user_id: int) -> None:
+        """Say that a first press registered someone (PersonRegistered), without holding it up."""
+        for reaction in self._events.reactions(PersonRegistered(user_id, True)):
             task = asyncio.create_task(reaction)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -250,10 +257,11 @@ class BookingService:
         ):
             raise DomainError("children.for_a_child", title=target.title)  # /children's buttons
         runs = await self._roles.items_run_by(user_id)
-        await self._people.ensure_registered(user_id, person)
         promoted: list[tuple[Target, int]] = []
         cancelled: list[Target] = []
         async with self._db.transaction() as conn:
+            # Registered in the booking's own transaction: first come, first served
+            new = await self._people.enrol(conn, user_id, person)
             current = await repo.standing(conn, target)
             outcome = core.decide_sign_up(current, user_id)
             if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
@@ -277,6 +285,8 @@ class BookingService:
             status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
             await repo.add(conn, target, user_id, status, self._clock.now())
             after = await repo.standing(conn, target)
+        if new:  # someone new is never already in, nor has a clash: not for the returns above
+            self.welcome(user_id)
         self.changed({user_id} | {u for _, u in promoted})
         return Move(user_id, outcome, after, promoted=tuple(promoted), cancelled=tuple(cancelled))
 

@@ -95,7 +95,6 @@ class RotaService:
         """Take an offered rota slot: the first to press gets it, in one step."""
         programme = await self._programme.current()
         runs = await self._roles.items_run_by(user_id)
-        await self._people.ensure_registered(user_id, person)
         async with self._db.transaction() as conn:
             offer = await repo.offer(conn, offer_id)
             if offer is None:
@@ -116,6 +115,7 @@ class RotaService:
                 raise DomainError("bookings.own_offer")
             if target.start <= self._clock.now():
                 raise DomainError("bookings.rota_started")
+            new = await self._people.enrol(conn, user_id, person)
             s = await repo.standing(conn, target)
             if s.status_of(user_id) is not None:
                 raise DomainError("bookings.already_on_slot")
@@ -131,6 +131,8 @@ class RotaService:
             await repo.close_offer(conn, offer.id, "taken", user_id, self._clock.now())
             taken = await repo.offer(conn, offer.id)
         assert taken is not None
+        if new:
+            self._bookings.welcome(user_id)
         self._bookings.changed({user_id, offer.user_id})
         return target, taken
 
