@@ -21,7 +21,6 @@ from telegram.ext import (
 )
 
 from bot.clock import Clock
-from bot.composer import Composer
 from bot.config import Config
 from bot.context import BotData, Context, RencontreApp, Services
 from bot.delivery import TelegramTransport
@@ -33,7 +32,6 @@ from bot.polling import POLL_TIMEOUT, Inbox, Poller
 from bot.ratelimit import SlidingWindowRateLimiter
 from bot.services import membership, status
 from bot.services.agenda import AgendaService
-from bot.services.announcements import AnnouncementService, parse_rules
 from bot.services.bookings import BookingService
 from bot.services.broadcast_audiences import BroadcastAudiences
 from bot.services.broadcasts import BroadcastService
@@ -43,16 +41,18 @@ from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
 from bot.services.favourites import FavouriteService
 from bot.services.feedback import FeedbackService
+from bot.services.importing import ImportService
 from bot.services.outbox import Outbox, Stopped
 from bot.services.people import PeopleService
-from bot.services.programme import ImportService, ProgrammeService
+from bot.services.programme import ProgrammeService
 from bot.services.programme_page import ProgrammePageService
-from bot.services.proposals import ProposalService
-from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
+from bot.services.rooms import RoomService
+from bot.services.rota import RotaService
 from bot.services.screen import ScreenService
 from bot.views.broadcasts import BroadcastTexts
 from bot.web.server import WebServer
+from bot.wiring import wire_announcements, wire_proposals, wire_questions
 from handlers import register
 from handlers.errors import report_failure
 from storage import backup
@@ -104,42 +104,9 @@ def build_services(
     outbox = Outbox(
         db, clock, window=config.delivery.window, max_attempts=config.delivery.max_attempts
     )
-    a = config.announcements
-    rules = parse_rules(
-        a.enabled,
-        a.lead_minutes,
-        a.reminder_minutes,
-        a.digest_at,
-        a.quiet_hours,
-        config.event.announce_chat_id,
-        a.board,
-        a.skip_kinds,
-        a.digest_window_minutes,
+    announcements, composer = wire_announcements(
+        config, clock, db, t, programme, people, roles, bookings, outbox
     )
-    announcements = AnnouncementService(
-        db,
-        clock,
-        programme,
-        people,
-        roles,
-        bookings,
-        outbox,
-        rules,
-        tz,
-    )
-    # The outbox's rows are written at send time by the composer (services never render)
-    announcements.compose = composer = Composer(
-        clock,
-        t,
-        tz,
-        config.event.default_language,
-        programme,
-        people,
-        roles,
-        bookings,
-        announcements,
-    )
-
     programme.runners = roles.facilitating
 
     # What reacts to what: every change re-plans what the bot will send
@@ -179,32 +146,14 @@ def build_services(
 
     events.subscribe(ProgrammeChanged, calendar_sync)
     # Questions to the organisers (/ask): their copies and answers are composed at send time
-    questions = QuestionService(
-        db,
-        clock,
-        people,
-        outbox,
-        drafts,
-        tz,
-        config.event.organisers,
-        config.event.organisers_chat_id,
-    )
+    questions = wire_questions(config, clock, db, people, outbox, drafts)
     composer.questions = questions
     # Issue 14, part 1: sessions proposed in chat (kept when the file is imported again)
-    proposals = ProposalService(
-        db,
-        clock,
-        programme,
-        people,
-        roles,
-        drafts,
-        events,
-        config.event.organisers,
-        config.event.organisers_chat_id,
-        automatic=config.proposals.approval == "automatic",
+    proposals, proposal_decisions = wire_proposals(
+        config, clock, db, programme, people, roles, drafts, events
     )
-    programme.keep = proposals.keep
-    composer.proposals = proposals
+    programme.keep = proposal_decisions.keep
+    composer.proposals = proposal_decisions
     # Favourites and feedback (issue 14, parts 2 and 3)
     favourites = FavouriteService(db, clock, programme, people, announcements)
     feedback = FeedbackService(db, clock, programme, people, roles, drafts, announcements)
@@ -243,6 +192,10 @@ def build_services(
         children=ChildrenService(db, clock, programme, bookings, drafts),
         favourites=favourites,
         feedback=feedback,
+        # Issue 12, round 2: the rota, proposals' decisions and rooms, each its own service
+        rota=RotaService(db, clock, programme, people, roles, bookings, tz),
+        proposal_decisions=proposal_decisions,
+        rooms=RoomService(programme, agenda, clock, tz),
     )
 
 

@@ -27,7 +27,7 @@ from bot.services.feedback import FeedbackService
 from bot.services.outbox import Delivery
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
-from bot.services.proposals import ProposalService
+from bot.services.proposal_decisions import ProposalDecisions
 from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
 from bot.views import announcements as announcements_view
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 class Composer:
     """Write a planned message with what is true now; None when there is nothing to say."""
 
-    proposals: ProposalService | None = None
+    proposals: ProposalDecisions | None = None
     """Issue 14, part 1: where proposals are read (set by bot/app.py)."""
 
     def __init__(

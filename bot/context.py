@@ -25,13 +25,17 @@ from bot.services.children import ChildrenService
 from bot.services.drafts import DraftService
 from bot.services.favourites import FavouriteService
 from bot.services.feedback import FeedbackService
+from bot.services.importing import ImportService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
-from bot.services.programme import ImportService, ProgrammeService
+from bot.services.programme import ProgrammeService
 from bot.services.programme_page import ProgrammePageService
+from bot.services.proposal_decisions import ProposalDecisions
 from bot.services.proposals import ProposalService
 from bot.services.questions import QuestionService
 from bot.services.roles import RolesService
+from bot.services.rooms import RoomService
+from bot.services.rota import RotaService
 from bot.services.screen import ScreenService
 from bot.web.server import WebServer
 from storage.db import Database
@@ -71,6 +75,10 @@ class Services:
     # Favourites and feedback (issue 14, parts 2 and 3)
     favourites: FavouriteService
     feedback: FeedbackService
+    # Issue 12, round 2: the rota, proposals' decisions and rooms, each its own service
+    rota: RotaService
+    proposal_decisions: ProposalDecisions
+    rooms: RoomService
 
 
 class BotData:

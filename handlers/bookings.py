@@ -181,7 +181,7 @@ async def _offer(update: Update, context: Context, code: str) -> None:
     query = update.callback_query
     assert query is not None
     s = services(context)
-    target, offer = await s.bookings.offer(query.from_user.id, code)
+    target, offer = await s.rota.offer(query.from_user.id, code)
     r = await renderer(update, context)
     await query.answer(truncate(r.plain("bookings.offer_posted", title=target.title), 200))
     group = s.config.event.announce_chat_id
@@ -192,7 +192,7 @@ async def _offer(update: Update, context: Context, code: str) -> None:
         Renderer(s.t, lang, s.config.event.tz), target, offer, query.from_user.first_name
     )
     sent = await context.bot.send_message(group, post.text, reply_markup=markup(post))
-    await s.bookings.posted(offer.id, group, sent.message_id)
+    await s.rota.posted(offer.id, group, sent.message_id)
 
 
 async def _take(update: Update, context: Context, offer_id: str) -> None:
@@ -202,7 +202,7 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
         raise DomainError("common.bad_button")
     user = query.from_user
     s = services(context)
-    target, offer = await s.bookings.take(user.id, int(offer_id), person=person_of(user))
+    target, offer = await s.rota.take(user.id, int(offer_id), person=person_of(user))
     r = await renderer(update, context)
     await query.answer(truncate(r.plain("bookings.took", title=target.title), 200))
     name = user.first_name
@@ -271,10 +271,10 @@ async def rota(update: Update, context: Context) -> None:
         "répartition",
     ):
         if word in ("gaps", "trous", "manques"):
-            await send(update, context, Reply(rota_view.gaps(r, await s.bookings.gaps(user.id))))
+            await send(update, context, Reply(rota_view.gaps(r, await s.rota.gaps(user.id))))
         else:
             await send(
-                update, context, Reply(rota_view.fairness(r, await s.bookings.fairness(user.id)))
+                update, context, Reply(rota_view.fairness(r, await s.rota.fairness(user.id)))
             )
         return
     if word:
@@ -287,5 +287,5 @@ async def rota(update: Update, context: Context) -> None:
 async def _rota_reply(context: Context, r: Renderer, user_id: int, day: date) -> Reply:
     """Render the rota of a day and the next."""
     s = services(context)
-    slots = await s.bookings.rota([day, day + timedelta(days=1)])
-    return rota_view.rota(r, slots, await s.bookings.open_offers(), user_id)
+    slots = await s.rota.rota([day, day + timedelta(days=1)])
+    return rota_view.rota(r, slots, await s.rota.open_offers(), user_id)

@@ -156,7 +156,7 @@ async def typed_value(update: Update, context: Context, text: str) -> None:
     try:
         value = text
         if draft.kind is ChangeKind.ROOM:
-            room = await s.agenda.room_named(text[:200])
+            room = await s.rooms.room_named(text[:200])
             value = room.name if room is not None else text
         elif draft.kind in (ChangeKind.SHIFT, ChangeKind.LATE):
             value = await s.changes.read_when(user.id, draft, text[:200])

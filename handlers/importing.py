@@ -14,7 +14,7 @@ from bot.domain.errors import DomainError, ProgrammeFileError
 from bot.domain.programme import ImportReport
 from bot.i18n import Count
 from bot.reply import Reply
-from bot.services.programme import Applied
+from bot.services.importing import Applied
 from bot.views import importing as importing_view
 from bot.views.buttons import ImportPress
 from bot.views.common import Renderer

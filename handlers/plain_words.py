@@ -114,11 +114,11 @@ async def _thanks(q: Question) -> None:
 async def _place(q: Question) -> None:
     """Answer about a room if the subject names one ("où est le chapiteau"), else about a thing."""
     s, intent = services(q.context), q.intent
-    room = await s.agenda.room_named(intent.subject)
+    room = await s.rooms.room_named(intent.subject)
     if room is None:
         await _about(q)
     elif intent.ask is Ask.WHERE and not intent.day:
-        card = await s.agenda.room_card(room)
+        card = await s.rooms.room_card(room)
         items = [*card.running, *(card.following.items if card.following else ())]
         seats = await s.bookings.seats(items, user_id(q.update))
         await q.say(agenda_view.room_card(q.r, card, seats))

@@ -81,8 +81,8 @@ async def room_reply(
     """Give one page of what is on in a room (today, or on `day_text`)."""
     s = services(context)
     if not day_text:
-        text, day_text = await s.agenda.room_and_day(text)
-    name, answer = await s.agenda.room(text, day_text)
+        text, day_text = await s.rooms.room_and_day(text)
+    name, answer = await s.rooms.room(text, day_text)
     answer = s.agenda.in_part(answer, part)
     r = await renderer(update, context)
     seats = await s.bookings.seats(answer.items, user_id(update))

@@ -14,7 +14,9 @@ from bot.context import Context
 from bot.domain.errors import DomainError
 from bot.domain.proposals import Draft
 from bot.reply import Reply
-from bot.services.proposals import DECLINE_FLOW, FLOW, SlotTaken
+from bot.services.proposal_decisions import DECLINE_FLOW
+from bot.services.proposal_slots import SlotTaken
+from bot.services.proposals import FLOW
 from bot.views import proposals as view
 from bot.views.buttons import ProposalPress, ProposePress
 from bot.views.common import Renderer
@@ -124,16 +126,16 @@ async def decide(update: Update, context: Context) -> None:
     if press is None:
         raise DomainError("common.bad_button")
     s, r, user_id = services(context), await renderer(update, context), query.from_user.id
-    proposals = s.proposals
+    decisions = s.proposal_decisions
     if press.op == "no":
-        p = await proposals.ask_reason(user_id, press.proposal_id)
+        p = await decisions.ask_reason(user_id, press.proposal_id)
         await query.answer()
         # The reason is read in private chat, even when the card is in the organisers' group
         ask = r("proposals.ask_reason", title=p.title, name=p.proposer_name)
         await context.bot.send_message(user_id, ask)
         return
-    if press.op == "mv" or (press.op == "ok" and not await proposals.has_slot(press.proposal_id)):
-        p, slots = await proposals.move_slots(user_id, press.proposal_id)
+    if press.op == "mv" or (press.op == "ok" and not await decisions.has_slot(press.proposal_id)):
+        p, slots = await decisions.move_slots(user_id, press.proposal_id)
         await query.answer()
         await send(update, context, view.move_menu(r, p, slots))
         return
@@ -141,9 +143,9 @@ async def decide(update: Update, context: Context) -> None:
     if press.op == "at":
         slot = view.read_slot(press.slot or "", await _rooms(context))
         if slot is None:
-            await proposals.pending(user_id, press.proposal_id)  # a non-organiser hears that
+            await decisions.pending(user_id, press.proposal_id)  # a non-organiser hears that
             raise DomainError("common.stale_button")
-    p = await proposals.approve(user_id, press.proposal_id, slot)
+    p = await decisions.approve(user_id, press.proposal_id, slot)
     s.outbox.wake()
     await query.answer()
     await edit(update, view.card(r, p) if press.op == "ok" else view.approved(r, p))
@@ -158,7 +160,7 @@ async def reason(update: Update, context: Context, text: str) -> None:
     user = update.effective_user
     assert user is not None
     s = services(context)
-    p = await s.proposals.decline(user.id, text)
+    p = await s.proposal_decisions.decline(user.id, text)
     s.outbox.wake()
     r = await renderer(update, context)
     await send(update, context, Reply(r("proposals.declined", name=p.proposer_name)))

@@ -64,4 +64,4 @@ async def _send(
     await proposals.language(user, entry.get("language", "both"))
     submitted = await proposals.submit(user)
     if entry.get("approved"):
-        await proposals.approve(organiser, submitted.proposal.id)
+        await services.proposal_decisions.approve(organiser, submitted.proposal.id)

@@ -1,4 +1,4 @@
-"""Answers to "what's next?", "what's on today?", "where is ...?"."""
+"""Answers to "what's next?", "what's on today?", "where is ...?" (rooms: bot/services/rooms.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,13 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import schedule
-from bot.domain.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer, OnDayAnswer, RoomCard
+from bot.domain.agenda import DayAnswer, FindAnswer, NextAnswer, NowAnswer, OnDayAnswer
 from bot.domain.booking import ref
 from bot.domain.errors import DomainError
-from bot.domain.models import Programme, Room, Workshop
+from bot.domain.models import Programme, Workshop
 from bot.domain.schedule import Part
-from bot.domain.text import best_matches, fold, words
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
-
-# Words that say "a room" without saying which ("the Brassens room", "la salle Brassens")
-ROOM_WORDS = frozenset(("salle", "room", "the", "la", "le"))
 
 
 class AgendaService:
@@ -39,8 +35,8 @@ class AgendaService:
             items += tuple(c.item for c in await self._programme.cancelled())
         return items
 
-    async def _days(self) -> schedule.Days:
-        """The current programme by day, sorted once per programme."""
+    async def days(self) -> schedule.Days:
+        """Give the current programme by day, sorted once per programme."""
         programme = await self._programme.current()
         if self._by_day is None or self._by_day[0] is not programme:
             self._by_day = (programme, schedule.Days.of(programme.workshops, self.tz))
@@ -52,7 +48,7 @@ class AgendaService:
 
     async def next(self, user_id: int | None = None) -> NextAnswer:
         """Tell what starts next, and what this person is in right now."""
-        items, days = await self._items(), await self._days()
+        items, days = await self._items(), await self.days()
         now = self._clock.now()
         mine = {w.id for w in await self._roles.items_run_by(user_id)} if user_id else set()
         mine_now = tuple(w for w in items if w.id in mine and w.start <= now < w.end)
@@ -62,14 +58,14 @@ class AgendaService:
 
     async def now(self) -> NowAnswer:
         """Tell what is on at this moment."""
-        items, days = await self._items(), await self._days()
+        items, days = await self._items(), await self.days()
         now = self._clock.now()
         running = tuple(schedule.running(items, now))
         return NowAnswer(days.phase(now), now, running, days.next_slot(now))
 
     async def day(self, day: date) -> DayAnswer:
         """Give one day's programme."""
-        days = await self._days()
+        days = await self.days()
         next_day = days.after(day)
         first = schedule.by_start(days.on(next_day))[0] if next_day is not None else None
         phase = days.phase(self._clock.now())
@@ -89,7 +85,7 @@ class AgendaService:
 
     async def day_named(self, text: str) -> DayAnswer:
         """Give the programme of a day written as people write it ('mardi', '27/08')."""
-        day = schedule.parse_day(text, self.today(), (await self._days()).days)
+        day = schedule.parse_day(text, self.today(), (await self.days()).days)
         if day is None:
             raise DomainError("agenda.bad_day", text=text)
         return await self.day(day)
@@ -97,74 +93,6 @@ class AgendaService:
     async def tomorrow(self) -> DayAnswer:
         """Give tomorrow's programme."""
         return await self.day(self.today() + timedelta(days=1))
-
-    async def _rooms(self) -> list[Room]:
-        programme = await self._programme.current()
-        return list(programme.rooms) or [
-            Room(name) for name in sorted({w.room for w in programme.workshops if w.room})
-        ]
-
-    async def room_named(self, text: str) -> Room | None:
-        """Give the one room `text` names (typos forgiven), or None."""
-        rooms = await self._rooms()
-        exact = [r for r in rooms if fold(r.name) == fold(text.strip())]
-        if exact:
-            return exact[0]
-        # "the Brassens room", "salle brassens": the word for a room says nothing of which
-        bare = " ".join(w for w in words(text) if w not in ROOM_WORDS)
-        for wanted in dict.fromkeys((text, bare)):
-            ranked = sorted(
-                best_matches(wanted, rooms, key=[r.name for r in rooms], threshold=0.85),
-                key=lambda pair: -pair[0],
-            )
-            if len(ranked) == 1 or (len(ranked) > 1 and ranked[0][0] > ranked[1][0]):
-                return ranked[0][1]
-        return None
-
-    async def room_card(self, room: Room) -> RoomCard:
-        """Tell where a room is and what is on there now and next."""
-        in_room = schedule.in_room(await self._items(), room.name)
-        now = self._clock.now()
-        return RoomCard(
-            room, tuple(schedule.running(in_room, now)), schedule.next_slot(in_room, now)
-        )
-
-    async def room(self, name: str, day_text: str = "") -> tuple[str, DayAnswer]:
-        """Give a day's programme in one room: today's (or what comes next), or `day_text`'s."""
-        programme = await self._programme.current()
-        rooms = [r.name for r in await self._rooms()]
-        exact = [r for r in rooms if fold(r) == fold(name)]
-        found = exact or [r for _, r in best_matches(name, rooms, key=rooms)]
-        if not found:
-            raise DomainError("agenda.no_room", name=name, rooms=", ".join(rooms))
-        room = found[0]
-        in_room = schedule.in_room(programme.workshops, room)
-        phase = (await self._days()).phase(self._clock.now())
-        if day_text:
-            day = schedule.parse_day(day_text, self.today(), (await self._days()).days)
-            if day is None:
-                raise DomainError("agenda.bad_day", text=day_text)
-            on_day = tuple(w for w in in_room if schedule.local_day(w.start, self.tz) == day)
-            return room, DayAnswer(phase, day, on_day, None, None)
-        today = self.today()
-        todays = tuple(w for w in in_room if schedule.local_day(w.start, self.tz) == today)
-        upcoming = [w for w in in_room if schedule.local_day(w.start, self.tz) > today]
-        next_day = schedule.local_day(upcoming[0].start, self.tz) if upcoming else None
-        first = (
-            schedule.by_start(schedule.on_day(upcoming, next_day, self.tz))[0] if next_day else None
-        )
-        return room, DayAnswer(phase, today, todays, next_day, first)
-
-    async def room_and_day(self, text: str) -> tuple[str, str]:
-        """Split '/room plage mercredi' into the room and the day ('' when none is named)."""
-        words = text.split()
-        if len(words) > 1 and await self.room_named(text) is None:
-            week = (await self._days()).days
-            for size in (1, 2, 3):
-                head, tail = " ".join(words[:-size]), " ".join(words[-size:])
-                if head and schedule.parse_day(tail, self.today(), week) is not None:
-                    return head, tail
-        return text, ""
 
     def in_part(self, answer: DayAnswer, part: Part | None) -> DayAnswer:
         """Keep only a part of a day's programme (the evening, say)."""
@@ -177,7 +105,7 @@ class AgendaService:
         found = await self.find(query, with_cancelled=True)
         day = self.today() if part is not None and not day_text else None
         if day_text:
-            day = schedule.parse_day(day_text, self.today(), (await self._days()).days)
+            day = schedule.parse_day(day_text, self.today(), (await self.days()).days)
             if day is None:
                 raise DomainError("agenda.bad_day", text=day_text)
         kept = found.items

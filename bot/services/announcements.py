@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.clock import Clock
-from bot.domain import planning
+from bot.domain import feedback_planning, planning
 from bot.domain.booking import Booking
 from bot.domain.models import Kind
 from bot.domain.planning import (
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 PERSONAL_KINDS = (planning.REMINDER, planning.DIGEST)
 # Favourites and feedback (issue 14): the question after items, and a facilitator's summaries
-FEEDBACK_PERSONAL = (planning.FEEDBACK, planning.FEEDBACK_SUMMARY)
+FEEDBACK_PERSONAL = (feedback_planning.FEEDBACK, feedback_planning.FEEDBACK_SUMMARY)
 
 
 async def _no_composer(row: Row) -> Delivery | None:
@@ -101,9 +101,11 @@ class AnnouncementService:
         programme = await self._programme.current()
         if not self.rules.enabled:
             return []
-        out = planning.feedback(programme, commitments, people, self.rules, self._tz)
+        out = feedback_planning.feedback(programme, commitments, people, self.rules, self._tz)
         answers = await feedback_repo.counts(conn)
-        out += planning.feedback_summaries(programme, commitments, answers, self.rules, self._tz)
+        out += feedback_planning.feedback_summaries(
+            programme, commitments, answers, self.rules, self._tz
+        )
         return out
 
     async def plan(self) -> list[Planned]:
@@ -125,7 +127,7 @@ class AnnouncementService:
         programme = await self._programme.current()
         now = self._clock.now()
         kinds: tuple[str, ...] = (
-            planning.PLANNED_KINDS + planning.FEEDBACK_KINDS
+            planning.PLANNED_KINDS + feedback_planning.FEEDBACK_KINDS
             if user_ids is None
             else PERSONAL_KINDS + FEEDBACK_PERSONAL
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -16,9 +15,7 @@ from bot.domain import booking as core
 from bot.domain.booking import (
     AgendaEntry,
     Commitment,
-    Fairness,
     Move,
-    Offer,
     Outcome,
     Seats,
     Standing,
@@ -31,7 +28,7 @@ from bot.domain.messages import MessageKind
 from bot.domain.models import Kind, Participant, Programme, RotaSlot, Workshop
 from bot.domain.schedule import local_day
 from bot.domain.text import Match
-from bot.events import BookingsChanged, Events
+from bot.events import BookingsChanged, Events, PersonRegistered
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import RolesService
@@ -78,6 +75,13 @@ class BookingService:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def welcome(self, user_id: int) -> None:
+        """Say that a first press registered someone (PersonRegistered), without holding it up."""
+        for reaction in self._events.reactions(PersonRegistered(user_id, True)):
+            task = asyncio.create_task(reaction)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
     async def drain(self) -> None:
         """Wait for the listeners still at work (tests, shutdown)."""
         while self._tasks:
@@ -85,7 +89,8 @@ class BookingService:
 
     # Targets
 
-    def _targets(self, programme: Programme) -> dict[tuple[TargetKind, str], Target]:
+    def targets(self, programme: Programme) -> dict[tuple[TargetKind, str], Target]:
+        """Index what takes sign-ups: the items with places and the rota slots."""
         if self._index_of is not programme:
             index: dict[tuple[TargetKind, str], Target] = {}
             for w in programme.workshops:
@@ -103,7 +108,7 @@ class BookingService:
         return self._find(await self._programme.current(), kind, ref)
 
     def _find(self, programme: Programme, kind: TargetKind, ref: str) -> Target:
-        found = self._targets(programme).get((kind, ref))
+        found = self.targets(programme).get((kind, ref))
         if found is None:
             raise DomainError("common.stale_button")
         return found
@@ -148,13 +153,14 @@ class BookingService:
 
     # Commitments
 
-    async def _commitments(
+    async def commitments(
         self,
         conn: aiosqlite.Connection,
         user_id: int,
         runs: Sequence[Workshop],
         programme: Programme,
     ) -> list[Commitment]:
+        """List what a person is booked on, waits for, or runs (in the transaction)."""
         workshops = {w.id: w for w in programme.workshops}
         slots = {r.id: r for r in programme.rota}
         found: list[Commitment] = []
@@ -169,24 +175,6 @@ class BookingService:
         for w in runs:
             found.append(Commitment(TargetKind.WORKSHOP, w.id, w.title, w.start, w.end, True))
         return found
-
-    async def _ensure_registered(
-        self, conn: aiosqlite.Connection, user: Participant | None, user_id: int
-    ) -> None:
-        if await participants_repo.get(conn, user_id) is None:
-            if user is None:
-                raise DomainError("common.not_registered")
-            await participants_repo.upsert(
-                conn,
-                user_id=user.user_id,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                username=user.username,
-                language=user.language,
-                now=self._clock.now(),
-            )
-            # Known from a group button only: no private message until they send /start
-            await participants_repo.set_unreachable(conn, user.user_id)
 
     async def release(
         self, conn: aiosqlite.Connection, target: Target, user_id: int
@@ -272,18 +260,19 @@ class BookingService:
         promoted: list[tuple[Target, int]] = []
         cancelled: list[Target] = []
         async with self._db.transaction() as conn:
-            await self._ensure_registered(conn, person, user_id)
+            # Registered in the booking's own transaction: first come, first served
+            new = await self._people.enrol(conn, user_id, person)
             current = await repo.standing(conn, target)
             outcome = core.decide_sign_up(current, user_id)
             if outcome in (Outcome.ALREADY_IN, Outcome.ALREADY_WAITING):
                 return Move(user_id, outcome, current)
-            clash = core.clashes(target, await self._commitments(conn, user_id, runs, programme))
+            clash = core.clashes(target, await self.commitments(conn, user_id, runs, programme))
             if clash and not switch:
                 return Move(user_id, outcome, current, clash=tuple(clash))
             if any(c.facilitating for c in clash):
                 raise DomainError("bookings.cannot_switch_facilitating")
             if clash:
-                index = {(t.kind, t.id): t for t in self._targets(programme).values()}
+                index = {(t.kind, t.id): t for t in self.targets(programme).values()}
                 for c in clash:
                     old = index.get((c.kind, c.id))
                     if old is None:
@@ -296,6 +285,8 @@ class BookingService:
             status = Status.IN if outcome is Outcome.SIGNED_UP else Status.WAITING
             await repo.add(conn, target, user_id, status, self._clock.now())
             after = await repo.standing(conn, target)
+        if new:  # someone new is never already in, nor has a clash: not for the returns above
+            self.welcome(user_id)
         self.changed({user_id} | {u for _, u in promoted})
         return Move(user_id, outcome, after, promoted=tuple(promoted), cancelled=tuple(cancelled))
 
@@ -319,7 +310,7 @@ class BookingService:
             bookings = await repo.of_user(conn, user_id)
             targets = [
                 t
-                for t in self._targets(programme).values()
+                for t in self.targets(programme).values()
                 if any(b.kind is t.kind and b.target_id == t.id for b in bookings)
             ]
             standing = await repo.standings(conn, targets)
@@ -394,131 +385,6 @@ class BookingService:
             item,
             [people[u] for u in s.ins if u in people],
             [people[u] for u in s.waiting if u in people],
-        )
-
-    # The rota
-
-    async def rota(self, days: Sequence[date]) -> list[Standing]:
-        """List the rota slots of the given days with their standing."""
-        programme = await self._programme.current()
-        wanted = set(days)
-        targets = [
-            Target.of_rota(r) for r in programme.rota if local_day(r.start, self._tz) in wanted
-        ]
-        found = await self.standings(targets)
-        return [found[(t.kind, t.id)] for t in targets]
-
-    async def offer(self, user_id: int, ref: str) -> tuple[Target, Offer]:
-        """Offer one's rota slot to whoever takes it first."""
-        target = await self.target(TargetKind.ROTA, ref)
-        if target.start <= self._clock.now():
-            raise DomainError("bookings.rota_started")
-        async with self._db.transaction() as conn:
-            s = await repo.standing(conn, target)
-            if s.status_of(user_id) is not Status.IN:
-                raise DomainError("bookings.not_your_slot")
-            offer = await repo.open_offer(conn, target.id, user_id, self._clock.now())
-        return target, offer
-
-    async def posted(self, offer_id: int, chat_id: int, message_id: int) -> None:
-        """Remember the message that shows an offer."""
-        async with self._db.transaction() as conn:
-            await repo.set_offer_message(conn, offer_id, chat_id, message_id)
-
-    async def open_offers(self) -> list[tuple[Target, Offer]]:
-        """List the rota slots on offer that have not started."""
-        programme = await self._programme.current()
-        slots = {t.id: t for t in self._targets(programme).values() if t.kind is TargetKind.ROTA}
-        async with self._db.read() as conn:
-            offers = await repo.open_offers(conn)
-        now = self._clock.now()
-        return [
-            (slots[o.slot_id], o)
-            for o in offers
-            if o.slot_id in slots and slots[o.slot_id].start > now
-        ]
-
-    async def take(
-        self,
-        user_id: int,
-        offer_id: int,
-        *,
-        person: Participant | None = None,
-    ) -> tuple[Target, Offer]:
-        """Take an offered rota slot: the first to press gets it, in one step."""
-        programme = await self._programme.current()
-        runs = await self._roles.items_run_by(user_id)
-        async with self._db.transaction() as conn:
-            offer = await repo.offer(conn, offer_id)
-            if offer is None:
-                raise DomainError("common.stale_button")
-            target = next(
-                (
-                    t
-                    for t in self._targets(programme).values()
-                    if t.kind is TargetKind.ROTA and t.id == offer.slot_id
-                ),
-                None,
-            )
-            if target is None or offer.status == "withdrawn":
-                raise DomainError("bookings.offer_gone")
-            if offer.status == "taken":
-                raise DomainError("bookings.offer_taken")
-            if offer.user_id == user_id:
-                raise DomainError("bookings.own_offer")
-            if target.start <= self._clock.now():
-                raise DomainError("bookings.rota_started")
-            await self._ensure_registered(conn, person, user_id)
-            s = await repo.standing(conn, target)
-            if s.status_of(user_id) is not None:
-                raise DomainError("bookings.already_on_slot")
-            found = await self._commitments(conn, user_id, runs, programme)
-            # a waiting place elsewhere does not stop taking a slot: it waits on, as it was
-            clash = [c for c in core.clashes(target, found) if not c.waiting]
-            if clash:
-                raise DomainError("bookings.take_clash", title=clash[0].title)
-            if s.status_of(offer.user_id) is not Status.IN:
-                await repo.close_offer(conn, offer.id, "withdrawn", None, self._clock.now())
-                raise DomainError("bookings.offer_gone")
-            await repo.transfer(conn, target.kind, target.id, offer.user_id, user_id)
-            await repo.close_offer(conn, offer.id, "taken", user_id, self._clock.now())
-            taken = await repo.offer(conn, offer.id)
-        assert taken is not None
-        self.changed({user_id, offer.user_id})
-        return target, taken
-
-    def _organisers_only(self, actor: int) -> None:
-        if not self._people.is_organiser(actor):
-            raise DomainError("common.not_allowed")
-
-    async def gaps(self, actor: int, hours: int = 24) -> list[Standing]:
-        """List the rota slots of the next hours that still lack people (organisers)."""
-        self._organisers_only(actor)
-        programme = await self._programme.current()
-        now = self._clock.now()
-        targets = [
-            Target.of_rota(r)
-            for r in programme.rota
-            if now <= r.start < now + timedelta(hours=hours)
-        ]
-        found = await self.standings(targets)
-        return [s for t in targets if (s := found[(t.kind, t.id)]).left > 0]
-
-    async def fairness(self, actor: int) -> Fairness:
-        """Tell how the rota is shared among registered people (organisers)."""
-        self._organisers_only(actor)
-        async with self._db.read() as conn:
-            rows = await repo.rota_slots_per_person(conn)
-        spread = Counter(n for _, _, n in rows)
-        by_org: dict[str, list[int]] = {}
-        for _, organisation, n in rows:
-            if organisation:
-                by_org.setdefault(organisation, []).append(n)
-        return Fairness(
-            registered=len(rows),
-            without_slot=spread.get(0, 0),
-            spread=tuple(sorted(spread.items())),
-            by_organisation=tuple((org, len(ns), sum(ns)) for org, ns in sorted(by_org.items())),
         )
 
 

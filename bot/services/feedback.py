@@ -15,8 +15,8 @@ from bot.clock import Clock
 from bot.domain.booking import Status, TargetKind, ref
 from bot.domain.errors import DomainError
 from bot.domain.feedback import Answer, Tally, tally
+from bot.domain.feedback_planning import SUMMARY_ANSWERS
 from bot.domain.models import Workshop
-from bot.domain.planning import SUMMARY_ANSWERS
 from bot.services.announcements import AnnouncementService
 from bot.services.drafts import DraftService
 from bot.services.people import PeopleService

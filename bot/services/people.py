@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import aiosqlite
+
 from bot.clock import Clock
 from bot.domain.errors import DomainError
 from bot.domain.models import Participant, Workshop
@@ -59,6 +61,31 @@ class PeopleService:
         self._languages[user_id] = person.language
         await self._events.publish(PersonRegistered(user_id, new))
         return person, new
+
+    async def enrol(
+        self, conn: aiosqlite.Connection, user_id: int, person: Participant | None
+    ) -> bool:
+        """Register someone known from a group button only (no /start yet), in the caller's
+        transaction (a booking's: first come, first served); tell whether they are new.
+
+        They are marked unreachable (no private message until they send /start). The caller
+        publishes PersonRegistered once its transaction is committed.
+        """
+        if await participants_repo.get(conn, user_id) is not None:
+            return False
+        if person is None:
+            raise DomainError("common.not_registered")
+        await participants_repo.upsert(
+            conn,
+            user_id=person.user_id,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            username=person.username,
+            language=person.language,
+            now=self._clock.now(),
+        )
+        await participants_repo.set_unreachable(conn, person.user_id)
+        return True
 
     async def get(self, user_id: int) -> Participant | None:
         """Find a registered person."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import planning
+from bot.domain import feedback_planning, planning
 from bot.domain.booking import Status
 from bot.domain.models import Kind, Programme
 from bot.domain.planning import Commitments, PersonSettings
@@ -39,7 +39,7 @@ def test_one_question_a_half_day_after_the_last_item_of_it() -> None:
         {ANNA: ["plen", "lunch", "night"]},
     )
     people = [PersonSettings(ANNA), PersonSettings(BRUNO)]
-    planned = planning.feedback(WEEK, commitments, people, RULES, PARIS)
+    planned = feedback_planning.feedback(WEEK, commitments, people, RULES, PARIS)
     assert [
         (p.chat_id, p.due, p.params["items"]) for p in sorted(planned, key=lambda p: p.due)
     ] == [
@@ -49,15 +49,17 @@ def test_one_question_a_half_day_after_the_last_item_of_it() -> None:
     ]
     assert len({p.key for p in planned}) == 3  # keys name the half day: sent once for good
     assert (
-        planning.feedback(WEEK, commitments, [PersonSettings(ANNA, feedback=False)], RULES, PARIS)
+        feedback_planning.feedback(
+            WEEK, commitments, [PersonSettings(ANNA, feedback=False)], RULES, PARIS
+        )
         == []
     )
 
 
 def test_facilitators_are_not_asked_and_get_a_summary() -> None:
     commitments = Commitments([booked(ANNA, "c")], {ANNA: ["c"]}, {})
-    assert planning.feedback(WEEK, commitments, [PersonSettings(ANNA)], RULES, PARIS) == []
-    (evening,) = planning.feedback_summaries(WEEK, commitments, {}, RULES, PARIS)
+    assert feedback_planning.feedback(WEEK, commitments, [PersonSettings(ANNA)], RULES, PARIS) == []
+    (evening,) = feedback_planning.feedback_summaries(WEEK, commitments, {}, RULES, PARIS)
     assert (evening.chat_id, evening.due, evening.params) == (ANNA, paris(24, 21), {"item_id": "c"})
-    (at_once,) = planning.feedback_summaries(WEEK, commitments, {"c": 3}, RULES, PARIS)
+    (at_once,) = feedback_planning.feedback_summaries(WEEK, commitments, {"c": 3}, RULES, PARIS)
     assert at_once.key == evening.key and at_once.due == paris(24, 16)
