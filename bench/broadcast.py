@@ -42,7 +42,7 @@ async def register(bot: Harness, emu: BotApiEmulator, people: int) -> list[int]:
     now = bot.clock.now()
     async with bot.db.transaction() as conn:
         for user in users:
-            emu.add_user(user, f"Personne {user - FIRST:04d}", language_code="fr")
+            emu.cast.add_user(user, f"Personne {user - FIRST:04d}", language_code="fr")
             emu.world.users[user].started = True
             await participants_repo.upsert(
                 conn,
@@ -65,7 +65,7 @@ async def run(people: int) -> None:
     print("Emulator flood control is ON: at most 30 messages in any second, 429 otherwise.\n")
     emu = BotApiEmulator(flood_control=True)
     await emu.start()
-    emu.add_user(ORGANISER, "Oriane", language_code="fr")
+    emu.cast.add_user(ORGANISER, "Oriane", language_code="fr")
     emu.world.users[ORGANISER].started = True
     clock = FrozenClock(datetime(2026, 8, 25, 10, 0, tzinfo=ZoneInfo("Europe/Paris")))
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +80,7 @@ async def run(people: int) -> None:
                 await bot.say(ORGANISER, "/start")
                 await register(bot, emu, people)
                 began = time.perf_counter()
-                sent_calls = len(emu.calls_to("sendMessage"))
+                sent_calls = len(emu.observer.calls_to("sendMessage"))
                 broadcast = await bot.services.broadcasts.send(
                     ORGANISER, TEXT, Audience(AudienceKind.ALL)
                 )
@@ -90,7 +90,7 @@ async def run(people: int) -> None:
                         break
                     await asyncio.sleep(0.25)
                 took = time.perf_counter() - began
-                calls = emu.calls_to("sendMessage")[sent_calls:]
+                calls = emu.observer.calls_to("sendMessage")[sent_calls:]
         finally:
             await emu.stop()
     refused = sum(1 for c in calls if c.status == 429)

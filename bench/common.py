@@ -192,7 +192,7 @@ class Rig:
         self.asked = 0
         self.others = 0
         """Messages that came before the one waited for (not answers to the question)."""
-        emu.add_interceptor(self._stamp)
+        emu.faults.add_interceptor(self._stamp)
 
     async def _stamp(self, request: ApiRequest) -> None:
         now = time.perf_counter()
@@ -237,9 +237,9 @@ async def rig(
     try:
         people = list(users)
         for user in people:
-            emu.add_user(user, f"Personne {user}", language_code=language_code)
+            emu.cast.add_user(user, f"Personne {user}", language_code=language_code)
         if group is not None:
-            emu.add_group(group, "Bigre Rencontre 2026", members=people)
+            emu.cast.add_group(group, "Bigre Rencontre 2026", members=people)
         yield Rig(emu)
     finally:
         await emu.stop()
@@ -291,7 +291,7 @@ class Stamps:
         self.emu = emu
         self.methods = frozenset(methods)
         self._seen: list[tuple[float, str, int | None, str, str | None]] = []
-        emu.add_interceptor(self._stamp)
+        emu.faults.add_interceptor(self._stamp)
 
     async def _stamp(self, request: ApiRequest) -> None:
         if request.method in self.methods:
@@ -528,7 +528,7 @@ async def _answer_time(
     """
     count = 1
     while True:
-        got = await rig.emu.wait_for_messages(user, count, TIMEOUT, after=mark)
+        got = await rig.emu.observer.wait_for_messages(user, count, TIMEOUT, after=mark)
         answer = got[-1]
         if expect is None or expect(question, answer.plain_text):
             rig.asked += 1
@@ -555,9 +555,9 @@ async def ask_one_by_one(
     latencies = []
     for user, text in questions:
         seen = len(rig.sent[user])
-        mark = rig.emu.mark(user)
+        mark = rig.emu.observer.mark(user)
         start = time.perf_counter()
-        await rig.emu.send_text(user, text)
+        await rig.emu.people.send_text(user, text)
         latencies.append(await _answer_time(rig, user, text, mark, seen, expect) - start)
         rest = start + pace - time.perf_counter()
         if rest > 0:
@@ -574,10 +574,10 @@ async def ask_together(
         raise ValueError("one question per person in a burst")
     gc.collect()
     seen = {user: len(rig.sent[user]) for user in people}
-    marks = {user: rig.emu.mark(user) for user in people}
+    marks = {user: rig.emu.observer.mark(user) for user in people}
     start = time.perf_counter()
     for user, text in questions:
-        await rig.emu.send_text(user, text)
+        await rig.emu.people.send_text(user, text)
     latencies = [
         await _answer_time(rig, user, text, marks[user], seen[user], expect) - start
         for user, text in questions
@@ -603,10 +603,11 @@ async def press_together(rig: Rig, presses: Sequence[Press]) -> tuple[Burst, lis
     gc.collect()
     start = time.perf_counter()
     queries = [
-        await rig.emu.press_button(p.user, p.message_id, p.data, chat_id=p.chat_id) for p in presses
+        await rig.emu.people.press_button(p.user, p.message_id, p.data, chat_id=p.chat_id)
+        for p in presses
     ]
     for query in queries:
-        await rig.emu.wait_for_callback_answer(query, TIMEOUT)
+        await rig.emu.observer.wait_for_callback_answer(query, TIMEOUT)
     latencies = [rig.answered[query] - start for query in queries]
     return Burst(latencies, max(latencies)), queries
 

@@ -114,9 +114,9 @@ async def prepare(config_path: Path, people: Sequence[Participant], seed: int) -
 def welcome(emu: BotApiEmulator, people: Sequence[Participant]) -> None:
     """Make everyone known to an emulator, started, and in the group."""
     for p in people:
-        emu.add_user(p.user_id, p.first_name, language_code=p.language)
+        emu.cast.add_user(p.user_id, p.first_name, language_code=p.language)
         emu.world.users[p.user_id].started = True
-    emu.add_group(GROUP, "Bigre Rencontre 2026", members=[p.user_id for p in people])
+    emu.cast.add_group(GROUP, "Bigre Rencontre 2026", members=[p.user_id for p in people])
 
 
 def plan(
@@ -159,7 +159,7 @@ async def week(
         read_to(moment)
         await asyncio.sleep(clock.seconds_until(moment))
         for emu in emus:
-            await emu.send_text(user, text)
+            await emu.people.send_text(user, text)
     await asyncio.sleep(clock.seconds_until(END))
     read_to(END)
     sampling.cancel()

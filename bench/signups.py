@@ -102,7 +102,9 @@ def sign_up_data(message_buttons: Sequence[tuple[str, str | None]]) -> str:
 def answered_once(target: Rig, queries: Sequence[str]) -> bool:
     """Check that every press got exactly one answer."""
     answered = [
-        c.params["callback_query_id"] for c in target.emu.calls_to("answerCallbackQuery") if c.ok
+        c.params["callback_query_id"]
+        for c in target.emu.observer.calls_to("answerCallbackQuery")
+        if c.ok
     ]
     return sorted(answered) == sorted(queries)
 
@@ -203,8 +205,8 @@ async def many_items() -> None:
     )
     async with rig(PEOPLE) as echo, echo_bot(echo.emu) as app:
         for user in PEOPLE:
-            await echo.emu.send_text(user, "/start")  # may write to them now
-        await asyncio.gather(*(echo.emu.wait_for_messages(u, 1, 30) for u in PEOPLE))
+            await echo.emu.people.send_text(user, "/start")  # may write to them now
+        await asyncio.gather(*(echo.emu.observer.wait_for_messages(u, 1, 30) for u in PEOPLE))
         cards = await asyncio.gather(
             *(post_button(app, user, f"b:ws:{chosen[user]}") for user in PEOPLE)
         )
@@ -218,7 +220,7 @@ async def many_items() -> None:
         prepared = time.perf_counter() - prepared
         presses = []
         for user in PEOPLE:
-            card = real.emu.messages(user)[-1]
+            card = real.emu.observer.messages(user)[-1]
             presses.append(Press(user, card.message_id, sign_up_data(card.buttons)))
         burst, queries = await press_together(real, presses)
         settled = time.perf_counter()
@@ -229,7 +231,8 @@ async def many_items() -> None:
         booked = sum(len(s.ins) + len(s.waiting) for s in found)
         waiting = sum(len(s.waiting) for s in found)
         edits = sum(
-            len(real.emu.calls_to(m)) for m in ("editMessageText", "editMessageReplyMarkup")
+            len(real.emu.observer.calls_to(m))
+            for m in ("editMessageText", "editMessageReplyMarkup")
         )
         print(
             f"  (setup: {len(PEOPLE)} cards asked for in private in {prepared:.1f} s)\n"

@@ -119,11 +119,11 @@ async def press(emu: BotApiEmulator, message: SentMessage, prefix: str) -> SentM
     """Press the organiser's button whose data starts with `prefix`; give the message."""
     data = next(d for _, d in message.buttons if d and d.startswith(prefix))
     edits = len(message.edits)
-    query = await emu.press_button(ORGANISER, message.message_id, data)
-    await emu.wait_for_callback_answer(query, timeout=60)
+    query = await emu.people.press_button(ORGANISER, message.message_id, data)
+    await emu.observer.wait_for_callback_answer(query, timeout=60)
     if prefix.startswith("bc:sure"):
         return message
-    return await emu.wait_for_edit(ORGANISER, message.message_id, timeout=60, after=edits)
+    return await emu.observer.wait_for_edit(ORGANISER, message.message_id, timeout=60, after=edits)
 
 
 def delivered(emu: BotApiEmulator, since: int) -> int:
@@ -156,7 +156,7 @@ async def idle_round(emu: BotApiEmulator, folder: Path, users: list[int]) -> flo
     await register(folder / "r.sqlite3", users)
     log = folder / "bot.log"
     bot = await start(config, log)
-    await emu.wait_for_poll(timeout=120)
+    await emu.observer.wait_for_poll(timeout=120)
     took, status = await stop(bot)
     print(f"  idle: {took:.2f} s, exit {status}; {stop_line(log)}")
     return took
@@ -175,10 +175,10 @@ async def broadcast_round(
     await register(folder / "r.sqlite3", users)
     log = folder / "bot.log"
     bot = await start(config, log)
-    await emu.wait_for_poll(timeout=120)
-    mark = emu.mark(ORGANISER)
-    await emu.send_text(ORGANISER, f"/broadcast {text(n)}")
-    (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=60, after=mark)
+    await emu.observer.wait_for_poll(timeout=120)
+    mark = emu.observer.mark(ORGANISER)
+    await emu.people.send_text(ORGANISER, f"/broadcast {text(n)}")
+    (choose,) = await emu.observer.wait_for_messages(ORGANISER, 1, timeout=60, after=mark)
     since = len(emu.calls)
     preview = await press(emu, choose, "bc:a:")
     sure = await press(emu, preview, "bc:ok:")
@@ -197,14 +197,16 @@ async def broadcast_round(
 async def finish(emu: BotApiEmulator, folder: Path, users: list[int], n: int) -> dict[int, int]:
     """Start round n's bot again, let it finish the broadcast; count who got it how often."""
     log = folder / "bot.log"
-    mark = emu.mark(ORGANISER)
+    mark = emu.observer.mark(ORGANISER)
     bot = await start(folder / "config.toml", log)
     try:
-        await emu.wait_for_messages(ORGANISER, 1, timeout=600, after=mark)  # the report
+        await emu.observer.wait_for_messages(ORGANISER, 1, timeout=600, after=mark)  # the report
     finally:
         await stop(bot)
     ending = f"\n\n{text(n)}"
-    return {u: sum(1 for m in emu.messages(u) if m.plain_text.endswith(ending)) for u in users}
+    return {
+        u: sum(1 for m in emu.observer.messages(u) if m.plain_text.endswith(ending)) for u in users
+    }
 
 
 async def run(people: int) -> None:
@@ -219,7 +221,7 @@ async def run(people: int) -> None:
     await emu.start()
     users = list(range(FIRST, FIRST + people))
     for user in [ORGANISER, *users]:
-        emu.add_user(user, f"Personne {user - FIRST:04d}", language_code="fr")
+        emu.cast.add_user(user, f"Personne {user - FIRST:04d}", language_code="fr")
         emu.world.users[user].started = True
     idle: list[float] = []
     busy: list[float] = []

@@ -97,7 +97,7 @@ async def main() -> None:
     header(__doc__.strip().splitlines()[0])
     emu = BotApiEmulator()
     await emu.start()
-    emu.add_user(PERSON, "Personne", language_code="fr")
+    emu.cast.add_user(PERSON, "Personne", language_code="fr")
     written: list[Path] = []
     try:
         with tempfile.TemporaryDirectory(prefix="rencontre-bench-") as tmp:

@@ -103,9 +103,9 @@ async def emulator() -> BotApiEmulator:
     emu = BotApiEmulator(flood_control=True)
     await emu.start()
     for user in PEOPLE:
-        emu.add_user(user, f"Personne {user}", language_code="fr")
+        emu.cast.add_user(user, f"Personne {user}", language_code="fr")
         emu.world.users[user].started = True  # as if each had sent /start
-    emu.add_group(GROUP, "Bigre Rencontre 2026", members=PEOPLE)
+    emu.cast.add_group(GROUP, "Bigre Rencontre 2026", members=PEOPLE)
     return emu
 
 

@@ -23,12 +23,14 @@ FIRST_MORNING = datetime(2026, 8, 24, 8, 30, tzinfo=PARIS)
 async def emu() -> AsyncIterator[BotApiEmulator]:
     emulator = BotApiEmulator()
     await emulator.start()
-    emulator.add_user(ALICE, "Alice", last_name="Martin", language_code="fr")
-    emulator.add_user(BOB, "Bob", language_code="en")
-    emulator.add_user(MATHILDE, "Mathilde", username="mathilde_g", language_code="fr")
-    emulator.add_user(ORGANISER, "Oriane", username="oriane_orga", language_code="fr")
-    emulator.add_user(STRANGER, "Sam", language_code="fr")
-    emulator.add_group(GROUP, "Bigre Rencontre 2026", members=[ALICE, BOB, MATHILDE, ORGANISER])
+    emulator.cast.add_user(ALICE, "Alice", last_name="Martin", language_code="fr")
+    emulator.cast.add_user(BOB, "Bob", language_code="en")
+    emulator.cast.add_user(MATHILDE, "Mathilde", username="mathilde_g", language_code="fr")
+    emulator.cast.add_user(ORGANISER, "Oriane", username="oriane_orga", language_code="fr")
+    emulator.cast.add_user(STRANGER, "Sam", language_code="fr")
+    emulator.cast.add_group(
+        GROUP, "Bigre Rencontre 2026", members=[ALICE, BOB, MATHILDE, ORGANISER]
+    )
     try:
         yield emulator
     finally:

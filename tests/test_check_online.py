@@ -59,7 +59,7 @@ async def check(path: Path) -> Result:
 @pytest.fixture
 async def emu() -> AsyncIterator[BotApiEmulator]:
     async with BotApiEmulator() as emulator:
-        emulator.add_user(ORGANISER, "Oriane")
+        emulator.cast.add_user(ORGANISER, "Oriane")
         yield emulator
 
 
@@ -70,7 +70,7 @@ def errors(result: Result) -> list[str]:
 
 
 async def test_a_group_where_the_bot_may_post_and_pin(emu: BotApiEmulator, tmp_path: Path) -> None:
-    emu.add_group(GROUP, "Bigre", members=[ORGANISER])  # the bot is an administrator
+    emu.cast.add_group(GROUP, "Bigre", members=[ORGANISER])  # the bot is an administrator
     result = await check(config(tmp_path, emu.base_url, emu.token))
     assert result.returncode == 0, result.stderr
     assert errors(result) == []
@@ -80,15 +80,15 @@ async def test_a_group_where_the_bot_may_post_and_pin(emu: BotApiEmulator, tmp_p
 
 
 async def test_a_member_that_cannot_pin_is_named(emu: BotApiEmulator, tmp_path: Path) -> None:
-    emu.add_group(GROUP, "Bigre", members=[ORGANISER], bot="member")
-    emu.set_group_permissions(GROUP, can_pin_messages=False)
+    emu.cast.add_group(GROUP, "Bigre", members=[ORGANISER], bot="member")
+    emu.cast.set_group_permissions(GROUP, can_pin_messages=False)
     result = await check(config(tmp_path, emu.base_url, emu.token))
     assert result.returncode == 2
     (line,) = errors(result)
     assert line.startswith("error: ") and "event.announce_chat_id" in line
     assert "cannot pin messages" in line and "send" not in line.split("(")[0]
 
-    emu.set_group_permissions(GROUP, can_send_messages=False)
+    emu.cast.set_group_permissions(GROUP, can_send_messages=False)
     result = await check(config(tmp_path, emu.base_url, emu.token))
     assert result.returncode == 2
     sending, pinning = errors(result)
@@ -97,7 +97,7 @@ async def test_a_member_that_cannot_pin_is_named(emu: BotApiEmulator, tmp_path: 
 
 
 async def test_a_group_the_bot_is_not_in(emu: BotApiEmulator, tmp_path: Path) -> None:
-    emu.add_group(GROUP, "Bigre", members=[ORGANISER], bot="left")
+    emu.cast.add_group(GROUP, "Bigre", members=[ORGANISER], bot="left")
     result = await check(config(tmp_path, emu.base_url, emu.token))
     assert result.returncode == 2
     (line,) = errors(result)
@@ -114,8 +114,8 @@ async def test_an_unknown_group(emu: BotApiEmulator, tmp_path: Path) -> None:
 async def test_a_group_become_supergroup_gives_its_new_id(
     emu: BotApiEmulator, tmp_path: Path
 ) -> None:
-    emu.add_group(-4055, "Bigre", members=[ORGANISER])
-    emu.upgrade_group(-4055, GROUP, ORGANISER)
+    emu.cast.add_group(-4055, "Bigre", members=[ORGANISER])
+    emu.cast.upgrade_group(-4055, GROUP, ORGANISER)
     result = await check(config(tmp_path, emu.base_url, emu.token, group=-4055))
     assert result.returncode == 2
     (line,) = errors(result)
@@ -123,8 +123,8 @@ async def test_a_group_become_supergroup_gives_its_new_id(
 
 
 async def test_telegram_saying_wait_is_one_line(emu: BotApiEmulator, tmp_path: Path) -> None:
-    emu.add_group(GROUP, "Bigre", members=[ORGANISER])
-    emu.fail_next("getChat", 429, "Too Many Requests: retry after 30", retry_after=30)
+    emu.cast.add_group(GROUP, "Bigre", members=[ORGANISER])
+    emu.faults.fail_next("getChat", 429, "Too Many Requests: retry after 30", retry_after=30)
     result = await check(config(tmp_path, emu.base_url, emu.token))
     assert result.returncode == 2
     (line,) = errors(result)

@@ -563,8 +563,8 @@ async def test_seventy_concurrent_sends_get_no_429_from_the_emulator() -> None:
     people = range(2001, 2071)
     async with BotApiEmulator(flood_control=True) as emu:
         for uid in people:
-            emu.add_user(uid, f"Person {uid}")
-            await emu.send_text(uid, "hi")  # now the bot may write to them
+            emu.cast.add_user(uid, f"Person {uid}")
+            await emu.people.send_text(uid, "hi")  # now the bot may write to them
         bot = ExtBot(
             token=emu.token,
             base_url=emu.base_url,
@@ -576,6 +576,6 @@ async def test_seventy_concurrent_sends_get_no_429_from_the_emulator() -> None:
             await asyncio.gather(*(bot.send_message(uid, "Bienvenue") for uid in people))
             elapsed = time.monotonic() - started
 
-    statuses = [call.status for call in emu.calls_to("sendMessage")]
+    statuses = [call.status for call in emu.observer.calls_to("sendMessage")]
     assert statuses == [200] * 70
     assert elapsed >= 69 * (1 + DEFAULT_MARGIN) / 30  # one grant every 33.5 ms

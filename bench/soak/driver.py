@@ -149,7 +149,7 @@ class Driver:
         deadline = time.monotonic() + TIMEOUT
         while (left := deadline - time.monotonic()) > 0:
             try:
-                got = await self.emu.wait_for_messages(chat, count, left, after=mark)
+                got = await self.emu.observer.wait_for_messages(chat, count, left, after=mark)
             except EmulatorTimeout:
                 return None
             if accept(got[-1]):
@@ -168,12 +168,12 @@ class Driver:
 
         The answer timed is the first one, even if `accept` waits for a later one.
         """
-        mark = self.emu.mark(user)
+        mark = self.emu.observer.mark(user)
         sent = [time.monotonic()]
-        await self.emu.send_text(user, text)
+        await self.emu.people.send_text(user, text)
         for echo in self.echoes:
             sent.append(time.monotonic())
-            await echo.send_text(user, text)
+            await echo.people.send_text(user, text)
         asked = Asked(label, user, text, sent)
         self.asked.append(asked)
         answer = await self.first_after(user, mark, self.is_answer)
@@ -195,7 +195,9 @@ class Driver:
         chat_id = message.chat_id if message.chat_id != user else None
         sent = time.monotonic()
         try:
-            query = await self.emu.press_button(user, message.message_id, data, chat_id=chat_id)
+            query = await self.emu.people.press_button(
+                user, message.message_id, data, chat_id=chat_id
+            )
         except ValueError:  # the message was edited meanwhile: the button went
             self.skipped[f"{label}: button gone"] += 1
             return None
@@ -205,7 +207,7 @@ class Driver:
     async def answer_to(self, label: str, query: str) -> dict[str, Any] | None:
         """Wait for the answer to a press; count what it said."""
         try:
-            answer = await self.emu.wait_for_callback_answer(query, TIMEOUT)
+            answer = await self.emu.observer.wait_for_callback_answer(query, TIMEOUT)
         except EmulatorTimeout:
             self.unanswered.append(f"press {query} ({label}) never answered")
             return None
@@ -226,7 +228,9 @@ class Driver:
         if await self.press(user, message, data, label) is None:
             return False
         try:
-            await self.emu.wait_for_edit(message.chat_id, message.message_id, TIMEOUT, after=edits)
+            await self.emu.observer.wait_for_edit(
+                message.chat_id, message.message_id, TIMEOUT, after=edits
+            )
         except EmulatorTimeout:
             self.unanswered.append(f"{user}: message {message.message_id} never edited")
             return False
@@ -268,7 +272,7 @@ class Driver:
                     return
                 self.done[s.what] += 1
                 if s.what == "block":
-                    self.emu.block(p.user_id)
+                    self.emu.cast.block(p.user_id)
                     p.blocked = True
                 elif s.what == "arrive":
                     await self.arrive(p)
@@ -287,7 +291,7 @@ class Driver:
 
     async def read_news(self, p: Person) -> None:
         """Look at what the bot sent since last time; give back some of the places it gave."""
-        messages = self.emu.messages(p.user_id)
+        messages = self.emu.observer.messages(p.user_id)
         news, p.read = messages[p.read :], len(messages)
         for message in news:
             give_back = buttons(message, "b:wc:")
@@ -331,7 +335,7 @@ class Driver:
             if self.rng.random() < CANCEL_FROM_CARD:
                 await self.press(p.user_id, card, cancel[0], "cancel (card)")
             return
-        mark = self.emu.mark(p.user_id)
+        mark = self.emu.observer.mark(p.user_id)
         answer = await self.press(p.user_id, card, sign[0], "sign up")
         if self.toast(answer) != "bookings.clash_toast":
             return
@@ -372,7 +376,7 @@ class Driver:
         if mine is None or not choices:
             self.skipped["offer: no rota slot to offer"] += 1
             return
-        mark = self.emu.mark(GROUP)
+        mark = self.emu.observer.mark(GROUP)
         answer = await self.press(p.user_id, mine, choices[0], "offer")
         if self.toast(answer) != "bookings.offer_posted":
             return
@@ -389,7 +393,9 @@ class Driver:
         queries = []
         for q in self.rng.sample(others, self.rng.randint(1, 3)):
             try:
-                query = await self.emu.press_button(q.user_id, post.message_id, data, chat_id=GROUP)
+                query = await self.emu.people.press_button(
+                    q.user_id, post.message_id, data, chat_id=GROUP
+                )
             except ValueError:
                 self.skipped["take offer: button gone"] += 1
                 continue

@@ -120,12 +120,12 @@ async def emulator(*, flood_control: bool) -> BotApiEmulator:
 def welcome(emu: BotApiEmulator, people: Sequence[Person]) -> None:
     """Make the people (started if registered), the organisers and the group known."""
     for p in people:
-        emu.add_user(p.user_id, p.name, username=p.username, language_code=p.lang)
+        emu.cast.add_user(p.user_id, p.name, username=p.username, language_code=p.lang)
         emu.world.users[p.user_id].started = p.registered
     for user in ORGANISERS:
-        emu.add_user(user, f"Orga {user}", language_code="fr")
+        emu.cast.add_user(user, f"Orga {user}", language_code="fr")
         emu.world.users[user].started = True
-    emu.add_group(GROUP, "Bigre Rencontre 2026", members=[p.user_id for p in people])
+    emu.cast.add_group(GROUP, "Bigre Rencontre 2026", members=[p.user_id for p in people])
 
 
 @dataclass

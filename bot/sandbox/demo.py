@@ -123,7 +123,7 @@ class TerminalChat:
         """Send a text as the person (a long one in pieces, as Telegram clients do)."""
         for start in range(0, len(text), MAX_TEXT):
             piece = text[start : start + MAX_TEXT]
-            await self.exchange(self.harness.emu.send_text(self.who.user_id, piece))
+            await self.exchange(self.harness.emu.people.send_text(self.who.user_id, piece))
 
     async def press(self, text: str) -> None:
         """Press button number `text` of the last message shown with buttons."""
@@ -142,12 +142,12 @@ class TerminalChat:
             self.screen.note("link_button", label=label, target=data or "")
             return
         emu, who = self.harness.emu, self.who.user_id
-        query_id = await emu.press_button(who, message.message_id, button["callback_data"])
+        query_id = await emu.people.press_button(who, message.message_id, button["callback_data"])
         self.screen.feed.pressed(query_id, who)
 
         async def answered() -> None:
             with contextlib.suppress(EmulatorTimeout):  # unanswered: "(pas de réponse)"
-                await emu.wait_for_callback_answer(query_id, REPLY_WAIT)
+                await emu.observer.wait_for_callback_answer(query_id, REPLY_WAIT)
 
         await self.exchange(answered())
 
@@ -327,14 +327,14 @@ async def demo_chat(
     await emu.start()
     try:
         for identity in (PARTICIPANT, ORGANISER):
-            emu.add_user(
+            emu.cast.add_user(
                 identity.user_id,
                 identity.first_name,
                 username=identity.username,
                 language_code=DEMO_LANGUAGE,
             )
         event_name = "La Bigre Rencontre 2026"
-        emu.add_group(GROUP_ID, event_name, members=[PARTICIPANT.user_id, ORGANISER.user_id])
+        emu.cast.add_group(GROUP_ID, event_name, members=[PARTICIPANT.user_id, ORGANISER.user_id])
         with tempfile.TemporaryDirectory(prefix="rencontre-demo-") as tmp:
             config = local_config(
                 emu,

@@ -73,7 +73,7 @@ class Identities:
 
     def _add_person(self, identity: Identity) -> None:
         emu = self.harness.emu
-        emu.add_user(
+        emu.cast.add_user(
             identity.user_id,
             identity.first_name,
             last_name=identity.last_name,
@@ -82,7 +82,7 @@ class Identities:
         )
         group = self.harness.services.config.event.announce_chat_id
         if group is not None:
-            emu.join_group(group, identity.user_id)
+            emu.cast.join_group(group, identity.user_id)
 
     async def describe(self, who: Identity) -> str:
         """Say who is played, as the bot knows them (a facilitator only once it knows so)."""

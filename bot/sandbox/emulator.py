@@ -1,21 +1,21 @@
 """A local Telegram Bot API: the real python-telegram-bot talks to it over HTTP.
 
     async with BotApiEmulator() as emu:
-        emu.add_user(42, "Alice")
+        emu.cast.add_user(42, "Alice")
         app = ApplicationBuilder().token(emu.token).base_url(emu.base_url)
               .base_file_url(emu.base_file_url).build()
         ...
-        mark = emu.mark(42)
-        await emu.send_text(42, "/start")
-        [reply] = await emu.wait_for_messages(42, after=mark)
+        mark = emu.observer.mark(42)
+        await emu.people.send_text(42, "/start")
+        [reply] = await emu.observer.wait_for_messages(42, after=mark)
 
 The emulator is assembled from collaborators, each with its own module: `ApiServer`
 (`server.py`, the HTTP face every call goes through), `BotApiMethods` (`methods.py` and
 `api/`, the methods), `UpdateQueue` (`update_queue.py`), `FloodControl` (`flood.py`),
 `Faults` (`faults.py`, interceptors and scripted refusals), `Cast` (`cast.py`, people and
 groups), `People` (`people.py`, what people do) and `Observer` (`observer.py`, what the bot
-did, and waits on it). `BotApiEmulator` wires them and offers their methods under one name
-(`emu.add_user` is `emu.cast.add_user`), the API the tests use.
+did, and waits on it). `BotApiEmulator` wires them; callers use the collaborator that does
+the work (`emu.cast.add_user`, `emu.people.send_text`, `emu.observer.messages`).
 
 Where it knowingly differs from Telegram: Markdown and MarkdownV2 texts are accepted but not
 parsed; a bare `&` in HTML text is refused (Telegram keeps it); the bot sees every message
@@ -61,7 +61,11 @@ _TOKEN = re.compile(r"(\d+):[A-Za-z0-9_-]+")
 
 
 class BotApiEmulator:
-    """A fake Telegram Bot API server on 127.0.0.1, checked against the Bot API spec."""
+    """A fake Telegram Bot API server on 127.0.0.1, checked against the Bot API spec.
+
+    Collaborators: `faults`, `cast`, `people`, `updates`, `observer` (the tests' API), and
+    `world`, `flood`, `methods`, `server` (the state and the HTTP face behind them).
+    """
 
     def __init__(
         self,
@@ -107,36 +111,6 @@ class BotApiEmulator:
         self._host = host
         self._http = HttpServer(self.server.answer, host)
         self._started = False
-        # The tests' API: each name is the method of the collaborator that does the work.
-        self.add_interceptor = self.faults.add_interceptor
-        self.remove_interceptor = self.faults.remove_interceptor
-        self.fail_next = self.faults.fail_next
-        self.add_user = self.cast.add_user
-        self.add_group = self.cast.add_group
-        self.add_bot_to_group = self.cast.add_bot_to_group
-        self.promote_bot = self.cast.promote_bot
-        self.demote_bot = self.cast.demote_bot
-        self.remove_bot = self.cast.remove_bot
-        self.upgrade_group = self.cast.upgrade_group
-        self.set_group_permissions = self.cast.set_group_permissions
-        self.join_group = self.cast.join_group
-        self.block = self.cast.block
-        self.unblock = self.cast.unblock
-        self.send_text = self.people.send_text
-        self.send_document = self.people.send_document
-        self.edit_text = self.people.edit_text
-        self.press_button = self.people.press_button
-        self.push_update = self.updates.push_update
-        self.messages = self.observer.messages
-        self.message = self.observer.message
-        self.mark = self.observer.mark
-        self.calls_to = self.observer.calls_to
-        self.commands = self.observer.commands
-        self.pinned = self.observer.pinned
-        self.wait_for_poll = self.observer.wait_for_poll
-        self.wait_for_messages = self.observer.wait_for_messages
-        self.wait_for_edit = self.observer.wait_for_edit
-        self.wait_for_callback_answer = self.observer.wait_for_callback_answer
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""

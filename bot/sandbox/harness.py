@@ -112,11 +112,11 @@ class Harness:
     ) -> list[SentMessage]:
         """Send a text as a person and return the bot's `count` replies in that chat."""
         chat = user_id if chat_id is None else chat_id
-        mark = self.emu.mark(chat)
-        await self.emu.send_text(user_id, text, chat_id=chat_id)
-        replies = await self.emu.wait_for_messages(chat, count, timeout, after=mark)
+        mark = self.emu.observer.mark(chat)
+        await self.emu.people.send_text(user_id, text, chat_id=chat_id)
+        replies = await self.emu.observer.wait_for_messages(chat, count, timeout, after=mark)
         await self.settle(timeout)
-        extra = self.emu.messages(chat)[mark + count :]
+        extra = self.emu.observer.messages(chat)[mark + count :]
         assert not extra, f"more replies than expected: {[m.plain_text for m in extra]}"
         return replies
 
@@ -130,17 +130,19 @@ class Harness:
     ) -> dict[str, Any]:
         """Press a button of a bot message; return the callback answer once handled."""
         chat_id = message.chat_id if message.chat_id != user_id else None
-        query_id = await self.emu.press_button(user_id, message.message_id, data, chat_id=chat_id)
-        answer = await self.emu.wait_for_callback_answer(query_id, timeout)
+        query_id = await self.emu.people.press_button(
+            user_id, message.message_id, data, chat_id=chat_id
+        )
+        answer = await self.emu.observer.wait_for_callback_answer(query_id, timeout)
         await self.settle(timeout)
         return answer
 
     async def silent(self, user_id: int, text: str, *, chat_id: int) -> None:
         """Send a text and check that the bot answers nothing in that chat."""
-        mark = self.emu.mark(chat_id)
-        await self.emu.send_text(user_id, text, chat_id=chat_id)
+        mark = self.emu.observer.mark(chat_id)
+        await self.emu.people.send_text(user_id, text, chat_id=chat_id)
         await self.settle()
-        said = self.emu.messages(chat_id)[mark:]
+        said = self.emu.observer.messages(chat_id)[mark:]
         assert not said, f"the bot answered: {[m.plain_text for m in said]}"
 
 
@@ -149,7 +151,7 @@ async def forge_press(
 ) -> dict[str, Any]:
     """Send a button press with data the message never offered (as a forger would)."""
     chat_id = message.chat_id if message.chat_id != user_id else None
-    query_id = await emu.press_button(
+    query_id = await emu.people.press_button(
         user_id, message.message_id, data, chat_id=chat_id, forge=True
     )
-    return await emu.wait_for_callback_answer(query_id)
+    return await emu.observer.wait_for_callback_answer(query_id)

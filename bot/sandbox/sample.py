@@ -27,7 +27,7 @@ async def seed(harness: Harness) -> None:
     s = harness.services
     known = {w.id for w in (await s.programme.current()).workshops}
     for user_id, name in PEOPLE:
-        harness.emu.add_user(user_id, name, language_code="fr")
+        harness.emu.cast.add_user(user_id, name, language_code="fr")
         harness.emu.world.users[user_id].started = True
         await s.people.register(user_id, name, None, None, "fr")
         for item_id in STARRED:

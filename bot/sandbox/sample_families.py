@@ -19,7 +19,7 @@ CHILDREN = (("Léa", 6), ("Tom", 4))
 async def sample_families(harness: Harness) -> None:
     """Register the sample parent's children and sign the eldest up for the first kids' item."""
     s, emu = harness.services, harness.emu
-    emu.add_user(PARENT.user_id, PARENT.first_name, last_name=PARENT.last_name)
+    emu.cast.add_user(PARENT.user_id, PARENT.first_name, last_name=PARENT.last_name)
     emu.world.users[PARENT.user_id].started = True  # as if she had written to the bot
     parent, _ = await s.people.register(
         PARENT.user_id, PARENT.first_name, PARENT.last_name, None, DEMO_LANGUAGE

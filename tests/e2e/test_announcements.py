@@ -126,7 +126,7 @@ async def registered(bot: Harness, *users: int) -> None:
 
 
 def texts(bot: Harness, chat: int, since: int = 0) -> list[str]:
-    return [m.plain_text for m in bot.emu.messages(chat)[since:]]
+    return [m.plain_text for m in bot.emu.observer.messages(chat)[since:]]
 
 
 async def test_one_group_message_per_slot_with_its_buttons(week: Harness) -> None:
@@ -134,7 +134,7 @@ async def test_one_group_message_per_slot_with_its_buttons(week: Harness) -> Non
     await move_to(bot, at(24, 9, 44))
     assert texts(bot, GROUP) == []
     await move_to(bot, at(24, 9, 45))
-    (message,) = bot.emu.messages(GROUP)
+    (message,) = bot.emu.observer.messages(GROUP)
     assert message.plain_text == (
         "⏰ À 10:00, ça commence\u202f:\n"
         "• Atelier B & co · 📍 Chapiteau\n"
@@ -159,21 +159,21 @@ async def test_one_group_message_per_slot_with_its_buttons(week: Harness) -> Non
 async def test_the_board_is_one_pinned_message_edited_as_the_day_goes(week: Harness) -> None:
     bot = week
     await move_to(bot, at(24, 10))
-    board = [m for m in bot.emu.messages(GROUP) if m.plain_text.startswith("📌")]
+    board = [m for m in bot.emu.observer.messages(GROUP) if m.plain_text.startswith("📌")]
     assert len(board) == 1
-    assert bot.emu.pinned(GROUP) == [board[0].message_id]
+    assert bot.emu.observer.pinned(GROUP) == [board[0].message_id]
     assert "• Atelier A · 📍 Salle des Pins (jusqu'à 12:00)" in board[0].plain_text
     await move_to(bot, at(24, 11))
     await move_to(bot, at(24, 12, 30))
-    board = [m for m in bot.emu.messages(GROUP) if m.plain_text.startswith("📌")]
+    board = [m for m in bot.emu.observer.messages(GROUP) if m.plain_text.startswith("📌")]
     assert len(board) == 1, "edited, not posted again"
     assert len(board[0].edits) == 2
     assert "Déjeuner" in board[0].plain_text.split("⏭")[0]
     # a board due again with nothing new to say is not edited (Telegram would refuse it)
-    calls = len(bot.emu.calls_to("editMessageText"))
+    calls = len(bot.emu.observer.calls_to("editMessageText"))
     await bot.services.outbox.add([Entry("board:again", "board", GROUP, bot.clock.now(), {})])
     await bot.services.outbox.flush()
-    assert len(bot.emu.calls_to("editMessageText")) == calls
+    assert len(bot.emu.observer.calls_to("editMessageText")) == calls
     async with bot.db.read() as conn:
         sent = await outbox_repo.rows(conn, kinds=["board"], statuses=["sent"])
     assert "board:again" in [row.key for row in sent]
@@ -186,7 +186,7 @@ async def test_reminders_go_only_to_the_right_people(week: Harness) -> None:
     (rota,) = await bot.say(BOB, "/rota")
     await bot.press(BOB, rota, f"b:rs:{ref('r1')}")
     await move_to(bot, at(24, 8))  # the morning digests
-    marks = {u: bot.emu.mark(u) for u in (ALICE, BOB, MATHILDE)}
+    marks = {u: bot.emu.observer.mark(u) for u in (ALICE, BOB, MATHILDE)}
     await move_to(bot, at(24, 9, 50))
     assert texts(bot, ALICE, marks[ALICE]) == [
         "⏰ Dans 10 min\u202f: Atelier A (10:00–12:00, 📍 Salle des Pins)."
@@ -212,8 +212,8 @@ async def test_the_morning_digest_and_the_settings_that_turn_it_off(week: Harnes
     assert settings.plain_text.startswith("⚙️ Your settings\n☀️ Morning digest: on")
     answer = await bot.press(BOB, settings, "set:digest:0")
     assert answer["text"] == "Morning digest off."
-    assert "Morning digest: off" in bot.emu.message(BOB, settings.message_id).plain_text
-    marks = {u: bot.emu.mark(u) for u in (ALICE, BOB, MATHILDE)}
+    assert "Morning digest: off" in bot.emu.observer.message(BOB, settings.message_id).plain_text
+    marks = {u: bot.emu.observer.mark(u) for u in (ALICE, BOB, MATHILDE)}
     await move_to(bot, at(24, 8))
     (alice,) = texts(bot, ALICE, marks[ALICE])
     assert alice == (
@@ -230,9 +230,9 @@ async def test_quiet_hours_hold_back_or_drop_private_messages(week: Harness) -> 
     await registered(bot, ALICE)
     await sign_up(bot, ALICE, "early")  # 06:30: its reminder (06:20) falls in the quiet hours
     await sign_up(bot, ALICE, "dawn")  # 07:35: its reminder (07:25) waits until 07:30
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await move_to(bot, at(24, 23))
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await move_to(bot, at(25, 6, 20))
     await move_to(bot, at(25, 7, 25))
     assert texts(bot, ALICE, mark) == []
@@ -251,7 +251,7 @@ async def test_a_moved_item_replans_and_sends_one_correction(
     await sign_up(bot, ALICE, "a")
     await sign_up(bot, BOB, "a")
     await move_to(bot, at(24, 9, 50))  # the digests, then the reminders of 10:00
-    mark = {u: bot.emu.mark(u) for u in (ALICE, BOB)}
+    mark = {u: bot.emu.observer.mark(u) for u in (ALICE, BOB)}
     moved = PROGRAMME.replace(
         'start = 2026-08-24T10:00:00\nend = 2026-08-24T12:00:00\nroom = "Salle des Pins"',
         'start = 2026-08-24T11:00:00\nend = 2026-08-24T13:00:00\nroom = "Chapiteau"',
@@ -315,7 +315,7 @@ async def test_plan_matches_what_the_live_bot_sends(
     async with Harness.running(emu, config, clock) as bot:
         await registered(bot, ALICE, BOB, MATHILDE)
         await sign_up(bot, ALICE, "a")
-        marks = {u: bot.emu.mark(u) for u in (ALICE, BOB, MATHILDE, GROUP)}
+        marks = {u: bot.emu.observer.mark(u) for u in (ALICE, BOB, MATHILDE, GROUP)}
         window = (at(24, 7, 50), at(24, 16, 30))
         preview_clock = FrozenClock(window[0])
         from bot.app import build_services
@@ -327,7 +327,7 @@ async def test_plan_matches_what_the_live_bot_sends(
             await move_to(bot, moment)
         live = []
         for chat, mark in marks.items():
-            for m in bot.emu.messages(chat)[mark:]:
+            for m in bot.emu.observer.messages(chat)[mark:]:
                 versions = [v.text for v in m.edits] + [m.text]
                 live += [(chat, v) for v in versions]
         assert sorted(live) == planned

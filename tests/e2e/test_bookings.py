@@ -97,7 +97,7 @@ async def test_sign_up_until_full_then_waiting_list_then_promotion(week: Harness
     answer = await bot.press(ALICE, message, data("ws", "a"))
     assert answer["text"] == "✅ C'est fait\u202f: vous êtes inscrit·e à «\u202fAtelier A\u202f»."
     # the pressed message now offers to cancel
-    assert ("❌ Me désinscrire", data("wc", "a")) in bot.emu.message(
+    assert ("❌ Me désinscrire", data("wc", "a")) in bot.emu.observer.message(
         ALICE, message.message_id
     ).buttons
 
@@ -115,10 +115,12 @@ async def test_sign_up_until_full_then_waiting_list_then_promotion(week: Harness
     assert s.ins == (ALICE, ORGANISER) and s.waiting == (BOB, STRANGER)
 
     # Alice cancels: Bob, first in the queue, gets the place and is told at once
-    mark = bot.emu.mark(BOB)
-    answer = await bot.press(ALICE, bot.emu.message(ALICE, message.message_id), data("wc", "a"))
+    mark = bot.emu.observer.mark(BOB)
+    answer = await bot.press(
+        ALICE, bot.emu.observer.message(ALICE, message.message_id), data("wc", "a")
+    )
     assert answer["text"] == "C'est noté, vous n'êtes plus inscrit·e à «\u202fAtelier A\u202f»."
-    (told,) = await bot.emu.wait_for_messages(BOB, 1, after=mark)
+    (told,) = await bot.emu.observer.wait_for_messages(BOB, 1, after=mark)
     assert told.plain_text.startswith(
         "🎉 A place freed up: you are signed up for Atelier A "
         "(Monday 24 August, 10:00–12:00, Salle des Pins)."
@@ -128,9 +130,9 @@ async def test_sign_up_until_full_then_waiting_list_then_promotion(week: Harness
     assert s.ins == (ORGANISER, BOB) and s.waiting == (STRANGER,)
 
     # Bob gives it back from that message: the next in the queue moves up
-    mark = bot.emu.mark(STRANGER)
+    mark = bot.emu.observer.mark(STRANGER)
     await bot.press(BOB, told, data("wc", "a"))
-    (told_sam,) = await bot.emu.wait_for_messages(STRANGER, 1, after=mark)
+    (told_sam,) = await bot.emu.observer.wait_for_messages(STRANGER, 1, after=mark)
     assert told_sam.plain_text.startswith("🎉 Une place s'est libérée")
     assert (await standing(bot, "a")).ins == (ORGANISER, STRANGER)
 
@@ -166,10 +168,10 @@ async def test_a_clash_offers_a_switch_done_in_one_step(week: Harness) -> None:
     await bot.press(ORGANISER, await details(bot, ORGANISER, "a"), data("ws", "a"))
     await bot.press(BOB, await details(bot, BOB, "a"), data("ws", "a"))  # waiting
     message = await details(bot, ALICE, "b")
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     answer = await bot.press(ALICE, message, data("ws", "b"))
     assert answer["text"] == "⚠️ Conflit d'horaire\u202f: voyez le message ci-dessous."
-    (offer,) = bot.emu.messages(ALICE)[mark:]
+    (offer,) = bot.emu.observer.messages(ALICE)[mark:]
     assert offer.plain_text.startswith(
         "⚠️ «\u202fAtelier B\u202f» (10:30–11:30) tombe en même "
         "temps que\u202f:\n• Atelier A (10:00–12:00)"
@@ -187,11 +189,13 @@ async def test_a_clash_offers_a_switch_done_in_one_step(week: Harness) -> None:
     assert (await standing(bot, "a")).ins == (ORGANISER, BOB)  # Bob promoted in the same step
     # pressing "keep" on another clash leaves everything as it was
     message = await details(bot, ALICE, "a")
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await bot.press(ALICE, message, data("ws", "a"))
-    (offer,) = bot.emu.messages(ALICE)[mark:]
+    (offer,) = bot.emu.observer.messages(ALICE)[mark:]
     await bot.press(ALICE, offer, "b:keep")
-    assert bot.emu.message(ALICE, offer.message_id).plain_text == "D'accord, rien ne change."
+    assert (
+        bot.emu.observer.message(ALICE, offer.message_id).plain_text == "D'accord, rien ne change."
+    )
     assert (await standing(bot, "b")).ins == (ALICE,)
     assert ALICE not in (await standing(bot, "a")).waiting
 
@@ -202,9 +206,9 @@ async def test_a_place_on_a_waiting_list_counts_as_a_clash(week: Harness) -> Non
     await bot.press(ALICE, await details(bot, ALICE, "a"), data("ws", "a"))
     await bot.press(ORGANISER, await details(bot, ORGANISER, "a"), data("ws", "a"))
     await bot.press(BOB, await details(bot, BOB, "a"), data("ws", "a"))  # waiting
-    mark = bot.emu.mark(BOB)
+    mark = bot.emu.observer.mark(BOB)
     await bot.press(BOB, await details(bot, BOB, "b"), data("ws", "b"))
-    (offer,) = bot.emu.messages(BOB)[mark + 1 :]
+    (offer,) = bot.emu.observer.messages(BOB)[mark + 1 :]
     assert offer.plain_text == (  # Bob reads English
         '⚠️ "Atelier B" (10:30–11:30) is at the same time as:\n'
         "• Atelier A (10:00–12:00), where you are on the waiting list\n\nDo you want to switch?"
@@ -236,9 +240,9 @@ async def test_a_rota_waiting_list_place_is_shown_as_such_with_a_way_out(week: H
 
 async def test_a_facilitator_cannot_switch_away_from_their_own_workshop(week: Harness) -> None:
     bot = week
-    mark = bot.emu.mark(MATHILDE)
+    mark = bot.emu.observer.mark(MATHILDE)
     await bot.press(MATHILDE, await details(bot, MATHILDE, "b"), data("ws", "b"))
-    (warning,) = bot.emu.messages(MATHILDE)[mark + 1 :]
+    (warning,) = bot.emu.observer.messages(MATHILDE)[mark + 1 :]
     assert "tombe pendant un atelier que vous animez" in warning.plain_text
     assert "Atelier C <&>" in warning.plain_text
     assert warning.buttons == []
@@ -290,31 +294,31 @@ async def test_the_rota_offer_and_take(week: Harness) -> None:
     (rota,) = await bot.say(ALICE, "/rota")
     assert "Vaisselle · 1/2" in rota.plain_text
     (mine,) = await bot.say(ALICE, "/mine")
-    group_mark = bot.emu.mark(GROUP)
+    group_mark = bot.emu.observer.mark(GROUP)
     answer = await bot.press(ALICE, mine, data("ro", "r1"))
     assert answer["text"].startswith(
         "🙋 C'est noté\u202f: votre créneau «\u202fVaisselle\u202f» est proposé."
     )
-    (post,) = await bot.emu.wait_for_messages(GROUP, 1, after=group_mark)
+    (post,) = await bot.emu.observer.wait_for_messages(GROUP, 1, after=group_mark)
     assert post.plain_text.startswith("🙋 Qui peut prendre le créneau de rangement Vaisselle")
     take = post.buttons[0][1]
     assert take is not None
     assert (await bot.press(ALICE, post, take))["text"] == "C'est votre propre créneau\u202f!"
-    alice_mark = bot.emu.mark(ALICE)
+    alice_mark = bot.emu.observer.mark(ALICE)
     assert (await bot.press(BOB, post, take))[
         "text"
     ] == '✋ Thank you! The slot "Vaisselle" is yours.'
-    post = bot.emu.message(GROUP, post.message_id)
+    post = bot.emu.observer.message(GROUP, post.message_id)
     assert post.buttons == []  # the offer message was closed...
     late = await forge_press(bot.emu, ORGANISER, post, take)  # ...but a client may show it still
     assert late["text"] == "Quelqu'un a déjà pris ce créneau. Merci quand même\u202f!"
     s = await standing(bot, "r1", TargetKind.ROTA)
     assert s.ins == (BOB,)
     assert (
-        bot.emu.message(GROUP, post.message_id).plain_text
+        bot.emu.observer.message(GROUP, post.message_id).plain_text
         == "✅ Créneau repris par Bob. Merci\u202f!"
     )
-    (told,) = await bot.emu.wait_for_messages(ALICE, 1, after=alice_mark)
+    (told,) = await bot.emu.observer.wait_for_messages(ALICE, 1, after=alice_mark)
     assert (
         told.plain_text
         == "✋ Bob a pris votre créneau «\u202fVaisselle\u202f». Vous êtes libre\u202f!"

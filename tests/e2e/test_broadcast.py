@@ -96,7 +96,7 @@ async def extra_people(bot: Harness, count: int, organisation: str | None = None
     users = list(range(first, first + count))
     async with bot.db.transaction() as conn:
         for user in users:
-            bot.emu.add_user(user, f"Personne {user}")
+            bot.emu.cast.add_user(user, f"Personne {user}")
             bot.emu.world.users[user].started = True
             await participants_repo.upsert(
                 conn,
@@ -131,7 +131,7 @@ async def draft(bot: Harness, text: str) -> SentMessage:
 
 
 def current(bot: Harness, message: SentMessage) -> SentMessage:
-    return bot.emu.message(message.chat_id, message.message_id)
+    return bot.emu.observer.message(message.chat_id, message.message_id)
 
 
 async def confirm(bot: Harness, preview: SentMessage) -> dict[str, object]:
@@ -155,12 +155,16 @@ async def delivered(bot: Harness) -> None:
 def received(bot: Harness, chat: int, text: str) -> int:
     headers = (HEADER, "📢 Message from the organisers")  # each in their own language
     return sum(
-        1 for m in bot.emu.messages(chat) if m.plain_text in {f"{h}\n\n{text}" for h in headers}
+        1
+        for m in bot.emu.observer.messages(chat)
+        if m.plain_text in {f"{h}\n\n{text}" for h in headers}
     )
 
 
 def report(bot: Harness) -> str:
-    (last,) = [m for m in bot.emu.messages(ORGANISER) if m.plain_text.startswith("📬")][-1:]
+    (last,) = [m for m in bot.emu.observer.messages(ORGANISER) if m.plain_text.startswith("📬")][
+        -1:
+    ]
     return last.plain_text
 
 
@@ -182,7 +186,7 @@ async def test_a_broadcast_to_everyone_asks_twice_then_reaches_each_once(bot: Ha
     await delivered(bot)
     for user in (ALICE, BOB, MATHILDE):
         assert received(bot, user, text) == 1, user
-    alice = bot.emu.messages(ALICE)[-1]
+    alice = bot.emu.observer.messages(ALICE)[-1]
     assert "&lt;devant&gt;" in alice.text and "&amp; pas avant" in alice.text
     assert received(bot, ORGANISER, text) == 0, "the organiser is not registered"
     progress = current(bot, choose)
@@ -265,10 +269,10 @@ async def test_only_organisers_broadcast_or_post_notices(bot: Harness) -> None:
         (answer,) = await bot.say(user, "/notice Fausse annonce")
         assert answer.plain_text == refusal
     # a participant forging the organiser's buttons gets nowhere either
-    (greeting, _) = bot.emu.messages(ALICE)[:2]
+    (greeting, _) = bot.emu.observer.messages(ALICE)[:2]
     forged = await forge_press(bot.emu, ALICE, greeting, "bc:ok:abcdef")
     assert forged["text"] == refusal
-    assert bot.emu.messages(GROUP) == []
+    assert bot.emu.observer.messages(GROUP) == []
 
 
 async def test_stale_forged_and_double_pressed_buttons_send_nothing_more(bot: Harness) -> None:
@@ -283,9 +287,9 @@ async def test_stale_forged_and_double_pressed_buttons_send_nothing_more(bot: Ha
     await bot.press(ORGANISER, new, _audience(new, "group"))
     preview = current(bot, new)
     ok = data(preview, "bc:ok:")
-    first = await bot.emu.press_button(ORGANISER, preview.message_id, ok)
-    second = await bot.emu.press_button(ORGANISER, preview.message_id, ok)
-    answers = [await bot.emu.wait_for_callback_answer(q) for q in (first, second)]
+    first = await bot.emu.people.press_button(ORGANISER, preview.message_id, ok)
+    second = await bot.emu.people.press_button(ORGANISER, preview.message_id, ok)
+    answers = [await bot.emu.observer.wait_for_callback_answer(q) for q in (first, second)]
     await bot.settle()
     assert sorted(a["text"][:10] for a in answers) == sorted(
         ["📤 C'est parti\u202f!"[:10], "Ce bouton n'est plus valable"[:10]]
@@ -320,13 +324,13 @@ async def test_a_429_storm_delays_the_broadcast_but_each_gets_it_once(
     await bot.press(ORGANISER, choose, _all(choose))
     await confirm(bot, choose)
     sure = current(bot, choose)
-    bot.emu.fail_next(
+    bot.emu.faults.fail_next(
         "sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, count=5
     )
     await bot.press(ORGANISER, sure, data(sure, "bc:sure:"))
     await delivered(bot)
     assert [received(bot, user, "Orage de 429") for user in people] == [1] * 12
-    refused = [c for c in bot.emu.calls_to("sendMessage") if c.status == 429]
+    refused = [c for c in bot.emu.observer.calls_to("sendMessage") if c.status == 429]
     assert len(refused) == 5
     assert "✅ 12 reçus sur 12" in report(bot)
 
@@ -334,7 +338,7 @@ async def test_a_429_storm_delays_the_broadcast_but_each_gets_it_once(
 async def test_people_who_blocked_the_bot_are_counted_unreachable(bot: Harness) -> None:
     people = await extra_people(bot, 5)
     for user in people[:2]:
-        bot.emu.block(user)
+        bot.emu.cast.block(user)
     await bot.settle()
     choose = await draft(bot, "Bloqués\u202f?")
     await bot.press(ORGANISER, choose, _all(choose))
@@ -356,11 +360,11 @@ async def test_a_notice_is_pinned_in_the_group_and_listed_for_a_day(bot: Harness
     (done,) = await bot.say(ORGANISER, "/notice Le bus part à 18 h <devant> l'accueil.\nSoyez là !")
     assert done.plain_text == "📌 Annonce envoyée au groupe, où elle sera épinglée."
     await bot.services.outbox.flush()
-    (posted,) = bot.emu.messages(GROUP)
+    (posted,) = bot.emu.observer.messages(GROUP)
     assert posted.plain_text == (
         "📌 Annonce de l'organisation\n\nLe bus part à 18 h <devant> l'accueil.\nSoyez là !"
     )
-    assert bot.emu.pinned(GROUP) == [posted.message_id]
+    assert bot.emu.observer.pinned(GROUP) == [posted.message_id]
     # the same message handled again (replayed after a kill): nothing more is posted
     async with bot.db.read() as conn, conn.execute("SELECT body FROM inbox") as cursor:
         bodies = [json.loads(row[0]) async for row in cursor]
@@ -371,7 +375,7 @@ async def test_a_notice_is_pinned_in_the_group_and_listed_for_a_day(bot: Harness
     ]
     assert not await bot.services.broadcasts.notice(ORGANISER, "Le bus", request=f"u{update_id}")
     await bot.services.outbox.flush()
-    assert len(bot.emu.messages(GROUP)) == 1
+    assert len(bot.emu.observer.messages(GROUP)) == 1
     (listed,) = await bot.say(ALICE, "/notices")
     assert listed.plain_text == (
         "📌 Annonces en cours (dernières 24 h)\n\n"

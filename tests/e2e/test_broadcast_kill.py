@@ -28,15 +28,15 @@ async def press(emu: BotApiEmulator, message: SentMessage, prefix: str) -> SentM
     """Press the organiser's button whose data starts with `prefix`; give the edited message."""
     data = next(d for _, d in message.buttons if d and d.startswith(prefix))
     edits = len(message.edits)
-    query = await emu.press_button(ORGANISER, message.message_id, data)
-    await emu.wait_for_callback_answer(query, timeout=30)
+    query = await emu.people.press_button(ORGANISER, message.message_id, data)
+    await emu.observer.wait_for_callback_answer(query, timeout=30)
     if prefix.startswith("bc:sure"):
         return message
-    return await emu.wait_for_edit(ORGANISER, message.message_id, timeout=30, after=edits)
+    return await emu.observer.wait_for_edit(ORGANISER, message.message_id, timeout=30, after=edits)
 
 
 def delivered(emu: BotApiEmulator, user: int) -> int:
-    return sum(1 for m in emu.messages(user) if m.plain_text.endswith(f"\n\n{TEXT}"))
+    return sum(1 for m in emu.observer.messages(user) if m.plain_text.endswith(f"\n\n{TEXT}"))
 
 
 async def outbox_state(database: Path) -> dict[str, list[int]]:
@@ -80,7 +80,7 @@ window = {WINDOW}
     try:
         async with db.transaction() as conn:
             for user in users:
-                emu.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
+                emu.cast.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
                 emu.world.users[user].started = True
                 await participants_repo.upsert(
                     conn,
@@ -94,31 +94,31 @@ window = {WINDOW}
     finally:
         await db.close()
     for user in BLOCKED:
-        emu.block(user)
+        emu.cast.block(user)
 
     bot = await start_bot(config, FIRST_MORNING)
     try:
-        await emu.wait_for_poll(timeout=60)
-        mark = emu.mark(ORGANISER)
-        await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
-        (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
+        await emu.observer.wait_for_poll(timeout=60)
+        mark = emu.observer.mark(ORGANISER)
+        await emu.people.send_text(ORGANISER, f"/broadcast {TEXT}")
+        (choose,) = await emu.observer.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
         preview = await press(emu, choose, "bc:a:")  # the first audience: everyone
         assert "(toutes les personnes inscrites)\u202f: 600 destinataires." in preview.plain_text
         sure = await press(emu, preview, "bc:ok:")
         assert "(600)" in sure.plain_text
-        before_progress = len(emu.message(ORGANISER, choose.message_id).edits)
+        before_progress = len(emu.observer.message(ORGANISER, choose.message_id).edits)
         started = time.monotonic()
         await press(emu, sure, "bc:sure:")
 
         def sent() -> int:
             return sum(
                 1
-                for c in emu.calls_to("sendMessage")
+                for c in emu.observer.calls_to("sendMessage")
                 if c.status == 200 and str(c.params.get("chat_id")) != str(ORGANISER)
             )
 
         def in_progress() -> bool:  # the organiser sees how far it has got
-            return emu.message(ORGANISER, choose.message_id).plain_text.startswith(
+            return emu.observer.message(ORGANISER, choose.message_id).plain_text.startswith(
                 "📤 Envoi en cours"
             )
 
@@ -132,9 +132,9 @@ window = {WINDOW}
         in_flight = set(state.get("sending", []))
         assert len(in_flight) <= WINDOW
 
-        mark = emu.mark(ORGANISER)
+        mark = emu.observer.mark(ORGANISER)
         bot = await start_bot(config, FIRST_MORNING)
-        (report,) = await emu.wait_for_messages(ORGANISER, 1, timeout=60, after=mark)
+        (report,) = await emu.observer.wait_for_messages(ORGANISER, 1, timeout=60, after=mark)
         elapsed = time.monotonic() - started
     finally:
         if bot.returncode is None:
@@ -168,7 +168,7 @@ window = {WINDOW}
         "🚫 10 injoignables (le bot est bloqué ou n'a jamais été lancé)\n⚠️ 0 en échec"
         + (maybe if unsure else "")
     )
-    progress = emu.message(ORGANISER, choose.message_id)
+    progress = emu.observer.message(ORGANISER, choose.message_id)
     assert progress.plain_text.startswith(
         f"📤 Envoi terminé (toutes les personnes inscrites)\u202f: {got} reçus sur 600"
     )

@@ -146,9 +146,9 @@ async def evening_before(
         async with db.transaction() as conn:
             for user in range(FIRST, FIRST + PEOPLE):
                 name = f"Personne {user - FIRST:03d}"
-                emu.add_user(user, name, language_code="fr")
+                emu.cast.add_user(user, name, language_code="fr")
                 emu.world.users[user].started = True
-                emu.join_group(GROUP, user)
+                emu.cast.join_group(GROUP, user)
                 await participants_repo.upsert(
                     conn,
                     user_id=user,
@@ -166,7 +166,7 @@ async def evening_before(
     finally:
         await db.close()
     for user in roles["blocked"]:
-        emu.block(user)
+        emu.cast.block(user)
     return targets
 
 
@@ -249,7 +249,7 @@ def delivered(emu: BotApiEmulator) -> list[tuple[int, str]]:
     """List (chat, text) of every message Telegram took from the bot, in order."""
     return [
         (int(c.params["chat_id"]), str(c.params["text"]))
-        for c in emu.calls_to("sendMessage")
+        for c in emu.observer.calls_to("sendMessage")
         if c.status == 200
     ]
 
@@ -307,26 +307,30 @@ window = {WINDOW}
         bot = Bot(config, db, tmp_path)
         await bot.start()
         try:
-            await emu.wait_for_poll(timeout=60)
+            await emu.observer.wait_for_poll(timeout=60)
             # The workshops' details in the group, and in private for those who will give
             # their place up (with the button to do it), before anything goes wrong
             posts = {}
             for item in STORMED:
-                mark = emu.mark(GROUP)
-                await emu.send_text(ALICE, f"/workshop {item}", chat_id=GROUP)
-                (posts[item],) = await emu.wait_for_messages(GROUP, 1, timeout=30, after=mark)
+                mark = emu.observer.mark(GROUP)
+                await emu.people.send_text(ALICE, f"/workshop {item}", chat_id=GROUP)
+                (posts[item],) = await emu.observer.wait_for_messages(
+                    GROUP, 1, timeout=30, after=mark
+                )
             details = {}
             for user, item in cancels:
-                mark = emu.mark(user)
-                await emu.send_text(user, f"/workshop {item}")
-                (details[user],) = await emu.wait_for_messages(user, 1, timeout=30, after=mark)
+                mark = emu.observer.mark(user)
+                await emu.people.send_text(user, f"/workshop {item}")
+                (details[user],) = await emu.observer.wait_for_messages(
+                    user, 1, timeout=30, after=mark
+                )
                 assert details[user].buttons[0] == ("❌ Me désinscrire", f"b:wc:{ref(item)}")
             await settled(db, lambda _: True)
 
             # A notice, the storm (the digests are going out too), and a kill in its middle
-            await emu.send_text(ORGANISER, f"/notice {NOTICE}")
+            await emu.people.send_text(ORGANISER, f"/notice {NOTICE}")
             queries = [
-                await emu.press_button(
+                await emu.people.press_button(
                     user, posts[item].message_id, f"b:ws:{ref(item)}", chat_id=GROUP
                 )
                 for user, item in presses
@@ -340,14 +344,14 @@ window = {WINDOW}
                 after_storm = await bookings_repo.standings(conn, [targets[i] for i in STORMED])
 
             # The organiser writes to everyone; meanwhile, people give their places up
-            mark = emu.mark(ORGANISER)
-            await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
-            (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
+            mark = emu.observer.mark(ORGANISER)
+            await emu.people.send_text(ORGANISER, f"/broadcast {TEXT}")
+            (choose,) = await emu.observer.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
             preview = await press(emu, choose, "bc:a:")  # the first audience: everyone
             assert f"{PEOPLE} destinataires" in preview.plain_text
             await press(emu, await press(emu, preview, "bc:ok:"), "bc:sure:")
             gave_up = [
-                await emu.press_button(user, details[user].message_id, f"b:wc:{ref(item)}")
+                await emu.people.press_button(user, details[user].message_id, f"b:wc:{ref(item)}")
                 for user, item in cancels
             ]
 

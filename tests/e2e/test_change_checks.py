@@ -109,7 +109,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 async def week(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
-    emu.add_user(OWEN, "Owen", language_code="en")
+    emu.cast.add_user(OWEN, "Owen", language_code="en")
     programme = tmp_path / "semaine.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
     config = local_config(
@@ -126,7 +126,7 @@ async def week(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 def texts(bot: Harness, chat: int, since: int = 0) -> list[str]:
-    return [m.plain_text for m in bot.emu.messages(chat)[since:]]
+    return [m.plain_text for m in bot.emu.observer.messages(chat)[since:]]
 
 
 async def sign_up(bot: Harness, user: int, item: str) -> str:
@@ -139,13 +139,13 @@ async def step(bot: Harness, user: int, item: str, kind: str) -> SentMessage:
     """Open /change for an item and choose what changes; give the message of the next step."""
     (menu,) = await bot.say(user, f"/change {item}")
     await bot.press(user, menu, f"ch:k:{ref(item)}:{kind}")
-    return bot.emu.message(user, menu.message_id)
+    return bot.emu.observer.message(user, menu.message_id)
 
 
 async def pressed(bot: Harness, user: int, message: SentMessage, data: str) -> SentMessage:
     """Press a button and give the message as the press left it."""
     await bot.press(user, message, data)
-    return bot.emu.message(user, message.message_id)
+    return bot.emu.observer.message(user, message.message_id)
 
 
 async def item(bot: Harness, item_id: str) -> tuple[str | None, datetime, int | None]:
@@ -157,7 +157,7 @@ async def confirmed(bot: Harness, user: int, preview: SentMessage, data: str = "
     await bot.press(user, preview, data)
     await bot.services.bookings.drain()
     await bot.services.outbox.flush()
-    return bot.emu.message(user, preview.message_id).plain_text
+    return bot.emu.observer.message(user, preview.message_id).plain_text
 
 
 # 1. A room taken at that time
@@ -189,7 +189,7 @@ async def test_a_room_taken_at_that_time_needs_yes_share_the_room(week: Harness)
     await bot.settle()
     assert (await item(bot, "couleurs"))[0] == "Salle des Pins"
     # The explicit yes moves it
-    group = bot.emu.mark(GROUP)
+    group = bot.emu.observer.mark(GROUP)
     done = await confirmed(bot, MATHILDE, preview, "ch:sh")
     assert done == "✅ C'est fait. 0 personne prévenue."
     assert (await item(bot, "couleurs"))[0] == "Salle Brassens"
@@ -367,7 +367,7 @@ async def test_typed_shifts_and_moves_to_another_day(week: Harness) -> None:
             assert says in preview.plain_text, (typed, preview.plain_text)
     await bot.press(ORGANISER, preview, "ch:ok")
     assert (await item(bot, "couleurs"))[1] == at(24, 16)
-    alice = bot.emu.mark(ALICE)
+    alice = bot.emu.observer.mark(ALICE)
     assert await sign_up(bot, ALICE, "couleurs")
     await step(bot, ORGANISER, "couleurs", "shift")
     (preview,) = await bot.say(ORGANISER, "mercredi 10:00")
@@ -492,7 +492,7 @@ async def test_fewer_places_keep_the_first_and_queue_the_others(week: Harness) -
     for user in (ALICE, BOB, STRANGER):
         assert await sign_up(bot, user, "couleurs")
     assert await sign_up(bot, ORGANISER, "couleurs")  # full: the waiting list
-    marks = {u: bot.emu.mark(u) for u in (ALICE, BOB, STRANGER, ORGANISER)}
+    marks = {u: bot.emu.observer.mark(u) for u in (ALICE, BOB, STRANGER, ORGANISER)}
     places = await step(bot, MATHILDE, "couleurs", "cap")
     assert places.plain_text.startswith("🎟 Combien de places")
     (preview,) = await bot.say(MATHILDE, "1")
@@ -542,7 +542,7 @@ async def test_fewer_places_keep_the_first_and_queue_the_others(week: Harness) -
         full = await bookings_repo.standing(conn, target)
     assert (full.ins, full.waiting) == ((ALICE,), (BOB, STRANGER, ORGANISER, OWEN))
     # The place Alice gives back goes to the head of the queue: Bob
-    bob = bot.emu.mark(BOB)
+    bob = bot.emu.observer.mark(BOB)
     (mine,) = await bot.say(ALICE, "/workshop couleurs")
     await bot.press(ALICE, mine, f"b:wc:{ref('couleurs')}")
     await bot.services.bookings.drain()

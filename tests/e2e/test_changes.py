@@ -74,14 +74,14 @@ async def invite_links(bot: Harness) -> dict[str, str]:
 
 
 def texts(bot: Harness, chat: int, since: int = 0) -> list[str]:
-    return [m.plain_text for m in bot.emu.messages(chat)[since:]]
+    return [m.plain_text for m in bot.emu.observer.messages(chat)[since:]]
 
 
 async def confirm_change(bot: Harness, user: int, item: str, kind: str, value: str | None) -> str:
     """Go through /change: item, kind, value (a button's data or typed text), confirm."""
     (menu,) = await bot.say(user, f"/change {item}")
     await bot.press(user, menu, f"ch:k:{ref(item)}:{kind}")
-    step = bot.emu.message(user, menu.message_id)
+    step = bot.emu.observer.message(user, menu.message_id)
     if kind in ("cap", "note"):
         assert value is not None
         (preview,) = await bot.say(user, value)
@@ -90,12 +90,12 @@ async def confirm_change(bot: Harness, user: int, item: str, kind: str, value: s
     else:
         assert value is not None
         await bot.press(user, step, value)
-        preview = bot.emu.message(user, menu.message_id)
+        preview = bot.emu.observer.message(user, menu.message_id)
     assert ("✅ Confirmer", "ch:ok") in preview.buttons, preview.plain_text
     await bot.press(user, preview, "ch:ok")
     await bot.services.bookings.drain()
     await bot.services.outbox.flush()
-    return bot.emu.message(user, preview.message_id).plain_text
+    return bot.emu.observer.message(user, preview.message_id).plain_text
 
 
 async def test_the_invitation_link_makes_a_facilitator_once(week: Harness) -> None:
@@ -107,7 +107,7 @@ async def test_the_invitation_link_makes_a_facilitator_once(week: Harness) -> No
     (welcome,) = await bot.say(STRANGER, f"/start {token}")
     assert welcome.plain_text.startswith("🎤 Bienvenue Sam\u202f! Vous êtes maintenant reconnu·e")
     assert "• Atelier C" in welcome.plain_text
-    menu = bot.emu.commands({"type": "chat", "chat_id": STRANGER})
+    menu = bot.emu.observer.commands({"type": "chat", "chat_id": STRANGER})
     assert "change" in [c["command"] for c in menu]
     (help_,) = await bot.say(STRANGER, "/help")
     assert "Pour les animateur·rices" in help_.plain_text
@@ -141,7 +141,7 @@ async def test_a_room_move_tells_the_people_signed_up_and_the_group(week: Harnes
     bot = week
     await bot.say(MATHILDE, "/start")  # linked by her @username
     await sign_up(bot, ALICE, "c")
-    mark, group = bot.emu.mark(ALICE), bot.emu.mark(GROUP)
+    mark, group = bot.emu.observer.mark(ALICE), bot.emu.observer.mark(GROUP)
     rooms = sorted(r.name for r in (await bot.services.programme.current()).rooms)
     done = await confirm_change(
         bot, MATHILDE, "c", "room", f"ch:r:{ref('c')}:{rooms.index('Chapiteau')}"
@@ -167,7 +167,7 @@ async def test_time_shift_replans_reminders(week: Harness) -> None:
         }
     assert f"reminder:{ALICE}:workshop:c:2026-08-24T13:00+00:00" in pending  # 15:00 in Paris
     assert not any(":c:2026-08-24T12:30" in k for k in pending)
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await move_to(bot, at(24, 14, 50))
     assert texts(bot, ALICE, mark) == ["⏰ Dans 10 min\u202f: Atelier C (15:00–16:30, 📍 Plage)."]
 
@@ -176,7 +176,7 @@ async def test_late_capacity_note_and_cancel(week: Harness) -> None:
     bot = week
     await bot.say(MATHILDE, "/start")
     await sign_up(bot, ALICE, "c")
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await confirm_change(bot, MATHILDE, "c", "late", f"ch:l:{ref('c')}:10")
     await confirm_change(bot, MATHILDE, "c", "note", "Prenez un maillot !")
     await confirm_change(bot, ORGANISER, "c", "cap", "8")
@@ -209,7 +209,7 @@ async def test_organisers_add_and_remove_a_facilitator(week: Harness) -> None:
     bot = week
     (added,) = await bot.say(ORGANISER, "/facilitator add @nobody a")
     assert added.plain_text.startswith("Je ne connais pas cette personne")
-    await bot.emu.send_text(BOB, "/start")  # Bob has no username: use his number
+    await bot.emu.people.send_text(BOB, "/start")  # Bob has no username: use his number
     await bot.settle()
     (added,) = await bot.say(ORGANISER, f"/facilitator add {BOB} Atelier A")
     assert added.plain_text == "✅ Bob anime maintenant «\u202fAtelier A\u202f»."
@@ -343,9 +343,9 @@ async def test_private_commands_in_the_group_get_a_hint_not_names(week: Harness)
         (answer,) = await bot.say(user, text, chat_id=GROUP)
         expected = "That works in a private chat: write to me directly." if user == BOB else hint
         assert answer.plain_text == expected
-    mark = bot.emu.mark(GROUP)
-    await bot.emu.send_text(ALICE, "/mine@un_autre_bot", chat_id=GROUP)
-    await bot.emu.send_text(ALICE, "Qui vient à l'atelier C ?", chat_id=GROUP)
+    mark = bot.emu.observer.mark(GROUP)
+    await bot.emu.people.send_text(ALICE, "/mine@un_autre_bot", chat_id=GROUP)
+    await bot.emu.people.send_text(ALICE, "Qui vient à l'atelier C ?", chat_id=GROUP)
     await bot.settle()
     assert texts(bot, GROUP, mark) == []
     assert await invite_links(bot) == links  # the group's /invites revoke did nothing
@@ -356,7 +356,7 @@ async def test_a_cancellation_after_the_reminder_is_told_once(week: Harness) -> 
     await bot.say(MATHILDE, "/start")
     await sign_up(bot, ALICE, "c")
     await move_to(bot, at(24, 14, 21))  # reminded of 14:30 at 14:20
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await confirm_change(bot, MATHILDE, "c", "cancel", None)
     await move_to(bot, at(24, 14, 25))
     assert texts(bot, ALICE, mark) == ["📢 Changement pour Atelier C\u202f: l'atelier est annulé."]

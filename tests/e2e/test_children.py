@@ -75,7 +75,7 @@ async def week(bot: Harness) -> Harness:
 
 
 def last(bot: Harness, chat: int) -> SentMessage:
-    return bot.emu.messages(chat)[-1]
+    return bot.emu.observer.messages(chat)[-1]
 
 
 def kid(op: str, *parts: object) -> str:
@@ -96,14 +96,14 @@ async def standing(bot: Harness, item: str) -> Standing:
 async def add_child(bot: Harness, parent: int, name: str, age: int) -> Child:
     """Register a child the way a parent does: /children, add, the name, an age button."""
     (listing,) = await bot.say(parent, "/children")
-    mark = bot.emu.mark(parent)
+    mark = bot.emu.observer.mark(parent)
     await bot.press(parent, listing, kid("add"))
-    (question,) = bot.emu.messages(parent)[mark:]
+    (question,) = bot.emu.observer.messages(parent)[mark:]
     (ages,) = await bot.say(parent, name)
     assert question.plain_text and ages.buttons
-    mark = bot.emu.mark(parent)
+    mark = bot.emu.observer.mark(parent)
     await bot.press(parent, ages, kid("set", 0, age))
-    noted, _ = await bot.emu.wait_for_messages(parent, 2, after=mark)
+    noted, _ = await bot.emu.observer.wait_for_messages(parent, 2, after=mark)
     assert name in noted.plain_text
     return (await children_of(bot, parent))[-1]
 
@@ -111,10 +111,10 @@ async def add_child(bot: Harness, parent: int, name: str, age: int) -> Child:
 async def for_whom(bot: Harness, parent: int, item: str) -> SentMessage:
     """Open an item's details and press "sign a child up": the question comes privately."""
     (details,) = await bot.say(parent, f"/workshop {item}")
-    mark = bot.emu.mark(parent)
+    mark = bot.emu.observer.mark(parent)
     answer = await bot.press(parent, details, kid("who", ref(item)))
     assert "text" not in answer or not answer["text"]
-    (question,) = await bot.emu.wait_for_messages(parent, 1, after=mark)
+    (question,) = await bot.emu.observer.wait_for_messages(parent, 1, after=mark)
     return question
 
 
@@ -176,18 +176,18 @@ async def test_change_a_name_and_an_age_then_remove_a_child(week: Harness) -> No
     lea = await add_child(bot, ALICE, "Léa", 6)
     (listing,) = await bot.say(ALICE, "/children")
     await bot.press(ALICE, listing, kid("ed", lea.id))
-    menu = bot.emu.message(ALICE, listing.message_id)
+    menu = bot.emu.observer.message(ALICE, listing.message_id)
     assert "Que voulez-vous changer" in menu.plain_text
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await bot.press(ALICE, menu, kid("nm", lea.id))
-    (question,) = bot.emu.messages(ALICE)[mark:]
+    (question,) = bot.emu.observer.messages(ALICE)[mark:]
     assert "nouveau prénom de Léa" in question.plain_text
     noted, _ = await bot.say(ALICE, "Léane", count=2)
     assert "Léane" in noted.plain_text
 
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await bot.press(ALICE, menu, kid("ag", lea.id))
-    (ages,) = bot.emu.messages(ALICE)[mark:]
+    (ages,) = bot.emu.observer.messages(ALICE)[mark:]
     assert "Quel âge a Léane" in ages.plain_text
     noted, _ = await bot.say(ALICE, "7", count=2)
     assert (await children_of(bot, ALICE))[0] == Child(lea.id, ALICE, "Léane", 7)
@@ -200,11 +200,14 @@ async def test_change_a_name_and_an_age_then_remove_a_child(week: Harness) -> No
     assert len(await children_of(bot, ALICE)) == 1
 
     await bot.press(ALICE, menu, kid("del", lea.id))
-    confirm = bot.emu.message(ALICE, listing.message_id)
+    confirm = bot.emu.observer.message(ALICE, listing.message_id)
     assert "Retirer Léane" in confirm.plain_text
     await bot.press(ALICE, confirm, kid("rm", lea.id))
     assert await children_of(bot, ALICE) == []
-    assert "n'est plus dans votre liste" in bot.emu.message(ALICE, listing.message_id).plain_text
+    assert (
+        "n'est plus dans votre liste"
+        in bot.emu.observer.message(ALICE, listing.message_id).plain_text
+    )
 
 
 async def test_sign_up_for_a_child_within_ages_places_and_clashes(week: Harness) -> None:
@@ -222,7 +225,7 @@ async def test_sign_up_for_a_child_within_ages_places_and_clashes(week: Harness)
 
     answer = await bot.press(ALICE, question, kid("in", ref("club"), lea.id))
     assert answer["text"] == f"✅ Léa est inscrit·e à «{NNBSP}Club des petits <&>{NNBSP}»."
-    fresh = bot.emu.message(ALICE, question.message_id)
+    fresh = bot.emu.observer.message(ALICE, question.message_id)
     assert ("❌ Léa · désinscrire", kid("out", ref("club"), lea.id)) in fresh.buttons
 
     # A child outside the item's ages: a clear answer, nothing changed
@@ -233,9 +236,9 @@ async def test_sign_up_for_a_child_within_ages_places_and_clashes(week: Harness)
     )
     # The child's clash, not the parent's: Léa is at the club when the beach games start
     beach = await for_whom(bot, ALICE, "plage")
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await bot.press(ALICE, beach, kid("in", ref("plage"), lea.id))
-    (refused,) = bot.emu.messages(ALICE)[mark:]
+    (refused,) = bot.emu.observer.messages(ALICE)[mark:]
     assert "Léa est déjà inscrit·e à" in refused.plain_text and "Club des petits" in (
         refused.plain_text
     )
@@ -258,11 +261,11 @@ async def test_sign_up_for_a_child_within_ages_places_and_clashes(week: Harness)
     assert "complet, 1 en liste d'attente" in details.plain_text
 
     # Léa's place is given back: Sam junior's parent is told, naming the child
-    mark = bot.emu.mark(STRANGER)
+    mark = bot.emu.observer.mark(STRANGER)
     await bot.press(
-        ALICE, bot.emu.message(ALICE, question.message_id), kid("out", ref("club"), lea.id)
+        ALICE, bot.emu.observer.message(ALICE, question.message_id), kid("out", ref("club"), lea.id)
     )
-    (news,) = await bot.emu.wait_for_messages(STRANGER, 1, after=mark)
+    (news,) = await bot.emu.observer.wait_for_messages(STRANGER, 1, after=mark)
     assert news.plain_text.startswith(
         f"🎉 Une place s'est libérée{NNBSP}: Sam junior est inscrit·e à Club des petits <&>"
     )
@@ -304,17 +307,17 @@ async def test_the_roster_lists_children_with_age_and_parent_and_nothing_leaks(
     # In the group: the "for whom?" question goes privately; the group only sees counts
     (in_group,) = await bot.say(BOB, "/workshop club", chat_id=GROUP)
     assert "complet" in in_group.plain_text or "full" in in_group.plain_text
-    group_mark, bob_mark = bot.emu.mark(GROUP), bot.emu.mark(BOB)
+    group_mark, bob_mark = bot.emu.observer.mark(GROUP), bot.emu.observer.mark(BOB)
     answer = await bot.press(BOB, in_group, kid("who", ref("club")))
     assert "en privé" in answer["text"] or "privately" in answer["text"]
-    (private,) = await bot.emu.wait_for_messages(BOB, 1, after=bob_mark)
+    (private,) = await bot.emu.observer.wait_for_messages(BOB, 1, after=bob_mark)
     labels = " ".join(label for label, _ in private.buttons)
     assert "Zoé" in labels and "Léa" not in labels + private.plain_text
-    assert bot.emu.messages(GROUP)[group_mark:] == []
+    assert bot.emu.observer.messages(GROUP)[group_mark:] == []
     # /children in the group: a hint to write privately, never a list
     (hint,) = await bot.say(ALICE, "/children", chat_id=GROUP)
     for name in ("Léa", "Zoé", "Sam junior"):
-        assert all(name not in m.plain_text for m in bot.emu.messages(GROUP)), name
+        assert all(name not in m.plain_text for m in bot.emu.observer.messages(GROUP)), name
     assert hint.plain_text
     # a button only ever offered privately, forged in the group: refused, nothing changed
     answer = await forge_press(bot.emu, ALICE, in_group, kid("out", ref("club"), lea.id))
@@ -336,7 +339,7 @@ async def test_reminders_go_to_the_parent_naming_the_child(
     question = await for_whom(bot, ALICE, "club")
     await bot.press(ALICE, question, kid("in", ref("club"), lea.id))
     await bot.press(
-        ALICE, bot.emu.message(ALICE, question.message_id), kid("in", ref("club"), tom.id)
+        ALICE, bot.emu.observer.message(ALICE, question.message_id), kid("in", ref("club"), tom.id)
     )
     announcements = bot.services.announcements
     announcements.rules = dataclasses.replace(announcements.rules, enabled=True)
@@ -369,17 +372,17 @@ async def test_an_organisers_change_reaches_each_parent_once_never_a_child(
     question = await for_whom(bot, ALICE, "club")
     await bot.press(ALICE, question, kid("in", ref("club"), lea.id))
     await bot.press(
-        ALICE, bot.emu.message(ALICE, question.message_id), kid("in", ref("club"), tom.id)
+        ALICE, bot.emu.observer.message(ALICE, question.message_id), kid("in", ref("club"), tom.id)
     )
     await bot.press(BOB, await for_whom(bot, BOB, "club"), kid("in", ref("club"), zoe.id))
     assert (await standing(bot, "club")).waiting == (zoe.holder,)
-    marks = {u: bot.emu.mark(u) for u in (ALICE, BOB)}
+    marks = {u: bot.emu.observer.mark(u) for u in (ALICE, BOB)}
     changes = bot.services.changes
     # One more place: Zoé moves in, and Bob is told, naming her
     await changes.propose(ORGANISER, Change("club", ChangeKind.CAPACITY, "3"))
     await changes.confirm(ORGANISER)
     await bot.services.outbox.flush()
-    (news,) = await bot.emu.wait_for_messages(BOB, 1, after=marks[BOB])
+    (news,) = await bot.emu.observer.wait_for_messages(BOB, 1, after=marks[BOB])
     assert news.plain_text.startswith("🎉 A place freed up: Zoé is signed up for Club des petits")
     assert news.buttons == [("Give back Zoé's place", kid("out", ref("club"), zoe.id))]
     assert (await standing(bot, "club")).ins == (lea.holder, tom.holder, zoe.holder)
@@ -392,12 +395,12 @@ async def test_an_organisers_change_reaches_each_parent_once_never_a_child(
     await changes.confirm(ORGANISER)
     await bot.services.outbox.flush()
     await bot.settle()
-    said = [m.plain_text for m in bot.emu.messages(ALICE)[marks[ALICE] :]]
+    said = [m.plain_text for m in bot.emu.observer.messages(ALICE)[marks[ALICE] :]]
     assert len([t for t in said if "Jardin" in t]) == 1, said
-    said = [m.plain_text for m in bot.emu.messages(BOB)[marks[BOB] :]]
+    said = [m.plain_text for m in bot.emu.observer.messages(BOB)[marks[BOB] :]]
     assert len([t for t in said if "Jardin" in t]) == 1, said
     # Nothing was ever sent to a child's (negative) id, only to people and the group
-    chats = {c.params["chat_id"] for c in bot.emu.calls_to("sendMessage")}
+    chats = {c.params["chat_id"] for c in bot.emu.observer.calls_to("sendMessage")}
     assert {int(c) for c in chats} <= {ALICE, BOB, MATHILDE, ORGANISER, STRANGER, GROUP}
 
 
@@ -420,26 +423,30 @@ async def test_simultaneous_presses_never_overbook_a_kids_item(week: Harness) ->
                 await children_repo.add(conn, parent, f"Enfant {n:02d}", 5, bot.clock.now())
             )
     for parent in parents:
-        bot.emu.add_user(parent, f"Parent {parent}", language_code="fr")
-        bot.emu.join_group(GROUP, parent)
+        bot.emu.cast.add_user(parent, f"Parent {parent}", language_code="fr")
+        bot.emu.cast.join_group(GROUP, parent)
         await bot.say(parent, "/children")  # they have written to the bot
     # Every parent has the question in front of them...
     (in_group,) = await bot.say(ALICE, "/workshop club", chat_id=GROUP)
-    marks = {p: bot.emu.mark(p) for p in parents}
+    marks = {p: bot.emu.observer.mark(p) for p in parents}
     queries = [
-        await bot.emu.press_button(p, in_group.message_id, kid("who", ref("club")), chat_id=GROUP)
+        await bot.emu.people.press_button(
+            p, in_group.message_id, kid("who", ref("club")), chat_id=GROUP
+        )
         for p in parents
     ]
     for q in queries:
-        await bot.emu.wait_for_callback_answer(q, timeout=60)
+        await bot.emu.observer.wait_for_callback_answer(q, timeout=60)
     await bot.settle(60)
-    questions = {p: (await bot.emu.wait_for_messages(p, 1, after=marks[p]))[0] for p in parents}
+    questions = {
+        p: (await bot.emu.observer.wait_for_messages(p, 1, after=marks[p]))[0] for p in parents
+    }
     # ...and they all press at the same moment
     presses = [
-        await bot.emu.press_button(p, questions[p].message_id, kid("in", ref("club"), k.id))
+        await bot.emu.people.press_button(p, questions[p].message_id, kid("in", ref("club"), k.id))
         for p, k in zip(parents, kids, strict=True)
     ]
-    answers = [await bot.emu.wait_for_callback_answer(q, timeout=60) for q in presses]
+    answers = [await bot.emu.observer.wait_for_callback_answer(q, timeout=60) for q in presses]
     await bot.settle(60)
     s = await standing(bot, "club")
     holders = [k.holder for k in kids]

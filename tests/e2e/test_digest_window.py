@@ -24,7 +24,7 @@ async def test_digests_spread_over_the_window_each_person_at_the_same_moment(
     programme = tmp_path / "semaine.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
     for user in PEOPLE:
-        emu.add_user(user, f"P{user}", language_code="fr")
+        emu.cast.add_user(user, f"P{user}", language_code="fr")
     config = local_config(
         emu,
         tmp_path / "r.sqlite3",
@@ -34,12 +34,14 @@ async def test_digests_spread_over_the_window_each_person_at_the_same_moment(
     )
     async with Harness.running(emu, config, FrozenClock(START)) as bot:
         await registered(bot, *PEOPLE)
-        marks = {user: bot.emu.mark(user) for user in PEOPLE}
+        marks = {user: bot.emu.observer.mark(user) for user in PEOPLE}
         arrived: dict[int, int] = {}
         for minute in range(-1, WINDOW + 2):
             await move_to(bot, at(24, 8) + timedelta(minutes=minute))
             for user in PEOPLE:
-                got = [m for m in bot.emu.messages(user)[marks[user] :] if "☀️" in m.plain_text]
+                got = [
+                    m for m in bot.emu.observer.messages(user)[marks[user] :] if "☀️" in m.plain_text
+                ]
                 assert len(got) <= 1, "one digest each"
                 if got and user not in arrived:
                     arrived[user] = minute

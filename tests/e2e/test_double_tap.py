@@ -19,14 +19,15 @@ async def test_a_double_tap_books_once_and_raises_no_alarm(
 ) -> None:
     await bot.say(ALICE, "/start", count=2)
     (details,) = await bot.say(ALICE, f"/workshop {ITEM}")
-    organiser_mark = bot.emu.mark(ORGANISER)
+    organiser_mark = bot.emu.observer.mark(ORGANISER)
     data = f"b:ws:{ref(ITEM)}"
     with caplog.at_level(logging.INFO):
         # Both presses reach Telegram before the bot has handled either
-        first = await bot.emu.press_button(ALICE, details.message_id, data)
-        second = await bot.emu.press_button(ALICE, details.message_id, data)
+        first = await bot.emu.people.press_button(ALICE, details.message_id, data)
+        second = await bot.emu.people.press_button(ALICE, details.message_id, data)
         answers = await asyncio.gather(
-            bot.emu.wait_for_callback_answer(first), bot.emu.wait_for_callback_answer(second)
+            bot.emu.observer.wait_for_callback_answer(first),
+            bot.emu.observer.wait_for_callback_answer(second),
         )
         await bot.settle()
     assert all(answer is not None for answer in answers)
@@ -37,7 +38,9 @@ async def test_a_double_tap_books_once_and_raises_no_alarm(
         and "not modified" in str(call.response.get("description", ""))
     ]
     assert refused, "the second edit reached Telegram and was refused as unchanged"
-    assert bot.emu.messages(ORGANISER)[organiser_mark:] == [], "no error report to organisers"
+    assert bot.emu.observer.messages(ORGANISER)[organiser_mark:] == [], (
+        "no error report to organisers"
+    )
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     (mine,) = await bot.say(ALICE, "/mine")
     assert mine.plain_text.count("Atelier couleurs") == 1

@@ -62,15 +62,15 @@ def broadcast_config(emu: BotApiEmulator, tmp_path: Path) -> Config:
 
 
 def texts(bot: Harness, chat: int, since: int) -> list[str]:
-    return [m.plain_text for m in bot.emu.messages(chat)[since:]]
+    return [m.plain_text for m in bot.emu.observer.messages(chat)[since:]]
 
 
 async def late_preview(bot: Harness, user: int) -> SentMessage:
     """Go through /change for Atelier C up to the preview of 10 minutes late."""
     (menu,) = await bot.say(user, "/change c")
     await bot.press(user, menu, f"ch:k:{ref('c')}:late")
-    await bot.press(user, bot.emu.message(user, menu.message_id), f"ch:l:{ref('c')}:10")
-    preview = bot.emu.message(user, menu.message_id)
+    await bot.press(user, bot.emu.observer.message(user, menu.message_id), f"ch:l:{ref('c')}:10")
+    preview = bot.emu.observer.message(user, menu.message_id)
     assert ("✅ Confirmer", "ch:ok") in preview.buttons, preview.plain_text
     return preview
 
@@ -89,10 +89,10 @@ async def test_a_change_is_confirmed_after_a_restart_once(
         await week.sign_up(first, ALICE, "c")
         preview = await late_preview(first, MATHILDE)
     async with Harness.running(emu, config, clock) as second:
-        alice, group = emu.mark(ALICE), emu.mark(GROUP)
+        alice, group = emu.observer.mark(ALICE), emu.observer.mark(GROUP)
         await second.press(MATHILDE, preview, "ch:ok")
         await second.services.outbox.flush()
-        done = emu.message(MATHILDE, preview.message_id).plain_text
+        done = emu.observer.message(MATHILDE, preview.message_id).plain_text
         assert done == "✅ C'est fait. 1 personne prévenue."
         assert texts(second, ALICE, alice) == [LATE]
         assert texts(second, GROUP, group) == [LATE]
@@ -112,9 +112,11 @@ async def test_two_presses_at_once_apply_a_change_once(emu: BotApiEmulator, tmp_
         await week.registered(bot, ALICE, MATHILDE)
         await week.sign_up(bot, ALICE, "c")
         preview = await late_preview(bot, MATHILDE)
-        alice = emu.mark(ALICE)
-        presses = [await emu.press_button(MATHILDE, preview.message_id, "ch:ok") for _ in "12"]
-        answers = [await emu.wait_for_callback_answer(q) for q in presses]
+        alice = emu.observer.mark(ALICE)
+        presses = [
+            await emu.people.press_button(MATHILDE, preview.message_id, "ch:ok") for _ in "12"
+        ]
+        answers = [await emu.observer.wait_for_callback_answer(q) for q in presses]
         await bot.settle()
         await bot.services.outbox.flush()
         assert sum(1 for a in answers if (a.get("text") or "").startswith("Il n'y a rien")) == 1
@@ -131,9 +133,11 @@ async def test_a_typed_value_awaited_before_a_restart_is_read_after_it(
         await week.sign_up(first, ALICE, "c")
         (menu,) = await first.say(MATHILDE, "/change c")
         await first.press(MATHILDE, menu, f"ch:k:{ref('c')}:note")
-        assert emu.message(MATHILDE, menu.message_id).plain_text.startswith("📝 Votre petit mot")
+        assert emu.observer.message(MATHILDE, menu.message_id).plain_text.startswith(
+            "📝 Votre petit mot"
+        )
     async with Harness.running(emu, config, clock) as second:
-        alice = emu.mark(ALICE)
+        alice = emu.observer.mark(ALICE)
         (preview,) = await second.say(MATHILDE, "Prenez un maillot !")
         assert ("✅ Confirmer", "ch:ok") in preview.buttons, preview.plain_text
         await second.press(MATHILDE, preview, "ch:ok")
@@ -153,7 +157,7 @@ async def test_an_expired_change_is_refused_and_changes_nothing(
         preview = await late_preview(first, MATHILDE)
         clock.advance(timedelta(minutes=EXPIRE - 1))
     async with Harness.running(emu, config, clock) as second:
-        alice = emu.mark(ALICE)
+        alice = emu.observer.mark(ALICE)
         clock.advance(timedelta(minutes=1))  # the draft's last step was EXPIRE minutes ago
         answer = await second.press(MATHILDE, preview, "ch:ok")
         assert answer["text"] == CHANGE_EXPIRED
@@ -178,7 +182,7 @@ async def test_only_its_author_confirms_a_change(emu: BotApiEmulator, tmp_path: 
         await week.sign_up(first, ALICE, "c")
         preview = await late_preview(first, MATHILDE)
     async with Harness.running(emu, config, clock) as second:
-        alice = emu.mark(ALICE)
+        alice = emu.observer.mark(ALICE)
         # An organiser (who may change Atelier C) and a participant press Mathilde's Confirm
         (own,) = await second.say(ORGANISER, "/workshop c")
         refused = await forge_press(emu, ORGANISER, own, "ch:ok")

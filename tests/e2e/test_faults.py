@@ -34,15 +34,15 @@ def once(method: str, reply: ApiReply) -> Callable[[ApiRequest], Awaitable[ApiRe
 
 
 async def test_a_server_error_on_a_reply_is_retried(bot: Harness) -> None:
-    bot.emu.fail_next("sendMessage", 502, "Bad Gateway")
+    bot.emu.faults.fail_next("sendMessage", 502, "Bad Gateway")
     (reply,) = await bot.say(ALICE, "/help")
     assert reply.plain_text.startswith("Ce que je sais faire")
-    statuses = [c.status for c in bot.emu.calls_to("sendMessage")]
+    statuses = [c.status for c in bot.emu.observer.calls_to("sendMessage")]
     assert statuses == [502, 200]
 
 
 async def test_a_dropped_connection_is_retried(bot: Harness) -> None:
-    bot.emu.add_interceptor(once("sendMessage", ApiReply(0, {}, drop_connection=True)))
+    bot.emu.faults.add_interceptor(once("sendMessage", ApiReply(0, {}, drop_connection=True)))
     (reply,) = await bot.say(BOB, "/help")
     assert reply.plain_text.startswith("What I can do")
 
@@ -53,7 +53,7 @@ async def test_a_slow_answer_is_waited_for(bot: Harness) -> None:
             await asyncio.sleep(0.5)
         return None
 
-    bot.emu.add_interceptor(slow)
+    bot.emu.faults.add_interceptor(slow)
     (reply,) = await bot.say(ALICE, "/next")
     assert reply.plain_text.startswith("La semaine n'a pas encore commencé")
 
@@ -71,31 +71,31 @@ async def test_a_reply_that_times_out_is_sent_again(
         return None
 
     late: list[ApiRequest] = []
-    bot.emu.add_interceptor(late_once)
-    mark = bot.emu.mark(ALICE)
-    await bot.emu.send_text(ALICE, "/next")
-    (reply,) = await bot.emu.wait_for_messages(ALICE, 1, timeout=20, after=mark)
+    bot.emu.faults.add_interceptor(late_once)
+    mark = bot.emu.observer.mark(ALICE)
+    await bot.emu.people.send_text(ALICE, "/next")
+    (reply,) = await bot.emu.observer.wait_for_messages(ALICE, 1, timeout=20, after=mark)
     await bot.settle()
     assert reply.plain_text.startswith("La semaine n'a pas encore commencé")
-    assert len(late) == 1 and len(bot.emu.calls_to("sendMessage")) == 2
+    assert len(late) == 1 and len(bot.emu.observer.calls_to("sendMessage")) == 2
     (again,) = await bot.say(ALICE, "/next")
     assert again.plain_text == reply.plain_text
-    assert bot.emu.messages(ORGANISER) == []
+    assert bot.emu.observer.messages(ORGANISER) == []
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 async def test_a_429_burst_is_waited_out(bot: Harness) -> None:
-    bot.emu.fail_next(
+    bot.emu.faults.fail_next(
         "sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, count=2
     )
     (reply,) = await bot.say(ALICE, "/today")
     assert reply.plain_text.startswith("📅")
-    assert [c.status for c in bot.emu.calls_to("sendMessage")] == [429, 429, 200]
+    assert [c.status for c in bot.emu.observer.calls_to("sendMessage")] == [429, 429, 200]
 
 
 async def test_a_lost_getupdates_answer_loses_no_update(bot: Harness) -> None:
-    await bot.emu.wait_for_poll()
-    bot.emu.add_interceptor(once("getUpdates", ApiReply(0, {}, drop_connection=True)))
+    await bot.emu.observer.wait_for_poll()
+    bot.emu.faults.add_interceptor(once("getUpdates", ApiReply(0, {}, drop_connection=True)))
     (reply,) = await bot.say(ALICE, "/help", timeout=15)
     assert reply.plain_text.startswith("Ce que je sais faire")
 
@@ -117,13 +117,17 @@ async def test_the_same_press_delivered_twice_books_once(bot: Harness) -> None:
     emu.world.open_queries[query_id] = query
     update_id = emu.world.next_update_id
     # Telegram delivers the same update twice (same update_id)
-    emu.push_update({"update_id": update_id, "callback_query": query})
-    emu.push_update(json.loads(json.dumps({"update_id": update_id, "callback_query": query})))
-    await emu.wait_for_callback_answer(query_id)
+    emu.updates.push_update({"update_id": update_id, "callback_query": query})
+    emu.updates.push_update(
+        json.loads(json.dumps({"update_id": update_id, "callback_query": query}))
+    )
+    await emu.observer.wait_for_callback_answer(query_id)
     (mine,) = await bot.say(ALICE, "/mine")
     assert "A" in mine.plain_text
     answers = [
-        c for c in emu.calls_to("answerCallbackQuery") if c.params["callback_query_id"] == query_id
+        c
+        for c in emu.observer.calls_to("answerCallbackQuery")
+        if c.params["callback_query_id"] == query_id
     ]
     assert len(answers) == 1
     target = await bot.services.bookings.target(TargetKind.WORKSHOP, ref("a"))
@@ -135,7 +139,7 @@ async def test_outbox_messages_survive_server_errors(bot: Harness) -> None:
     params: dict[str, Any] = {"item_id": "x", "kind": "note", "value": "Bonjour"}
     params |= {"before": {"title": "Atelier"}, "after": {}}
     await bot.services.outbox.add([Entry("test:1", "change", GROUP, bot.clock.now(), params)])
-    bot.emu.fail_next("sendMessage", 500, "Internal Server Error", count=3)
+    bot.emu.faults.fail_next("sendMessage", 500, "Internal Server Error", count=3)
     for _ in range(10):
         await bot.services.outbox.flush()
         async with bot.db.read() as conn:
@@ -144,7 +148,7 @@ async def test_outbox_messages_survive_server_errors(bot: Harness) -> None:
             break
         bot.clock.advance(timedelta(seconds=20))  # type: ignore[attr-defined]
     assert row.status == "sent"
-    assert [m.plain_text for m in bot.emu.messages(GROUP)] == [
+    assert [m.plain_text for m in bot.emu.observer.messages(GROUP)] == [
         "📢 Changement pour Atelier\u202f: «\u202fBonjour\u202f»"
     ]
 
@@ -156,13 +160,17 @@ async def test_an_outbox_send_that_may_have_arrived_is_not_sent_again(bot: Harne
     params: dict[str, Any] = {"item_id": "x", "kind": "note", "value": "Bonjour"}
     params |= {"before": {"title": "Atelier"}, "after": {}}
     await bot.services.outbox.add([Entry("test:1", "change", GROUP, bot.clock.now(), params)])
-    bot.emu.add_interceptor(once("sendMessage", ApiReply(0, {}, drop_connection=True)))
+    bot.emu.faults.add_interceptor(once("sendMessage", ApiReply(0, {}, drop_connection=True)))
     await bot.services.outbox.flush()
     bot.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
     await bot.services.outbox.flush()
     async with bot.db.read() as conn:
         (row,) = await outbox_repo.rows(conn, kinds=["change"])
     assert row.status == "uncertain"
-    assert bot.emu.messages(GROUP) == []
-    tries = [c for c in bot.emu.calls_to("sendMessage") if str(c.params["chat_id"]) == str(GROUP)]
+    assert bot.emu.observer.messages(GROUP) == []
+    tries = [
+        c
+        for c in bot.emu.observer.calls_to("sendMessage")
+        if str(c.params["chat_id"]) == str(GROUP)
+    ]
     assert len(tries) == 1

@@ -85,7 +85,7 @@ async def move_to(bot: Harness, when: datetime) -> None:
 
 
 def texts(bot: Harness, chat: int, since: int) -> list[str]:
-    return [m.plain_text for m in bot.emu.messages(chat)[since:]]
+    return [m.plain_text for m in bot.emu.observer.messages(chat)[since:]]
 
 
 async def star(bot: Harness, user: int, item: str, *, on: bool = True) -> dict[str, object]:
@@ -102,12 +102,12 @@ async def test_an_item_without_places_can_be_starred_and_is_reminded(week: Harne
         "⭐ C'est noté\u202f: je vous rappellerai «\u202fPlénière d'ouverture\u202f» un peu avant."
     )
     # The button says what pressing it again does
-    assert bot.emu.message(ALICE, details.message_id).buttons == [
+    assert bot.emu.observer.message(ALICE, details.message_id).buttons == [
         ("🔕 Ne plus me le rappeler", f"fav:-:{ref('plen')}")
     ]
     (mine,) = await bot.say(ALICE, "/mine")
     assert "⭐ Plénière d'ouverture · 📍 Chapiteau" in mine.plain_text
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await move_to(bot, at(9, 50))
     assert texts(bot, ALICE, mark) == [
         "⏰ Dans 10 min\u202f: Plénière d'ouverture (10:00–11:00, 📍 Chapiteau)."
@@ -126,7 +126,7 @@ async def test_pressing_again_removes_it_and_its_reminder(week: Harness) -> None
     assert answer["text"] == "🔕 Plus de rappel pour «\u202fPlénière d'ouverture\u202f»."
     (mine,) = await bot.say(ALICE, "/mine")
     assert "Plénière" not in mine.plain_text
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await move_to(bot, at(9, 50))
     assert texts(bot, ALICE, mark) == []
     # The same press twice (a double tap) changes nothing more
@@ -144,7 +144,7 @@ async def test_starred_and_signed_up_gives_one_reminder(week: Harness) -> None:
     await bot.press(ALICE, details, f"fav:+:{ref('a')}")
     (mine,) = await bot.say(ALICE, "/mine")
     assert mine.plain_text.count("Atelier A") == 1  # listed once, as the sign-up
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await move_to(bot, at(9, 50))
     assert texts(bot, ALICE, mark) == [
         "⏰ Dans 10 min\u202f: Atelier A (10:00–12:00, 📍 Salle des Pins)."
@@ -173,7 +173,7 @@ async def test_the_facilitator_sees_how_many_are_interested(week: Harness) -> No
 async def test_a_change_reaches_those_who_starred(week: Harness) -> None:
     bot = week
     await star(bot, BOB, "plen")
-    mark = bot.emu.mark(BOB)
+    mark = bot.emu.observer.mark(BOB)
     change = Change("plen", ChangeKind.ROOM, "Plage")
     await bot.services.changes.apply(ORGANISER, change)
     await bot.services.outbox.flush()
@@ -183,8 +183,8 @@ async def test_a_change_reaches_those_who_starred(week: Harness) -> None:
 
 async def test_a_stranger_or_a_forged_ref_changes_nothing(week: Harness) -> None:
     bot = week
-    await bot.emu.send_text(STRANGER, "/workshop plen")
-    (details,) = await bot.emu.wait_for_messages(STRANGER, 1)
+    await bot.emu.people.send_text(STRANGER, "/workshop plen")
+    (details,) = await bot.emu.observer.wait_for_messages(STRANGER, 1)
     await bot.settle()
     answer = await bot.press(STRANGER, details, f"fav:+:{ref('plen')}")
     assert "/start" in str(answer["text"])
@@ -209,7 +209,7 @@ async def test_day_lists_have_the_star_beside_the_sign_up_and_it_turns_when_pres
     assert row == [("✍️ S'inscrire · Atelier A", f"b:ws:{ref('a')}"), ("⭐", f"fav:+:{ref('a')}")]
     await bot.press(ALICE, today, f"fav:+:{ref('a')}")
     await bot.press(ALICE, today, f"b:ws:{ref('a')}")
-    after = bot.emu.message(ALICE, today.message_id).buttons
+    after = bot.emu.observer.message(ALICE, today.message_id).buttons
     row = [(label, data) for label, data in after if data and data.endswith(ref("a"))]
     assert row == [
         ("❌ Me désinscrire · Atelier A", f"b:wc:{ref('a')}"),

@@ -97,7 +97,7 @@ async def move_to(bot: Harness, when: datetime) -> None:
 
 
 def said(bot: Harness, chat: int, since: int) -> list[SentMessage]:
-    return bot.emu.messages(chat)[since:]
+    return bot.emu.observer.messages(chat)[since:]
 
 
 def questions(bot: Harness, chat: int, since: int = 0) -> list[SentMessage]:
@@ -129,7 +129,7 @@ async def test_items_ending_close_together_give_one_question(week: Harness) -> N
     await sign_up(bot, ALICE, "a")  # ends 12:00
     await star(bot, ALICE, "plen")  # ends 11:00: the same morning
     await sign_up(bot, BOB, "a")
-    mark = {u: bot.emu.mark(u) for u in (ALICE, BOB)}
+    mark = {u: bot.emu.observer.mark(u) for u in (ALICE, BOB)}
     await move_to(bot, at(11, 15))
     assert questions(bot, ALICE, mark[ALICE]) == []  # the morning is not over for her
     await move_to(bot, at(12, 10))
@@ -154,10 +154,12 @@ async def test_an_answer_then_a_comment_and_never_twice(week: Harness) -> None:
     await sign_up(bot, ALICE, "a")
     await move_to(bot, at(12, 10))
     (question,) = questions(bot, ALICE)
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     answer = await bot.press(ALICE, question, f"fb:{ref('a')}:1")
     assert answer["text"] == "Merci pour «\u202fAtelier A\u202f»\u202f!"
-    assert bot.emu.message(ALICE, question.message_id).buttons == []  # the row answered goes
+    assert (
+        bot.emu.observer.message(ALICE, question.message_id).buttons == []
+    )  # the row answered goes
     (offer,) = said(bot, ALICE, mark)
     assert offer.plain_text.startswith(
         "🙏 Merci\u202f! Un mot pour l'animation de «\u202fAtelier A"
@@ -234,7 +236,7 @@ async def test_settings_turn_the_question_off(week: Harness) -> None:
     assert "💬 Question after your workshops (for the facilitators): on" in settings.plain_text
     answer = await bot.press(BOB, settings, "set:feedback:0")
     assert answer["text"] == "Question after workshops off."
-    mark = bot.emu.mark(BOB)
+    mark = bot.emu.observer.mark(BOB)
     await move_to(bot, at(12, 10))
     assert questions(bot, BOB, mark) == []
 
@@ -244,7 +246,7 @@ async def test_quiet_hours_and_one_question_a_half_day(week: Harness) -> None:
     await star(bot, ALICE, "concert")  # ends 23:00: in the quiet hours (22:00–07:30)
     await sign_up(bot, ALICE, "c")  # ends 16:00
     await sign_up(bot, ALICE, "d")  # ends 17:00: the same afternoon
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await move_to(bot, at(16, 15))
     assert questions(bot, ALICE, mark) == []
     await move_to(bot, at(17, 10))
@@ -265,7 +267,7 @@ async def test_the_facilitator_gets_an_anonymous_summary_after_three_answers(
     week: Harness,
 ) -> None:
     bot = week
-    mark = bot.emu.mark(MATHILDE)
+    mark = bot.emu.observer.mark(MATHILDE)
     for user in (ALICE, BOB, ORGANISER):
         await sign_up(bot, user, "c")
     await move_to(bot, at(16, 10))
@@ -291,7 +293,7 @@ async def test_the_facilitator_gets_an_anonymous_summary_after_three_answers(
 
 async def test_fewer_answers_are_summed_up_in_the_evening(week: Harness) -> None:
     bot = week
-    mark = bot.emu.mark(MATHILDE)
+    mark = bot.emu.observer.mark(MATHILDE)
     await sign_up(bot, ALICE, "c")
     await move_to(bot, at(16, 10))
     (question,) = questions(bot, ALICE)

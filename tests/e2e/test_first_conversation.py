@@ -17,7 +17,7 @@ async def test_start_in_french_registers_and_asks_the_organisation(bot: Harness)
 
     answer = await bot.press(ALICE, question, "org:1")
     assert answer is not None
-    edited = bot.emu.message(ALICE, question.message_id)
+    edited = bot.emu.observer.message(ALICE, question.message_id)
     assert edited.plain_text == "C'est noté\u202f: Coopaname. Merci\u202f!"
     person = await bot.services.people.get(ALICE)
     assert person is not None and person.organisation == "Coopaname"
@@ -27,7 +27,10 @@ async def test_start_in_english_and_skipping_the_organisation(bot: Harness) -> N
     greeting, question = await bot.say(BOB, "/start", count=2)
     assert greeting.plain_text.startswith("Hello Bob!")
     await bot.press(BOB, question, "org:-")
-    assert bot.emu.message(BOB, question.message_id).plain_text == "No problem, we'll do without."
+    assert (
+        bot.emu.observer.message(BOB, question.message_id).plain_text
+        == "No problem, we'll do without."
+    )
     # A second /start welcomes back without asking again... once an organisation is known
     person = await bot.services.people.get(BOB)
     assert person is not None and person.language == "en"
@@ -37,7 +40,7 @@ async def test_lang_switches_the_language_of_answers(bot: Harness) -> None:
     await bot.say(BOB, "/start", count=2)
     (choice,) = await bot.say(BOB, "/lang")
     await bot.press(BOB, choice, "lang:fr")
-    assert bot.emu.message(BOB, choice.message_id).plain_text.startswith("D'accord")
+    assert bot.emu.observer.message(BOB, choice.message_id).plain_text.startswith("D'accord")
     (reply,) = await bot.say(BOB, "/help")
     assert reply.plain_text.startswith("Ce que je sais faire")
 
@@ -78,8 +81,8 @@ async def test_a_group_message_mentioning_the_bot_is_answered(bot: Harness) -> N
 
 
 async def test_the_command_menu_is_set_in_both_languages(bot: Harness) -> None:
-    fr = bot.emu.commands(language_code="fr")
-    en = bot.emu.commands(language_code="en")
+    fr = bot.emu.observer.commands(language_code="fr")
+    en = bot.emu.observer.commands(language_code="en")
     assert [c["command"] for c in fr] == [c["command"] for c in en]
     assert {"next", "today", "help"} <= {c["command"] for c in fr}
     assert fr[0]["description"] == "Ce qui commence ensuite"

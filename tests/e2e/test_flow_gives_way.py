@@ -33,9 +33,9 @@ async def test_a_command_ends_the_wait_and_the_next_question_is_a_question(bot: 
 async def test_another_message_s_button_ends_the_wait(bot: Harness) -> None:
     (card,) = await bot.say(ORGANISER, "/workshop kayak")
     await waiting_for_a_note(bot)
-    mark = bot.emu.mark(ORGANISER)
+    mark = bot.emu.observer.mark(ORGANISER)
     await bot.press(ORGANISER, card, f"w:{ref('lun-17-kayak')}")
-    said = [m.plain_text for m in bot.emu.messages(ORGANISER)[mark:]]
+    said = [m.plain_text for m in bot.emu.observer.messages(ORGANISER)[mark:]]
     assert said[0].startswith("✋ J'arrête d'attendre votre texte pour /change"), said
 
 

@@ -43,7 +43,7 @@ async def test_taking_a_rota_slot_from_rota_refreshes_the_list(bot: Harness) -> 
     take = f"b:rs:{ref('r1')}"
     assert take in [d for _, d in before.buttons]
     await bot.press(ALICE, before, take)
-    after = bot.emu.message(ALICE, before.message_id)
+    after = bot.emu.observer.message(ALICE, before.message_id)
     assert "Vaisselle · 1/2" in after.plain_text, after.plain_text
     assert take not in [d for _, d in after.buttons]
     assert f"b:rc:{ref('r1')}" in [d for _, d in after.buttons]  # now: leave it
@@ -61,12 +61,12 @@ async def test_a_sign_up_from_a_search_or_a_day_list_refreshes_it(bot: Harness) 
         assert press in [d for _, d in before.buttons], before.buttons
         assert "✅ you are signed up" not in before.plain_text
         await bot.press(BOB, before, press)
-        after = bot.emu.message(BOB, before.message_id)
+        after = bot.emu.observer.message(BOB, before.message_id)
         assert "✅ you are signed up" in after.plain_text, after.plain_text
         (fresh,) = await bot.say(BOB, command)
         assert (fresh.text, fresh.buttons) == (after.text, after.buttons)
         await bot.press(BOB, fresh, f"b:wc:{ref('a')}")  # give it back for the next command
-        again = bot.emu.message(BOB, fresh.message_id)
+        again = bot.emu.observer.message(BOB, fresh.message_id)
         assert (again.text, list(again.buttons)) == shown
 
 
@@ -77,7 +77,7 @@ async def test_giving_up_a_place_from_mine_refreshes_it(bot: Harness) -> None:  
     cancel = f"b:wc:{ref('a')}"
     assert cancel in [d for _, d in mine.buttons]
     await bot.press(ALICE, mine, cancel)
-    after = bot.emu.message(ALICE, mine.message_id)
+    after = bot.emu.observer.message(ALICE, mine.message_id)
     assert "Atelier couleurs" not in after.plain_text, after.plain_text
     assert cancel not in [d for _, d in after.buttons]
     (fresh,) = await bot.say(ALICE, "/mine")
@@ -116,7 +116,7 @@ async def test_every_item_of_a_long_day_has_its_button_on_its_page(
             if not forward:
                 break
             await week.press(ALICE, page, forward[0])
-            page = week.emu.message(ALICE, page.message_id)
+            page = week.emu.observer.message(ALICE, page.message_id)
         assert len(seen) == 45, sorted(seen)
 
 
@@ -143,7 +143,7 @@ async def test_a_press_that_changes_nothing_edits_nothing(bot: Harness) -> None:
     (day,) = await bot.say(MATHILDE, "/today")
     press = f"b:ws:{ref('a')}"
     await bot.press(MATHILDE, day, press)  # the waiting list: "liste d'attente", an apostrophe
-    assert "liste d'attente" in bot.emu.message(MATHILDE, day.message_id).plain_text
+    assert "liste d'attente" in bot.emu.observer.message(MATHILDE, day.message_id).plain_text
     calls = len(bot.emu.calls)
     await forge_press(bot.emu, MATHILDE, day, press)  # again, from the list as it was
     await bot.settle()

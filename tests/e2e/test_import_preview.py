@@ -52,11 +52,11 @@ GUTTED = PROGRAMME[: PROGRAMME.index('[[workshop]]\nid = "lunch"')]
 
 async def send_file(bot: Harness, user: int, name: str, data: bytes) -> SentMessage:
     """Send a file as a person; give the bot's one answer."""
-    mark = bot.emu.mark(user)
-    await bot.emu.send_document(user, name, data)
-    (reply,) = await bot.emu.wait_for_messages(user, 1, after=mark)
+    mark = bot.emu.observer.mark(user)
+    await bot.emu.people.send_document(user, name, data)
+    (reply,) = await bot.emu.observer.wait_for_messages(user, 1, after=mark)
     await bot.settle()
-    assert bot.emu.messages(user)[mark + 1 :] == []
+    assert bot.emu.observer.messages(user)[mark + 1 :] == []
     return reply
 
 
@@ -92,7 +92,7 @@ async def test_a_file_is_previewed_and_nobody_hears_of_it_before_confirm(
         await sign_up(bot, BOB, "a")
         await sign_up(bot, ALICE, "early")
         before = await items(bot)
-        marks = {chat: bot.emu.mark(chat) for chat in (ALICE, BOB, MATHILDE, GROUP)}
+        marks = {chat: bot.emu.observer.mark(chat) for chat in (ALICE, BOB, MATHILDE, GROUP)}
 
         preview = await send_file(bot, ORGANISER, "semaine.toml", EDITED.encode())
         text = preview.plain_text
@@ -133,7 +133,7 @@ async def test_a_file_is_previewed_and_nobody_hears_of_it_before_confirm(
         assert await sent_since(bot, marks) == {ALICE: [], BOB: [], MATHILDE: [], GROUP: []}
 
         await bot.press(ORGANISER, preview, ok)
-        done = bot.emu.message(ORGANISER, preview.message_id)
+        done = bot.emu.observer.message(ORGANISER, preview.message_id)
         assert spaces(done.plain_text).startswith(
             "✅ Programme chargé. Éléments : 6 (ajouts : 1, modifications : 4, retraits : 1)"
         ), done.plain_text
@@ -159,19 +159,19 @@ async def test_a_double_confirm_applies_once_and_tells_once(
 ) -> None:
     async with running_week(emu, tmp_path, PROGRAMME) as bot:
         await sign_up(bot, ALICE, "early")
-        alice = bot.emu.mark(ALICE)
+        alice = bot.emu.observer.mark(ALICE)
         preview = await send_file(bot, ORGANISER, "semaine.toml", EDITED.encode())
         ok = button(preview, "im:ok:")
         # Two quick taps: both presses arrive before the bot handles the first
-        first = await bot.emu.press_button(ORGANISER, preview.message_id, ok)
-        second = await bot.emu.press_button(ORGANISER, preview.message_id, ok)
-        answers = [await bot.emu.wait_for_callback_answer(q) for q in (first, second)]
+        first = await bot.emu.people.press_button(ORGANISER, preview.message_id, ok)
+        second = await bot.emu.people.press_button(ORGANISER, preview.message_id, ok)
+        answers = [await bot.emu.observer.wait_for_callback_answer(q) for q in (first, second)]
         await bot.settle()
         assert [a.get("text") for a in answers] == [None, None], "no alert, no refusal"
         # Whichever press the bot finished last wrote the message: both give the report
-        done = spaces(bot.emu.message(ORGANISER, preview.message_id).plain_text)
+        done = spaces(bot.emu.observer.message(ORGANISER, preview.message_id).plain_text)
         assert done.startswith("✅ Programme chargé. Éléments : 6 ("), done
-        assert bot.emu.messages(ORGANISER)[-1].message_id == preview.message_id, "no error"
+        assert bot.emu.observer.messages(ORGANISER)[-1].message_id == preview.message_id, "no error"
         assert "early" not in await items(bot)
         assert [spaces(t) for t in (await sent_since(bot, {ALICE: alice}))[ALICE]] == [
             "❌ Annulé : Yoga très matinal n'aura pas lieu."
@@ -186,12 +186,12 @@ async def test_cancel_changes_nothing(emu: BotApiEmulator, tmp_path: Path) -> No
     async with running_week(emu, tmp_path, PROGRAMME) as bot:
         await sign_up(bot, ALICE, "early")
         before = await items(bot)
-        alice = bot.emu.mark(ALICE)
+        alice = bot.emu.observer.mark(ALICE)
         preview = await send_file(bot, ORGANISER, "semaine.toml", EDITED.encode())
         ok = button(preview, "im:ok:")
         await bot.press(ORGANISER, preview, button(preview, "im:no:"))
         assert (
-            bot.emu.message(ORGANISER, preview.message_id).plain_text
+            bot.emu.observer.message(ORGANISER, preview.message_id).plain_text
             == f"D'accord, ce fichier n'est pas chargé{NNBSP}: rien n'a changé."
         )
         # The old Confirm, pressed anyway (a forged or late press), finds nothing to apply
@@ -207,14 +207,14 @@ async def test_a_file_that_removes_much_asks_twice(emu: BotApiEmulator, tmp_path
         preview = await send_file(bot, ORGANISER, "erreur.toml", GUTTED.encode())
         assert "⚠️ Ce fichier retire 4 des 6 éléments du programme." in preview.plain_text
         await bot.press(ORGANISER, preview, button(preview, "im:ok:"))
-        asked = bot.emu.message(ORGANISER, preview.message_id)
+        asked = bot.emu.observer.message(ORGANISER, preview.message_id)
         assert asked.plain_text.endswith(
             f"⚠️ Vous êtes sûr·e{NNBSP}? Ce fichier retire 4 des 6 éléments du programme."
         ), asked.plain_text
         assert [label for label, _ in asked.buttons] == ["Oui, retirer 4 éléments", "Annuler"]
         assert await items(bot) == before, "one press is not enough"
         await bot.press(ORGANISER, asked, button(asked, "im:sure:"))
-        done = spaces(bot.emu.message(ORGANISER, preview.message_id).plain_text)
+        done = spaces(bot.emu.observer.message(ORGANISER, preview.message_id).plain_text)
         assert done.startswith("✅ Programme chargé. Éléments : 2 (ajouts : 0,"), done
         assert set(await items(bot)) == {"a", "b"}
 
@@ -227,10 +227,10 @@ async def test_a_pending_file_survives_a_restart_and_a_replayed_press_applies_no
         preview = await send_file(bot, ORGANISER, "semaine.toml", EDITED.encode())
         ok = button(preview, "im:ok:")
     async with running_week(emu, tmp_path, PROGRAMME) as bot:
-        alice = bot.emu.mark(ALICE)
+        alice = bot.emu.observer.mark(ALICE)
         assert "early" in await items(bot)
         await bot.press(ORGANISER, preview, ok)
-        done = spaces(bot.emu.message(ORGANISER, preview.message_id).plain_text)
+        done = spaces(bot.emu.observer.message(ORGANISER, preview.message_id).plain_text)
         assert done.startswith("✅ Programme chargé. Éléments : 6 ("), done
         assert "early" not in await items(bot)
         assert [spaces(t) for t in (await sent_since(bot, {ALICE: alice}))[ALICE]] == [
@@ -238,10 +238,10 @@ async def test_a_pending_file_survives_a_restart_and_a_replayed_press_applies_no
         ]
     async with running_week(emu, tmp_path, PROGRAMME) as bot:
         # The same press again after another restart: the file is not loaded a second time
-        alice = bot.emu.mark(ALICE)
+        alice = bot.emu.observer.mark(ALICE)
         await forge_press(bot.emu, ORGANISER, preview, ok)
         await bot.settle()
-        again = bot.emu.message(ORGANISER, preview.message_id).plain_text
+        again = bot.emu.observer.message(ORGANISER, preview.message_id).plain_text
         assert again.endswith(f"(C'était déjà fait{NNBSP}: le fichier n'est chargé qu'une fois.)")
         assert (await sent_since(bot, {ALICE: alice}))[ALICE] == []
 
@@ -258,7 +258,7 @@ async def test_a_programme_changed_since_the_preview_is_previewed_again(
             "autre.toml",
         )
         await bot.press(ORGANISER, preview, ok)
-        again = bot.emu.message(ORGANISER, preview.message_id)
+        again = bot.emu.observer.message(ORGANISER, preview.message_id)
         assert again.plain_text.startswith(
             f"⚠️ Le programme a changé depuis le premier aperçu{NNBSP}: voici ce que le fichier "
             "changerait maintenant."
@@ -270,7 +270,7 @@ async def test_a_programme_changed_since_the_preview_is_previewed_again(
         fresh = button(again, "im:ok:")
         assert fresh != ok
         await bot.press(ORGANISER, again, fresh)
-        done = spaces(bot.emu.message(ORGANISER, preview.message_id).plain_text)
+        done = spaces(bot.emu.observer.message(ORGANISER, preview.message_id).plain_text)
         assert done.startswith("✅ Programme chargé. Éléments : 6 ("), done
         assert (await items(bot))["b"].title == "Atelier B & co"  # type: ignore[attr-defined]
 

@@ -80,21 +80,22 @@ enabled = false
     )
     users = list(range(FIRST, FIRST + PEOPLE))
     for user in users:
-        emu.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
-        emu.join_group(GROUP, user)
+        emu.cast.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
+        emu.cast.join_group(GROUP, user)
 
     bot = await start_bot(config)
     try:
-        await emu.wait_for_poll(timeout=60)
-        mark = emu.mark(GROUP)
-        await emu.send_text(ALICE, "/workshop populaire", chat_id=GROUP)
-        (message,) = await emu.wait_for_messages(GROUP, 1, timeout=30, after=mark)
+        await emu.observer.wait_for_poll(timeout=60)
+        mark = emu.observer.mark(GROUP)
+        await emu.people.send_text(ALICE, "/workshop populaire", chat_id=GROUP)
+        (message,) = await emu.observer.wait_for_messages(GROUP, 1, timeout=30, after=mark)
         button = f"b:ws:{ref('populaire')}"
         queries = [
-            await emu.press_button(u, message.message_id, button, chat_id=GROUP) for u in users
+            await emu.people.press_button(u, message.message_id, button, chat_id=GROUP)
+            for u in users
         ]
         # let part of the storm through, then kill the bot without warning
-        await emu.wait_for_callback_answer(queries[39], timeout=60)
+        await emu.observer.wait_for_callback_answer(queries[39], timeout=60)
         bot.send_signal(signal.SIGKILL)
         await bot.wait()
         answered_before = dict(emu.callback_answers)

@@ -15,10 +15,10 @@ NEW_GROUP = -1009876543210
 
 
 async def _organiser_told(bot: Harness, count: int = 1) -> list[str]:
-    mark = bot.emu.mark(ORGANISER)
+    mark = bot.emu.observer.mark(ORGANISER)
     await bot.settle()
     await bot.services.outbox.flush()
-    messages = bot.emu.messages(ORGANISER)[mark:]
+    messages = bot.emu.observer.messages(ORGANISER)[mark:]
     assert len(messages) == count, [m.plain_text for m in messages]
     return [m.plain_text for m in messages]
 
@@ -26,64 +26,64 @@ async def _organiser_told(bot: Harness, count: int = 1) -> list[str]:
 async def test_the_bot_added_then_promoted_tells_the_organisers_what_to_do(bot: Harness) -> None:
     await bot.say(ORGANISER, "/start", count=2)
     emu = bot.emu
-    emu.add_group(NEW_GROUP, "Bigre & co", members=[ALICE], bot="left")
-    emu.set_group_permissions(NEW_GROUP, can_pin_messages=False)
+    emu.cast.add_group(NEW_GROUP, "Bigre & co", members=[ALICE], bot="left")
+    emu.cast.set_group_permissions(NEW_GROUP, can_pin_messages=False)
 
-    mark = emu.mark(ORGANISER)
-    emu.add_bot_to_group(NEW_GROUP, ALICE)
+    mark = emu.observer.mark(ORGANISER)
+    emu.cast.add_bot_to_group(NEW_GROUP, ALICE)
     await bot.settle()
     await bot.services.outbox.flush()
-    (added,) = [m.plain_text for m in emu.messages(ORGANISER)[mark:]]
+    (added,) = [m.plain_text for m in emu.observer.messages(ORGANISER)[mark:]]
     assert added.startswith("👋 On m'a ajouté au groupe «\u202fBigre & co\u202f».")
     assert f"Son identifiant\u202f: {NEW_GROUP}" in added
     assert f"\nannounce_chat_id = {NEW_GROUP}" in added  # the line to copy, alone on its line
     assert "sous [event]" in added
     assert "le droit d'épingler des messages" in added
     assert "le droit d'envoyer" not in added
-    assert emu.messages(NEW_GROUP) == []  # nothing said in the group itself
-    assert emu.messages(ALICE) == []  # nor to who added it
+    assert emu.observer.messages(NEW_GROUP) == []  # nothing said in the group itself
+    assert emu.observer.messages(ALICE) == []  # nor to who added it
 
-    mark = emu.mark(ORGANISER)
-    emu.promote_bot(NEW_GROUP, ALICE)
+    mark = emu.observer.mark(ORGANISER)
+    emu.cast.promote_bot(NEW_GROUP, ALICE)
     await bot.settle()
     await bot.services.outbox.flush()
-    (promoted,) = [m.plain_text for m in emu.messages(ORGANISER)[mark:]]
+    (promoted,) = [m.plain_text for m in emu.observer.messages(ORGANISER)[mark:]]
     assert promoted.startswith("🔧 Mes droits ont changé dans le groupe «\u202fBigre & co\u202f»")
     assert "J'ai les droits qu'il me faut" in promoted
     assert f"announce_chat_id = {NEW_GROUP}" in promoted
 
     # the configured group, demoted: told it is the configured one, and that pinning is gone
-    mark = emu.mark(ORGANISER)
-    emu.set_group_permissions(GROUP, can_pin_messages=False)
-    emu.demote_bot(GROUP, ORGANISER)
+    mark = emu.observer.mark(ORGANISER)
+    emu.cast.set_group_permissions(GROUP, can_pin_messages=False)
+    emu.cast.demote_bot(GROUP, ORGANISER)
     await bot.settle()
     await bot.services.outbox.flush()
-    (demoted,) = [m.plain_text for m in emu.messages(ORGANISER)[mark:]]
+    (demoted,) = [m.plain_text for m in emu.observer.messages(ORGANISER)[mark:]]
     assert "C'est le groupe des annonces de la configuration" in demoted
     assert "le droit d'épingler des messages" in demoted
 
-    mark = emu.mark(ORGANISER)
-    emu.remove_bot(NEW_GROUP, ALICE)
+    mark = emu.observer.mark(ORGANISER)
+    emu.cast.remove_bot(NEW_GROUP, ALICE)
     await bot.settle()
     await bot.services.outbox.flush()
-    (removed,) = [m.plain_text for m in emu.messages(ORGANISER)[mark:]]
+    (removed,) = [m.plain_text for m in emu.observer.messages(ORGANISER)[mark:]]
     assert removed.startswith("🚪 Je ne suis plus dans le groupe «\u202fBigre & co\u202f»")
 
 
 async def test_a_group_become_supergroup_tells_the_new_line(bot: Harness) -> None:
     await bot.say(ORGANISER, "/start", count=2)
     emu = bot.emu
-    emu.add_group(-4055, "Bigre 2026", members=[ALICE])  # a basic group, the bot an admin
-    mark = emu.mark(ORGANISER)
-    emu.upgrade_group(-4055, NEW_GROUP, ALICE)
+    emu.cast.add_group(-4055, "Bigre 2026", members=[ALICE])  # a basic group, the bot an admin
+    mark = emu.observer.mark(ORGANISER)
+    emu.cast.upgrade_group(-4055, NEW_GROUP, ALICE)
     await bot.settle()
     await bot.services.outbox.flush()
-    (told,) = [m.plain_text for m in emu.messages(ORGANISER)[mark:]]
+    (told,) = [m.plain_text for m in emu.observer.messages(ORGANISER)[mark:]]
     assert told.startswith("🔁 Le groupe «\u202fBigre 2026\u202f» est devenu un supergroupe")
     assert f"-4055 devient {NEW_GROUP}" in told
     assert f"\nannounce_chat_id = {NEW_GROUP}" in told
     assert "J'ai les droits qu'il me faut" in told
-    assert emu.messages(NEW_GROUP) == [] and emu.messages(-4055) == []
+    assert emu.observer.messages(NEW_GROUP) == [] and emu.observer.messages(-4055) == []
 
 
 async def test_a_replayed_update_tells_nobody_twice(bot: Harness) -> None:
@@ -94,18 +94,18 @@ async def test_a_replayed_update_tells_nobody_twice(bot: Harness) -> None:
     assert await bot.services.membership.bot_changed("update-7", change) == 1
     assert await bot.services.membership.bot_changed("update-7", change) == 0
     await bot.services.outbox.flush()
-    assert len([m for m in bot.emu.messages(ORGANISER) if "Zéphyr" in m.plain_text]) == 1
+    assert len([m for m in bot.emu.observer.messages(ORGANISER) if "Zéphyr" in m.plain_text]) == 1
 
 
 async def test_nobody_to_tell_is_logged_with_the_chat_id(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     # the organiser has not started the bot: nobody can be written to, the log says it all
-    bot.emu.add_group(NEW_GROUP, "Bigre", members=[ALICE], bot="left")
-    bot.emu.add_bot_to_group(NEW_GROUP, ALICE)
+    bot.emu.cast.add_group(NEW_GROUP, "Bigre", members=[ALICE], bot="left")
+    bot.emu.cast.add_bot_to_group(NEW_GROUP, ALICE)
     await bot.settle()
     await bot.services.outbox.flush()
-    assert bot.emu.messages(ORGANISER) == []
+    assert bot.emu.observer.messages(ORGANISER) == []
     assert any(f"announce_chat_id = {NEW_GROUP}" in r.getMessage() for r in caplog.records)
 
 
@@ -127,11 +127,11 @@ async def test_status_tells_the_organisers_how_the_bot_is(bot: Harness) -> None:
     assert lines[5] == "Sauvegarde\u202f: aucune pour l'instant"
 
     # a refused call, and a backup two hours old
-    bot.emu.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    mark = bot.emu.mark(ALICE)
-    await bot.emu.send_text(ALICE, "/next")
+    bot.emu.faults.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    mark = bot.emu.observer.mark(ALICE)
+    await bot.emu.people.send_text(ALICE, "/next")
     await bot.settle()
-    assert bot.emu.messages(ALICE)[mark:] == []
+    assert bot.emu.observer.messages(ALICE)[mark:] == []
     folder = bot.services.config.backup.directory
     assert folder is not None
     folder.mkdir(parents=True, exist_ok=True)

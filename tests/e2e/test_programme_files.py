@@ -30,17 +30,17 @@ def long_day(items: int = 60) -> bytes:
 
 async def upload(bot: Harness, user: int, name: str, data: bytes) -> str:
     """Send a file; confirm its preview (twice if asked); give the bot's last word on it."""
-    mark = bot.emu.mark(user)
-    await bot.emu.send_document(user, name, data)
-    (reply,) = await bot.emu.wait_for_messages(user, 1, after=mark)
+    mark = bot.emu.observer.mark(user)
+    await bot.emu.people.send_document(user, name, data)
+    (reply,) = await bot.emu.observer.wait_for_messages(user, 1, after=mark)
     await bot.settle()
     for step in ("im:ok:", "im:sure:"):
         pressed = next((d for _, d in reply.buttons if d and d.startswith(step)), None)
         if pressed is None:
             break
         await bot.press(user, reply, pressed)
-        reply = bot.emu.message(user, reply.message_id)
-    assert bot.emu.messages(user)[mark + 1 :] == [], "one message, edited as it goes"
+        reply = bot.emu.observer.message(user, reply.message_id)
+    assert bot.emu.observer.messages(user)[mark + 1 :] == [], "one message, edited as it goes"
     return reply.plain_text
 
 
@@ -64,7 +64,7 @@ async def test_a_long_day_is_paged_and_every_item_appears_once(bot: Harness) -> 
         if not forward:
             break
         await bot.press(ALICE, message, forward[0])  # type: ignore[arg-type]  # a callback button
-        message = bot.emu.message(ALICE, first.message_id)
+        message = bot.emu.observer.message(ALICE, first.message_id)
         pages.append(message.plain_text)
     assert len(pages) >= 3
     assert all(len(page) <= 4096 for page in pages)
@@ -77,7 +77,7 @@ async def test_a_long_day_is_paged_and_every_item_appears_once(bot: Harness) -> 
     back = next(d for label, d in message.buttons if label == "◀️")
     assert back is not None
     await bot.press(ALICE, message, back)
-    assert bot.emu.message(ALICE, first.message_id).plain_text == pages[-2]
+    assert bot.emu.observer.message(ALICE, first.message_id).plain_text == pages[-2]
 
 
 async def test_a_re_import_keeps_ids_and_reports_changes(bot: Harness) -> None:

@@ -64,13 +64,13 @@ def data(message: SentMessage, prefix: str) -> list[str]:
 async def step(bot: Harness, user: int, message: SentMessage, pressed: str) -> SentMessage:
     """Press a button of a flow's message; give that message as it is after."""
     await bot.press(user, message, pressed)
-    return bot.emu.message(user, message.message_id)
+    return bot.emu.observer.message(user, message.message_id)
 
 
 async def forged(bot: Harness, user: int, message: SentMessage, pressed: str) -> dict[str, Any]:
     """Press data the message never offered; give the answer."""
-    query = await bot.emu.press_button(user, message.message_id, pressed, forge=True)
-    answer = await bot.emu.wait_for_callback_answer(query)
+    query = await bot.emu.people.press_button(user, message.message_id, pressed, forge=True)
+    answer = await bot.emu.observer.wait_for_callback_answer(query)
     await bot.settle()
     return answer
 
@@ -101,8 +101,10 @@ async def propose(bot: Harness, user: int, title: str, slot: int | None = 0) -> 
 
 def card(bot: Harness, title: str) -> SentMessage:
     """Give the organiser's card of a proposal."""
-    found = [m for m in bot.emu.messages(ORGANISER) if title in m.plain_text and data(m, "pr:")]
-    assert len(found) == 1, [m.plain_text for m in bot.emu.messages(ORGANISER)]
+    found = [
+        m for m in bot.emu.observer.messages(ORGANISER) if title in m.plain_text and data(m, "pr:")
+    ]
+    assert len(found) == 1, [m.plain_text for m in bot.emu.observer.messages(ORGANISER)]
     return found[0]
 
 
@@ -129,13 +131,13 @@ async def test_a_proposal_approved_becomes_an_item_its_proposer_runs(week: Harne
     assert await rows(bot, "SELECT id FROM workshop WHERE id LIKE 'proposal-%'") == []
 
     await bot.press(ORGANISER, shown, data(shown, "pr:ok:")[0])
-    after = bot.emu.message(ORGANISER, shown.message_id)
+    after = bot.emu.observer.message(ORGANISER, shown.message_id)
     assert "✅ Acceptée\u202f: lundi 24 août, 10:00–11:00, 📍 Plage." in after.plain_text
     assert after.buttons == []
-    said = bot.emu.messages(ORGANISER)[-1].plain_text
+    said = bot.emu.observer.messages(ORGANISER)[-1].plain_text
     assert said.startswith("✅ Accepté\u202f: Atelier <compost> & co est au programme")
     await bot.services.outbox.flush()
-    guide = bot.emu.messages(ALICE)[-1].plain_text
+    guide = bot.emu.observer.messages(ALICE)[-1].plain_text
     assert guide.startswith("🎉 Votre proposition Atelier <compost> & co est au programme")
     assert "/participants" in guide and "/change" in guide and "Retard" in guide
 
@@ -155,9 +157,9 @@ async def test_a_proposal_approved_becomes_an_item_its_proposer_runs(week: Harne
     assert "💡 Proposed by a participant" in details.plain_text  # Bob reads English
 
     # announced with the slot's usual announcement: one group message for 10:00, naming it
-    mark = bot.emu.mark(GROUP)
+    mark = bot.emu.observer.mark(GROUP)
     await move_to(bot, at(24, 9, 46))
-    posts = [m.plain_text for m in bot.emu.messages(GROUP)[mark:]]
+    posts = [m.plain_text for m in bot.emu.observer.messages(GROUP)[mark:]]
     assert len(posts) == 1 and "Atelier <compost> & co" in posts[0] and "Atelier B" in posts[0]
 
 
@@ -169,10 +171,10 @@ async def test_automatic_approval_puts_a_free_slot_on_the_programme_at_once(
         assert done.plain_text.startswith("🎉 Votre proposition Chants de marins est au programme")
         await bot.services.outbox.flush()
         # the answer to the press, and no second message
-        guides = [m for m in bot.emu.messages(ALICE) if m.plain_text.startswith("🎉")]
+        guides = [m for m in bot.emu.observer.messages(ALICE) if m.plain_text.startswith("🎉")]
         assert [m.message_id for m in guides] == [done.message_id]
         assert await bot.services.roles.role(ALICE) is Role.FACILITATOR
-        assert [m for m in bot.emu.messages(ORGANISER) if "Chants" in m.plain_text] == []
+        assert [m for m in bot.emu.observer.messages(ORGANISER) if "Chants" in m.plain_text] == []
         # "let the organisers choose" still waits for them
         await propose(bot, BOB, "Tai-chi", slot=None)
         assert data(card(bot, "Tai-chi"), "pr:ok:")
@@ -217,12 +219,12 @@ async def test_a_decline_gives_the_reason_once(week: Harness) -> None:
     await propose(bot, ALICE, "Sieste <collective>", slot=None)
     shown = card(bot, "Sieste")
     await bot.press(ORGANISER, shown, data(shown, "pr:no:")[0])
-    asked = bot.emu.messages(ORGANISER)[-1].plain_text
+    asked = bot.emu.observer.messages(ORGANISER)[-1].plain_text
     assert asked.startswith("❌ Pourquoi refuser Sieste <collective>")
     (done,) = await bot.say(ORGANISER, "Déjà trois siestes <b>prévues</b>")
     assert done.plain_text == "C'est fait\u202f: Alice Martin a reçu votre réponse."
     await bot.services.outbox.flush()
-    news = bot.emu.messages(ALICE)[-1]
+    news = bot.emu.observer.messages(ALICE)[-1]
     assert "Déjà trois siestes <b>prévues</b>" in news.plain_text
     assert "&lt;b&gt;" in news.text
     # decided: approving, declining again are refused, nothing changes
@@ -252,11 +254,11 @@ async def test_move_approves_in_another_slot(week: Harness) -> None:
     shown = card(bot, "Origami")
     # Approve without a slot asks where, as Move does
     await bot.press(ORGANISER, shown, data(shown, "pr:ok:")[0])
-    menu = bot.emu.messages(ORGANISER)[-1]
+    menu = bot.emu.observer.messages(ORGANISER)[-1]
     assert menu.plain_text.startswith("🔀 Où et quand mettre Origami")
     first = data(menu, "pr:at:")[0]
     await bot.press(ORGANISER, menu, first)
-    done = bot.emu.message(ORGANISER, menu.message_id).plain_text
+    done = bot.emu.observer.message(ORGANISER, menu.message_id).plain_text
     assert done.startswith("✅ Accepté\u202f: Origami est au programme, lundi 24 août, 10:00–11:00")
     item = await bot.services.agenda.by_id("proposal-1")
     assert item.room == "Plage"
@@ -273,9 +275,10 @@ async def test_two_simultaneous_approvals_never_give_a_room_twice(week: Harness)
     rooms = await rows(bot, "SELECT starts_at, room FROM proposal ORDER BY id")
     assert rooms[0] == rooms[1]  # both asked for the same room at the same time
     queries = [
-        await bot.emu.press_button(ORGANISER, c.message_id, data(c, "pr:ok:")[0]) for c in cards
+        await bot.emu.people.press_button(ORGANISER, c.message_id, data(c, "pr:ok:")[0])
+        for c in cards
     ]
-    answers = await asyncio.gather(*(bot.emu.wait_for_callback_answer(q) for q in queries))
+    answers = await asyncio.gather(*(bot.emu.observer.wait_for_callback_answer(q) for q in queries))
     await bot.settle()
     refused = [a["text"] for a in answers if a.get("text")]
     assert refused == [
@@ -314,7 +317,7 @@ async def test_a_slot_taken_while_choosing_is_refused_and_nothing_is_stored(
         answer["text"]
         == "Ce créneau vient d'être pris\u202f: rien n'a changé, choisissez-en un autre."
     )
-    again = bot.emu.message(ALICE, preview.message_id)
+    again = bot.emu.observer.message(ALICE, preview.message_id)
     assert "Voici les prochains créneaux" in again.plain_text
     assert taken not in data(again, "pp:at:")  # Plage at 10:00 is not offered again
     assert await rows(bot, "SELECT title FROM proposal WHERE user_id = ?", ALICE) == []
@@ -352,15 +355,15 @@ async def test_reimport_keeps_proposed_items_and_tells_the_organisers_of_a_clash
         '\n[[workshop]]\nid = "kite"\ntitle = "Pique-nique"\nstart = 2026-08-24T10:00:00\n'
         'end = 2026-08-24T11:30:00\nroom = "Plage"\n'
     )
-    marks = {chat: bot.emu.mark(chat) for chat in (ORGANISER, ALICE, BOB, GROUP)}
+    marks = {chat: bot.emu.observer.mark(chat) for chat in (ORGANISER, ALICE, BOB, GROUP)}
     for _ in range(2):
         await bot.services.programme.import_bytes(taking.encode(), "semaine.toml")
         await bot.services.outbox.flush()
-    told = [m.plain_text for m in bot.emu.messages(ORGANISER)[marks[ORGANISER] :]]
+    told = [m.plain_text for m in bot.emu.observer.messages(ORGANISER)[marks[ORGANISER] :]]
     assert len(told) == 1 and told[0].startswith("⚠️ Le programme rechargé met Pique-nique")
     assert "Cerfs-volants (proposé par Alice Martin)" in told[0]
     for chat in (ALICE, BOB, GROUP):
-        assert bot.emu.messages(chat)[marks[chat] :] == [], chat
+        assert bot.emu.observer.messages(chat)[marks[chat] :] == [], chat
     assert (await bot.services.agenda.by_id("proposal-1")).room == "Plage"
 
 
@@ -392,7 +395,7 @@ async def test_a_proposed_item_moved_in_chat_stays_where_it_was_moved(week: Harn
     await bot.press(ORGANISER, shown, data(shown, "pr:ok:")[0])
     await bot.services.changes.apply(ORGANISER, Change("proposal-1", ChangeKind.ROOM, "Restaurant"))
     await bot.services.outbox.flush()
-    mark = bot.emu.mark(ORGANISER)
+    mark = bot.emu.observer.mark(ORGANISER)
     taking = PROGRAMME + (
         '\n[[workshop]]\nid = "kite"\ntitle = "Pique-nique"\nstart = 2026-08-24T10:00:00\n'
         'end = 2026-08-24T11:30:00\nroom = "Plage"\n'
@@ -400,29 +403,31 @@ async def test_a_proposed_item_moved_in_chat_stays_where_it_was_moved(week: Harn
     await bot.services.programme.import_bytes(taking.encode(), "semaine.toml")
     await bot.services.outbox.flush()
     assert (await bot.services.agenda.by_id("proposal-1")).room == "Restaurant"
-    assert bot.emu.messages(ORGANISER)[mark:] == []  # Plage at 10:00 is not its place any more
+    assert (
+        bot.emu.observer.messages(ORGANISER)[mark:] == []
+    )  # Plage at 10:00 is not its place any more
 
 
 async def test_cards_go_to_the_organisers_group_when_there_is_one(
     emu: BotApiEmulator, tmp_path: Path
 ) -> None:
     team = -1009999
-    emu.add_group(team, "Équipe orga", members=[ORGANISER, MATHILDE])
+    emu.cast.add_group(team, "Équipe orga", members=[ORGANISER, MATHILDE])
     async with running(emu, tmp_path, organisers_chat=team) as bot:
         await propose(bot, ALICE, "Pétanque")
-        (shown,) = [m for m in bot.emu.messages(team) if "Pétanque" in m.plain_text]
-        assert [m for m in bot.emu.messages(ORGANISER) if "Pétanque" in m.plain_text] == []
+        (shown,) = [m for m in bot.emu.observer.messages(team) if "Pétanque" in m.plain_text]
+        assert [m for m in bot.emu.observer.messages(ORGANISER) if "Pétanque" in m.plain_text] == []
         # a member of that group who is no organiser may not decide
         answer = await bot.press(MATHILDE, shown, data(shown, "pr:ok:")[0])
         assert answer["text"] == "Cette action est réservée à l'équipe d'organisation."
         await bot.press(ORGANISER, shown, data(shown, "pr:ok:")[0])
-        assert "✅ Acceptée" in bot.emu.message(team, shown.message_id).plain_text
+        assert "✅ Acceptée" in bot.emu.observer.message(team, shown.message_id).plain_text
         # a decline is asked privately: the reason is read there
         await propose(bot, BOB, "Belote")
-        (other,) = [m for m in bot.emu.messages(team) if "Belote" in m.plain_text]
-        mark = bot.emu.mark(ORGANISER)
+        (other,) = [m for m in bot.emu.observer.messages(team) if "Belote" in m.plain_text]
+        mark = bot.emu.observer.mark(ORGANISER)
         await bot.press(ORGANISER, other, data(other, "pr:no:")[0])
-        (asked,) = bot.emu.messages(ORGANISER)[mark:]
+        (asked,) = bot.emu.observer.messages(ORGANISER)[mark:]
         assert asked.plain_text.startswith("❌ Pourquoi refuser Belote")
         (done,) = await bot.say(ORGANISER, "Pas de cartes cette année.")
         assert done.plain_text.startswith("C'est fait")

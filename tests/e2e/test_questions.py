@@ -117,9 +117,9 @@ async def test_room_search_and_workshop(bot: Harness) -> None:
 async def test_a_details_button_answers_and_shows_the_item(bot: Harness) -> None:
     bot.clock.jump_to(at(25, 9, 50))  # type: ignore[attr-defined]
     (reply,) = await bot.say(ALICE, "/next")
-    mark = bot.emu.mark(ALICE)
+    mark = bot.emu.observer.mark(ALICE)
     await bot.press(ALICE, reply, f"w:{ref('mar-10-atelier-couleurs')}")
-    (details,) = bot.emu.messages(ALICE)[mark:]
+    (details,) = bot.emu.observer.messages(ALICE)[mark:]
     assert details.plain_text.startswith("Atelier couleurs")
 
 

@@ -57,7 +57,7 @@ async def register(bot: Harness, *users: int) -> None:
 
 @pytest.fixture
 async def bot(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
-    emu.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
+    emu.cast.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
     config = config_for(emu, tmp_path)
     async with Harness.running(emu, config, FrozenClock(FIRST_MORNING)) as harness:
         await register(harness, ALICE, BOB, MATHILDE, ORGANISER, ODILE)
@@ -67,8 +67,8 @@ async def bot(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
 @pytest.fixture
 async def grouped(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
     """Organisers with a chat of their own, where Mathilde (not an organiser) is too."""
-    emu.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
-    emu.add_group(ORGANISERS_GROUP, "Orga Bigre", members=[ORGANISER, ODILE, MATHILDE])
+    emu.cast.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
+    emu.cast.add_group(ORGANISERS_GROUP, "Orga Bigre", members=[ORGANISER, ODILE, MATHILDE])
     config = config_for(emu, tmp_path, organisers_chat_id=ORGANISERS_GROUP)
     async with Harness.running(emu, config, FrozenClock(FIRST_MORNING)) as harness:
         await register(harness, ALICE, BOB, MATHILDE, ORGANISER, ODILE)
@@ -79,7 +79,7 @@ async def copies(bot: Harness, marks: dict[int, int]) -> dict[int, SentMessage]:
     """Wait for one copy of a question in each chat marked; give them."""
     found = {}
     for chat, mark in marks.items():
-        (copy,) = await bot.emu.wait_for_messages(chat, 1, timeout=10, after=mark)
+        (copy,) = await bot.emu.observer.wait_for_messages(chat, 1, timeout=10, after=mark)
         found[chat] = copy
     await bot.settle()
     return found
@@ -88,13 +88,13 @@ async def copies(bot: Harness, marks: dict[int, int]) -> dict[int, SentMessage]:
 async def reply_to(bot: Harness, user: int, message: SentMessage, text: str) -> list[SentMessage]:
     """Answer with Telegram's reply to a message; give what the bot said in that chat."""
     chat = message.chat_id
-    mark = bot.emu.mark(chat)
-    await bot.emu.send_text(
+    mark = bot.emu.observer.mark(chat)
+    await bot.emu.people.send_text(
         user, text, chat_id=None if chat == user else chat, reply_to=message.message_id
     )
     await bot.settle()
     await bot.services.outbox.flush()
-    return bot.emu.messages(chat)[mark:]
+    return bot.emu.observer.messages(chat)[mark:]
 
 
 async def outbox_kinds(bot: Harness, kind: str) -> list[outbox_repo.Row]:
@@ -105,7 +105,7 @@ async def outbox_kinds(bot: Harness, kind: str) -> list[outbox_repo.Row]:
 async def test_a_question_reaches_each_organiser_and_one_reply_answers_it_once(
     bot: Harness,
 ) -> None:
-    marks = {ORGANISER: bot.emu.mark(ORGANISER), ODILE: bot.emu.mark(ODILE)}
+    marks = {ORGANISER: bot.emu.observer.mark(ORGANISER), ODILE: bot.emu.observer.mark(ODILE)}
     (ack,) = await bot.say(ALICE, f"/ask {QUESTION}")
     assert ack.plain_text.startswith("📨 Question transmise à l'équipe d'organisation.")
     relayed = await copies(bot, marks)
@@ -118,10 +118,10 @@ async def test_a_question_reaches_each_organiser_and_one_reply_answers_it_once(
         assert copy.buttons == [("↩️ Répondre", "qa:1")]
 
     # Odile answers with Telegram's reply to her copy
-    alice = bot.emu.mark(ALICE)
+    alice = bot.emu.observer.mark(ALICE)
     said = await reply_to(bot, ODILE, relayed[ODILE], "Rue Gambetta, à 5 minutes à pied.")
     assert [m.plain_text for m in said] == ["✅ Réponse envoyée à Alice."]
-    (answer,) = await bot.emu.wait_for_messages(ALICE, 1, after=alice)
+    (answer,) = await bot.emu.observer.wait_for_messages(ALICE, 1, after=alice)
     assert answer.plain_text == (
         f"💬 Réponse de l'organisation (Odile) à votre question «{NNBSP}{QUESTION}{NNBSP}»"
         f"{NNBSP}:\n\n"
@@ -129,7 +129,7 @@ async def test_a_question_reaches_each_organiser_and_one_reply_answers_it_once(
     )
     # Both copies now say it was answered, and by whom; no Reply button is left
     for chat, copy in relayed.items():
-        now = bot.emu.message(chat, copy.message_id)
+        now = bot.emu.observer.message(chat, copy.message_id)
         assert now.plain_text.endswith(
             f"✅ Répondu par Odile{NNBSP}: «{NNBSP}Rue Gambetta, à 5 minutes à pied.{NNBSP}»"
         ), now.plain_text
@@ -144,7 +144,7 @@ async def test_a_question_reaches_each_organiser_and_one_reply_answers_it_once(
     await bot.settle()
     assert pressed["show_alert"] and "déjà reçu une réponse de Odile" in pressed["text"]
     await bot.services.outbox.flush()
-    assert bot.emu.messages(ALICE)[alice:] == [answer]
+    assert bot.emu.observer.messages(ALICE)[alice:] == [answer]
     assert len(await outbox_kinds(bot, "question_answer")) == 1
 
 
@@ -153,7 +153,7 @@ async def test_the_reply_button_takes_the_next_text_and_the_answer_is_in_the_ask
 ) -> None:
     # Both copies delivered (and recorded as sent) before the answer: a copy still on its way
     # then keeps its button (README, known limits), which is not what this test is about
-    marks = {ORGANISER: bot.emu.mark(ORGANISER), ODILE: bot.emu.mark(ODILE)}
+    marks = {ORGANISER: bot.emu.observer.mark(ORGANISER), ODILE: bot.emu.observer.mark(ODILE)}
     (prompt,) = await bot.say(BOB, "/question")  # the French alias, with no text: asked for it
     assert prompt.plain_text.startswith("✍️ Write your question for the organisers")
     (ack,) = await bot.say(BOB, "Is there a night bus back to town?")
@@ -161,25 +161,27 @@ async def test_the_reply_button_takes_the_next_text_and_the_answer_is_in_the_ask
     copy = (await copies(bot, marks))[ORGANISER]
     assert copy.plain_text.startswith(f"❓ Question nº 1 de Bob{NNBSP}:")
 
-    mark = bot.emu.mark(ORGANISER)
+    mark = bot.emu.observer.mark(ORGANISER)
     answered = await bot.press(ORGANISER, copy, "qa:1")
-    (ask,) = bot.emu.messages(ORGANISER)[mark:]
+    (ask,) = bot.emu.observer.messages(ORGANISER)[mark:]
     assert not answered.get("show_alert")
     assert ask.plain_text.startswith(
         f"✍️ Votre réponse à Bob, qui demande «{NNBSP}Is there a night bus back to town?{NNBSP}»"
     )
-    bob = bot.emu.mark(BOB)
+    bob = bot.emu.observer.mark(BOB)
     (done,) = await bot.say(ORGANISER, "Oui, à 23 h 40 devant l'accueil.")
     assert done.plain_text == "✅ Réponse envoyée à Bob."
     await bot.services.outbox.flush()
-    (answer,) = await bot.emu.wait_for_messages(BOB, 1, after=bob)
+    (answer,) = await bot.emu.observer.wait_for_messages(BOB, 1, after=bob)
     assert answer.plain_text == (
         "💬 Answer from the organisers (Oriane) to your question “Is there a night bus back "
         "to town?”:\n\nOui, à 23 h 40 devant l'accueil."
     )
     # Odile never started the bot here? She did: she got a copy too, now marked answered
-    (odile_copy,) = [m for m in bot.emu.messages(ODILE) if m.plain_text.startswith("❓")]
-    assert "✅ Répondu par Oriane" in bot.emu.message(ODILE, odile_copy.message_id).plain_text
+    (odile_copy,) = [m for m in bot.emu.observer.messages(ODILE) if m.plain_text.startswith("❓")]
+    assert (
+        "✅ Répondu par Oriane" in bot.emu.observer.message(ODILE, odile_copy.message_id).plain_text
+    )
     # The organiser's next text is plain words again, not a second answer
     (after,) = await bot.say(ORGANISER, "merci")
     assert not after.plain_text.startswith("✅ Réponse envoyée")
@@ -187,15 +189,15 @@ async def test_the_reply_button_takes_the_next_text_and_the_answer_is_in_the_ask
 
 async def test_in_the_organisers_chat_only_organisers_answer(grouped: Harness) -> None:
     bot = grouped
-    mark = bot.emu.mark(ORGANISERS_GROUP)
+    mark = bot.emu.observer.mark(ORGANISERS_GROUP)
     await bot.say(ALICE, "/ask On peut venir avec un chien ?")
-    (copy,) = await bot.emu.wait_for_messages(ORGANISERS_GROUP, 1, after=mark)
+    (copy,) = await bot.emu.observer.wait_for_messages(ORGANISERS_GROUP, 1, after=mark)
     await bot.settle()
     assert copy.plain_text.startswith(f"❓ Question nº 1 de Alice Martin{NNBSP}:")
-    assert all("Question nº" not in m.plain_text for m in bot.emu.messages(ORGANISER))
+    assert all("Question nº" not in m.plain_text for m in bot.emu.observer.messages(ORGANISER))
 
     # Mathilde is in the chat but no organiser: her reply is refused, and nothing goes out
-    alice = bot.emu.mark(ALICE)
+    alice = bot.emu.observer.mark(ALICE)
     said = await reply_to(bot, MATHILDE, copy, "Oui bien sûr")
     assert [m.plain_text for m in said] == ["Cette action est réservée à l'équipe d'organisation."]
     pressed = await bot.press(MATHILDE, copy, "qa:1")
@@ -205,18 +207,18 @@ async def test_in_the_organisers_chat_only_organisers_answer(grouped: Harness) -
     assert await outbox_kinds(bot, "question_answer") == []
 
     # Odile presses Reply in the group: the bot asks her privately, she types it there
-    odile = bot.emu.mark(ODILE)
+    odile = bot.emu.observer.mark(ODILE)
     pressed = await bot.press(ODILE, copy, "qa:1")
     assert not pressed.get("show_alert")
     assert pressed["text"].startswith("✍️ Je vous écris en privé")
-    (ask,) = await bot.emu.wait_for_messages(ODILE, 1, after=odile)
+    (ask,) = await bot.emu.observer.wait_for_messages(ODILE, 1, after=odile)
     assert ask.plain_text.startswith(f"✍️ Votre réponse à Alice Martin, qui demande «{NNBSP}On")
     (done,) = await bot.say(ODILE, "Oui, tenu en laisse.")
     assert done.plain_text == "✅ Réponse envoyée à Alice."
     await bot.services.outbox.flush()
-    (answer,) = await bot.emu.wait_for_messages(ALICE, 1, after=alice)
+    (answer,) = await bot.emu.observer.wait_for_messages(ALICE, 1, after=alice)
     assert answer.plain_text.endswith("\n\nOui, tenu en laisse.")
-    edited = bot.emu.message(ORGANISERS_GROUP, copy.message_id)
+    edited = bot.emu.observer.message(ORGANISERS_GROUP, copy.message_id)
     assert edited.plain_text.endswith(
         f"✅ Répondu par Odile{NNBSP}: «{NNBSP}Oui, tenu en laisse.{NNBSP}»"
     )
@@ -259,7 +261,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(bot: Harness) -
     await bot.services.outbox.flush()
     assert len(await outbox_kinds(bot, "question")) == 2 * 6  # two organisers, six questions
     # An empty answer after Reply is asked again; a forged button is refused
-    copy = next(m for m in bot.emu.messages(ORGANISER) if m.plain_text.startswith("❓"))
+    copy = next(m for m in bot.emu.observer.messages(ORGANISER) if m.plain_text.startswith("❓"))
     await bot.press(ORGANISER, copy, f"qa:{1}")
     for forged in ("qa:0", "qa:99999"):
         pressed = await forge_press(bot.emu, ORGANISER, copy, forged)
@@ -274,7 +276,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(bot: Harness) -
 async def test_a_restart_between_the_store_and_the_send_neither_loses_nor_doubles(
     emu: BotApiEmulator, tmp_path: Path
 ) -> None:
-    emu.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
+    emu.cast.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
     config = config_for(emu, tmp_path)
     clock = FrozenClock(FIRST_MORNING)
     async with Harness.running(emu, config, clock) as first:
@@ -288,14 +290,14 @@ async def test_a_restart_between_the_store_and_the_send_neither_loses_nor_double
         again = await first.services.questions.ask(asker, QUESTION, request=request)
         assert again.id == 1
         assert len(await outbox_kinds(first, "question")) == 2
-    assert [m for m in emu.messages(ORGANISER) if "Question" in m.plain_text] == []
+    assert [m for m in emu.observer.messages(ORGANISER) if "Question" in m.plain_text] == []
     async with Harness.running(emu, config, clock) as second:
         relayed = await copies(second, {ORGANISER: 0, ODILE: 0})
         await second.services.outbox.flush()
         for chat in (ORGANISER, ODILE):
-            assert [m.message_id for m in emu.messages(chat) if "Question nº" in m.plain_text] == [
-                relayed[chat].message_id
-            ]
+            assert [
+                m.message_id for m in emu.observer.messages(chat) if "Question nº" in m.plain_text
+            ] == [relayed[chat].message_id]
         rows = await outbox_kinds(second, "question")
         assert sorted((r.chat_id, r.status) for r in rows) == [(ORGANISER, "sent"), (ODILE, "sent")]
         said = await reply_to(second, ORGANISER, relayed[ORGANISER], "Rue Gambetta.")
@@ -312,7 +314,7 @@ async def test_kill_9_after_the_store_loses_nothing_and_sends_nothing_twice(
     Odile's copy goes, once; Oriane's, which had left, may have arrived and is not sent
     again (the outbox's rule: nothing twice); the update is not handled a second time.
     """
-    emu.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
+    emu.cast.add_user(ODILE, "Odile", username="odile_orga", language_code="fr")
     database = tmp_path / "r.sqlite3"
     config = bot_config(
         tmp_path / "config.toml",
@@ -343,12 +345,12 @@ window = 2
     finally:
         await db.close()
     hold, arrived, release = holding("sendMessage", ORGANISER)
-    emu.add_interceptor(hold)
+    emu.faults.add_interceptor(hold)
     bot = await start_bot(config, FIRST_MORNING)
     try:
-        await emu.wait_for_poll(timeout=60)
-        await emu.send_text(ALICE, f"/ask {QUESTION}")
-        (ack,) = await emu.wait_for_messages(ALICE, 1, timeout=30)
+        await emu.observer.wait_for_poll(timeout=60)
+        await emu.people.send_text(ALICE, f"/ask {QUESTION}")
+        (ack,) = await emu.observer.wait_for_messages(ALICE, 1, timeout=30)
         assert ack.plain_text.startswith("📨 Question transmise")
         async with asyncio.timeout(30):
             await arrived.wait()  # Oriane's copy is on the wire; Odile's waits its turn
@@ -357,15 +359,15 @@ window = 2
         state = await stored(database)
         assert state["questions"] == 1
         assert state["relays"] == {ORGANISER: "sending", ODILE: "pending"}
-        assert emu.messages(ODILE) == []
+        assert emu.observer.messages(ODILE) == []
 
-        emu.remove_interceptor(hold)
+        emu.faults.remove_interceptor(hold)
         bot = await start_bot(config, FIRST_MORNING)
-        (copy,) = await emu.wait_for_messages(ODILE, 1, timeout=60)
+        (copy,) = await emu.observer.wait_for_messages(ODILE, 1, timeout=60)
         assert copy.plain_text.startswith("❓ Question nº 1 de Alice")
         # Odile answers the copy that came after the restart
-        await emu.send_text(ODILE, "Rue Gambetta.", reply_to=copy.message_id)
-        (answer,) = await emu.wait_for_messages(ALICE, 1, timeout=30, after=1)
+        await emu.people.send_text(ODILE, "Rue Gambetta.", reply_to=copy.message_id)
+        (answer,) = await emu.observer.wait_for_messages(ALICE, 1, timeout=30, after=1)
         assert answer.plain_text.endswith("\n\nRue Gambetta.")
     finally:
         release.set()
@@ -375,9 +377,12 @@ window = 2
     state = await stored(database)
     assert state["questions"] == 1, "the update was not handled twice"
     assert state["relays"] == {ORGANISER: "uncertain", ODILE: "sent"}
-    assert [m.plain_text for m in emu.messages(ALICE)] == [ack.plain_text, answer.plain_text]
-    assert len(emu.messages(ODILE)) == 2  # the copy, once, and "answer sent"
-    assert emu.messages(ORGANISER) == []
+    assert [m.plain_text for m in emu.observer.messages(ALICE)] == [
+        ack.plain_text,
+        answer.plain_text,
+    ]
+    assert len(emu.observer.messages(ODILE)) == 2  # the copy, once, and "answer sent"
+    assert emu.observer.messages(ORGANISER) == []
 
 
 async def stored(database: Path) -> dict[str, Any]:

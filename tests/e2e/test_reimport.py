@@ -63,7 +63,7 @@ async def test_people_signed_up_hear_when_the_file_moves_or_drops_their_item(
         await sign_up(bot, ALICE, "c")
         await sign_up(bot, BOB, "a")
         await sign_up(bot, ALICE, "early")
-        alice, bob = bot.emu.mark(ALICE), bot.emu.mark(BOB)
+        alice, bob = bot.emu.observer.mark(ALICE), bot.emu.observer.mark(BOB)
         yoga = PROGRAMME[PROGRAMME.index('[[workshop]]\nid = "early"') :]
         yoga = yoga[: yoga.index("[[workshop]]", 1)]
         edited = (
@@ -85,7 +85,7 @@ async def test_people_signed_up_hear_when_the_file_moves_or_drops_their_item(
             "(instead of 10:00, Salle des Pins)."
         )
         # nothing for the group: a file can change many items at once
-        assert [m for m in bot.emu.messages(GROUP) if "Changement" in m.plain_text] == []
+        assert [m for m in bot.emu.observer.messages(GROUP) if "Changement" in m.plain_text] == []
         # and the same file again tells nobody anything more
         await bot.services.programme.import_bytes(edited.encode(), "semaine.toml")
         await bot.services.outbox.flush()

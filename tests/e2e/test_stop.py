@@ -69,7 +69,7 @@ async def polling_stopped(emu: BotApiEmulator) -> None:
     """Wait until the bot hung up its long poll (it stopped taking updates)."""
     async with asyncio.timeout(30):
         await emu.world.changes.wait_for(
-            lambda: any(c.status == 499 for c in emu.calls_to("getUpdates"))
+            lambda: any(c.status == 499 for c in emu.observer.calls_to("getUpdates"))
         )
 
 
@@ -97,7 +97,7 @@ async def test_a_signal_while_idle_stops_cleanly(
     with log.open("wb") as err:
         bot = await start_bot(config, FIRST_MORNING, stderr=err)
         try:
-            await emu.wait_for_poll(timeout=60)
+            await emu.observer.wait_for_poll(timeout=60)
             bot.send_signal(signum)
             status = await ended(bot)
         finally:
@@ -116,13 +116,13 @@ async def test_a_handler_under_way_finishes_and_is_not_run_again(
 ) -> None:
     config = config_for(emu, tmp_path)
     hold, arrived, release = holding("sendMessage", ALICE)
-    emu.add_interceptor(hold)
+    emu.faults.add_interceptor(hold)
     log = tmp_path / "bot.log"
     with log.open("wb") as err:
         bot = await start_bot(config, FIRST_MORNING, stderr=err)
         try:
-            await emu.wait_for_poll(timeout=60)
-            await emu.send_text(ALICE, "/help")
+            await emu.observer.wait_for_poll(timeout=60)
+            await emu.people.send_text(ALICE, "/help")
             async with asyncio.timeout(30):
                 await arrived.wait()  # the handler is under way: its reply is on the wire
             bot.send_signal(signal.SIGTERM)
@@ -133,7 +133,7 @@ async def test_a_handler_under_way_finishes_and_is_not_run_again(
             release.set()
             await kill(bot)
     assert status == 0, tail(log)
-    (reply,) = emu.messages(ALICE)
+    (reply,) = emu.observer.messages(ALICE)
     assert reply.plain_text.startswith("Ce que je sais faire")
     (line,) = stop_lines(log)
     assert ", 1 handler(s) finished, 0 cut short" in line
@@ -155,13 +155,13 @@ async def test_a_handler_stuck_past_the_grace_is_cut_and_runs_again_at_the_next_
 ) -> None:
     config = config_for(emu, tmp_path)
     hold, arrived, release = holding("sendMessage", ALICE)
-    emu.add_interceptor(hold)
+    emu.faults.add_interceptor(hold)
     log, again = tmp_path / "bot.log", tmp_path / "bot-2.log"
     with log.open("wb") as err:
         bot = await start_bot(config, FIRST_MORNING, stderr=err)
         try:
-            await emu.wait_for_poll(timeout=60)
-            await emu.send_text(ALICE, "/help")
+            await emu.observer.wait_for_poll(timeout=60)
+            await emu.people.send_text(ALICE, "/help")
             async with asyncio.timeout(30):
                 await arrived.wait()
             bot.send_signal(signal.SIGTERM)  # its reply is never answered: the stop gives up
@@ -171,12 +171,12 @@ async def test_a_handler_stuck_past_the_grace_is_cut_and_runs_again_at_the_next_
     assert status == 0, tail(log)
     (line,) = stop_lines(log)
     assert ", 0 handler(s) finished, 1 cut short" in line
-    emu.remove_interceptor(hold)
+    emu.faults.remove_interceptor(hold)
     release.set()
     with again.open("wb") as err:
         bot = await start_bot(config, FIRST_MORNING, stderr=err)
         try:
-            (reply,) = await emu.wait_for_messages(ALICE, 1, timeout=60)
+            (reply,) = await emu.observer.wait_for_messages(ALICE, 1, timeout=60)
             bot.send_signal(signal.SIGTERM)
             status = await ended(bot)
         finally:
@@ -195,15 +195,15 @@ async def test_a_send_unanswered_past_the_grace_is_uncertain_the_others_wait(
     await register(database, emu, users)
     stuck = users[1]
     hold, arrived, release = holding("sendMessage", stuck)
-    emu.add_interceptor(hold)
+    emu.faults.add_interceptor(hold)
     log = tmp_path / "bot.log"
     with log.open("wb") as err:
         bot = await start_bot(config, FIRST_MORNING, stderr=err)
         try:
-            await emu.wait_for_poll(timeout=60)
-            mark = emu.mark(ORGANISER)
-            await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
-            (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
+            await emu.observer.wait_for_poll(timeout=60)
+            mark = emu.observer.mark(ORGANISER)
+            await emu.people.send_text(ORGANISER, f"/broadcast {TEXT}")
+            (choose,) = await emu.observer.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
             preview = await press(emu, choose, "bc:a:")
             sure = await press(emu, preview, "bc:ok:")
             await press(emu, sure, "bc:sure:")
@@ -228,13 +228,13 @@ async def test_a_second_signal_during_the_stop_exits_at_once(
 ) -> None:
     config = config_for(emu, tmp_path)
     hold, arrived, release = holding("sendMessage", ALICE)
-    emu.add_interceptor(hold)
+    emu.faults.add_interceptor(hold)
     log = tmp_path / "bot.log"
     with log.open("wb") as err:
         bot = await start_bot(config, FIRST_MORNING, stderr=err)
         try:
-            await emu.wait_for_poll(timeout=60)
-            await emu.send_text(ALICE, "/help")
+            await emu.observer.wait_for_poll(timeout=60)
+            await emu.people.send_text(ALICE, "/help")
             async with asyncio.timeout(30):
                 await arrived.wait()
             bot.send_signal(signal.SIGTERM)
@@ -257,7 +257,7 @@ async def register(database: Path, emu: BotApiEmulator, users: list[int]) -> Non
     try:
         async with db.transaction() as conn:
             for user in users:
-                emu.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
+                emu.cast.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
                 emu.world.users[user].started = True
                 await participants_repo.upsert(
                     conn,
@@ -284,7 +284,7 @@ async def test_sigterm_mid_broadcast_then_a_restart_sends_everyone_the_message_o
     def sent() -> int:
         return sum(
             1
-            for c in emu.calls_to("sendMessage")
+            for c in emu.observer.calls_to("sendMessage")
             if c.status == 200 and str(c.params.get("chat_id")) != str(ORGANISER)
         )
 
@@ -292,10 +292,10 @@ async def test_sigterm_mid_broadcast_then_a_restart_sends_everyone_the_message_o
     with first_log.open("wb") as err:
         bot = await start_bot(config, FIRST_MORNING, stderr=err)
         try:
-            await emu.wait_for_poll(timeout=60)
-            mark = emu.mark(ORGANISER)
-            await emu.send_text(ORGANISER, f"/broadcast {TEXT}")
-            (choose,) = await emu.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
+            await emu.observer.wait_for_poll(timeout=60)
+            mark = emu.observer.mark(ORGANISER)
+            await emu.people.send_text(ORGANISER, f"/broadcast {TEXT}")
+            (choose,) = await emu.observer.wait_for_messages(ORGANISER, 1, timeout=30, after=mark)
             preview = await press(emu, choose, "bc:a:")  # everyone
             assert f": {PEOPLE} destinataires." in preview.plain_text
             sure = await press(emu, preview, "bc:ok:")
@@ -319,11 +319,11 @@ async def test_sigterm_mid_broadcast_then_a_restart_sends_everyone_the_message_o
     assert "0 left uncertain" in line
     assert "1 broadcast(s) to go on at the next start" in line
 
-    mark = emu.mark(ORGANISER)
+    mark = emu.observer.mark(ORGANISER)
     with second_log.open("wb") as err:
         bot = await start_bot(config, FIRST_MORNING, stderr=err)
         try:
-            (report,) = await emu.wait_for_messages(ORGANISER, 1, timeout=120, after=mark)
+            (report,) = await emu.observer.wait_for_messages(ORGANISER, 1, timeout=120, after=mark)
             bot.send_signal(signal.SIGINT)
             status = await ended(bot)
         finally:

@@ -29,17 +29,20 @@ async def test_300_simultaneous_presses_on_20_places(bot: Harness) -> None:
     assert (message.buttons[0][1]) == button
     users = list(range(FIRST, FIRST + PEOPLE))
     for user in users:
-        bot.emu.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
-        bot.emu.join_group(GROUP, user)
+        bot.emu.cast.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
+        bot.emu.cast.join_group(GROUP, user)
 
     # Every press is queued before the bot can fetch any: they arrive together
     queries = [
-        await bot.emu.press_button(u, message.message_id, button, chat_id=GROUP) for u in users
+        await bot.emu.people.press_button(u, message.message_id, button, chat_id=GROUP)
+        for u in users
     ]
-    answers = [await bot.emu.wait_for_callback_answer(q, timeout=60) for q in queries]
+    answers = [await bot.emu.observer.wait_for_callback_answer(q, timeout=60) for q in queries]
     await bot.settle(60)
 
-    answered = [c.params["callback_query_id"] for c in bot.emu.calls_to("answerCallbackQuery")]
+    answered = [
+        c.params["callback_query_id"] for c in bot.emu.observer.calls_to("answerCallbackQuery")
+    ]
     assert sorted(answered) == sorted(queries), "every press answered exactly once"
 
     target = await bot.services.bookings.target(TargetKind.WORKSHOP, ref("populaire"))

@@ -49,8 +49,10 @@ async def bot(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
 
 def last_report(bot: Harness) -> str:
     """Give the last report the organiser got (a posted or a failed one)."""
-    found = [m.plain_text for m in bot.emu.messages(ORGANISER) if m.plain_text[:1] in "📬⚠"]
-    assert found, [m.plain_text for m in bot.emu.messages(ORGANISER)]
+    found = [
+        m.plain_text for m in bot.emu.observer.messages(ORGANISER) if m.plain_text[:1] in "📬⚠"
+    ]
+    assert found, [m.plain_text for m in bot.emu.observer.messages(ORGANISER)]
     return found[-1]
 
 
@@ -70,7 +72,7 @@ async def test_a_broadcast_to_the_group_is_not_reported_as_people(bot: Harness) 
 
 
 async def test_a_broadcast_the_group_refuses_says_it_was_not_posted(bot: Harness) -> None:
-    bot.emu.remove_bot(GROUP, by=ORGANISER)
+    bot.emu.cast.remove_bot(GROUP, by=ORGANISER)
     await bot.settle()
     await _to_group(bot, "Personne ne le lira")
     assert received(bot, GROUP, "Personne ne le lira") == 0

@@ -37,7 +37,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def emu(clock: FakeClock) -> AsyncIterator[BotApiEmulator]:
     async with BotApiEmulator(monotonic=clock, now=lambda: 1_780_000_000.0) as emulator:
-        emulator.add_user(ALICE, "Alice", username="alice")
+        emulator.cast.add_user(ALICE, "Alice", username="alice")
         yield emulator
     failures = [
         call
@@ -68,7 +68,7 @@ async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
 @pytest.fixture
 async def started(emu: BotApiEmulator, bot: Bot) -> BotApiEmulator:
     """The emulator once Alice has written to the bot (so it may answer her)."""
-    await emu.send_text(ALICE, "/start")
+    await emu.people.send_text(ALICE, "/start")
     updates = await bot.get_updates()
     await bot.get_updates(offset=updates[-1].update_id + 1)  # confirm them
     return emu

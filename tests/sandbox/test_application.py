@@ -45,15 +45,15 @@ async def test_an_application_answers_start_and_a_button(emu: BotApiEmulator) ->
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=10)
         try:
-            mark = emu.mark(ALICE)
-            await emu.send_text(ALICE, "/start")
-            [greeting] = await emu.wait_for_messages(ALICE, after=mark)
+            mark = emu.observer.mark(ALICE)
+            await emu.people.send_text(ALICE, "/start")
+            [greeting] = await emu.observer.wait_for_messages(ALICE, after=mark)
             assert greeting.plain_text == "Bonjour Alice !"
             assert greeting.buttons == [("Programme", "prog")]
 
-            query_id = await emu.press_button(ALICE, greeting.message_id, "prog")
-            answer = await emu.wait_for_callback_answer(query_id)
-            edited = await emu.wait_for_edit(ALICE, greeting.message_id)
+            query_id = await emu.people.press_button(ALICE, greeting.message_id, "prog")
+            answer = await emu.observer.wait_for_callback_answer(query_id)
+            edited = await emu.observer.wait_for_edit(ALICE, greeting.message_id)
         finally:
             await app.updater.stop()
             await app.stop()

@@ -50,13 +50,13 @@ async def test_get_me_describes_the_bot(emu: BotApiEmulator, bot: Bot) -> None:
         "Rencontre",
         True,
     )
-    assert emu.calls_to("getme")[0].status == 200
+    assert emu.observer.calls_to("getme")[0].status == 200
 
 
 async def test_a_queued_text_is_returned_at_once_with_its_entities(
     emu: BotApiEmulator, bot: Bot
 ) -> None:
-    sent_id = await emu.send_text(ALICE, "/start@rencontre_test_bot bonjour @bob 😀 /aide")
+    sent_id = await emu.people.send_text(ALICE, "/start@rencontre_test_bot bonjour @bob 😀 /aide")
 
     # Had the emulator waited for the poll's timeout (an hour), the guard would end the test
     async with asyncio.timeout(60):
@@ -84,9 +84,9 @@ async def test_a_waiting_long_poll_wakes_when_an_update_is_pushed(
     emu: BotApiEmulator, bot: Bot
 ) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=3600))
-    await emu.wait_for_poll(timeout=60)  # it waits
+    await emu.observer.wait_for_poll(timeout=60)  # it waits
 
-    await emu.send_text(ALICE, "coucou")
+    await emu.people.send_text(ALICE, "coucou")
     async with asyncio.timeout(60):  # woken by the update, not by the hour's timeout
         [update] = await poll
 
@@ -96,7 +96,7 @@ async def test_a_waiting_long_poll_wakes_when_an_update_is_pushed(
 async def test_an_empty_long_poll_ends_at_its_timeout(emu: BotApiEmulator, bot: Bot) -> None:
     started = time.monotonic()
     poll = asyncio.create_task(bot.get_updates(timeout=1))
-    await emu.wait_for_poll(timeout=60)  # it waits, with nothing to give
+    await emu.observer.wait_for_poll(timeout=60)  # it waits, with nothing to give
     async with asyncio.timeout(60):
         assert await poll == ()
     # a lower bound only: it waited its second (however slow the machine, never less)
@@ -105,7 +105,7 @@ async def test_an_empty_long_poll_ends_at_its_timeout(emu: BotApiEmulator, bot: 
 
 async def test_an_offset_confirms_the_updates_before_it(emu: BotApiEmulator, bot: Bot) -> None:
     for text in ("un", "deux", "trois"):
-        await emu.send_text(ALICE, text)
+        await emu.people.send_text(ALICE, text)
 
     first = await bot.get_updates(limit=2)
     unconfirmed = await bot.get_updates()
@@ -119,7 +119,7 @@ async def test_an_offset_confirms_the_updates_before_it(emu: BotApiEmulator, bot
 
 async def test_a_second_poll_terminates_the_first(emu: BotApiEmulator, bot: Bot) -> None:
     first = asyncio.create_task(bot.get_updates(timeout=10))
-    await emu.wait_for_poll()
+    await emu.observer.wait_for_poll()
     async with Bot(emu.token, base_url=emu.base_url) as second_instance:
         assert await second_instance.get_updates() == ()
     with pytest.raises(Conflict, match="terminated by other getUpdates request"):
@@ -129,8 +129,8 @@ async def test_a_second_poll_terminates_the_first(emu: BotApiEmulator, bot: Bot)
 async def test_a_person_editing_a_text_sends_an_edited_message(
     started: BotApiEmulator, bot: Bot
 ) -> None:
-    message_id = await started.send_text(ALICE, "je viens à 2")
-    await started.edit_text(ALICE, message_id, "je viens à 3")
+    message_id = await started.people.send_text(ALICE, "je viens à 2")
+    await started.people.edit_text(ALICE, message_id, "je viens à 3")
 
     updates = await bot.get_updates()
 
@@ -141,9 +141,9 @@ async def test_a_person_editing_a_text_sends_an_edited_message(
 
 async def test_pushed_updates_must_be_valid(emu: BotApiEmulator, bot: Bot) -> None:
     with pytest.raises(ValueError, match=r"update\.message\.chat is required"):
-        emu.push_update({"message": {"message_id": 1, "date": 0}})
+        emu.updates.push_update({"message": {"message_id": 1, "date": 0}})
 
-    update_id = emu.push_update(
+    update_id = emu.updates.push_update(
         {"message": {"message_id": 7, "date": 0, "chat": {"id": ALICE, "type": "private"}}}
     )
 
@@ -165,7 +165,7 @@ async def test_a_pressed_button_reaches_the_bot_with_its_message(
         ),
     )
 
-    query_id = await started.press_button(ALICE, sent.message_id, "yes")
+    query_id = await started.people.press_button(ALICE, sent.message_id, "yes")
     [update] = await bot.get_updates()
 
     query = update.callback_query
@@ -173,7 +173,7 @@ async def test_a_pressed_button_reaches_the_bot_with_its_message(
     assert (query.id, query.data, query.from_user.id) == (query_id, "yes", ALICE)
     assert query.message.message_id == sent.message_id
     assert await query.answer("Noté") is True
-    assert await started.wait_for_callback_answer(query_id) == {
+    assert await started.observer.wait_for_callback_answer(query_id) == {
         "text": "Noté",
         "show_alert": False,
         "url": None,
@@ -187,9 +187,9 @@ async def test_a_person_can_only_press_an_offered_button(started: BotApiEmulator
         ALICE, "?", reply_markup=keyboard(Button("Oui", callback_data="y"))
     )
     with pytest.raises(ValueError, match=r"no button with callback_data 'n'.*\('Oui', 'y'\)"):
-        await started.press_button(ALICE, sent.message_id, "n")
+        await started.people.press_button(ALICE, sent.message_id, "n")
 
-    forged = await started.press_button(ALICE, sent.message_id, "n", forge=True)
+    forged = await started.people.press_button(ALICE, sent.message_id, "n", forge=True)
     [update] = await bot.get_updates()
     assert update.callback_query is not None
     assert (update.callback_query.id, update.callback_query.data) == (forged, "n")
@@ -199,7 +199,7 @@ async def test_a_callback_query_is_answered_once(started: BotApiEmulator, bot: B
     sent = await bot.send_message(
         ALICE, "?", reply_markup=keyboard(Button("Oui", callback_data="y"))
     )
-    query_id = await started.press_button(ALICE, sent.message_id, "y")
+    query_id = await started.people.press_button(ALICE, sent.message_id, "y")
 
     with pytest.raises(BadRequest):
         await bot.answer_callback_query(query_id, text="x" * 201)
@@ -232,12 +232,12 @@ async def test_callback_data_must_be_1_to_64_bytes(
     markup = keyboard(Button("Choisir", callback_data=data))
     if accepted:
         await bot.send_message(ALICE, "Choix", reply_markup=markup)
-        assert started.messages(ALICE)[0].buttons == [("Choisir", data)]
+        assert started.observer.messages(ALICE)[0].buttons == [("Choisir", data)]
     else:
         with pytest.raises(BadRequest, match="Button_data_invalid"):
             await bot.send_message(ALICE, "Choix", reply_markup=markup)
         assert refusal(started) == "Bad Request: BUTTON_DATA_INVALID"
-        assert started.messages(ALICE) == []
+        assert started.observer.messages(ALICE) == []
 
 
 @pytest.mark.parametrize(
@@ -277,7 +277,7 @@ async def test_a_sent_message_is_kept_as_sent_and_as_shown(
     ]
     assert sent.entities[2].url == "http://example.org/"
     assert sent.reply_markup == markup
-    [kept] = started.messages(ALICE)
+    [kept] = started.observer.messages(ALICE)
     assert (kept.message_id, kept.chat_id, kept.date) == (sent.message_id, ALICE, 1_780_000_000)
     assert kept.text == html and kept.plain_text == sent.text and kept.parse_mode == "HTML"
     assert kept.buttons == [("S'inscrire", "join:7"), ("Plan", "https://example.org/p")]
@@ -288,14 +288,14 @@ async def test_wait_for_messages_returns_the_next_ones_after_a_mark(
     started: BotApiEmulator, bot: Bot
 ) -> None:
     await bot.send_message(ALICE, "avant")
-    mark = started.mark(ALICE)
+    mark = started.observer.mark(ALICE)
 
     async def bot_speaks() -> None:
         for text in ("un", "deux", "trois"):
             await bot.send_message(ALICE, text)
 
     speaking = asyncio.create_task(bot_speaks())
-    got = await started.wait_for_messages(ALICE, count=2, after=mark)
+    got = await started.observer.wait_for_messages(ALICE, count=2, after=mark)
     await speaking
 
     assert [m.plain_text for m in got] == ["un", "deux"]
@@ -309,7 +309,7 @@ async def test_waiting_in_vain_says_what_was_awaited_and_what_came(
         await bot.send_message(ALICE, "")
 
     with pytest.raises(EmulatorTimeout) as timed_out:
-        await started.wait_for_messages(ALICE, count=2, after=0, timeout=0.05)
+        await started.observer.wait_for_messages(ALICE, count=2, after=0, timeout=0.05)
 
     text = str(timed_out.value)
     assert "2 message(s) from the bot in chat 42 after mark 0; got ['seul']" in text
@@ -326,7 +326,7 @@ async def test_editing_a_text_keeps_its_history(started: BotApiEmulator, bot: Bo
 
     assert isinstance(edited, type(sent)) and edited.text == "Places : 2"
     assert edited.edit_date == dtm.datetime.fromtimestamp(1_780_000_000, dtm.UTC)
-    message = await started.wait_for_edit(ALICE, sent.message_id)
+    message = await started.observer.wait_for_edit(ALICE, sent.message_id)
     assert (message.text, message.plain_text) == ("Places : <b>2</b>", "Places : 2")
     assert [(v.text, v.reply_markup is not None) for v in message.edits] == [("Places : 3", True)]
     assert message.buttons == [("Oui", "yes")]
@@ -340,7 +340,7 @@ async def test_editing_the_text_without_a_keyboard_removes_it(
     )
     edited = await bot.edit_message_text("Complet", ALICE, sent.message_id)
     assert isinstance(edited, type(sent)) and edited.reply_markup is None
-    assert started.message(ALICE, sent.message_id).buttons == []
+    assert started.observer.message(ALICE, sent.message_id).buttons == []
 
 
 async def test_an_edit_that_changes_nothing_is_refused(started: BotApiEmulator, bot: Bot) -> None:
@@ -358,7 +358,7 @@ async def test_an_edit_that_changes_nothing_is_refused(started: BotApiEmulator, 
     await bot.edit_message_reply_markup(ALICE, sent.message_id)  # dropping the keyboard
     with pytest.raises(BadRequest, match="Message is not modified"):
         await bot.edit_message_reply_markup(ALICE, sent.message_id)
-    assert len(started.message(ALICE, sent.message_id).edits) == 1
+    assert len(started.observer.message(ALICE, sent.message_id).edits) == 1
 
 
 async def test_editing_an_unknown_message_is_refused(started: BotApiEmulator, bot: Bot) -> None:
@@ -371,12 +371,15 @@ async def test_deleted_messages_are_flagged_and_cannot_be_deleted_twice(
     started: BotApiEmulator, bot: Bot
 ) -> None:
     sent = await bot.send_message(ALICE, "oups")
-    mark = started.mark(ALICE)
+    mark = started.observer.mark(ALICE)
     assert await bot.delete_message(ALICE, sent.message_id)
     after = await bot.send_message(ALICE, "voilà")
-    assert [m.deleted for m in started.messages(ALICE)] == [True, False]
-    assert [m.message_id for m in started.messages(ALICE)[mark:]] == [after.message_id]
-    assert started.messages(ALICE, include_deleted=False) == started.messages(ALICE)[1:]
+    assert [m.deleted for m in started.observer.messages(ALICE)] == [True, False]
+    assert [m.message_id for m in started.observer.messages(ALICE)[mark:]] == [after.message_id]
+    assert (
+        started.observer.messages(ALICE, include_deleted=False)
+        == started.observer.messages(ALICE)[1:]
+    )
     with pytest.raises(BadRequest, match="Message to delete not found"):
         await bot.delete_message(ALICE, sent.message_id)
 
@@ -479,14 +482,14 @@ async def test_the_31st_message_within_a_second_is_refused(
         await bot.send_message(ALICE, "toujours de trop")
     clock.advance(0.5)
     await bot.send_message(ALICE, "enfin")
-    assert len(started.messages(ALICE)) == 30  # the refused ones were not kept nor counted
+    assert len(started.observer.messages(ALICE)) == 30  # the refused ones were not kept nor counted
 
 
 async def test_the_21st_message_to_a_group_within_a_minute_is_refused(
     started: BotApiEmulator, bot: Bot, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    started.add_group(GROUP, "Rencontre 2026", members=[ALICE])
+    started.cast.add_group(GROUP, "Rencontre 2026", members=[ALICE])
     for n in range(20):
         await bot.send_message(GROUP, f"annonce {n}")
         clock.advance(1)
@@ -508,15 +511,15 @@ async def test_flood_control_can_be_switched_off(started: BotApiEmulator, bot: B
     started.flood_control = False
     for n in range(35):
         await bot.send_message(ALICE, str(n))
-    assert len(started.messages(ALICE)) == 35
+    assert len(started.observer.messages(ALICE)) == 35
 
 
 async def test_fail_next_answers_the_given_refusal(
     started: BotApiEmulator, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    started.fail_next("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
-    started.fail_next("sendmessage", 502, "Bad Gateway", count=2)
+    started.faults.fail_next("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
+    started.faults.fail_next("sendmessage", 502, "Bad Gateway", count=2)
 
     with pytest.raises(RetryAfter) as refused:
         await bot.send_message(ALICE, "un")
@@ -526,8 +529,8 @@ async def test_fail_next_answers_the_given_refusal(
             await bot.send_message(ALICE, "deux")
     await bot.send_message(ALICE, "trois")
 
-    assert [m.plain_text for m in started.messages(ALICE)] == ["trois"]
-    assert [c.status for c in started.calls_to("sendMessage")] == [429, 502, 502, 200]
+    assert [m.plain_text for m in started.observer.messages(ALICE)] == ["trois"]
+    assert [c.status for c in started.observer.calls_to("sendMessage")] == [429, 502, 502, 200]
 
 
 async def test_an_interceptor_sees_every_call_and_can_hang_up(
@@ -541,15 +544,15 @@ async def test_an_interceptor_sees_every_call_and_can_hang_up(
             return ApiReply(502, {"ok": False}, drop_connection=True)
         return None
 
-    started.add_interceptor(hang_up_on_send)
+    started.faults.add_interceptor(hang_up_on_send)
     with pytest.raises(NetworkError):
         await bot.send_message(ALICE, "coupé")
     await bot.send_message(ALICE, "passé")
-    started.remove_interceptor(hang_up_on_send)
+    started.faults.remove_interceptor(hang_up_on_send)
     await bot.send_message(ALICE, "sans témoin")
 
     assert seen == ["sendMessage", "sendMessage"]
-    assert [m.plain_text for m in started.messages(ALICE)] == ["passé", "sans témoin"]
+    assert [m.plain_text for m in started.observer.messages(ALICE)] == ["passé", "sans témoin"]
 
 
 # --- who may be written to --------------------------------------------------------------
@@ -558,12 +561,12 @@ async def test_an_interceptor_sees_every_call_and_can_hang_up(
 async def test_a_person_who_blocked_the_bot_cannot_be_written_to(
     started: BotApiEmulator, bot: Bot
 ) -> None:
-    started.block(ALICE)
+    started.cast.block(ALICE)
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(ALICE, "Rappel")
     assert refusal(started) == "Forbidden: bot was blocked by the user"
 
-    started.unblock(ALICE)
+    started.cast.unblock(ALICE)
     await bot.send_message(ALICE, "Rappel")
 
     updates = await bot.get_updates()
@@ -574,7 +577,7 @@ async def test_a_person_who_blocked_the_bot_cannot_be_written_to(
 async def test_the_bot_cannot_write_first_nor_to_unknown_chats(
     emu: BotApiEmulator, bot: Bot
 ) -> None:
-    emu.add_user(BOB, "Bob")
+    emu.cast.add_user(BOB, "Bob")
     with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
         await bot.send_message(BOB, "Bonjour")
     assert refusal(emu) == "Forbidden: bot can't initiate conversation with a user"
@@ -583,9 +586,9 @@ async def test_the_bot_cannot_write_first_nor_to_unknown_chats(
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message("@somebody", "Bonjour")
 
-    emu.add_group(GROUP, "Rencontre 2026", members=[BOB])
+    emu.cast.add_group(GROUP, "Rencontre 2026", members=[BOB])
     await bot.send_message(GROUP, "Bienvenue")  # a group the bot is in accepts messages
-    await emu.send_text(BOB, "/start")
+    await emu.people.send_text(BOB, "/start")
     await bot.send_message(BOB, "Bonjour")
 
 
@@ -615,7 +618,7 @@ async def test_a_method_the_emulator_does_not_model_answers_true(
     started: BotApiEmulator, bot: Bot
 ) -> None:
     assert await bot.set_my_name("Rencontre") is True
-    assert started.calls_to("setMyName")[0].params == {"name": "Rencontre"}
+    assert started.observer.calls_to("setMyName")[0].params == {"name": "Rencontre"}
 
 
 # --- documents, files -------------------------------------------------------------------
@@ -624,7 +627,9 @@ async def test_a_method_the_emulator_does_not_model_answers_true(
 async def test_a_document_from_a_person_can_be_downloaded(
     started: BotApiEmulator, bot: Bot
 ) -> None:
-    await started.send_document(ALICE, "programme.csv", b"jour;heure\n", caption="Le /programme")
+    await started.people.send_document(
+        ALICE, "programme.csv", b"jour;heure\n", caption="Le /programme"
+    )
 
     [update] = await bot.get_updates()
 
@@ -639,11 +644,11 @@ async def test_a_document_from_a_person_can_be_downloaded(
     assert message.caption == "Le /programme"
     assert [e.type for e in message.caption_entities] == ["bot_command"]
     file = await document.get_file()
-    started.fail_next("download", 500, "Internal Server Error")
+    started.faults.fail_next("download", 500, "Internal Server Error")
     with pytest.raises(NetworkError):
         await file.download_as_bytearray()
     assert bytes(await file.download_as_bytearray()) == b"jour;heure\n"
-    assert [c.status for c in started.calls_to("download")] == [500, 200]
+    assert [c.status for c in started.observer.calls_to("download")] == [500, 200]
     with pytest.raises(BadRequest, match="Invalid file_id"):
         await bot.get_file("nope")
 
@@ -660,14 +665,14 @@ async def test_a_document_the_bot_sends_is_kept(started: BotApiEmulator, bot: Bo
         parse_mode="HTML",
     )
 
-    [kept] = started.messages(ALICE)
+    [kept] = started.observer.messages(ALICE)
     assert kept.document == (AGENDA, b"BEGIN:VCALENDAR")
     assert kept.document.filename == AGENDA
     assert kept.plain_text == sent.caption == "Votre agenda"
     assert sent.document is not None and sent.document.file_name == AGENDA
 
     await bot.send_document(ALICE, sent.document.file_id)  # an existing file_id is reused
-    assert started.messages(ALICE)[-1].document == kept.document
+    assert started.observer.messages(ALICE)[-1].document == kept.document
 
 
 # --- commands, chats, members, pins, actions --------------------------------------------
@@ -678,23 +683,25 @@ async def test_commands_are_kept_per_scope_and_language(emu: BotApiEmulator, bot
     await bot.set_my_commands([BotCommand("programme", "Le programme")], scope, "fr")
     await bot.set_my_commands([BotCommand("help", "Help")], language_code="en")
 
-    assert emu.commands("all_private_chats", "fr") == [
+    assert emu.observer.commands("all_private_chats", "fr") == [
         {"command": "programme", "description": "Le programme"}
     ]
-    assert emu.commands({"type": "default"}, "en") == [{"command": "help", "description": "Help"}]
-    assert emu.commands() == []
+    assert emu.observer.commands({"type": "default"}, "en") == [
+        {"command": "help", "description": "Help"}
+    ]
+    assert emu.observer.commands() == []
     assert await bot.get_my_commands(scope, "fr") == (BotCommand("programme", "Le programme"),)
 
     assert await bot.delete_my_commands(language_code="en")
-    assert emu.commands(language_code="en") == []
+    assert emu.observer.commands(language_code="en") == []
     with pytest.raises(BadRequest, match="Bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Programme!", "x")])
 
 
 async def test_groups_members_and_pins(emu: BotApiEmulator, bot: Bot) -> None:
-    emu.add_user(BOB, "Bob")
-    emu.add_user(44, "Chloé")
-    emu.add_group(GROUP, "Rencontre 2026", members=[ALICE], admins=[BOB])
+    emu.cast.add_user(BOB, "Bob")
+    emu.cast.add_user(44, "Chloé")
+    emu.cast.add_group(GROUP, "Rencontre 2026", members=[ALICE], admins=[BOB])
 
     chat = await bot.get_chat(GROUP)
     assert (chat.id, chat.type, chat.title) == (GROUP, "supergroup", "Rencontre 2026")
@@ -704,28 +711,33 @@ async def test_groups_members_and_pins(emu: BotApiEmulator, bot: Bot) -> None:
 
     sent = await bot.send_message(GROUP, "Programme du jour")
     assert await bot.pin_chat_message(GROUP, sent.message_id)
-    assert emu.pinned(GROUP) == [sent.message_id] and emu.message(GROUP, sent.message_id).pinned
+    assert (
+        emu.observer.pinned(GROUP) == [sent.message_id]
+        and emu.observer.message(GROUP, sent.message_id).pinned
+    )
     pinned = (await bot.get_chat(GROUP)).pinned_message
     assert pinned is not None and pinned.message_id == sent.message_id
     assert await bot.unpin_chat_message(GROUP)
-    assert emu.pinned(GROUP) == [] and not emu.message(GROUP, sent.message_id).pinned
+    assert (
+        emu.observer.pinned(GROUP) == [] and not emu.observer.message(GROUP, sent.message_id).pinned
+    )
     with pytest.raises(BadRequest, match="Message to pin not found"):
         await bot.pin_chat_message(GROUP, 999)
 
 
 async def test_a_reply_in_a_group_refers_to_the_message(emu: BotApiEmulator, bot: Bot) -> None:
-    emu.add_group(GROUP, "Rencontre 2026", members=[ALICE])
-    asked = await emu.send_text(ALICE, "/programme@rencontre_test_bot", chat_id=GROUP)
+    emu.cast.add_group(GROUP, "Rencontre 2026", members=[ALICE])
+    asked = await emu.people.send_text(ALICE, "/programme@rencontre_test_bot", chat_id=GROUP)
     [update] = await bot.get_updates()
     assert update.message is not None and update.message.chat.type == "supergroup"
 
     reply = await update.message.reply_text("Voici le programme", do_quote=True)
 
     assert reply.reply_to_message is not None and reply.reply_to_message.message_id == asked
-    assert emu.messages(GROUP)[0].reply_to_message_id == asked
-    emu.add_user(BOB, "Bob")
+    assert emu.observer.messages(GROUP)[0].reply_to_message_id == asked
+    emu.cast.add_user(BOB, "Bob")
     with pytest.raises(ValueError, match="not a member"):
-        await emu.send_text(BOB, "x", chat_id=GROUP)
+        await emu.people.send_text(BOB, "x", chat_id=GROUP)
 
 
 async def test_chat_actions_are_checked(started: BotApiEmulator, bot: Bot) -> None:

@@ -101,7 +101,7 @@ async def test_a_rota_slot_shows_its_toast_and_its_reminder_as_soon_as_the_clock
     before_time: list[int] = []
 
     def move_clock(chat: TerminalChat) -> str:
-        before_time.append(chat.harness.emu.mark(ALICE))
+        before_time.append(chat.harness.emu.observer.mark(ALICE))
         return ":time 2026-08-24 13:52"  # the 14:00 slot's reminder is due at 13:50
 
     played = await play("/start", button("Passer"), "/rota", button("Vaisselle"), move_clock)
@@ -114,7 +114,9 @@ async def test_a_rota_slot_shows_its_toast_and_its_reminder_as_soon_as_the_clock
     assert demo("silence") not in took
 
     # The reminder went out when the clock moved and was printed before the next prompt
-    [reminder] = [m for m in emu.messages(ALICE)[before_time[0] :] if "Vaisselle" in m.plain_text]
+    [reminder] = [
+        m for m in emu.observer.messages(ALICE)[before_time[0] :] if "Vaisselle" in m.plain_text
+    ]
     assert reminder.plain_text.startswith("🧹")
     assert f"🤖 {reminder.plain_text}" in played.after(4)
     assert played.output.count(reminder.plain_text) == 1
@@ -122,19 +124,19 @@ async def test_a_rota_slot_shows_its_toast_and_its_reminder_as_soon_as_the_clock
 
 async def test_the_groups_announcements_are_printed_marked_as_the_groups() -> None:
     played = await play(":time 2026-08-24 09:50", "c'est quoi la suite ?")
-    said = played.emu.messages(GROUP_ID)
+    said = played.emu.observer.messages(GROUP_ID)
     [announcement] = [m for m in said if m.plain_text.startswith("⏰")]  # the 10:00 slot
     first_line = announcement.plain_text.splitlines()[0]
     assert f"🤖 {demo('group')} {first_line}" in played.after(0)
     for message in said:  # every group message once, and never as if sent to Alice
         assert played.output.count(message.plain_text) == 1
         assert f"🤖 {message.plain_text}" not in played.output
-    assert played.emu.messages(ALICE), "the question got no answer"
+    assert played.emu.observer.messages(ALICE), "the question got no answer"
 
 
 async def test_an_edit_of_a_message_shown_is_printed_as_an_edit() -> None:
     played = await play("/start", button("Passer"))
-    [question] = [m for m in played.emu.messages(ALICE) if m.edits]
+    [question] = [m for m in played.emu.observer.messages(ALICE) if m.edits]
     assert f"🤖 ✎ {question.plain_text}" in played.after(1)
     assert played.output.count(question.edits[0].plain_text) == 1
 
@@ -150,7 +152,9 @@ async def test_what_came_for_a_person_while_another_was_played_shows_once_on_ret
         ":as participant",
         "/help",
     )
-    [notice] = [m for m in played.emu.messages(ALICE) if "Le bus part à 18h" in m.plain_text]
+    [notice] = [
+        m for m in played.emu.observer.messages(ALICE) if "Le bus part à 18h" in m.plain_text
+    ]
     assert played.after(6).count(f"🤖 {notice.plain_text}") == 1
     assert "Le bus part à 18h" not in played.after(7)
 
@@ -161,7 +165,7 @@ async def test_a_number_can_be_sent_as_text() -> None:
     assert demo("no_button", number="12") in played.after(1)
     # ":say 12" sends the text, and the bot's answer is printed
     assert texts_from(played.emu, ALICE) == ["/start", "12"]
-    answer = played.emu.messages(ALICE)[-1]
+    answer = played.emu.observer.messages(ALICE)[-1]
     assert f"🤖 {answer.plain_text}" in played.after(2)
     assert demo("say_what") in played.after(3)
 
@@ -194,7 +198,7 @@ async def test_the_facilitator_played_is_one_the_programme_names_and_may_change_
     )
 
     # /change offers their items at once
-    offer = emu.messages(FACILITATOR_ID)[-1]
+    offer = emu.observer.messages(FACILITATOR_ID)[-1]
     assert t("fr", "change.not_yours") not in played.output
     labels = " ".join(label for label, _ in offer.buttons)
     assert any(w.title[:20] in labels for w in theirs), labels
@@ -236,9 +240,11 @@ async def test_the_demo_turns_the_web_pages_on_and_says_where() -> None:
 async def test_the_demo_shows_proposed_sessions_and_their_cards() -> None:
     played = await play("/workshop cerfs-volants", ":as organiser")
     emu = played.emu
-    (details,) = [m for m in emu.messages(ALICE) if "Cerfs-volants sur la plage" in m.plain_text]
+    (details,) = [
+        m for m in emu.observer.messages(ALICE) if "Cerfs-volants sur la plage" in m.plain_text
+    ]
     assert "Plage" in details.plain_text
-    shown = [m for m in emu.messages(9001) if "Proposition d'atelier" in m.plain_text]
+    shown = [m for m in emu.observer.messages(9001) if "Proposition d'atelier" in m.plain_text]
     # the approved one's card says so (written when sent), the two others wait with buttons
     decided = [m for m in shown if not m.buttons]
     assert len(decided) == 1 and "✅ Acceptée" in decided[0].plain_text

@@ -27,7 +27,7 @@ async def test_the_demo_shows_a_star_its_reminder_the_question_and_the_overview(
         played.after(5)
     )
     moved = played.after(6)
-    question = [m for m in played.emu.messages(ALICE) if m.plain_text.startswith("💬 ")]
+    question = [m for m in played.emu.observer.messages(ALICE) if m.plain_text.startswith("💬 ")]
     assert [m.plain_text.split("\u202f?")[0] for m in question] == [
         "💬 Comment c'était, Plénière d'ouverture"
     ]

@@ -20,11 +20,11 @@ async def test_getme_answers_the_bot_itself(emu: BotApiEmulator, bot: Bot) -> No
 async def test_adding_and_promoting_the_bot_sends_my_chat_member_updates(
     emu: BotApiEmulator, bot: Bot
 ) -> None:
-    emu.add_group(GROUP, "Rencontre 2026", members=[ALICE], admins=[ALICE], bot="left")
-    emu.add_bot_to_group(GROUP, ALICE)
-    emu.promote_bot(GROUP, ALICE, rights={"can_manage_chat", "can_pin_messages"})
-    emu.demote_bot(GROUP, ALICE)
-    emu.remove_bot(GROUP, ALICE)
+    emu.cast.add_group(GROUP, "Rencontre 2026", members=[ALICE], admins=[ALICE], bot="left")
+    emu.cast.add_bot_to_group(GROUP, ALICE)
+    emu.cast.promote_bot(GROUP, ALICE, rights={"can_manage_chat", "can_pin_messages"})
+    emu.cast.demote_bot(GROUP, ALICE)
+    emu.cast.remove_bot(GROUP, ALICE)
 
     updates = [u.my_chat_member for u in await bot.get_updates()]
     assert all(u is not None for u in updates)
@@ -54,15 +54,15 @@ async def test_adding_and_promoting_the_bot_sends_my_chat_member_updates(
 async def test_get_chat_member_tells_the_bots_status_and_rights(
     emu: BotApiEmulator, bot: Bot
 ) -> None:
-    emu.add_group(GROUP, "Rencontre 2026", members=[ALICE], bot="left")
-    emu.add_group(BASIC_GROUP, "Petit groupe", members=[ALICE], bot="left")
+    emu.cast.add_group(GROUP, "Rencontre 2026", members=[ALICE], bot="left")
+    emu.cast.add_group(BASIC_GROUP, "Petit groupe", members=[ALICE], bot="left")
     with pytest.raises(Forbidden, match="bot is not a member of the supergroup chat"):
         await bot.get_chat_member(GROUP, emu.bot_id)
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.get_chat_member(BASIC_GROUP, emu.bot_id)
-    emu.add_bot_to_group(GROUP, ALICE)
+    emu.cast.add_bot_to_group(GROUP, ALICE)
     assert isinstance(await bot.get_chat_member(GROUP, emu.bot_id), ChatMemberMember)
-    emu.promote_bot(GROUP, ALICE, rights={"can_manage_chat"})
+    emu.cast.promote_bot(GROUP, ALICE, rights={"can_manage_chat"})
     member = await bot.get_chat_member(GROUP, emu.bot_id)
     assert isinstance(member, ChatMemberAdministrator)
     assert member.can_pin_messages is False
@@ -73,65 +73,65 @@ async def test_get_chat_member_tells_the_bots_status_and_rights(
 async def test_get_chat_gives_a_groups_permissions_only_to_a_bot_in_it(
     emu: BotApiEmulator, bot: Bot
 ) -> None:
-    emu.add_group(GROUP, "Rencontre 2026", members=[ALICE], bot="left")
-    emu.add_group(BASIC_GROUP, "Petit groupe", members=[ALICE], bot="left")
+    emu.cast.add_group(GROUP, "Rencontre 2026", members=[ALICE], bot="left")
+    emu.cast.add_group(BASIC_GROUP, "Petit groupe", members=[ALICE], bot="left")
     with pytest.raises(Forbidden, match="bot is not a member of the supergroup chat"):
         await bot.get_chat(GROUP)
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.get_chat(BASIC_GROUP)
-    emu.add_bot_to_group(GROUP, ALICE)
-    emu.set_group_permissions(GROUP, can_pin_messages=False)
+    emu.cast.add_bot_to_group(GROUP, ALICE)
+    emu.cast.set_group_permissions(GROUP, can_pin_messages=False)
     chat = await bot.get_chat(GROUP)
     assert (chat.id, chat.type, chat.title) == (GROUP, "supergroup", "Rencontre 2026")
     assert chat.permissions is not None
     assert chat.permissions.can_send_messages is True
     assert chat.permissions.can_pin_messages is False
     with pytest.raises(ValueError, match="not chat permissions"):
-        emu.set_group_permissions(GROUP, can_fly=True)
+        emu.cast.set_group_permissions(GROUP, can_fly=True)
 
 
 async def test_what_the_bot_may_do_follows_its_rights(emu: BotApiEmulator, bot: Bot) -> None:
-    emu.add_group(GROUP, "Rencontre 2026", members=[ALICE], bot="left")
+    emu.cast.add_group(GROUP, "Rencontre 2026", members=[ALICE], bot="left")
     with pytest.raises(Forbidden, match="bot is not a member of the supergroup chat"):
         await bot.send_message(GROUP, "Bonjour")
     with pytest.raises(ValueError, match="the bot is not in group"):
-        await emu.send_text(ALICE, "/next", chat_id=GROUP)  # it would not see it
+        await emu.people.send_text(ALICE, "/next", chat_id=GROUP)  # it would not see it
 
-    emu.add_bot_to_group(GROUP, ALICE)
-    emu.set_group_permissions(GROUP, can_pin_messages=False)
+    emu.cast.add_bot_to_group(GROUP, ALICE)
+    emu.cast.set_group_permissions(GROUP, can_pin_messages=False)
     message = await bot.send_message(GROUP, "Bonjour")
     with pytest.raises(BadRequest, match="Not enough rights to manage pinned messages"):
         await bot.pin_chat_message(GROUP, message.message_id)
 
-    emu.set_group_permissions(GROUP, can_send_messages=False)
+    emu.cast.set_group_permissions(GROUP, can_send_messages=False)
     with pytest.raises(BadRequest, match="Not enough rights to send text messages"):
         await bot.send_message(GROUP, "Encore")
 
-    emu.promote_bot(GROUP, ALICE)  # an administrator may send and pin whatever members may
+    emu.cast.promote_bot(GROUP, ALICE)  # an administrator may send and pin whatever members may
     await bot.pin_chat_message(GROUP, (await bot.send_message(GROUP, "Tableau")).message_id)
-    assert emu.pinned(GROUP) == [message.message_id + 1]
+    assert emu.observer.pinned(GROUP) == [message.message_id + 1]
 
-    emu.remove_bot(GROUP, ALICE)
+    emu.cast.remove_bot(GROUP, ALICE)
     with pytest.raises(Forbidden, match="bot was kicked from the supergroup chat"):
         await bot.send_message(GROUP, "Au revoir")
 
 
 async def test_the_test_side_refuses_impossible_moves(emu: BotApiEmulator) -> None:
-    emu.add_group(GROUP, "Rencontre 2026", members=[ALICE])  # the bot is an administrator
+    emu.cast.add_group(GROUP, "Rencontre 2026", members=[ALICE])  # the bot is an administrator
     with pytest.raises(ValueError, match="already in group"):
-        emu.add_bot_to_group(GROUP, ALICE)
+        emu.cast.add_bot_to_group(GROUP, ALICE)
     with pytest.raises(ValueError, match="not administrator rights"):
-        emu.promote_bot(GROUP, ALICE, rights={"can_fly"})
+        emu.cast.promote_bot(GROUP, ALICE, rights={"can_fly"})
     with pytest.raises(ValueError, match="cannot be 'owner'"):
-        emu.add_group(BASIC_GROUP, "Petit groupe", bot="owner")
-    emu.remove_bot(GROUP, ALICE)
+        emu.cast.add_group(BASIC_GROUP, "Petit groupe", bot="owner")
+    emu.cast.remove_bot(GROUP, ALICE)
     with pytest.raises(ValueError, match="not in group"):
-        emu.promote_bot(GROUP, ALICE)
+        emu.cast.promote_bot(GROUP, ALICE)
 
 
 async def test_a_group_upgraded_to_a_supergroup_changes_id(emu: BotApiEmulator, bot: Bot) -> None:
-    emu.add_group(BASIC_GROUP, "Petit groupe", members=[ALICE], admins=[ALICE])
-    emu.upgrade_group(BASIC_GROUP, GROUP, ALICE)
+    emu.cast.add_group(BASIC_GROUP, "Petit groupe", members=[ALICE], admins=[ALICE])
+    emu.cast.upgrade_group(BASIC_GROUP, GROUP, ALICE)
     updates = await bot.get_updates()
     moved = [
         (u.message.chat.id, u.message.migrate_to_chat_id, u.message.migrate_from_chat_id)
@@ -149,6 +149,6 @@ async def test_a_group_upgraded_to_a_supergroup_changes_id(emu: BotApiEmulator, 
     assert isinstance(await bot.get_chat_member(GROUP, emu.bot_id), ChatMemberAdministrator)
     await bot.send_message(GROUP, "Bonjour")
     with pytest.raises(ValueError, match="is now supergroup"):
-        await emu.send_text(ALICE, "/next", chat_id=BASIC_GROUP)
+        await emu.people.send_text(ALICE, "/next", chat_id=BASIC_GROUP)
     with pytest.raises(ValueError, match="not a group that can become a supergroup"):
-        emu.upgrade_group(BASIC_GROUP, -1005555555555, ALICE)
+        emu.cast.upgrade_group(BASIC_GROUP, -1005555555555, ALICE)

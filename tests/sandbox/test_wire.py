@@ -79,7 +79,7 @@ async def test_a_malformed_request_gets_400_and_the_connection_closes(
 async def test_json_bodies_and_any_method_case(
     emu: BotApiEmulator, client: httpx.AsyncClient
 ) -> None:
-    await emu.send_text(ALICE, "/start")
+    await emu.people.send_text(ALICE, "/start")
     answer = await client.post(url(emu, "SENDMESSAGE"), json={"chat_id": ALICE, "text": "Salut"})
     assert answer.status_code == 200
     assert answer.json()["result"]["text"] == "Salut"
@@ -119,7 +119,7 @@ async def test_the_emulator_stops_while_a_long_poll_waits(client: httpx.AsyncCli
     emu = BotApiEmulator()
     await emu.start()
     poll = asyncio.create_task(client.post(url(emu, "getUpdates"), data={"timeout": "30"}))
-    await emu.wait_for_poll()
+    await emu.observer.wait_for_poll()
     await emu.stop()
     with pytest.raises(httpx.HTTPError):
         await poll

@@ -501,9 +501,9 @@ class Matrix:
             user = self.organisers.pop(0)
         else:
             user = next(self.ids)
-            self.emu.add_user(user, f"Personne{user}", language_code="fr")
+            self.emu.cast.add_user(user, f"Personne{user}", language_code="fr")
         if in_group:
-            self.emu.join_group(GROUP, user)
+            self.emu.cast.join_group(GROUP, user)
         if role == "stranger":
             return user
         await s.people.register(user, f"Personne{user}", None, None, "fr")
@@ -517,19 +517,19 @@ class Matrix:
     async def ask(self, user: int, text: str, in_group: bool) -> SentMessage:
         """Send a command and give the bot's one reply."""
         chat = GROUP if in_group else user
-        mark = self.emu.mark(chat)
-        await self.emu.send_text(user, text, chat_id=GROUP if in_group else None)
-        (reply,) = await self.emu.wait_for_messages(chat, 1, after=mark)
+        mark = self.emu.observer.mark(chat)
+        await self.emu.people.send_text(user, text, chat_id=GROUP if in_group else None)
+        (reply,) = await self.emu.observer.wait_for_messages(chat, 1, after=mark)
         await self.bot.settle()
         return reply
 
     async def press(self, user: int, message: SentMessage, data: str) -> dict[str, Any]:
         """Press a button (forged if the message does not offer it); give the answer."""
         chat_id = message.chat_id if message.chat_id != user else None
-        query = await self.emu.press_button(
+        query = await self.emu.people.press_button(
             user, message.message_id, data, chat_id=chat_id, forge=True
         )
-        answer = await self.emu.wait_for_callback_answer(query)
+        answer = await self.emu.observer.wait_for_callback_answer(query)
         await self.quiet()
         return answer
 
@@ -563,8 +563,8 @@ async def matrix(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Matr
         patch.setattr("bot.app.SlidingWindowRateLimiter", unthrottled)
         async with BotApiEmulator(flood_control=False) as emu:
             for user in (ORGANISER, *ORGANISER_POOL):
-                emu.add_user(user, f"Orga{user}", language_code="fr")
-            emu.add_group(GROUP, "Bigre Rencontre 2026", members=[ORGANISER])
+                emu.cast.add_user(user, f"Orga{user}", language_code="fr")
+            emu.cast.add_group(GROUP, "Bigre Rencontre 2026", members=[ORGANISER])
             config = local_config(
                 emu,
                 folder / "r.sqlite3",
@@ -670,12 +670,12 @@ async def test_command(
     await matrix.quiet()
     watch = isinstance(outcome, Refused | Silent)  # only these promise an unchanged database
     before = await snapshot(matrix.bot) if watch else {}
-    mark = matrix.emu.mark(where)
-    await matrix.emu.send_text(
+    mark = matrix.emu.observer.mark(where)
+    await matrix.emu.people.send_text(
         user, command.format(helper=helper), chat_id=GROUP if in_group else None
     )
     await matrix.quiet()
-    shown = [m.plain_text for m in matrix.emu.messages(where)[mark:]]
+    shown = [m.plain_text for m in matrix.emu.observer.messages(where)[mark:]]
     changed = changes(before, await snapshot(matrix.bot)) if watch else []
     check_shown(outcome, shown, changed, BUGS.get((command, role), ""))
     assert not errors_logged(caplog.records), errors_logged(caplog.records)
@@ -698,10 +698,10 @@ async def test_group_chatter_not_for_the_bot_gets_no_answer(
     user = await matrix.person(role, True)
     await matrix.quiet()
     before = await snapshot(matrix.bot)
-    mark = matrix.emu.mark(GROUP)
-    await matrix.emu.send_text(user, text, chat_id=GROUP)
+    mark = matrix.emu.observer.mark(GROUP)
+    await matrix.emu.people.send_text(user, text, chat_id=GROUP)
     await matrix.quiet()
-    shown = [m.plain_text for m in matrix.emu.messages(GROUP)[mark:]]
+    shown = [m.plain_text for m in matrix.emu.observer.messages(GROUP)[mark:]]
     check_shown(SILENT, shown, changes(before, await snapshot(matrix.bot)))
     assert not errors_logged(caplog.records), errors_logged(caplog.records)
 
@@ -753,9 +753,9 @@ async def _offer(m: Matrix, user: int, role: str, in_group: bool) -> tuple[Any, 
     helper = await m.person("participant", False)
     await _book(m, helper, TargetKind.ROTA, "r2")
     mine = await m.ask(helper, "/mine", False)
-    mark = m.emu.mark(GROUP)
+    mark = m.emu.observer.mark(GROUP)
     await m.press(helper, mine, f"b:ro:{ref('r2')}")
-    (post,) = m.emu.messages(GROUP)[mark:]
+    (post,) = m.emu.observer.messages(GROUP)[mark:]
     take = post.buttons[0][1]
     assert take is not None and take.startswith("b:rt:")
     return (post if in_group else await _details(m, user, in_group)), take
@@ -792,7 +792,7 @@ async def _broadcast(
     pressed: SentMessage = audiences
     if op == "ok":
         await m.press(user, audiences, f"bc:a:{tag}:group")
-        pressed = m.emu.message(user, audiences.message_id)
+        pressed = m.emu.observer.message(user, audiences.message_id)
     data = {"a": f"bc:a:{tag}:group", "ok": f"bc:ok:{tag}", "no": f"bc:no:{tag}"}[op]
     if in_group:
         pressed = await _details(m, user, True)
@@ -804,9 +804,9 @@ async def _import(
 ) -> tuple[SentMessage, str]:
     if role != "organiser":
         return await _details(m, user, in_group), f"im:{op}:abcdef"
-    mark = m.emu.mark(user)
-    await m.emu.send_document(user, "semaine.toml", PROGRAMME.encode())
-    (preview,) = await m.emu.wait_for_messages(user, 1, after=mark)
+    mark = m.emu.observer.mark(user)
+    await m.emu.people.send_document(user, "semaine.toml", PROGRAMME.encode())
+    (preview,) = await m.emu.observer.wait_for_messages(user, 1, after=mark)
     await m.bot.settle()
     data = next(d for _, d in preview.buttons if d and d.startswith(f"im:{op}:"))
     return (await _details(m, user, True) if in_group else preview), data
@@ -821,7 +821,7 @@ async def _question(m: Matrix, user: int, role: str, in_group: bool) -> tuple[Se
     data = QuestionPress(question.id).pack()
     await m.quiet()
     if role == "organiser" and not in_group:
-        copy = next(c for c in m.emu.messages(user) if ("↩️ Répondre", data) in c.buttons)
+        copy = next(c for c in m.emu.observer.messages(user) if ("↩️ Répondre", data) in c.buttons)
         return copy, data
     return await _details(m, user, in_group), data
 
@@ -959,12 +959,12 @@ async def test_button(
     where = message.chat_id
     watch = isinstance(outcome, Refused | Silent)  # only these promise an unchanged database
     before = await snapshot(matrix.bot) if watch else {}
-    mark = matrix.emu.mark(where)
+    mark = matrix.emu.observer.mark(where)
     was = (message.plain_text, message.reply_markup)
     answer = await matrix.press(user, message, data)
-    now = matrix.emu.message(where, message.message_id)
+    now = matrix.emu.observer.message(where, message.message_id)
     shown = [str(answer.get("text") or "")]
-    shown += [m.plain_text for m in matrix.emu.messages(where)[mark:]]
+    shown += [m.plain_text for m in matrix.emu.observer.messages(where)[mark:]]
     if (now.plain_text, now.reply_markup) != was:
         shown.append(now.plain_text)
     changed = changes(before, await snapshot(matrix.bot)) if watch else []
@@ -1020,25 +1020,25 @@ async def test_the_bot_added_to_a_group_tells_organisers_only(
     user = await matrix.person(role, False)
     chat, basic = next(GROUP_IDS), next(BASIC_GROUP_IDS)
     if how == "added":
-        matrix.emu.add_group(chat, f"Groupe de {user}", members=[user], bot="left")
+        matrix.emu.cast.add_group(chat, f"Groupe de {user}", members=[user], bot="left")
     else:
-        matrix.emu.add_group(basic, f"Groupe de {user}", members=[user])
+        matrix.emu.cast.add_group(basic, f"Groupe de {user}", members=[user])
     await matrix.quiet()
     before = await snapshot(matrix.bot)
-    marks = {person: matrix.emu.mark(person) for person in matrix.emu.world.users}
+    marks = {person: matrix.emu.observer.mark(person) for person in matrix.emu.world.users}
     if how == "added":
-        matrix.emu.add_bot_to_group(chat, user)
+        matrix.emu.cast.add_bot_to_group(chat, user)
     else:
-        matrix.emu.upgrade_group(basic, chat, user)
+        matrix.emu.cast.upgrade_group(basic, chat, user)
     await matrix.quiet()
-    told = {person for person, mark in marks.items() if matrix.emu.messages(person)[mark:]}
+    told = {person for person, mark in marks.items() if matrix.emu.observer.messages(person)[mark:]}
     s = matrix.bot.services
     organisers = {o for o in s.config.event.organisers if await s.people.get(o) is not None}
     assert told == organisers
     for organiser in told:
-        (message,) = matrix.emu.messages(organiser)[marks[organiser] :]
+        (message,) = matrix.emu.observer.messages(organiser)[marks[organiser] :]
         assert f"announce_chat_id = {chat}" in message.plain_text
-    assert matrix.emu.messages(chat) == []
+    assert matrix.emu.observer.messages(chat) == []
     assert changes(before, await snapshot(matrix.bot)) == ["outbox"]
     assert not errors_logged(caplog.records), errors_logged(caplog.records)
 
@@ -1050,14 +1050,16 @@ async def test_a_forged_press_cannot_rewrite_the_groups_notice(
     await matrix.ask(organiser, "/notice Le bus part à 18 h devant l'accueil.", False)
     await matrix.quiet()
     (notice,) = [
-        m for m in matrix.emu.messages(GROUP) if "Le bus part à 18 h devant" in m.plain_text
+        m
+        for m in matrix.emu.observer.messages(GROUP)
+        if "Le bus part à 18 h devant" in m.plain_text
     ][-1:]
-    assert notice.message_id in matrix.emu.pinned(GROUP)
+    assert notice.message_id in matrix.emu.observer.pinned(GROUP)
     vandal = await matrix.person("participant", True)
     for data in ("pg:d:0:20260825", "set:digest:1", "lang:fr", "org:0", "b:keep", "ch:no"):
         await matrix.press(vandal, notice, data)
     facilitator = await matrix.person("this-facilitator", True)
     await matrix.press(facilitator, notice, f"ch:i:{ref('t')}")
-    after = matrix.emu.message(GROUP, notice.message_id)
+    after = matrix.emu.observer.message(GROUP, notice.message_id)
     assert (after.plain_text, after.edits) == (notice.plain_text, [])
     assert not errors_logged(caplog.records)

@@ -314,10 +314,10 @@ async def bot(
     # Flood control is tested on its own (tests/e2e/test_storm.py); here it would only slow
     # every example down to Telegram's pace
     emu.flood_control = False
-    emu.add_user(EXTRA_EN, "Eve", language_code="en")
-    emu.add_user(GROUP_ONLY, "Gus", language_code=None)
-    emu.join_group(GROUP, EXTRA_EN)
-    emu.join_group(GROUP, GROUP_ONLY)
+    emu.cast.add_user(EXTRA_EN, "Eve", language_code="en")
+    emu.cast.add_user(GROUP_ONLY, "Gus", language_code=None)
+    emu.cast.join_group(GROUP, EXTRA_EN)
+    emu.cast.join_group(GROUP, GROUP_ONLY)
     config = local_config(
         emu,
         tmp_path / "fuzz.sqlite3",
@@ -331,15 +331,15 @@ async def bot(
     )
     async with Harness.running(emu, config, clock) as harness:
         for user in (ALICE, BOB, MATHILDE, ORGANISER, EXTRA_EN):
-            await emu.send_text(user, "/start")
-        await emu.send_text(STRANGER, "/help")  # a message to press buttons on, no /start
-        await emu.send_text(ALICE, "/today", chat_id=GROUP)
+            await emu.people.send_text(user, "/start")
+        await emu.people.send_text(STRANGER, "/help")  # a message to press buttons on, no /start
+        await emu.people.send_text(ALICE, "/today", chat_id=GROUP)
         await harness.settle()
         yield harness
 
 
 def _last_message(bot: Harness, chat: int) -> Any:
-    live = [m for m in bot.emu.messages(chat) if not m.deleted]
+    live = [m for m in bot.emu.observer.messages(chat) if not m.deleted]
     return live[-1] if live else None
 
 
@@ -416,9 +416,9 @@ async def perform(bot: Harness, action: Say | Edit | Press | Raw, pressed: list[
     emu = bot.emu
     if isinstance(action, Say):
         if action.in_group and action.user in MEMBERS:
-            await emu.send_text(action.user, action.text, chat_id=GROUP)
+            await emu.people.send_text(action.user, action.text, chat_id=GROUP)
         else:
-            await emu.send_text(action.user, action.text)
+            await emu.people.send_text(action.user, action.text)
     elif isinstance(action, Edit):
         mine = [
             message_id
@@ -427,7 +427,7 @@ async def perform(bot: Harness, action: Say | Edit | Press | Raw, pressed: list[
         ]
         if not mine:
             return
-        await emu.edit_text(action.user, mine[-1], action.text)
+        await emu.people.edit_text(action.user, mine[-1], action.text)
     elif isinstance(action, Press):
         in_group = action.in_group and action.user in MEMBERS
         message = _last_message(bot, GROUP if in_group else action.user)
@@ -441,29 +441,29 @@ async def perform(bot: Harness, action: Say | Edit | Press | Raw, pressed: list[
             data = offered[action.index % len(offered)]
         chat_id = GROUP if in_group else None
         pressed.append(
-            await emu.press_button(
+            await emu.people.press_button(
                 action.user, message.message_id, data, chat_id=chat_id, forge=True
             )
         )
     elif action.kind == "document":
         name = "programme.toml" if action.user == ORGANISER else "photo <1>.toml"
-        await emu.send_document(action.user, name, action.text.encode())
+        await emu.people.send_document(action.user, name, action.text.encode())
     elif action.kind == "blocked_and_back":
-        emu.block(action.user)
-        emu.unblock(action.user)
+        emu.cast.block(action.user)
+        emu.cast.unblock(action.user)
     elif action.kind == "blocked_right_after":
         # Writes, then blocks the bot before it answers: the answer is refused (403)
-        await emu.send_text(action.user, action.text)
-        emu.block(action.user)
+        await emu.people.send_text(action.user, action.text)
+        emu.cast.block(action.user)
         await bot.settle()
-        emu.unblock(action.user)
+        emu.cast.unblock(action.user)
     else:
         update = _raw_update(bot, action)
         if update is None:
             return
         if update.get("callback_query"):
             pressed.append(update["callback_query"]["id"])
-        emu.push_update(update)
+        emu.updates.push_update(update)
     await bot.settle()
 
 
@@ -544,9 +544,11 @@ async def test_a_refused_call_is_not_repeated(bot: Harness) -> None:
     """A 400 is Telegram saying no to this request: sending it again gets the same no."""
     update = _raw_update(bot, Raw("ghost", ALICE, "/start"))
     assert update is not None
-    bot.emu.push_update(update)
+    bot.emu.updates.push_update(update)
     await bot.settle()
-    tries = [c for c in bot.emu.calls_to("sendMessage") if int(c.params["chat_id"]) == GHOST]
+    tries = [
+        c for c in bot.emu.observer.calls_to("sendMessage") if int(c.params["chat_id"]) == GHOST
+    ]
     # python-telegram-bot's BadRequest is a NetworkError: a retry on network errors must
     # leave it out, or each 400 costs two more calls and 1.3 s
     assert [c.status for c in tries] == [400], f"the refused answer was sent {len(tries)} times"

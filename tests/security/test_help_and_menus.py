@@ -103,41 +103,43 @@ async def test_the_menus_list_what_each_role_may_use_in_their_language(bot: Harn
     people = await _people(bot)
     emu = bot.emu
     for lang in LANGUAGES:
-        menu = emu.commands("default", lang)
+        menu = emu.observer.commands("default", lang)
         may = allowed(Role.PARTICIPANT, "private")
         assert [c["command"] for c in menu] == [c.name for c in COMMANDS if c.name in may]
         assert all(c["description"] == T(lang, f"commands.{c['command']}") for c in menu)
-        group = emu.commands("all_group_chats", lang)
+        group = emu.observer.commands("all_group_chats", lang)
         in_group = allowed(Role.PARTICIPANT, "group")
         assert [c["command"] for c in group] == [c.name for c in COMMANDS if c.name in in_group]
         assert all(c["description"] == T(lang, f"commands.{c['command']}") for c in group)
     # without a language: the default language's words
-    assert emu.commands("default") == emu.commands("default", "fr")
-    assert emu.commands("all_group_chats") == emu.commands("all_group_chats", "fr")
+    assert emu.observer.commands("default") == emu.observer.commands("default", "fr")
+    assert emu.observer.commands("all_group_chats") == emu.observer.commands(
+        "all_group_chats", "fr"
+    )
     for role in (Role.FACILITATOR, Role.ORGANISER):
         user = people[role]
         for lang in LANGUAGES:
             await bot.say(user, f"/lang {lang}")  # their menu follows their language
-            menu = emu.commands({"type": "chat", "chat_id": user})
+            menu = emu.observer.commands({"type": "chat", "chat_id": user})
             may = allowed(role, "private")
             assert [c["command"] for c in menu] == [c.name for c in COMMANDS if c.name in may]
             assert all(c["description"] == T(lang, f"commands.{c['command']}") for c in menu)
     # a participant has no menu of their own: everyone's
-    assert emu.commands({"type": "chat", "chat_id": ALICE}) == []
-    assert emu.commands({"type": "chat", "chat_id": BOB}) == []
+    assert emu.observer.commands({"type": "chat", "chat_id": ALICE}) == []
+    assert emu.observer.commands({"type": "chat", "chat_id": BOB}) == []
 
 
 async def test_a_facilitator_removed_loses_their_menu(bot: Harness) -> None:
     await _people(bot)
     await bot.say(BOB, "/start", count=2)
     emu = bot.emu
-    assert emu.commands({"type": "chat", "chat_id": BOB}) == []
+    assert emu.observer.commands({"type": "chat", "chat_id": BOB}) == []
     (added,) = await bot.say(ORGANISER, "/facilitator add 1002 lun-1430-atelier-velo")
     assert "Atelier vélo" in added.plain_text, added.plain_text
     may = allowed(Role.FACILITATOR, "private")
-    menu = emu.commands({"type": "chat", "chat_id": BOB})
+    menu = emu.observer.commands({"type": "chat", "chat_id": BOB})
     assert [c["command"] for c in menu] == [c.name for c in COMMANDS if c.name in may]
     assert menu[0]["description"] == T("en", "commands.next")  # Bob reads English
     await bot.say(ORGANISER, "/facilitator remove 1002 lun-1430-atelier-velo")
     assert await bot.services.roles.role(BOB) is Role.PARTICIPANT
-    assert emu.commands({"type": "chat", "chat_id": BOB}) == []  # everyone's menu again
+    assert emu.observer.commands({"type": "chat", "chat_id": BOB}) == []  # everyone's menu again

@@ -169,11 +169,11 @@ async def hostile_bot(
     used = _counting(monkeypatch)
     programme = tmp_path / "semaine.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
-    emu.add_user(
+    emu.cast.add_user(
         NASTY, HOSTILE_NAME, last_name=HOSTILE_LAST, username=HOSTILE_USER, language_code="fr"
     )
-    emu.add_user(ENGLISH_ORG, RTL, last_name=LONG, language_code="en")
-    emu.join_group(GROUP, NASTY)
+    emu.cast.add_user(ENGLISH_ORG, RTL, last_name=LONG, language_code="en")
+    emu.cast.join_group(GROUP, NASTY)
     config = local_config(
         emu,
         tmp_path / "r.sqlite3",
@@ -191,7 +191,7 @@ async def hostile_bot(
 
 
 async def _say(bot: Harness, user: int, text: str) -> None:
-    await bot.emu.send_text(user, text)
+    await bot.emu.people.send_text(user, text)
     await bot.settle()
 
 
@@ -215,15 +215,15 @@ def _buttoned(messages: list[SentMessage]) -> list[SentMessage]:
 async def _change(bot: Harness, item: str, kind: str, value: str | None) -> None:
     """Go through /change as the organiser: the item, what changes, its value, confirm."""
     emu = bot.emu
-    mark = emu.mark(ORGANISER)
+    mark = emu.observer.mark(ORGANISER)
     await _say(bot, ORGANISER, f"/change {item}")
-    (menu,) = _with_button(emu.messages(ORGANISER)[mark:], "ch:k:")
+    (menu,) = _with_button(emu.observer.messages(ORGANISER)[mark:], "ch:k:")
     await bot.press(ORGANISER, menu, f"ch:k:{ref(item)}:{kind}")
-    preview = emu.message(ORGANISER, menu.message_id)
+    preview = emu.observer.message(ORGANISER, menu.message_id)
     if value is not None:
-        mark = emu.mark(ORGANISER)
+        mark = emu.observer.mark(ORGANISER)
         await _say(bot, ORGANISER, value)
-        (preview,) = _with_button(emu.messages(ORGANISER)[mark:], "ch:ok")
+        (preview,) = _with_button(emu.observer.messages(ORGANISER)[mark:], "ch:ok")
     assert "ch:ok" in [data for _, data in preview.buttons], preview.plain_text
     await bot.press(ORGANISER, preview, "ch:ok")
     await _quiet(bot)
@@ -235,9 +235,9 @@ async def test_hostile_text_goes_through_every_message(
     bot, used = hostile_bot
     emu, s = bot.emu, bot.services
     for user in (NASTY, ORGANISER, ENGLISH_ORG):
-        mark = emu.mark(user)
+        mark = emu.observer.mark(user)
         await _say(bot, user, "/start")
-        question = emu.messages(user)[mark:][-1]
+        question = emu.observer.messages(user)[mark:][-1]
         if (ORGANISATION, "org:0") in question.buttons:
             await bot.press(user, question, "org:0")
     await s.bookings.sign_up(
@@ -263,12 +263,12 @@ async def test_hostile_text_goes_through_every_message(
         await _say(bot, ENGLISH_ORG, text)
     await _say(bot, ORGANISER, f"/notice {NOTICE}")
     # Issue 14, part 1: a proposal with a hostile title, text and name: its organisers' card
-    mark = emu.mark(NASTY)
+    mark = emu.observer.mark(NASTY)
     for text in ("/propose", TITLE, NOTE):
         await _say(bot, NASTY, text)
-    (durations,) = _with_button(emu.messages(NASTY)[mark:], "pp:d:")
+    (durations,) = _with_button(emu.observer.messages(NASTY)[mark:], "pp:d:")
     for pressed in ("pp:d:60", "pp:org", "pp:c:0", "pp:l:both", "pp:ok"):
-        await bot.press(NASTY, emu.message(NASTY, durations.message_id), pressed)
+        await bot.press(NASTY, emu.observer.message(NASTY, durations.message_id), pressed)
 
     # a promotion from the waiting list of a full workshop
     organiser = await s.people.get(ORGANISER)
@@ -279,42 +279,44 @@ async def test_hostile_text_goes_through_every_message(
     await s.bookings.cancel(ORGANISER, TargetKind.WORKSHOP, ref("h3"))
     s.outbox.wake()
     # the bot added to a group with a hostile title: the organisers are told
-    emu.add_group(NEW_GROUP, GROUP_TITLE, members=[ORGANISER], bot="left")
-    emu.add_bot_to_group(NEW_GROUP, ORGANISER)
+    emu.cast.add_group(NEW_GROUP, GROUP_TITLE, members=[ORGANISER], bot="left")
+    emu.cast.add_bot_to_group(NEW_GROUP, ORGANISER)
     await bot.settle()
 
     # a broadcast: its preview, confirmation, progress and report
-    mark = emu.mark(ORGANISER)
+    mark = emu.observer.mark(ORGANISER)
     await _say(bot, ORGANISER, f"/broadcast {BROADCAST}")
-    (audiences,) = _with_button(emu.messages(ORGANISER)[mark:], "bc:a:")
+    (audiences,) = _with_button(emu.observer.messages(ORGANISER)[mark:], "bc:a:")
     tag = (audiences.buttons[0][1] or "").split(":")[2]
     await bot.press(ORGANISER, audiences, f"bc:a:{tag}:group")
-    await bot.press(ORGANISER, emu.message(ORGANISER, audiences.message_id), f"bc:ok:{tag}")
+    await bot.press(
+        ORGANISER, emu.observer.message(ORGANISER, audiences.message_id), f"bc:ok:{tag}"
+    )
 
     # Questions to the organisers (/ask): the hostile person asks, a reply to the copy answers
-    mark = emu.mark(ORGANISER)
+    mark = emu.observer.mark(ORGANISER)
     await _say(bot, NASTY, f"/ask {ASKED}")
     await _quiet(bot)
-    (copy,) = _with_button(emu.messages(ORGANISER)[mark:], "qa:")
-    await emu.send_text(ORGANISER, ANSWERED, reply_to=copy.message_id)
+    (copy,) = _with_button(emu.observer.messages(ORGANISER)[mark:], "qa:")
+    await emu.people.send_text(ORGANISER, ANSWERED, reply_to=copy.message_id)
     await _quiet(bot)
 
     # the rota swap: the hostile person can't make it, the English organiser takes it
-    mark = emu.mark(NASTY)
+    mark = emu.observer.mark(NASTY)
     await _say(bot, NASTY, "/mine")
-    (mine,) = _with_button(emu.messages(NASTY)[mark:], "b:ro:")
-    group = emu.mark(GROUP)
+    (mine,) = _with_button(emu.observer.messages(NASTY)[mark:], "b:ro:")
+    group = emu.observer.mark(GROUP)
     await bot.press(NASTY, mine, f"b:ro:{ref('hr1')}")
 
     # The outbox may post to the group meanwhile (a broadcast, the board, an announcement with
     # its stars): wait for the offer itself, the message with the take button
     def offers() -> list[SentMessage]:
-        return _with_button(emu.messages(GROUP)[group:], "b:rt:")
+        return _with_button(emu.observer.messages(GROUP)[group:], "b:rt:")
 
     async with asyncio.timeout(10):
         await emu.world.changes.wait_for(lambda: bool(offers()))
     (offer,) = offers()
-    emu.join_group(GROUP, ENGLISH_ORG)
+    emu.cast.join_group(GROUP, ENGLISH_ORG)
     (take,) = [d for _, d in offer.buttons if d and d.startswith("b:rt:")]
     await bot.press(ENGLISH_ORG, offer, take)
 
@@ -332,7 +334,7 @@ async def test_hostile_text_goes_through_every_message(
             assert moved != PROGRAMME
             await s.programme.import_bytes(moved.encode(), "semaine.toml")
         if minutes == 4 * 60 + 15:  # 12:15: the question after h1; an answer, a comment
-            (question,) = _with_button(emu.messages(NASTY), f"fb:{ref('h1')}:")
+            (question,) = _with_button(emu.observer.messages(NASTY), f"fb:{ref('h1')}:")
             await bot.press(NASTY, question, f"fb:{ref('h1')}:3")
             await _say(bot, NASTY, COMMENT)
     # the evening: h1's facilitators get the summary of its feedback (issue 14)
@@ -360,10 +362,10 @@ room = {_toml(ROOM)}
 capacity = 1
 """
     )
-    mark = emu.mark(ORGANISER)
-    await emu.send_document(ORGANISER, "semaine.toml", added.encode())
+    mark = emu.observer.mark(ORGANISER)
+    await emu.people.send_document(ORGANISER, "semaine.toml", added.encode())
     await bot.settle()
-    (preview,) = _with_button(emu.messages(ORGANISER)[mark:], "im:ok:")
+    (preview,) = _with_button(emu.observer.messages(ORGANISER)[mark:], "im:ok:")
     assert NEW_TITLE in preview.plain_text, preview.plain_text
     ok = next(d for _, d in preview.buttons if d and d.startswith("im:ok:"))
     await bot.press(ORGANISER, preview, ok)
@@ -388,9 +390,9 @@ capacity = 1
         await _say(bot, ENGLISH_ORG, text)
     # the new workshop's one place by its buttons: signed up, full, waiting, a leave, promoted
     for user, op in ((ENGLISH_ORG, "ws"), (NASTY, "ws"), (ENGLISH_ORG, "wc"), (NASTY, "wc")):
-        mark = emu.mark(user)
+        mark = emu.observer.mark(user)
         await _say(bot, user, "/workshop h4")
-        details = _with_button(emu.messages(user)[mark:], f"b:{op}:{ref('h4')}")[-1]
+        details = _with_button(emu.observer.messages(user)[mark:], f"b:{op}:{ref('h4')}")[-1]
         await bot.press(user, details, f"b:{op}:{ref('h4')}")
     await _quiet(bot)
     for text in ("/workshop zz<q>", "/lang xx<", "/participants h4"):
@@ -424,9 +426,9 @@ capacity = 1
 
     monkeypatch.setattr("handlers.errors._reporter", Reporter())
     monkeypatch.setattr(s.bookings, "agenda", broken)
-    mark = emu.mark(ORGANISER)
+    mark = emu.observer.mark(ORGANISER)
     await _say(bot, NASTY, "/mine")
-    reports = [m.plain_text for m in emu.messages(ORGANISER)[mark:]]
+    reports = [m.plain_text for m in emu.observer.messages(ORGANISER)[mark:]]
     assert any(NOTICE in t and "RuntimeError" in t for t in reports), reports
 
     texts = sent_texts(emu)

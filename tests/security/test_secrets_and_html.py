@@ -66,8 +66,8 @@ async def secret_bot(
     # The organisers hear of at most one error a minute: a fresh count for this test
     monkeypatch.setattr(error_handler, "_reporter", error_handler.Reporter())
     async with BotApiEmulator(token=TOKEN) as emu:
-        emu.add_user(ALICE, "Alice", language_code="fr")
-        emu.add_user(ORGANISER, "Oriane", language_code="fr")
+        emu.cast.add_user(ALICE, "Alice", language_code="fr")
+        emu.cast.add_user(ORGANISER, "Oriane", language_code="fr")
         config = local_config(
             emu,
             tmp_path / "r.sqlite3",
@@ -92,9 +92,9 @@ async def test_the_token_is_in_no_log_report_or_message(
         raise RuntimeError(f"POST {bot.emu.base_url}{TOKEN}/sendMessage failed (token {TOKEN})")
 
     monkeypatch.setattr(bot.services.agenda, "next", unreachable)
-    mark = bot.emu.mark(ORGANISER)
+    mark = bot.emu.observer.mark(ORGANISER)
     (oops,) = await bot.say(ALICE, "/next")
-    (report,) = await bot.emu.wait_for_messages(ORGANISER, 1, after=mark)
+    (report,) = await bot.emu.observer.wait_for_messages(ORGANISER, 1, after=mark)
 
     assert oops.plain_text.startswith("Oups, quelque chose s'est mal passé")
     assert report.plain_text.startswith("⚠️ Erreur inattendue dans le bot\u202f: RuntimeError(")
@@ -226,9 +226,9 @@ places = 2
 async def html_bot(emu: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
     programme = tmp_path / "semaine.toml"
     programme.write_text(PROGRAMME, encoding="utf-8")
-    emu.add_user(NASTY, NAME, last_name=LAST_NAME, language_code="fr")
-    emu.add_user(ZOE, "Zoé", username="zoe_anim", language_code="fr")
-    emu.join_group(GROUP, NASTY)
+    emu.cast.add_user(NASTY, NAME, last_name=LAST_NAME, language_code="fr")
+    emu.cast.add_user(ZOE, "Zoé", username="zoe_anim", language_code="fr")
+    emu.cast.join_group(GROUP, NASTY)
     config = local_config(
         emu,
         tmp_path / "r.sqlite3",
@@ -257,7 +257,7 @@ async def test_programme_text_and_names_are_shown_literally(html_bot: Harness) -
     shows(greeting, f"Bonjour {NAME}\u202f!")
     assert (ORGANISATION, "org:0") in question.buttons
     await bot.press(NASTY, question, "org:0")
-    shows(bot.emu.message(NASTY, question.message_id), ORGANISATION)
+    shows(bot.emu.observer.message(NASTY, question.message_id), ORGANISATION)
     for user in (ALICE, ZOE, ORGANISER):
         await bot.say(user, "/start", count=2)
 
@@ -290,13 +290,13 @@ async def test_programme_text_and_names_are_shown_literally(html_bot: Harness) -
     await bot.press(NASTY, rota, f"b:rs:{ref('hr1')}")
     (mine,) = await bot.say(NASTY, "/mine")
     shows(mine, AREA)
-    group = bot.emu.mark(GROUP)
+    group = bot.emu.observer.mark(GROUP)
     await bot.press(NASTY, mine, f"b:ro:{ref('hr1')}")
-    (offer,) = await bot.emu.wait_for_messages(GROUP, 1, after=group)
+    (offer,) = await bot.emu.observer.wait_for_messages(GROUP, 1, after=group)
     shows(offer, AREA, NAME)
-    taken = bot.emu.mark(NASTY)
+    taken = bot.emu.observer.mark(NASTY)
     await bot.press(ALICE, offer, offer.buttons[0][1] or "")
-    (told,) = await bot.emu.wait_for_messages(NASTY, 1, after=taken)
+    (told,) = await bot.emu.observer.wait_for_messages(NASTY, 1, after=taken)
     shows(told, AREA)
     (gaps,) = await bot.say(ORGANISER, "/rota gaps")
     shows(gaps, AREA)
@@ -304,11 +304,11 @@ async def test_programme_text_and_names_are_shown_literally(html_bot: Harness) -
     shows(fairness, ORGANISATION)
 
     # The group's announcement of the 10:00 slot, sent by the outbox at 09:45
-    group = bot.emu.mark(GROUP)
+    group = bot.emu.observer.mark(GROUP)
     bot.clock.jump_to(datetime(2026, 8, 24, 9, 45, tzinfo=PARIS))  # type: ignore[attr-defined]
     await bot.services.bookings.drain()
     await bot.services.outbox.flush()
-    (announcement,) = await bot.emu.wait_for_messages(GROUP, 1, after=group)
+    (announcement,) = await bot.emu.observer.wait_for_messages(GROUP, 1, after=group)
     shows(announcement, TITLE, ROOM)
 
     # Refusals quote what was typed, and the programme: escaped in a message...

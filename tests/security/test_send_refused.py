@@ -68,9 +68,9 @@ async def _offer_posted(bot: Harness) -> SentMessage:
     s = bot.services
     await s.bookings.sign_up(ALICE, TargetKind.ROTA, ref("r1"), person=await s.people.get(ALICE))
     (mine,) = await bot.say(ALICE, "/mine")
-    mark = bot.emu.mark(GROUP)
+    mark = bot.emu.observer.mark(GROUP)
     await bot.press(ALICE, mine, f"b:ro:{ref('r1')}")
-    (post,) = await bot.emu.wait_for_messages(GROUP, 1, after=mark)
+    (post,) = await bot.emu.observer.wait_for_messages(GROUP, 1, after=mark)
     return post
 
 
@@ -78,23 +78,23 @@ async def _take(bot: Harness, post: SentMessage) -> list[str]:
     """Bob takes the slot from the group's post; give what the organiser was sent meanwhile."""
     take = post.buttons[0][1]
     assert take is not None and take.startswith("b:rt:"), post.buttons
-    mark = bot.emu.mark(ORGANISER)
-    bot.emu.join_group(GROUP, BOB)
+    mark = bot.emu.observer.mark(ORGANISER)
+    bot.emu.cast.join_group(GROUP, BOB)
     answer = await bot.press(BOB, post, take)
     assert "Vaisselle" in str(answer), answer  # the taking itself went through
-    return [m.plain_text for m in bot.emu.messages(ORGANISER)[mark:]]
+    return [m.plain_text for m in bot.emu.observer.messages(ORGANISER)[mark:]]
 
 
 async def test_a_refused_notice_to_the_giver_reaches_the_organisers(rota_bot: Harness) -> None:
     post = await _offer_posted(rota_bot)
-    rota_bot.emu.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
+    rota_bot.emu.faults.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
     told = await _take(rota_bot, post)
     assert any(REPORT_MARK in text and "parse entities" in text for text in told), told
 
 
 async def test_a_refused_edit_of_the_offer_reaches_the_organisers(rota_bot: Harness) -> None:
     post = await _offer_posted(rota_bot)
-    rota_bot.emu.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    rota_bot.emu.faults.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
     told = await _take(rota_bot, post)
     assert any(
         REPORT_MARK in text and "message to edit not found" in text.lower() for text in told
@@ -112,7 +112,7 @@ async def test_harmless_refusals_stay_in_the_log(
     rota_bot: Harness, method: str, status: int, description: str
 ) -> None:
     post = await _offer_posted(rota_bot)
-    rota_bot.emu.fail_next(method, status, description)
+    rota_bot.emu.faults.fail_next(method, status, description)
     told = await _take(rota_bot, post)
     assert not any(REPORT_MARK in text for text in told), told
     # the refusal did happen: the emulator answered it

@@ -39,13 +39,13 @@ async def test_a_read_error_of_the_sender_is_logged_and_reported_at_once(
         read_again.set()
         return await original(conn)
 
-    await bot.emu.send_text(ORGANISER, "/start")  # Telegram lets the bot write to them
+    await bot.emu.people.send_text(ORGANISER, "/start")  # Telegram lets the bot write to them
     await bot.settle()
     monkeypatch.setattr(outbox_repo, "next_due", fails_once)
-    mark = bot.emu.mark(ORGANISER)
+    mark = bot.emu.observer.mark(ORGANISER)
     with caplog.at_level(logging.ERROR, logger="bot.services.outbox"):
         bot.services.outbox.wake()
-        (report,) = await bot.emu.wait_for_messages(ORGANISER, 1, timeout=20, after=mark)
+        (report,) = await bot.emu.observer.wait_for_messages(ORGANISER, 1, timeout=20, after=mark)
         logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "Erreur inattendue dans l'envoi des messages" in report.plain_text, report.plain_text
     assert BROKEN in report.plain_text and "OperationalError" in report.plain_text

@@ -115,26 +115,27 @@ async def test_a_backup_during_a_storm_of_sign_ups_holds_what_was_committed_and_
     config = local_config(emu, database, extra={"announcements": {"enabled": False}})
     users = list(range(FIRST, FIRST + PEOPLE))
     for user in users:
-        emu.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
-        emu.join_group(GROUP, user)
+        emu.cast.add_user(user, f"Personne {user - FIRST:03d}", language_code="fr")
+        emu.cast.join_group(GROUP, user)
     taken: list[tuple[list[int], int, Path]] = []
     async with Harness.running(emu, config, FrozenClock(FIRST_MORNING)) as bot:
         await bot.services.programme.import_bytes(PROGRAMME.encode(), "storm.toml")
         (message,) = await bot.say(ALICE, "/workshop populaire", chat_id=GROUP)
         WireLog.beside(str(database)).record(7, 1)  # as the outbox writes it
         queries = [
-            await emu.press_button(u, message.message_id, BUTTON, chat_id=GROUP) for u in users
+            await emu.people.press_button(u, message.message_id, BUTTON, chat_id=GROUP)
+            for u in users
         ]
         # Three backups while the presses are being handled, each a second after the last
         for n, mark in enumerate((30, 100, 200)):
-            await emu.wait_for_callback_answer(queries[mark], timeout=60)
+            await emu.observer.wait_for_callback_answer(queries[mark], timeout=60)
             before = booked(database)  # committed before the backup begins
             answered = len(emu.callback_answers)
             when = FIRST_MORNING + timedelta(seconds=n)
             made = await asyncio.to_thread(back_up, database, folder, when, 7)
             taken.append((before, answered, made.path))
         for query in queries:
-            await emu.wait_for_callback_answer(query, timeout=60)
+            await emu.observer.wait_for_callback_answer(query, timeout=60)
         await bot.settle(60)
         final = booked(database)
 
@@ -388,7 +389,7 @@ async def test_a_second_bot_on_the_same_database_refuses_to_start(
     )
     first = await start_bot(config)
     try:
-        await emu.wait_for_poll(timeout=60)
+        await emu.observer.wait_for_poll(timeout=60)
         second = await start_bot(config, stderr=asyncio.subprocess.PIPE)
         _, said = await asyncio.wait_for(second.communicate(), timeout=60)
         assert second.returncode == 2

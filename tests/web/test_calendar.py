@@ -48,11 +48,11 @@ def alarm(event: Any) -> timedelta | None:
 
 async def ask_calendar(bot: Harness, user: int) -> tuple[SentMessage, str | None]:
     """Send /calendar; give the file's message and the subscription link, if any."""
-    mark = bot.emu.mark(user)
-    await bot.emu.send_text(user, "/calendar")
-    await bot.emu.wait_for_messages(user, 1, 10, after=mark)
+    mark = bot.emu.observer.mark(user)
+    await bot.emu.people.send_text(user, "/calendar")
+    await bot.emu.observer.wait_for_messages(user, 1, 10, after=mark)
     await bot.settle()
-    said = bot.emu.messages(user)[mark:]
+    said = bot.emu.observer.messages(user)[mark:]
     document = next(m for m in said if m.document is not None)
     links = [LINK.search(m.plain_text) for m in said if m.document is None]
     found = next((m for m in links if m), None)
