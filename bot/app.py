@@ -189,7 +189,7 @@ def build_services(
         questions=questions,
         proposals=proposals,
         # The kids' club (issue 14, part 5)
-        children=ChildrenService(db, clock, programme, bookings, drafts),
+        children=ChildrenService(db, clock, programme, bookings, drafts, people),
         favourites=favourites,
         feedback=feedback,
         # Issue 12, round 2: the rota, proposals' decisions and rooms, each its own service

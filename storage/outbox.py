@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.messages import kind_of
+from bot.domain.messages import kind_of, parse
 from storage.timefmt import from_db, to_db
 
 UNCERTAIN_AT_STOP = "the bot stopped while it was being sent"
@@ -68,9 +68,12 @@ def _row(row: aiosqlite.Row) -> Row:
 
 
 def _values(e: Entry, now: datetime) -> tuple[object, ...]:
+    # A kind the bot does not know, or parameters that do not fit its kind's model, are refused
+    # here, never queued: every queuing path (add, plan) goes through this.
+    parse(e.kind, e.params)
     return (
         e.key,
-        kind_of(e.kind).value,  # a kind the bot does not know is refused, never queued
+        kind_of(e.kind).value,
         e.chat_id,
         json.dumps(e.params, ensure_ascii=False, sort_keys=True),
         to_db(e.due_at),

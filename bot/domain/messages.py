@@ -1,7 +1,8 @@
 """Every kind of message the bot sends on its own: one enum member, one model of its parameters.
 
-The outbox stores a row's parameters as JSON; `parse` reads them back into the kind's model and
-refuses a kind it does not know (storage/outbox.py checks each row as it is added). The values
+The outbox stores a row's parameters as JSON; `parse` reads them into the kind's model and
+refuses a kind it does not know or parameters that do not fit it (storage/outbox.py parses each
+row as it is queued, so a bad one is never stored; the composer again at send time). The values
 are the strings rows already in a database carry, so those keep working. One composer per kind
 writes the message at send time (bot/composer.py, with the feature's view).
 """

@@ -76,7 +76,8 @@ class BookingService:
             task.add_done_callback(self._tasks.discard)
 
     def welcome(self, user_id: int) -> None:
-        """Say that a first press registered someone (PersonRegistered), without holding it up."""
+        """Say that a first press (or a first child) registered someone (PersonRegistered),
+        without holding it up."""
         for reaction in self._events.reactions(PersonRegistered(user_id, True)):
             task = asyncio.create_task(reaction)
             self._tasks.add(task)

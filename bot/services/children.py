@@ -23,6 +23,7 @@ from bot.domain.errors import DomainError
 from bot.domain.models import Kind, Participant, Programme, Workshop
 from bot.services.bookings import BookingService
 from bot.services.drafts import DraftService
+from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from storage import bookings as bookings_repo
 from storage import children as repo
@@ -101,12 +102,14 @@ class ChildrenService:
         programme: ProgrammeService,
         bookings: BookingService,
         drafts: DraftService,
+        people: PeopleService,
     ) -> None:
         self._db = db
         self._clock = clock
         self._programme = programme
         self._bookings = bookings
         self._drafts = drafts
+        self._people = people
 
     # The parent's children
 
@@ -210,23 +213,28 @@ class ChildrenService:
             return await self._set_age(parent.user_id, int(draft.body["child_id"]), age)
         name = rules.clean_name(str(draft.body.get("name", "")))
         async with self._db.transaction() as conn:
-            await self._ensure_registered(conn, parent)
+            new = await self._enrol(conn, parent)
             if len(await repo.of_parent(conn, parent.user_id)) >= rules.MAX_CHILDREN:
                 raise DomainError("children.too_many", max=rules.MAX_CHILDREN)
             await self._drafts.take(
                 conn, parent.user_id, FLOW, "age", missing="children.draft_expired"
             )
             child = await repo.add(conn, parent.user_id, name, age, self._clock.now())
+        if new:
+            self._bookings.welcome(parent.user_id)
         return child
 
     async def register(self, parent: Participant, first_name: str, age: int) -> Child:
         """Register a child at once, name and age checked (the sample week, scripts)."""
         name, age = rules.clean_name(first_name), rules.check_age(age)
         async with self._db.transaction() as conn:
-            await self._ensure_registered(conn, parent)
+            new = await self._enrol(conn, parent)
             if len(await repo.of_parent(conn, parent.user_id)) >= rules.MAX_CHILDREN:
                 raise DomainError("children.too_many", max=rules.MAX_CHILDREN)
-            return await repo.add(conn, parent.user_id, name, age, self._clock.now())
+            child = await repo.add(conn, parent.user_id, name, age, self._clock.now())
+        if new:
+            self._bookings.welcome(parent.user_id)
+        return child
 
     async def _set_age(self, parent_id: int, child_id: int, age: int) -> Child:
         """Change a child's age, unless a sign-up of theirs would then be outside its ages."""
@@ -259,17 +267,11 @@ class ChildrenService:
         self._bookings.changed({parent_id})
         return child
 
-    async def _ensure_registered(self, conn: aiosqlite.Connection, parent: Participant) -> None:
-        if await participants_repo.get(conn, parent.user_id) is None:
-            await participants_repo.upsert(
-                conn,
-                user_id=parent.user_id,
-                first_name=parent.first_name,
-                last_name=parent.last_name,
-                username=parent.username,
-                language=parent.language,
-                now=self._clock.now(),
-            )
+    async def _enrol(self, conn: aiosqlite.Connection, parent: Participant) -> bool:
+        """Register a parent who wrote /children before /start, as anyone is (PeopleService),
+        in the caller's transaction; tell whether they are new (the caller then says so, once
+        it has committed). They wrote in private: they stay reachable."""
+        return await self._people.enrol(conn, parent.user_id, parent, in_private=True)
 
     # Sign-ups
 

@@ -63,13 +63,19 @@ class PeopleService:
         return person, new
 
     async def enrol(
-        self, conn: aiosqlite.Connection, user_id: int, person: Participant | None
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        person: Participant | None,
+        *,
+        in_private: bool = False,
     ) -> bool:
-        """Register someone known from a group button only (no /start yet), in the caller's
-        transaction (a booking's: first come, first served); tell whether they are new.
+        """Register someone who has not sent /start, in the caller's transaction (a booking's:
+        first come, first served); tell whether they are new.
 
-        They are marked unreachable (no private message until they send /start). The caller
-        publishes PersonRegistered once its transaction is committed.
+        Known from a group button only, they are marked unreachable (no private message until
+        they send /start); `in_private`: they wrote to the bot (/children), so they are not.
+        The caller publishes PersonRegistered once its transaction is committed.
         """
         if await participants_repo.get(conn, user_id) is not None:
             return False
@@ -84,7 +90,8 @@ class PeopleService:
             language=person.language,
             now=self._clock.now(),
         )
-        await participants_repo.set_unreachable(conn, person.user_id)
+        if not in_private:
+            await participants_repo.set_unreachable(conn, person.user_id)
         return True
 
     async def get(self, user_id: int) -> Participant | None:

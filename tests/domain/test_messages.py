@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
 from bot.domain import messages
 from bot.domain.booking import TargetKind
 from bot.domain.messages import MessageKind, UnknownMessage
+from storage import outbox as repo
+from storage.db import Database
 from storage.outbox import Entry, _values
+
+Queue = Callable[[aiosqlite.Connection, Iterable[Entry], datetime], Awaitable[object]]
 
 # Parameters as rows already in a database hold them (JSON written before the models existed)
 STORED: dict[MessageKind, dict[str, Any]] = {
@@ -76,4 +83,36 @@ def test_an_unknown_kind_or_parameters_that_do_not_fit_are_refused() -> None:
     now = datetime.fromisoformat("2026-08-24T08:00:00+00:00")
     with pytest.raises(UnknownMessage):
         _values(Entry("k", "postcard", 1, now, {}), now)
-    assert _values(Entry("k", MessageKind.DIGEST, 1, now, {}), now)[1] == "digest"
+    digest = {"date": "2026-08-24"}
+    assert _values(Entry("k", MessageKind.DIGEST, 1, now, digest), now)[1] == "digest"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},  # a digest says which day
+        {"date": "le 24"},  # not a date
+        {"day": "2026-08-24"},  # a key the model does not have, and not the one it needs
+    ],
+)
+@pytest.mark.parametrize("queue", [repo.add, repo.plan])
+async def test_a_known_kind_whose_parameters_do_not_fit_is_refused_and_nothing_is_stored(
+    tmp_path: Path, params: dict[str, Any], queue: Queue
+) -> None:
+    now = datetime.fromisoformat("2026-08-24T08:00:00+00:00")
+    good = Entry("good", MessageKind.DIGEST, 1, now, {"date": "2026-08-24"})
+    bad = Entry("bad", MessageKind.DIGEST, 2, now, params)
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        with pytest.raises(UnknownMessage, match="parameters of a digest message"):
+            async with db.transaction() as conn:
+                await queue(conn, [good, bad], now)
+        async with db.read() as conn:
+            assert await repo.rows(conn) == []
+        # The same good row alone is queued: only the parameters were refused
+        async with db.transaction() as conn:
+            await queue(conn, [good], now)
+        async with db.read() as conn:
+            assert [row.key for row in await repo.rows(conn)] == ["good"]
+    finally:
+        await db.close()

@@ -15,6 +15,7 @@ from bot.clock import FrozenClock
 from bot.domain.booking import Standing, TargetKind, ref
 from bot.domain.changes import Change, ChangeKind
 from bot.domain.children import Child
+from bot.events import PersonRegistered
 from bot.sandbox.harness import Harness, forge_press
 from bot.sandbox.records import SentMessage
 from bot.services.announcements import as_row
@@ -471,3 +472,37 @@ async def test_a_command_ends_the_wait_for_a_name(week: Harness) -> None:
     # /children again starts afresh, with no word about the flow left
     (listing,) = await bot.say(ALICE, "/enfants")
     assert "Aucun enfant enregistré" in listing.plain_text
+
+
+async def test_a_parent_who_writes_before_start_is_registered_once_and_stays_reachable(
+    bot: Harness,
+) -> None:
+    """Issue 12: /children before /start registers the parent as anyone is (PeopleService),
+    PersonRegistered published once; they wrote in private, so the bot may write to them."""
+    await bot.services.programme.import_bytes(PROGRAMME.encode(), "kids.toml")
+    seen: list[PersonRegistered] = []
+
+    async def registered(event: PersonRegistered) -> None:
+        seen.append(event)
+
+    bot.services.events.subscribe(PersonRegistered, registered)
+    async with bot.db.read() as conn:
+        assert await participants_repo.get(conn, STRANGER) is None
+    lea = await add_child(bot, STRANGER, "Léa", 6)
+    await bot.services.bookings.drain()
+    assert seen == [PersonRegistered(STRANGER, True)]
+    async with (
+        bot.db.read() as conn,
+        conn.execute("SELECT unreachable FROM participant WHERE user_id = ?", (STRANGER,)) as c,
+    ):
+        person = await participants_repo.get(conn, STRANGER)
+        assert tuple(await c.fetchone() or ()) == (0,)
+    assert person is not None and person.first_name == "Sam"
+    assert lea.parent_id == STRANGER
+    # Known now: a second child, then /start, register nobody new
+    await add_child(bot, STRANGER, "Tom", 4)
+    await bot.services.bookings.drain()
+    assert seen == [PersonRegistered(STRANGER, True)]
+    await bot.say(STRANGER, "/start", count=2)
+    assert seen == [PersonRegistered(STRANGER, True), PersonRegistered(STRANGER, False)]
+    assert [k.first_name for k in await children_of(bot, STRANGER)] == ["Léa", "Tom"]

@@ -5,12 +5,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from storage import outbox as repo
 from storage.db import Database
 from storage.outbox import UNCERTAIN_AT_STOP, Entry
 
 NOW = datetime(2026, 8, 24, 7, 0, tzinfo=UTC)
+START = "2026-08-24T09:00:00+00:00"
+
+
+def digest(key: str, chat: int, due: datetime = NOW, **kw: Any) -> Entry:
+    """A message whose parameters fit its kind (the outbox refuses others)."""
+    return Entry(key, "digest", chat, due, {"date": "2026-08-24"}, **kw)
+
+
+def notice(key: str, chat: int, due: datetime = NOW, **kw: Any) -> Entry:
+    return Entry(key, "notice", chat, due, {"html": "Le car part à 9 h"}, **kw)
+
+
+def rota_reminder(key: str, chat: int, due: datetime = NOW, **kw: Any) -> Entry:
+    params = {"target_kind": "rota", "target_id": "r1", "start": START}
+    return Entry(key, "reminder", chat, due, params, **kw)
 
 
 async def test_the_board_message_is_remembered_per_group_and_replaced(tmp_path: Path) -> None:
@@ -28,8 +44,13 @@ async def test_the_board_message_is_remembered_per_group_and_replaced(tmp_path: 
         await db.close()
 
 
+DIGEST_W = {"date": "2026-08-24", "target_kind": "workshop", "target_id": "w"}
+
+
 def reminder(key: str, kind: str, target: str) -> Entry:
-    return Entry(key, "reminder", 10, NOW, {"target_kind": kind, "target_id": target, "n": 1})
+    return Entry(
+        key, "reminder", 10, NOW, {"target_kind": kind, "target_id": target, "start": START}
+    )
 
 
 async def test_notes_go_on_the_sent_reminders_of_that_workshop_only(tmp_path: Path) -> None:
@@ -44,9 +65,7 @@ async def test_notes_go_on_the_sent_reminders_of_that_workshop_only(tmp_path: Pa
                     reminder("pending-w", "workshop", "w"),
                     reminder("rota-w", "rota", "w"),
                     reminder("sent-other", "workshop", "x"),
-                    Entry(
-                        "digest-w", "digest", 10, NOW, {"target_kind": "workshop", "target_id": "w"}
-                    ),
+                    Entry("digest-w", "digest", 10, NOW, DIGEST_W),
                 ],
                 NOW,
             )
@@ -58,7 +77,7 @@ async def test_notes_go_on_the_sent_reminders_of_that_workshop_only(tmp_path: Pa
             params = {row.key: row.params for row in await repo.rows(conn)}
     finally:
         await db.close()
-    base = {"target_kind": "workshop", "n": 1}
+    base = {"target_kind": "workshop", "start": START}
     assert params["sent-w"] == base | {
         "target_id": "w",
         "start": "2026-08-24T11:00",
@@ -66,16 +85,16 @@ async def test_notes_go_on_the_sent_reminders_of_that_workshop_only(tmp_path: Pa
     }
     assert params["sent-cancel"] == base | {"target_id": "c", "cancelled": True}
     assert params["pending-w"] == base | {"target_id": "w"}
-    assert params["rota-w"] == {"target_kind": "rota", "target_id": "w", "n": 1}
+    assert params["rota-w"] == {"target_kind": "rota", "target_id": "w", "start": START}
     assert params["sent-other"] == base | {"target_id": "x"}
-    assert params["digest-w"] == {"target_kind": "workshop", "target_id": "w"}
+    assert params["digest-w"] == DIGEST_W
 
 
 async def test_a_clean_stop_settles_only_what_is_still_being_sent(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "r.sqlite3")
     try:
         async with db.transaction() as conn:
-            await repo.add(conn, [Entry(f"m{n}", "digest", 10 + n, NOW, {}) for n in range(4)], NOW)
+            await repo.add(conn, [digest(f"m{n}", 10 + n) for n in range(4)], NOW)
             ids = {row.key: row.id for row in await repo.rows(conn)}
             for key in ("m0", "m1", "m2", "m3"):
                 assert await repo.claim(conn, ids[key])
@@ -96,6 +115,11 @@ async def test_a_clean_stop_settles_only_what_is_still_being_sent(tmp_path: Path
     assert errors == {"m0": None, "m1": UNCERTAIN_AT_STOP, "m2": None, "m3": "boom"}
 
 
+# Two values of one field of a reminder's parameters: the first plan, then the second
+V1 = {"target_kind": "rota", "target_id": "r1", "start": START}
+V2 = V1 | {"start": "2026-08-24T11:00:00+00:00"}
+
+
 async def test_planning_queues_updates_the_unsent_and_leaves_the_sent(tmp_path: Path) -> None:
     later = NOW.replace(hour=9)
     db = await Database.open(tmp_path / "r.sqlite3")
@@ -104,9 +128,9 @@ async def test_planning_queues_updates_the_unsent_and_leaves_the_sent(tmp_path: 
             await repo.plan(
                 conn,
                 [
-                    Entry("p", "reminder", 10, NOW, {"v": 1}),
-                    Entry("c", "reminder", 11, NOW, {"v": 1}),
-                    Entry("s", "reminder", 12, NOW, {"v": 1}),
+                    Entry("p", "reminder", 10, NOW, V1),
+                    Entry("c", "reminder", 11, NOW, V1),
+                    Entry("s", "reminder", 12, NOW, V1),
                 ],
                 NOW,
             )
@@ -116,7 +140,7 @@ async def test_planning_queues_updates_the_unsent_and_leaves_the_sent(tmp_path: 
             await repo.plan(
                 conn,
                 [
-                    Entry(k, "reminder", 20, later, {"v": 2}, expires_at=later, urgent=True)
+                    Entry(k, "reminder", 20, later, V2, expires_at=later, urgent=True)
                     for k in ("p", "c", "s")
                 ],
                 NOW,
@@ -129,7 +153,7 @@ async def test_planning_queues_updates_the_unsent_and_leaves_the_sent(tmp_path: 
         assert (row.status, row.chat_id, row.params, row.due_at, row.expires_at, row.urgent) == (
             "pending",
             20,
-            {"v": 2},
+            V2,
             later,
             later,
             True,
@@ -138,7 +162,7 @@ async def test_planning_queues_updates_the_unsent_and_leaves_the_sent(tmp_path: 
     assert (sent.status, sent.chat_id, sent.params, sent.due_at, sent.urgent) == (
         "sent",
         12,
-        {"v": 1},
+        V1,
         NOW,
         False,
     )
@@ -152,11 +176,11 @@ async def test_cancel_expiry_and_counts_touch_only_pending_messages(tmp_path: Pa
             await repo.add(
                 conn,
                 [
-                    Entry("a", "digest", 1, NOW, {}, expires_at=soon, batch="b"),
-                    Entry("b", "digest", 2, NOW, {}, expires_at=late, batch="b"),
-                    Entry("c", "reminder", 3, NOW, {}, batch="b"),
-                    Entry("d", "digest", 4, NOW, {}, expires_at=soon, batch="other"),
-                    Entry("e", "digest", 5, NOW, {}),
+                    digest("a", 1, expires_at=soon, batch="b"),
+                    digest("b", 2, expires_at=late, batch="b"),
+                    rota_reminder("c", 3, batch="b"),
+                    digest("d", 4, expires_at=soon, batch="other"),
+                    digest("e", 5),
                 ],
                 NOW,
             )
@@ -188,10 +212,10 @@ async def test_rows_filter_by_kind_status_and_batch_and_the_next_due_time(tmp_pa
             await repo.add(
                 conn,
                 [
-                    Entry("a", "digest", 1, NOW.replace(hour=9), {}, batch="b"),
-                    Entry("b", "reminder", 2, NOW.replace(hour=8), {}, batch="b"),
-                    Entry("c", "digest", 3, NOW.replace(hour=10), {}),
-                    Entry("d", "notice", 4, NOW.replace(hour=11), {}, batch="b"),
+                    digest("a", 1, NOW.replace(hour=9), batch="b"),
+                    rota_reminder("b", 2, NOW.replace(hour=8), batch="b"),
+                    digest("c", 3, NOW.replace(hour=10)),
+                    notice("d", 4, NOW.replace(hour=11), batch="b"),
                 ],
                 NOW,
             )
@@ -218,10 +242,10 @@ async def test_add_counts_the_new_keys_and_rows_read_back_every_field(tmp_path: 
     db = await Database.open(tmp_path / "r.sqlite3")
     try:
         async with db.transaction() as conn:
-            first = [Entry("u", "notice", 5, NOW, {}, urgent=True, batch="b")]
-            first.append(Entry("n", "digest", 6, NOW, {}))
+            first = [notice("u", 5, urgent=True, batch="b")]
+            first.append(digest("n", 6))
             assert await repo.add(conn, first, NOW) == 2
-            again = [Entry("u", "reminder", 9, NOW, {"x": 1}), Entry("m", "digest", 7, NOW, {})]
+            again = [rota_reminder("u", 9), digest("m", 7)]
             assert await repo.add(conn, again, NOW) == 1
             ids = {row.key: row.id for row in await repo.rows(conn)}
             await repo.set_status(conn, ids["u"], "sent", now=NOW, message_id=42)
@@ -233,7 +257,7 @@ async def test_add_counts_the_new_keys_and_rows_read_back_every_field(tmp_path: 
                 42,
                 NOW,
             )
-            await repo.add(conn, [Entry("v", "notice", 8, NOW, {}, urgent=True)], NOW)
+            await repo.add(conn, [notice("v", 8, urgent=True)], NOW)
             assert [r.key for r in await repo.due(conn, NOW, 1, to_groups=False)] == ["v"]
     finally:
         await db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from storage import outbox as repo
 from storage.db import Database, _migration_modules
@@ -12,6 +13,19 @@ from storage.outbox import Entry
 from storage.wire import WireLog
 
 NOW = datetime(2026, 8, 24, 7, 0, tzinfo=UTC)
+
+# Parameters that fit each kind used here (the outbox refuses a row whose parameters do not)
+PARAMS: dict[str, dict[str, Any]] = {
+    "digest": {"date": "2026-08-24"},
+    "broadcast": {"html": "Bonjour"},
+    "change": {"kind": "room", "value": "Plage", "before": {"room": "Pins"}, "after": {}},
+    "announce": {"start": "2026-08-24T07:00:00+00:00"},
+}
+
+
+def entry(key: str, kind: str, chat: int, due: datetime = NOW, **kw: Any) -> Entry:
+    """A message of a kind, with parameters that fit it."""
+    return Entry(key, kind, chat, due, PARAMS[kind], **kw)
 
 
 def test_the_wire_log_reads_back_what_it_wrote_and_skips_garbage(tmp_path: Path) -> None:
@@ -42,9 +56,7 @@ async def test_recovery_settles_what_was_being_sent(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "r.sqlite3")
     try:
         async with db.transaction() as conn:
-            await repo.add(
-                conn, [Entry(f"m{n}", "digest", 100 + n, NOW, {}) for n in range(4)], NOW
-            )
+            await repo.add(conn, [entry(f"m{n}", "digest", 100 + n) for n in range(4)], NOW)
             ids = {row.key: row.id for row in await repo.rows(conn)}
             for key in ("m0", "m1", "m2"):
                 assert await repo.claim(conn, ids[key])
@@ -77,7 +89,7 @@ async def test_the_upgrade_to_uncertain_keeps_every_outbox_row(tmp_path: Path) -
         async with db.transaction() as conn:
             (row,) = await repo.rows(conn)
             assert (row.id, row.key, row.status) == (41, "k", "sent")
-            await repo.add(conn, [Entry("new", "digest", 5, NOW, {})], NOW)
+            await repo.add(conn, [entry("new", "digest", 5)], NOW)
             await conn.execute("UPDATE outbox SET status = 'uncertain' WHERE key = 'new'")
             assert [r.id for r in await repo.rows(conn, statuses=["uncertain"])] == [42]
     finally:
@@ -88,12 +100,12 @@ async def test_the_queue_is_read_in_order_a_few_rows_at_a_time(tmp_path: Path) -
     db = await Database.open(tmp_path / "r.sqlite3")
     try:
         later = NOW + timedelta(hours=1)
-        entries = [Entry(f"p{n}", "broadcast", 1000 + n, NOW, {}) for n in range(500)]
+        entries = [entry(f"p{n}", "broadcast", 1000 + n) for n in range(500)]
         entries += [
-            Entry("late-urgent", "change", 7, later, {}, urgent=True),  # not due yet
-            Entry("urgent", "change", 8, NOW + timedelta(minutes=1), {}, urgent=True),
-            Entry("group", "announce", -100, NOW, {}),
-            Entry("future", "digest", 9, later, {}),
+            entry("late-urgent", "change", 7, later, urgent=True),  # not due yet
+            entry("urgent", "change", 8, NOW + timedelta(minutes=1), urgent=True),
+            entry("group", "announce", -100),
+            entry("future", "digest", 9, later),
         ]
         async with db.transaction() as conn:
             await repo.add(conn, entries, NOW)
