@@ -76,8 +76,7 @@ class BookingService:
             task.add_done_callback(self._tasks.discard)
 
     def welcome(self, user_id: int) -> None:
-        """Say that a first press (or a first child) registered someone (PersonRegistered),
-        without holding it up."""
+        """Publish PersonRegistered for a first press (or a first child), without waiting."""
         for reaction in self._events.reactions(PersonRegistered(user_id, True)):
             task = asyncio.create_task(reaction)
             self._tasks.add(task)
