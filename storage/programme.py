@@ -23,7 +23,8 @@ _WORKSHOP_COLUMNS = (
     "id, title, description, kind, starts_at, ends_at, room, capacity, language, tags, "
     "facilitators, min_age, max_age"
 )
-_WORKSHOP_COUNT = _WORKSHOP_COLUMNS.count(",") + 1
+_WORKSHOP_MARKS = ", ".join("?" * (_WORKSHOP_COLUMNS.count(",") + 1))
+"""One placeholder per column of `workshop`."""
 
 
 def _workshop_from_row(row: aiosqlite.Row) -> Workshop:
@@ -115,7 +116,7 @@ async def replace(conn: aiosqlite.Connection, programme: Programme) -> None:
     """Make the stored programme equal to `programme`, keeping rows whose id stays."""
     await conn.executemany(
         f"""
-        INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES ({", ".join("?" * _WORKSHOP_COUNT)})
+        INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES ({_WORKSHOP_MARKS})
         ON CONFLICT (id) DO UPDATE SET
             title = excluded.title, description = excluded.description, kind = excluded.kind,
             starts_at = excluded.starts_at, ends_at = excluded.ends_at, room = excluded.room,
@@ -159,8 +160,7 @@ async def replace(conn: aiosqlite.Connection, programme: Programme) -> None:
 async def update_workshop(conn: aiosqlite.Connection, item: Workshop) -> None:
     """Store a changed item (same id)."""
     await conn.execute(
-        f"UPDATE workshop SET ({_WORKSHOP_COLUMNS}) = ({', '.join('?' * _WORKSHOP_COUNT)}) "
-        "WHERE id = ?",
+        f"UPDATE workshop SET ({_WORKSHOP_COLUMNS}) = ({_WORKSHOP_MARKS}) WHERE id = ?",
         (*_workshop_values(item), item.id),
     )
 
@@ -176,7 +176,7 @@ async def keep_cancelled(
     """Keep a cancelled item, and who was signed up or waiting, to show it as cancelled."""
     await conn.execute(
         f"INSERT OR REPLACE INTO cancelled_workshop ({_WORKSHOP_COLUMNS}, people, cancelled_at) "
-        f"VALUES ({', '.join('?' * (_WORKSHOP_COUNT + 2))})",
+        f"VALUES ({_WORKSHOP_MARKS}, ?, ?)",
         (*_workshop_values(item), json.dumps(sorted(set(people))), to_db(at)),
     )
 
@@ -201,6 +201,6 @@ async def add_room(conn: aiosqlite.Connection, name: str) -> None:
 async def add_workshop(conn: aiosqlite.Connection, item: Workshop) -> None:
     """Put a new item in the programme (a proposed session, approved)."""
     await conn.execute(
-        f"INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES ({', '.join('?' * _WORKSHOP_COUNT)})",
+        f"INSERT INTO workshop ({_WORKSHOP_COLUMNS}) VALUES ({_WORKSHOP_MARKS})",
         _workshop_values(item),
     )
