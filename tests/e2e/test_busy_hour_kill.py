@@ -5,7 +5,10 @@ emulator, flood control on. From 07:57: everyone's morning digest (08:00), an or
 to the group and a storm of presses on four small workshops, people giving their places up
 (which promotes the first in line), an organiser's broadcast to everyone, then the group's
 announcement and everyone's reminders (09:15), and the live board as the workshops start
-(09:25: late enough for a loaded machine to be done with the rest when the reminders are due).
+(09:35). 09:15 is late enough for a loaded machine to be done with the rest when the reminders
+are due; the twenty minutes between reminders and start (twenty real seconds) leave room for a
+slow restart after the third kill, since a reminder that would arrive after its item started
+is dropped.
 The bot is killed without warning during the storm, in the middle of the broadcast, and while
 the reminders go out (some delivered, some still to go: checked); each time it starts again on
 the same database, its clock set to where the rehearsal has got to.
@@ -44,7 +47,7 @@ PROGRAMME = """
 [[workshop]]
 id = "potager"
 title = "Semis au potager"
-start = 2026-08-24T09:25:00
+start = 2026-08-24T09:35:00
 end = 2026-08-24T11:00:00
 room = "Jardin"
 capacity = 5
@@ -52,7 +55,7 @@ capacity = 5
 [[workshop]]
 id = "poterie"
 title = "Tournage de poterie"
-start = 2026-08-24T09:25:00
+start = 2026-08-24T09:35:00
 end = 2026-08-24T11:00:00
 room = "Atelier bois"
 capacity = 6
@@ -60,7 +63,7 @@ capacity = 6
 [[workshop]]
 id = "chant"
 title = "Chant polyphonique"
-start = 2026-08-24T09:25:00
+start = 2026-08-24T09:35:00
 end = 2026-08-24T11:00:00
 room = "Grange"
 capacity = 8
@@ -68,7 +71,7 @@ capacity = 8
 [[workshop]]
 id = "velo"
 title = "Réparer son vélo"
-start = 2026-08-24T09:25:00
+start = 2026-08-24T09:35:00
 end = 2026-08-24T11:00:00
 room = "Préau"
 capacity = 4
@@ -76,14 +79,14 @@ capacity = 4
 [[workshop]]
 id = "randonnee"
 title = "Randonnée des crêtes"
-start = 2026-08-24T09:25:00
+start = 2026-08-24T09:35:00
 end = 2026-08-24T11:00:00
 room = "Accueil"
 capacity = 60
 """
 STORMED = ("potager", "poterie", "chant", "velo")  # small, and 30 people want each
 START = datetime(2026, 8, 24, 7, 57, tzinfo=PARIS)
-SLOT = datetime(2026, 8, 24, 9, 25, tzinfo=PARIS)  # the workshops start, the board changes
+SLOT = datetime(2026, 8, 24, 9, 35, tzinfo=PARIS)  # the workshops start, the board changes
 SPEED = 60.0
 WINDOW = 4  # delivery.window: the most messages in flight at once
 SEED = 24_08_2026
@@ -294,8 +297,8 @@ announce_chat_id = {GROUP}
 [announcements]
 enabled = true
 digest_at = "08:00"
-lead_minutes = 10
-reminder_minutes = 10
+lead_minutes = 20
+reminder_minutes = 20
 [delivery]
 window = {WINDOW}
 """,
@@ -389,7 +392,7 @@ window = {WINDOW}
             await bot.start()
 
             # The rest of the morning, until every message due by the time the workshops start
-            # (the board's change at 09:25) has met its fate
+            # (the board's change at 09:35) has met its fate
             await settled(
                 db, lambda rows: all(final(r) or r.due_at > SLOT for r in rows), seconds=120
             )
