@@ -8,7 +8,9 @@ come from a second run, smaller, with the bot in a subprocess killed with SIGKIL
 What may slow a run is printed with it: the load average at its start and end (the machine is
 shared), how late a 5 ms sleep in the event loop everything shares woke up (bench.common's
 LoopLag: the loop held by the bot or the emulator, or the process not run), the CPU time the
-process used against the elapsed time, and the seconds in which fewer than 27 messages arrived.
+process used against the elapsed time, the seconds in which fewer than 27 messages arrived, and
+the requests' round trips (the rate limiter counts each window of 30 from an answer, so each
+window costs 1 s, its margin and a round trip).
 
     .venv/bin/python -m bench.broadcast            # 7,000 recipients, about 4 minutes
     .venv/bin/python -m bench.broadcast 2000       # a shorter run
@@ -25,11 +27,13 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.common import LoopLag, code_version, machine
 from bot.clock import FrozenClock
 from bot.domain.audience import AudienceKind
+from bot.ratelimit import MARGIN
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from bot.services.broadcasts import Audience
@@ -53,6 +57,23 @@ def cpu_seconds() -> float:
     """Give the CPU time this process used (all its threads)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def timed_requests(bot: Harness) -> list[float]:
+    """Time each request of the bot's (not getUpdates) from when it leaves to its answer."""
+    request = bot.app.bot._request[1]
+    original = request.do_request
+    trips: list[float] = []
+
+    async def timed(*args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        began = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            trips.append(time.perf_counter() - began)
+
+    request.do_request = timed  # type: ignore[method-assign]
+    return trips
 
 
 def per_second(samples: list[tuple[float, int]], began: float) -> list[int]:
@@ -111,6 +132,7 @@ async def run(people: int) -> None:
             async with Harness.running(emu, config, clock) as bot:
                 await bot.say(ORGANISER, "/start")
                 await register(bot, emu, people)
+                trips = timed_requests(bot)
                 loads = [load_average()]
                 began = time.perf_counter()
                 cpu = cpu_seconds()
@@ -166,6 +188,22 @@ async def run(people: int) -> None:
         f"event loop (a 5 ms sleep, {len(late)} wake-ups): late by {late[len(late) // 2] * 1e3:.1f}"
         f" ms at p50, {late[int(len(late) * 0.99)] * 1e3:.1f} ms at p99, {late[-1] * 1e3:.0f} ms"
         f" at worst; {len(stalls)} stalls over {STALL * 1e3:.0f} ms, {sum(stalls):.1f} s in all"
+    )
+    trips.sort()
+    mean = sum(trips) / max(len(trips), 1)
+    paced = recipients / RATE * (1 + MARGIN + mean)
+    print(
+        f"requests, from leaving to their answer: mean {mean * 1e3:.1f} ms, p50 "
+        f"{trips[len(trips) // 2] * 1e3:.1f} ms, p99 {trips[int(len(trips) * 0.99)] * 1e3:.1f} ms;"
+        f" the limiter counts each window of 30 from an answer, plus {MARGIN * 1e3:.0f} ms: "
+        f"{recipients} / 30 x (1 s + {MARGIN * 1e3:.0f} ms + the mean) = {paced:.1f} s "
+        f"({paced / floor:.3f} x the floor)"
+    )
+    collections = probe.collections["broadcast"]
+    print(
+        f"garbage collections: {len(collections)}, {sum(collections):.1f} s in all, the longest "
+        f"{max(collections, default=0) * 1e3:.0f} ms; stalls over {STALL * 1e3:.0f} ms that "
+        f"came with one: {sum(1 for c in collections if c > STALL)}"
     )
     print(
         f"seconds with fewer than {SLOW_SECOND} messages: {len(slow)} of {len(seconds)}, "
