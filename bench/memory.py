@@ -190,6 +190,14 @@ class Highest:
             await asyncio.sleep(SAMPLE_EVERY)
 
 
+def hwm_kb(pid: int) -> int:
+    """Give a process's peak resident memory so far (VmHWM, as ru_maxrss), in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
 def mb(kb: float) -> str:
     """Format kB as MB."""
     return f"{kb / 1024:.1f} MB"
@@ -239,6 +247,7 @@ async def main(people_count: int, items: int, updates: int, speed: float, seed: 
                 child.say(f"{GO}{t0}")
             top = Highest()
             readings = [started, *await week(clock, emus, bot, echo, questions, top)]
+            peaks = [hwm_kb(child.proc.pid) for child in children]
             results = [await child.finish() for child in children]
             children.clear()
     finally:
@@ -273,6 +282,10 @@ async def main(people_count: int, items: int, updates: int, speed: float, seed: 
         )
     )
     tuesday = next((r for r in readings if r.label == "end of Tuesday"), None)
+    print(
+        f"Peak RSS (VmHWM) before stopping: bot {mb(peaks[0])}, echo {mb(peaks[1])} "
+        f"({peaks[0] / max(peaks[1], 1):.2f}x)"
+    )
     print()
     print(
         f"Bot peak RSS (ru_maxrss): {mb(peak)}; at the end {mb(final.bot_kb)} against the "

@@ -171,6 +171,16 @@ async def of_user(
         return [_booking(row) async for row in cursor]
 
 
+async def of_users(conn: aiosqlite.Connection, user_ids: Sequence[int]) -> list[Booking]:
+    """List some people's bookings, their children's included, person by person, oldest first."""
+    marks = ",".join("?" * len(user_ids))
+    async with conn.execute(
+        f"SELECT {_BOOKING_COLUMNS} WHERE b.user_id IN ({marks}) ORDER BY b.user_id, b.seq",
+        tuple(user_ids),
+    ) as cursor:
+        return [_booking(row) async for row in cursor]
+
+
 async def everything(conn: aiosqlite.Connection) -> list[Booking]:
     """List every booking, children's included (for reminders, checks and reports)."""
     async with conn.execute(f"SELECT {_BOOKING_COLUMNS} ORDER BY b.seq") as cursor:

@@ -49,12 +49,13 @@ async def everything(
 ) -> dict[int, list[str]]:
     """Give every person's starred item ids (or only those of `user_ids`)."""
     out: dict[int, list[str]] = {}
+    among = f"WHERE user_id IN ({','.join('?' * len(user_ids))})" if user_ids is not None else ""
     async with conn.execute(
-        "SELECT user_id, item_id FROM favourite ORDER BY user_id, item_id"
+        f"SELECT user_id, item_id FROM favourite {among} ORDER BY user_id, item_id",
+        tuple(user_ids or ()),
     ) as cursor:
         async for row in cursor:
-            if user_ids is None or row["user_id"] in user_ids:
-                out.setdefault(row["user_id"], []).append(row["item_id"])
+            out.setdefault(row["user_id"], []).append(row["item_id"])
     return out
 
 

@@ -120,11 +120,23 @@ async def pending_keys(
 ) -> set[str]:
     """List the keys of unsent messages of some kinds (and chats)."""
     marks = ",".join("?" * len(kinds))
-    sql = f"SELECT key, chat_id FROM outbox WHERE status = 'pending' AND kind IN ({marks})"
-    async with conn.execute(sql, tuple(kinds)) as cursor:
-        rows = await cursor.fetchall()
-    wanted = set(chat_ids) if chat_ids is not None else None
-    return {row["key"] for row in rows if wanted is None or row["chat_id"] in wanted}
+    sql = f"SELECT key FROM outbox WHERE status = 'pending' AND kind IN ({marks})"
+    if chat_ids is not None:
+        sql += f" AND chat_id IN ({','.join('?' * len(chat_ids))})"
+    async with conn.execute(sql, (*kinds, *(chat_ids or ()))) as cursor:
+        return {row["key"] async for row in cursor}
+
+
+async def chats(
+    conn: aiosqlite.Connection, kinds: Sequence[str], statuses: Sequence[str]
+) -> set[int]:
+    """List the chats that have messages of some kinds in some statuses."""
+    async with conn.execute(
+        f"SELECT DISTINCT chat_id FROM outbox WHERE kind IN ({','.join('?' * len(kinds))}) "
+        f"AND status IN ({','.join('?' * len(statuses))})",
+        (*kinds, *statuses),
+    ) as cursor:
+        return {row["chat_id"] async for row in cursor}
 
 
 async def drop_expired(conn: aiosqlite.Connection, now: datetime) -> list[str]:
@@ -245,10 +257,14 @@ async def rows(
     kinds: Sequence[str] | None = None,
     statuses: Sequence[str] | None = None,
     batch: str | None = None,
+    chat_ids: Sequence[int] | None = None,
 ) -> list[Row]:
-    """List outbox messages by kind, status or batch, in queue order."""
+    """List outbox messages by kind, status, batch or chat, in queue order."""
     clauses: list[str] = []
     args: list[object] = []
+    if chat_ids is not None:
+        clauses.append(f"chat_id IN ({','.join('?' * len(chat_ids))})")
+        args.extend(chat_ids)
     if kinds:
         clauses.append(f"kind IN ({','.join('?' * len(kinds))})")
         args.extend(kinds)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aiosqlite
 
 from bot.domain.planning import PersonSettings
@@ -35,15 +37,19 @@ async def put(conn: aiosqlite.Connection, settings: PersonSettings) -> None:
     )
 
 
-async def everyone(conn: aiosqlite.Connection) -> list[PersonSettings]:
-    """Give the settings of every registered person who can be reached."""
+async def everyone(
+    conn: aiosqlite.Connection, user_ids: Sequence[int] | None = None
+) -> list[PersonSettings]:
+    """Give the settings of every registered person who can be reached (or of `user_ids`)."""
+    among = f"AND p.user_id IN ({','.join('?' * len(user_ids))})" if user_ids is not None else ""
     async with conn.execute(
-        """
+        f"""
         SELECT p.user_id, coalesce(s.digest, 1) AS digest, coalesce(s.reminders, 1) AS reminders,
                coalesce(s.feedback, 1) AS feedback
         FROM participant AS p LEFT JOIN person_settings AS s ON s.user_id = p.user_id
-        WHERE p.unreachable = 0 ORDER BY p.user_id
-        """
+        WHERE p.unreachable = 0 {among} ORDER BY p.user_id
+        """,
+        tuple(user_ids or ()),
     ) as cursor:
         return [
             PersonSettings(
