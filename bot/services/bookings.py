@@ -133,11 +133,11 @@ class BookingService:
     async def seats(self, items: Sequence[Workshop], user_id: int | None) -> Seats:
         """Read places left and this person's standing for the items of an answer."""
         targets = [Target.of_workshop(w) for w in items if w.capacity is not None]
-        found = await self.standings(targets)
         gone = {c.item.id for c in await self._programme.cancelled()}
         starred: set[str] = set()
-        if user_id is not None:
-            async with self._db.read() as conn:
+        async with self._db.read() as conn:  # one turn at the database for both
+            found = await repo.standings(conn, targets) if targets else {}
+            if user_id is not None:
                 starred = await favourites_repo.of_user(conn, user_id)
         return Seats(
             user_id,

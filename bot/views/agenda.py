@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -27,7 +28,7 @@ from bot.views.common import (
     escape_within,
     html,
     latest_first,
-    paginate,
+    pages_of,
     truncate,
     units,
 )
@@ -100,7 +101,7 @@ def now_answer(r: Renderer, answer: NowAnswer, seats: Seats) -> Reply:
     return Reply(fit(r, r("agenda.now_on"), lines, "/today"), item_buttons(r, running, seats))
 
 
-def day_pages(r: Renderer, answer: DayAnswer, seats: Seats, title: str) -> list[Page]:
+def day_pages(r: Renderer, answer: DayAnswer, seats: Seats, title: str) -> Sequence[Page]:
     """Render a day's programme as one or more pages of text."""
     head = html("📅 <b>{}</b>", title)
     if not answer.items:
@@ -119,7 +120,7 @@ def day_pages(r: Renderer, answer: DayAnswer, seats: Seats, title: str) -> list[
         Block(slot_block(r, slot, seats), slot.items, header=True)
         for slot in by_start(answer.items)
     ]
-    return paginate(head, blocks, buttons=MAX_PAGE_BUTTONS)
+    return pages_of(head, blocks, buttons=MAX_PAGE_BUTTONS)
 
 
 def room_card(r: Renderer, card: RoomCard, seats: Seats) -> Reply:
@@ -165,23 +166,29 @@ def not_on_day(r: Renderer, answer: OnDayAnswer) -> Markup:
     return r("agenda.not_on_day", query=answer.found.query, when=when)
 
 
-def find_answer(r: Renderer, answer: FindAnswer, seats: Seats) -> list[Page]:
+def find_answer(r: Renderer, answer: FindAnswer, seats: Seats) -> Sequence[Page]:
     """Render search results as pages: each item with its day, time and room."""
     if not answer.items:
         return [Page(r("agenda.not_found", query=answer.query))]
     head = r("agenda.found", n=len(answer.items), query=answer.query)
     blocks = []
     for w in answer.items:
-        day = r.date(local_day(w.start, r.tz))
-        span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
-        line = html("• <b>{}</b>\n  {}, {}", truncate(w.title, MAX_TITLE), day, span)
-        if w.room:
-            line += html(" · 📍 {}", truncate(w.room, MAX_ROOM))
-        left = places(r, w, seats)
-        if left:
-            line += html(" · {}", left)
-        blocks.append(Block(line, (w,)))
-    return paginate(head, blocks, buttons=MAX_PAGE_BUTTONS)
+        title, room = _found(w.title, w.room)
+        day, left = r.date(local_day(w.start, r.tz)), places(r, w, seats)
+        # Joined as str (every piece is Markup already): Markup's own + escapes each piece
+        line = [title, day, ", ", r.span(w.start, w.end), room, *((" · ", left) if left else ())]
+        blocks.append(Block(Markup("".join(line)), (w,)))
+    return pages_of(head, blocks, buttons=MAX_PAGE_BUTTONS)
+
+
+@lru_cache(maxsize=8192)
+def _found(title: str, room: str | None) -> tuple[Markup, Markup]:
+    """Give what a search result's line says before and after its day and time.
+
+    The same for every reader: made once per item.
+    """
+    before = html("• <b>{}</b>\n  ", truncate(title, MAX_TITLE))
+    return before, html(" · 📍 {}", truncate(room, MAX_ROOM)) if room else Markup()
 
 
 def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Reply:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -49,24 +51,44 @@ class Renderer:
 
     def time(self, when: datetime) -> str:
         """Give a 24-hour local time."""
-        return when.astimezone(self.tz).strftime("%H:%M")
+        return _clock_time(when, self.tz)
 
     def date(self, day: date) -> Markup:
         """Give a day as people say it: 'mardi 25 août'."""
-        return self(
-            "common.date",
-            weekday=self(f"common.weekday_{day.weekday()}"),
-            day=self("common.first_of_month") if day.day == 1 else day.day,
-            month=self(f"common.month_{day.month}"),
-        )
+        return _date(self.t, self.lang, day)
 
     def span(self, start: datetime, end: datetime) -> Markup:
         """Give '10:00–12:00'."""
-        return self("agenda.span", start=self.time(start), end=self.time(end))
+        return _span(self.t, self.lang, self.time(start), self.time(end))
 
     def when(self, start: datetime, end: datetime) -> Markup:
         """Give 'mardi 25 août, 10:00–12:00'."""
         return html("{}, {}", self.date(local_day(start, self.tz)), self.span(start, end))
+
+
+# A long list says the same dates, times and spans many times over, for every reader: each is
+# made once (a message costs ~20 µs to fill in, and a day of 3,000 items has 500 lines)
+
+
+@lru_cache(maxsize=4096)
+def _clock_time(when: datetime, tz: ZoneInfo) -> str:
+    return when.astimezone(tz).strftime("%H:%M")
+
+
+@lru_cache(maxsize=1024)
+def _date(t: Translator, lang: str, day: date) -> Markup:
+    return t(
+        lang,
+        "common.date",
+        weekday=t(lang, f"common.weekday_{day.weekday()}"),
+        day=t(lang, "common.first_of_month") if day.day == 1 else day.day,
+        month=t(lang, f"common.month_{day.month}"),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _span(t: Translator, lang: str, start: str, end: str) -> Markup:
+    return t(lang, "agenda.span", start=start, end=end)
 
 
 def html(template: str, /, *args: object) -> Markup:
@@ -147,6 +169,17 @@ def paginate(
     buttons: at most this many items that take sign-ups on a page, so that each of them can
     have its button there.
     """
+    return list(pages_of(head, blocks, budget, buttons=buttons))
+
+
+def pages_of(
+    head: Markup,
+    blocks: Sequence[Block],
+    budget: int = PAGE_BUDGET,
+    *,
+    buttons: int | None = None,
+) -> Pages:
+    """Split blocks into pages as `paginate` does; each page's text is made when asked for."""
 
     def weight(block: Block) -> int:
         return sum(1 for w in block.items if w.takes_signups) if buttons else 0
@@ -156,26 +189,46 @@ def paginate(
         too_big = units(head) + units(block.text) + 2 > budget
         too_many = buttons is not None and weight(block) > buttons
         pieces.extend(_split(block) if too_big or too_many else [block])
-    pages: list[Page] = []
+    pages: list[list[Block]] = []
     current: list[Block] = []
     size, count = units(head), 0
     for block in pieces:
         full = buttons is not None and count + weight(block) > buttons
         if current and (size + units(block.text) + 2 > budget or full):
-            pages.append(_page(head, current))
+            pages.append(current)
             current, size, count = [], units(head), 0
         current.append(block)
         size += units(block.text) + 2
         count += weight(block)
-    pages.append(_page(head, current))
-    return pages
+    pages.append(current)
+    return Pages(head, pages)
 
 
-def _page(head: Markup, blocks: Sequence[Block]) -> Page:
-    return Page(
-        PARAGRAPHS.join([head, *(b.text for b in blocks)]),
-        tuple(item for b in blocks for item in b.items),
-    )
+class Pages(Sequence[Page]):
+    """The pages of a long answer, each one's text made only when asked for (one is sent)."""
+
+    def __init__(self, head: Markup, pages: Sequence[Sequence[Block]]) -> None:
+        self._head = head
+        self._pages = pages
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    @overload
+    def __getitem__(self, index: int) -> Page: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Page]: ...
+
+    def __getitem__(self, index: int | slice) -> Page | Sequence[Page]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(len(self))[index]]
+        blocks = self._pages[index]
+        # Joined as str (every block is Markup already): Markup's join escapes each one again
+        return Page(
+            Markup("\n\n".join([self._head, *(b.text for b in blocks)])),
+            tuple(item for b in blocks for item in b.items),
+        )
 
 
 def pager(pages: int, page: int, data: Callable[[int], str]) -> tuple[Button, ...]:
