@@ -316,6 +316,20 @@ def _lag(name: str, probe: LoopLag) -> list[str]:
     ]
 
 
+async def _collect(probe: LoopLag) -> None:
+    """Run a full collection outside the probe's phases (it holds the loop ~100 ms).
+
+    The phase ends before it, and the next one starts only once the probe has woken up after
+    it: neither the collection nor the wake-up it delays is counted in a phase. (Until 7
+    December the delayed wake-up was counted in the phase that came next, where it was the
+    worst stall, 100-150 ms, echo and bot alike; and the collection itself in the echo's
+    when it came after an echo's block.)
+    """
+    probe.phase = None
+    gc.collect()
+    await asyncio.sleep(2 * probe.tick)
+
+
 async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) -> None:
     """Ask each question n times, one after the other, of both bots; print the comparison.
 
@@ -339,18 +353,18 @@ async def sequential(echo: Rig, real: Rig, long: Rig, probe: LoopLag, n: int) ->
         answered: list[float] = []
         long_echoed: list[float] = []
         for _ in range(n // len(block)):
-            gc.collect()  # outside the probe's phases: it holds the loop ~100 ms
+            await _collect(probe)
             probe.phase = "echo"
             with cpu.counting("echo"):
                 echoed += await ask_one_by_one(echo, block, expect=echoes, pace=PACE, collect=False)
             if question == "/today":
-                gc.collect()
+                await _collect(probe)
                 probe.phase = "echo, long answer"
                 with cpu.counting("echo, long answer"):
                     long_echoed += await ask_one_by_one(
                         long, block, expect=answers, pace=PACE, collect=False
                     )
-            gc.collect()
+            await _collect(probe)
             probe.phase = "bot"
             with cpu.counting(question):
                 answered += await ask_one_by_one(

@@ -51,7 +51,10 @@ class AgendaService:
         items, days = await self._items(), await self.days()
         now = self._clock.now()
         mine = {w.id for w in await self._roles.items_run_by(user_id)} if user_id else set()
-        mine_now = tuple(w for w in items if w.id in mine and w.start <= now < w.end)
+        # Most people run nothing: no walk through the whole programme for them
+        mine_now = (
+            tuple(w for w in items if w.id in mine and w.start <= now < w.end) if mine else ()
+        )
         slot = days.next_slot(now)
         later = slot is not None and schedule.local_day(slot.start, self.tz) > self.today()
         return NextAnswer(days.phase(now), now, mine_now, slot, later)
