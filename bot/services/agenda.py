@@ -74,6 +74,10 @@ class AgendaService:
         phase = days.phase(self._clock.now())
         return DayAnswer(phase, day, days.on(day), next_day, first)
 
+    async def cancelled_ids(self) -> frozenset[str]:
+        """Give the ids of the items cancelled in chat (shown as such where listed)."""
+        return frozenset(c.item.id for c in await self._programme.cancelled())
+
     async def with_cancelled(self, answer: DayAnswer) -> DayAnswer:
         """Add to a day's programme the items cancelled that day, to show them as cancelled."""
         gone = [

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import overload
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -169,17 +168,6 @@ def paginate(
     buttons: at most this many items that take sign-ups on a page, so that each of them can
     have its button there.
     """
-    return list(pages_of(head, blocks, budget, buttons=buttons))
-
-
-def pages_of(
-    head: Markup,
-    blocks: Sequence[Block],
-    budget: int = PAGE_BUDGET,
-    *,
-    buttons: int | None = None,
-) -> Pages:
-    """Split blocks into pages as `paginate` does; each page's text is made when asked for."""
 
     def weight(block: Block) -> int:
         return sum(1 for w in block.items if w.takes_signups) if buttons else 0
@@ -189,46 +177,26 @@ def pages_of(
         too_big = units(head) + units(block.text) + 2 > budget
         too_many = buttons is not None and weight(block) > buttons
         pieces.extend(_split(block) if too_big or too_many else [block])
-    pages: list[list[Block]] = []
+    pages: list[Page] = []
     current: list[Block] = []
     size, count = units(head), 0
     for block in pieces:
         full = buttons is not None and count + weight(block) > buttons
         if current and (size + units(block.text) + 2 > budget or full):
-            pages.append(current)
+            pages.append(_page(head, current))
             current, size, count = [], units(head), 0
         current.append(block)
         size += units(block.text) + 2
         count += weight(block)
-    pages.append(current)
-    return Pages(head, pages)
+    pages.append(_page(head, current))
+    return pages
 
 
-class Pages(Sequence[Page]):
-    """The pages of a long answer, each one's text made only when asked for (one is sent)."""
-
-    def __init__(self, head: Markup, pages: Sequence[Sequence[Block]]) -> None:
-        self._head = head
-        self._pages = pages
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-    @overload
-    def __getitem__(self, index: int) -> Page: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Page]: ...
-
-    def __getitem__(self, index: int | slice) -> Page | Sequence[Page]:
-        if isinstance(index, slice):
-            return [self[n] for n in range(len(self))[index]]
-        blocks = self._pages[index]
-        # Joined as str (every block is Markup already): Markup's join escapes each one again
-        return Page(
-            Markup("\n\n".join([self._head, *(b.text for b in blocks)])),
-            tuple(item for b in blocks for item in b.items),
-        )
+def _page(head: Markup, blocks: Sequence[Block]) -> Page:
+    return Page(
+        PARAGRAPHS.join([head, *(b.text for b in blocks)]),
+        tuple(item for b in blocks for item in b.items),
+    )
 
 
 def pager(pages: int, page: int, data: Callable[[int], str]) -> tuple[Button, ...]:

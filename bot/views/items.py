@@ -37,11 +37,11 @@ def places(r: Renderer, item: Workshop, seats: Seats) -> Markup:
         return Markup()
     status = seats.status(item)
     waiting = seats.waiting(item) if left <= 0 and status is not Status.IN else 0
-    return _places(r.t, r.lang, item.capacity, left, status, waiting, seats.is_open(item))
+    return places_said(r.t, r.lang, item.capacity, left, status, waiting, seats.is_open(item))
 
 
 @lru_cache(maxsize=4096)
-def _places(
+def places_said(
     t: Translator,
     lang: str,
     capacity: int,
