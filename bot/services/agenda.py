@@ -70,7 +70,7 @@ class AgendaService:
         """Give one day's programme."""
         days = await self.days()
         next_day = days.after(day)
-        first = schedule.by_start(days.on(next_day))[0] if next_day is not None else None
+        first = days.first_slot(next_day) if next_day is not None else None
         phase = days.phase(self._clock.now())
         return DayAnswer(phase, day, days.on(day), next_day, first)
 
