@@ -12,8 +12,9 @@ back to back, next to the bare echo bot and to an echo bot with the same limiter
 Two more baselines: `/today` and `/search kayak` are also compared with an echo that answers
 every text with the bot's own answer to them (same length, entities and buttons: what the
 emulator parses and PTB turns back into objects), and `/search` with no match and a question
-the bot does not understand with the bot's own `/next`. A loop-lag probe (a task sleeping 5 ms in a loop in the
-event loop everything shares) gives how long the loop was held while each bot answered.
+the bot does not understand with the bot's own `/next`. A loop-lag probe (a task sleeping 5 ms
+in a loop in the event loop everything shares) gives how long the loop was held while each bot
+answered.
 """
 
 from __future__ import annotations
