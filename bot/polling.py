@@ -60,9 +60,8 @@ class Inbox:
     async def write_marks(self, conn: aiosqlite.Connection) -> None:
         """Mark done, in whatever transaction is being made, the updates already handled."""
         marks, self._handled = self._handled, set()
-        now = self._clock.now()
-        for update_id in marks:
-            await inbox_repo.done(conn, update_id, now)
+        if marks:
+            await inbox_repo.mark_done(conn, marks, self._clock.now())
 
     async def handle(self, update_id: int, handler: Coroutine[Any, Any, None]) -> None:
         """Run a handler for an update, then mark the update done (not if cancelled).
@@ -79,9 +78,10 @@ class Inbox:
         try:
             await handler
             self._handled.add(update_id)
-            # The mark goes in with the first transaction to come, this one at the latest
-            async with self._db.transaction():
-                pass
+            # The mark goes in with the first transaction to come, or alone once it is our
+            # turn at the database (one statement: nothing to do if a transaction took it)
+            async with self._db.alone() as conn:
+                await self.write_marks(conn)
         finally:
             if task is not None:
                 self._running.discard(task)
@@ -109,7 +109,7 @@ class Inbox:
         """Write down a batch; give back the updates not seen before."""
         unique = list({u.update_id: u for u in reversed(updates)}.values())[::-1]
         rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in unique]
-        async with self._db.transaction() as conn:
+        async with self._db.alone() as conn:  # one statement: one trip to the database
             new = set(await inbox_repo.store(conn, rows, self._clock.now()))
         # The same update twice in one batch, or again later, is handled once
         return [u for u in unique if u.update_id in new]

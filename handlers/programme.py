@@ -39,13 +39,15 @@ async def day_reply(
     s = services(context)
     r = await renderer(update, context)
     answer = s.agenda.in_part(await s.agenda.with_cancelled(answer), part)
-    seats = await s.bookings.seats(answer.items, user_id(update))
     title = agenda_view.part_title(r, agenda_view.day_title(r, answer.day, s.agenda.today()), part)
-    pages = agenda_view.day_pages(r, answer, seats, title)
+    pages = agenda_view.day_layout(r, answer, title, await s.agenda.cancelled_ids())
     page = min(page, len(pages) - 1)
-    rows = items_view.booking_rows(r, pages[page].items, seats, limit=None)
+    # Only the page sent is made, and only its items' places are read
+    seats = await s.bookings.seats(pages.items(page), user_id(update))
+    shown = pages.page(page, seats)
+    rows = items_view.booking_rows(r, shown.items, seats, limit=None)
     row = pager(len(pages), page, lambda n: PagePress("d", n, _day_arg(answer, part)).pack())
-    return Reply(pages[page].text, tuple([*rows, row] if row else rows))
+    return Reply(shown.text, tuple([*rows, row] if row else rows))
 
 
 def _day_arg(answer: DayAnswer, part: Part | None) -> str:
@@ -85,32 +87,34 @@ async def room_reply(
     name, answer = await s.rooms.room(text, day_text)
     answer = s.agenda.in_part(answer, part)
     r = await renderer(update, context)
-    seats = await s.bookings.seats(answer.items, user_id(update))
     title = agenda_view.room_title(r, name, answer.day if day_text else None, part)
-    pages = agenda_view.day_pages(r, answer, seats, title)
+    pages = agenda_view.day_layout(r, answer, title, await s.agenda.cancelled_ids())
     page = min(page, len(pages) - 1)
-    rows = items_view.booking_rows(r, pages[page].items, seats, limit=None)
+    seats = await s.bookings.seats(pages.items(page), user_id(update))
+    shown = pages.page(page, seats)
+    rows = items_view.booking_rows(r, shown.items, seats, limit=None)
     stamp = f"{answer.day:%Y%m%d}" if day_text else "-"
     row = pager(len(pages), page, lambda n: PagePress("r", n, f"{stamp}:{name}").pack())
-    return Reply(pages[page].text, tuple([*rows, row] if row else rows))
+    return Reply(shown.text, tuple([*rows, row] if row else rows))
 
 
 async def find_reply(update: Update, context: Context, answer: FindAnswer, page: int) -> Reply:
     """Give one page of a search's answer."""
     s = services(context)
     r = await renderer(update, context)
-    seats = await s.bookings.seats(answer.items, user_id(update))
-    pages = agenda_view.find_answer(r, answer, seats)
+    pages = agenda_view.found_layout(r, answer, await s.agenda.cancelled_ids())
     page = min(page, len(pages) - 1)
+    seats = await s.bookings.seats(pages.items(page), user_id(update))
+    made = pages.page(page, seats)
     row = pager(len(pages), page, lambda n: PagePress("s", n, answer.query).pack())
-    shown = pages[page].items
+    shown = made.items
     # A few items: details and booking side by side; more: a booking button for each one
     rows = list(
         items_view.item_buttons(r, shown, seats)
         if len(shown) <= 5
         else items_view.booking_rows(r, shown, seats, limit=None)
     )
-    return Reply(pages[page].text, tuple([*rows, row] if row else rows))
+    return Reply(made.text, tuple([*rows, row] if row else rows))
 
 
 async def next_(update: Update, context: Context) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -13,23 +13,34 @@ from storage.timefmt import to_db
 async def store(
     conn: aiosqlite.Connection, updates: Sequence[tuple[int, str]], now: datetime
 ) -> list[int]:
-    """Write down updates not seen before; give the ids that are new."""
-    new = []
-    for update_id, body in updates:
-        cursor = await conn.execute(
-            "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
-            (update_id, body, to_db(now)),
-        )
-        if cursor.rowcount:
-            new.append(update_id)
-    return new
+    """Write down updates not seen before; give the ids that are new.
+
+    One statement (a transaction by itself when made outside one): one trip to the database.
+    """
+    if not updates:
+        return []
+    rows = await conn.execute_fetchall(
+        "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES "
+        + ", ".join(["(?, ?, ?)"] * len(updates))
+        + " RETURNING update_id",  # the rows inserted, not those ignored
+        [value for update_id, body in updates for value in (update_id, body, to_db(now))],
+    )
+    new = {row[0] for row in rows}
+    return [update_id for update_id, _ in updates if update_id in new]
 
 
 async def done(conn: aiosqlite.Connection, update_id: int, now: datetime) -> None:
     """Mark an update handled."""
+    await mark_done(conn, (update_id,), now)
+
+
+async def mark_done(conn: aiosqlite.Connection, update_ids: Collection[int], now: datetime) -> None:
+    """Mark updates handled, in one statement."""
+    ids = sorted(update_ids)
     await conn.execute(
-        "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
-        (to_db(now), update_id),
+        f"UPDATE inbox SET done_at = ? WHERE update_id IN ({', '.join('?' * len(ids))}) "
+        "AND done_at IS NULL",
+        (to_db(now), *ids),
     )
 
 

@@ -194,6 +194,14 @@ class Days:
                 return Slot(first, tuple(sorted(items[index:end], key=_place)))
         return None
 
+    def first_slot(self, day: date) -> Slot | None:
+        """Give every item of a day's first starting time (as by_start(on(day))[0] does)."""
+        items = self.by_day.get(day, ())
+        if not items:
+            return None
+        end = bisect.bisect_right(items, items[0].start, key=lambda w: w.start)
+        return Slot(items[0].start, tuple(sorted(items[:end], key=_place)))
+
     def on(self, day: date) -> tuple[Workshop, ...]:
         """List the items that start on `day`, in time order."""
         return self.by_day.get(day, ())

@@ -51,7 +51,10 @@ class AgendaService:
         items, days = await self._items(), await self.days()
         now = self._clock.now()
         mine = {w.id for w in await self._roles.items_run_by(user_id)} if user_id else set()
-        mine_now = tuple(w for w in items if w.id in mine and w.start <= now < w.end)
+        # Most people run nothing: no walk through the whole programme for them
+        mine_now = (
+            tuple(w for w in items if w.id in mine and w.start <= now < w.end) if mine else ()
+        )
         slot = days.next_slot(now)
         later = slot is not None and schedule.local_day(slot.start, self.tz) > self.today()
         return NextAnswer(days.phase(now), now, mine_now, slot, later)
@@ -67,9 +70,13 @@ class AgendaService:
         """Give one day's programme."""
         days = await self.days()
         next_day = days.after(day)
-        first = schedule.by_start(days.on(next_day))[0] if next_day is not None else None
+        first = days.first_slot(next_day) if next_day is not None else None
         phase = days.phase(self._clock.now())
         return DayAnswer(phase, day, days.on(day), next_day, first)
+
+    async def cancelled_ids(self) -> frozenset[str]:
+        """Give the ids of the items cancelled in chat (shown as such where listed)."""
+        return frozenset(c.item.id for c in await self._programme.cancelled())
 
     async def with_cancelled(self, answer: DayAnswer) -> DayAnswer:
         """Add to a day's programme the items cancelled that day, to show them as cancelled."""

@@ -133,12 +133,13 @@ class BookingService:
     async def seats(self, items: Sequence[Workshop], user_id: int | None) -> Seats:
         """Read places left and this person's standing for the items of an answer."""
         targets = [Target.of_workshop(w) for w in items if w.capacity is not None]
-        found = await self.standings(targets)
         gone = {c.item.id for c in await self._programme.cancelled()}
         starred: set[str] = set()
-        if user_id is not None:
-            async with self._db.read() as conn:
-                starred = await favourites_repo.of_user(conn, user_id)
+        async with self._db.read() as conn:
+            if user_id is None:
+                found = await repo.standings(conn, targets)
+            else:  # one statement for both: one trip to the database, not two
+                found, starred = await repo.standings_and_starred(conn, targets, user_id)
         return Seats(
             user_id,
             {t.id: found[(t.kind, t.id)] for t in targets if t.id not in gone},

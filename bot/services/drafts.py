@@ -23,6 +23,7 @@ from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
 
+PURGE_EVERY = timedelta(minutes=1)
 SCREEN = "screen"
 """The drafts' flow that remembers which list a message shows (`screen:<message id>`)."""
 
@@ -36,6 +37,7 @@ class DraftService:
         self.expire = expire
         self._waiting: set[int] | None = None
         """People some flow may wait for text from (a superset; None: not read yet)."""
+        self._purged_at: datetime | None = None
 
     def expired(self, draft: Draft, now: datetime | None = None) -> bool:
         """Tell whether a draft is too old to act on."""
@@ -46,9 +48,13 @@ class DraftService:
     ) -> None:
         """Keep a person's draft in a flow (replacing the one before) and what it waits for."""
         now = self._clock.now()
+        # Purged at most once a minute: a list shown in private writes a draft (its screen)
+        purge = self._purged_at is None or now - self._purged_at >= PURGE_EVERY
         async with self._db.transaction() as conn:
             await repo.put(conn, Draft(user_id, flow, tag, body, awaiting, now))
-            purged = await repo.purge(conn, now - 2 * self.expire)
+            purged = await repo.purge(conn, now - 2 * self.expire) if purge else 0
+        if purge:
+            self._purged_at = now
         if purged:
             log.info("%d forgotten draft(s) deleted", purged)
         if awaiting is not None and self._waiting is not None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -13,26 +14,24 @@ from bot.domain.models import Workshop
 from bot.domain.proposals import TAG as PROPOSED_TAG
 from bot.domain.schedule import Part, Phase, Slot, by_start, local_day
 from bot.reply import Reply
+from bot.views.agenda_pages import Layout, Line, lay_out, places_at_most, remembered
 from bot.views.common import (
     MAX_NOTE,
-    MAX_PAGE_BUTTONS,
     MAX_ROOM,
     MAX_TITLE,
     NL,
     PAGE_BUDGET,
     PARAGRAPHS,
-    Block,
     Page,
     Renderer,
     escape_within,
     html,
     latest_first,
-    paginate,
     truncate,
     units,
 )
 from bot.views.favourites import star_button
-from bot.views.items import booking_button, fit, item_buttons, item_line, places, slot_block
+from bot.views.items import booking_button, fit, item_buttons, item_line, places
 
 
 def before_week(r: Renderer, slot: Slot | None, seats: Seats) -> Markup:
@@ -102,24 +101,51 @@ def now_answer(r: Renderer, answer: NowAnswer, seats: Seats) -> Reply:
 
 def day_pages(r: Renderer, answer: DayAnswer, seats: Seats, title: str) -> list[Page]:
     """Render a day's programme as one or more pages of text."""
+    return day_layout(r, answer, title, seats.cancelled).pages(seats)
+
+
+def day_layout(r: Renderer, answer: DayAnswer, title: str, cancelled: Collection[str]) -> Layout:
+    """Cut a day's programme into pages, to make one of them (`cancelled`: the ids cancelled)."""
     head = html("📅 <b>{}</b>", title)
     if not answer.items:
         if answer.phase is Phase.AFTER:
-            return [Page(html("{}\n\n{}", head, r("agenda.after_week")))]
+            return Layout(html("{}\n\n{}", head, r("agenda.after_week")), [[]])
         text = html("{}\n\n{}", head, r("agenda.nothing_that_day"))
-        if answer.next_day is not None and answer.next_day_first is not None:
-            text += "\n\n" + r(
-                "agenda.next_day_starts",
-                date=r.date(answer.next_day),
-                time=r.time(answer.next_day_first.start),
-            )
-            text += "\n" + NL.join(item_line(r, w, seats) for w in answer.next_day_first.items)
-        return [Page(text)]
-    blocks = [
-        Block(slot_block(r, slot, seats), slot.items, header=True)
-        for slot in by_start(answer.items)
-    ]
-    return paginate(head, blocks, buttons=MAX_PAGE_BUTTONS)
+        following = answer.next_day_first
+        if answer.next_day is None or following is None:
+            return Layout(text, [[]])
+        text += "\n\n" + r(
+            "agenda.next_day_starts",
+            date=r.date(answer.next_day),
+            time=r.time(following.start),
+        )
+
+        def day_after(seats: Seats) -> Markup:
+            return text + "\n" + NL.join(item_line(r, w, seats) for w in following.items)
+
+        return Layout(Markup(), [[(Line(0, day_after),)]])
+
+    def make() -> Layout:
+        blocks = []
+        for slot in by_start(answer.items):
+            heading = html("<b>{}</b>", r.time(slot.start))
+            lines = [Line(units(heading), _said(heading))]
+            for w in slot.items:
+                size = units(item_line(r, w, None))  # its places not said
+                most = places_at_most(r, w, cancelled)
+                lines.append(Line(size + 3 + most if most else size, _item_line(r, w), (w,)))
+            blocks.append(tuple(lines))
+        return lay_out(head, blocks)
+
+    return remembered(r, head, answer.items, cancelled, make)
+
+
+def _said(text: Markup) -> Callable[[Seats], Markup]:
+    return lambda _: text
+
+
+def _item_line(r: Renderer, w: Workshop) -> Callable[[Seats], Markup]:
+    return lambda seats: item_line(r, w, seats)
 
 
 def room_card(r: Renderer, card: RoomCard, seats: Seats) -> Reply:
@@ -167,21 +193,47 @@ def not_on_day(r: Renderer, answer: OnDayAnswer) -> Markup:
 
 def find_answer(r: Renderer, answer: FindAnswer, seats: Seats) -> list[Page]:
     """Render search results as pages: each item with its day, time and room."""
+    return found_layout(r, answer, seats.cancelled).pages(seats)
+
+
+def found_layout(r: Renderer, answer: FindAnswer, cancelled: Collection[str]) -> Layout:
+    """Cut search results into pages, to make one of them (`cancelled`: the ids cancelled)."""
     if not answer.items:
-        return [Page(r("agenda.not_found", query=answer.query))]
+        return Layout(r("agenda.not_found", query=answer.query), [[]])
     head = r("agenda.found", n=len(answer.items), query=answer.query)
-    blocks = []
-    for w in answer.items:
-        day = r.date(local_day(w.start, r.tz))
-        span = r("agenda.span", start=r.time(w.start), end=r.time(w.end))
-        line = html("• <b>{}</b>\n  {}, {}", truncate(w.title, MAX_TITLE), day, span)
-        if w.room:
-            line += html(" · 📍 {}", truncate(w.room, MAX_ROOM))
-        left = places(r, w, seats)
-        if left:
-            line += html(" · {}", left)
-        blocks.append(Block(line, (w,)))
-    return paginate(head, blocks, buttons=MAX_PAGE_BUTTONS)
+
+    def make() -> Layout:
+        blocks = []
+        for w in answer.items:
+            size = units(_found_line(r, w, None))
+            most = places_at_most(r, w, cancelled)
+            blocks.append((Line(size + 3 + most if most else size, _found(r, w), (w,)),))
+        return lay_out(head, blocks)
+
+    return remembered(r, head, answer.items, cancelled, make)
+
+
+def _found(r: Renderer, w: Workshop) -> Callable[[Seats], Markup]:
+    return lambda seats: _found_line(r, w, seats)
+
+
+def _found_line(r: Renderer, w: Workshop, seats: Seats | None) -> Markup:
+    """Give a search result's line: title, day and time, room, places (not without `seats`)."""
+    title, room = _named(w.title, w.room)
+    day, left = r.date(local_day(w.start, r.tz)), places(r, w, seats) if seats else Markup()
+    # Joined as str (every piece is Markup already): Markup's own + escapes each piece
+    line = [title, day, ", ", r.span(w.start, w.end), room, *((" · ", left) if left else ())]
+    return Markup("".join(line))
+
+
+@lru_cache(maxsize=8192)
+def _named(title: str, room: str | None) -> tuple[Markup, Markup]:
+    """Give what a search result's line says before and after its day and time.
+
+    The same for every reader: made once per item.
+    """
+    before = html("• <b>{}</b>\n  ", truncate(title, MAX_TITLE))
+    return before, html(" · 📍 {}", truncate(room, MAX_ROOM)) if room else Markup()
 
 
 def workshop(r: Renderer, w: Workshop, seats: Seats, room_note: str = "") -> Reply:

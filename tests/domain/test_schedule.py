@@ -122,3 +122,6 @@ def test_days_answer_phase_and_next_slot_as_the_scans_do(
     days = schedule.Days.of(items, PARIS)
     assert days.phase(now) is schedule.phase(items, now)
     assert days.next_slot(now) == schedule.next_slot(items, now)
+    for day in days.days:  # a day's first slot, as its slots would say (issue 13: no sort)
+        assert days.first_slot(day) == schedule.by_start(days.on(day))[0]
+    assert days.first_slot(monday.date() - timedelta(days=1)) is None
