@@ -164,11 +164,12 @@ async def test_what_the_log_says_of_refusals_and_failures(caplog: pytest.LogCapt
         raise retry_after(2)
 
     async def two_refused_at_once() -> list[Any]:
-        return await asyncio.gather(
+        both = asyncio.gather(
             sends.send("a", chat_id=5, answer=refuse),
             sends.send("b", chat_id=GROUP, answer=refuse),
             return_exceptions=True,
         )
+        return list(await both)
 
     caplog.set_level(logging.INFO, logger="bot.ratelimit")
     results = await fake.run(two_refused_at_once())
