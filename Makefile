@@ -79,7 +79,9 @@ bench: $(STAMP)
 # Mutation testing (QUALITY.md): mutmut over the modules that carry the guarantees, one worker,
 # then the score per module. Not part of `make test`. `make mutants MODULE=storage.outbox` runs one.
 .PHONY: mutants
-mutants: | $(STAMP)
+# No $(STAMP) prerequisite: it would reinstall a .venv shared between worktrees (QUALITY.md, Time)
+mutants:
+	test -x $(BIN)/mutmut || $(MAKE) $(STAMP)
 	$(BIN)/mutmut run --max-children 1 $(if $(MODULE),"$(MODULE).*") > mutants.log 2>&1 || \
 		(tail -c 2000 mutants.log; exit 1)
 	$(BIN)/python -m bench.mutants $(if $(MODULE),--module $(MODULE))

@@ -272,6 +272,11 @@ def test_a_message_lists_its_plural_forms_or_its_one_text() -> None:
     plural = Plural({"one": "{n} place", "other": "{n} places"})
     assert forms(plural) == {"one": "{n} place", "other": "{n} places"}
     assert forms("Bonjour {name}") == {"other": "Bonjour {name}"}
+    # a count that is no number: the error names the message and its count
+    translate = Translator({"fr": {"bookings.left": plural}})
+    wrong = r"^bookings\.left: 'n' picks the plural form, it must be a number$"
+    with pytest.raises(TypeError, match=wrong):
+        translate("fr", "bookings.left", n="3")
 
 
 def test_pages_hold_at_most_so_many_items_that_take_sign_ups() -> None:
