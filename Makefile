@@ -76,12 +76,14 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.web
 
-# Mutation testing (QUALITY.md): mutmut over the modules that carry the guarantees, one worker,
-# then the score per module. Not part of `make test`. `make mutants MODULE=storage.outbox` runs one.
+# Mutation testing (QUALITY.md): mutmut over the modules that carry the guarantees, two workers
+# (MUTANT_JOBS=1 on a busy machine), then the score per module. Not part of `make test`.
+# `make mutants MODULE=storage.outbox` runs one module.
+MUTANT_JOBS ?= 2
 .PHONY: mutants
 # No $(STAMP) prerequisite: it would reinstall a .venv shared between worktrees (QUALITY.md, Time)
 mutants:
 	test -x $(BIN)/mutmut || $(MAKE) $(STAMP)
-	$(BIN)/mutmut run --max-children 1 $(if $(MODULE),"$(MODULE).*") > mutants.log 2>&1 || \
+	$(BIN)/mutmut run --max-children $(MUTANT_JOBS) $(if $(MODULE),"$(MODULE).*") > mutants.log 2>&1 || \
 		(tail -c 2000 mutants.log; exit 1)
 	$(BIN)/python -m bench.mutants $(if $(MODULE),--module $(MODULE))
