@@ -237,7 +237,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
-        careful: bool = False,
+        careful: bool,
     ) -> Result:
         """Try again after a server error or a dropped connection, where it is safe.
 

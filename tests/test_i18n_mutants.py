@@ -8,6 +8,7 @@ cut into pages at block and line boundaries.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +17,16 @@ import pytest
 from markupsafe import Markup
 
 from bot.domain.models import Workshop
-from bot.i18n import LANGUAGES, Count, Translator, grouped, load_catalogue, placeholders
+from bot.i18n import (
+    LANGUAGES,
+    Count,
+    Plural,
+    Translator,
+    forms,
+    grouped,
+    load_catalogue,
+    placeholders,
+)
 from bot.reply import Button
 from bot.views.common import (
     NL,
@@ -255,6 +265,37 @@ def test_a_block_too_big_for_a_page_is_cut_at_its_lines() -> None:
         Page(Markup("H\n\n" + "y" * 10), ()),
         Page(Markup("H\n\n" + "z" * 10), (a,)),
     ]
+
+
+def test_a_message_lists_its_plural_forms_or_its_one_text() -> None:
+    """What the catalogue checks read (tests/test_plurals.py, tests/test_i18n.py)."""
+    plural = Plural({"one": "{n} place", "other": "{n} places"})
+    assert forms(plural) == {"one": "{n} place", "other": "{n} places"}
+    assert forms("Bonjour {name}") == {"other": "Bonjour {name}"}
+    # a count that is no number: the error names the message and its count
+    translate = Translator({"fr": {"bookings.left": plural}})
+    wrong = r"^bookings\.left: 'n' picks the plural form, it must be a number$"
+    with pytest.raises(TypeError, match=wrong):
+        translate("fr", "bookings.left", n="3")
+
+
+def test_pages_hold_at_most_so_many_items_that_take_sign_ups() -> None:
+    """Each item that takes sign-ups has its button on its page: at most `buttons` a page."""
+    a, b, c, d = (replace(_item(x, 9, 10), capacity=3) for x in "abcd")
+    e = _item("e", 9, 10)  # no sign-ups: no button, not counted
+    head = Markup("H")
+    blocks = [Block(Markup(w.id), (w,)) for w in (a, b, c, e, d)]
+    assert [p.items for p in paginate(head, blocks, buttons=2)] == [(a, b), (c, e, d)]
+    assert [p.items for p in paginate(head, blocks)] == [(a, b, c, e, d)]  # no limit
+    # a block with more of them than a page holds is cut at its lines, one item a line
+    many = Block(Markup("T\na\nb\nc"), (a, b, c), header=True)
+    assert paginate(head, [many], buttons=2) == [
+        Page(Markup("H\n\nT\n\na\n\nb"), (a, b)),
+        Page(Markup("H\n\nc"), (c,)),
+    ]
+    # exactly as many as a page holds: kept whole
+    two = Block(Markup("T\na\nb"), (a, b), header=True)
+    assert paginate(head, [two], buttons=2) == [Page(Markup("H\n\nT\na\nb"), (a, b))]
 
 
 def test_the_pager_moves_between_pages() -> None:

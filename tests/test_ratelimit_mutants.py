@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from typing import Any
 
 import httpx
 import pytest
-from telegram.error import BadRequest, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.rate_window import Send, Window
 from bot.ratelimit import BULK, INTERACTIVE, SlidingWindowRateLimiter, Turn, surely_not_taken
 from bot.telegram_calls import group_of
+from tests.test_ratelimit import GROUP, MARGIN, MINUTE, OTHER_GROUP, FakeTime, Sends, retry_after
 
 
 def sent(end: float | None) -> Send:
@@ -119,16 +121,176 @@ async def test_a_refused_call_is_told_to_on_failure_with_its_endpoint() -> None:
     with pytest.raises(BadRequest):
         await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 5}, None)
     assert told == [("sendMessage", "Chat not found")]
+    # refused is refused: not tried again, even as a reply to a person
+    calls = 0
+
+    async def refused_again() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        raise BadRequest("Chat not found")
+
+    with pytest.raises(BadRequest):
+        await limiter.process_request(refused_again, (), {}, "sendMessage", {"chat_id": 5}, None)
+    assert calls == 1
+
+
+async def test_the_call_gets_its_arguments_and_keywords() -> None:
+    """PTB passes the timeouts as keywords: they reach the request, limited or not."""
+    limiter = SlidingWindowRateLimiter(sleep=_no_wait)
+    got: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    async def call(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        got.append((args, kwargs))
+        return {}
+
+    data = {"chat_id": 5, "text": "hi"}
+    keywords = {"read_timeout": 7.0}
+    for endpoint, priority in (("sendMessage", BULK), ("getMe", INTERACTIVE)):
+        await limiter.process_request(call, (endpoint, data), keywords, endpoint, data, priority)
+    assert got == [(("sendMessage", data), keywords), (("getMe", data), keywords)]
+
+
+def _limiter(fake: FakeTime, **limits: Any) -> SlidingWindowRateLimiter:
+    return SlidingWindowRateLimiter(monotonic=fake.monotonic, sleep=fake.sleep, **limits)
+
+
+async def test_what_the_log_says_of_refusals_and_failures(caplog: pytest.LogCaptureFixture) -> None:
+    """What an organiser reads in the log: who was refused, how long we wait, each retry."""
+    fake = FakeTime()
+    sends = Sends(_limiter(fake, max_retries=1, margin=0, spacing=0), fake)
+
+    async def refuse() -> Any:
+        await asyncio.sleep(0)  # on its way: the other one leaves meanwhile
+        raise retry_after(2)
+
+    async def two_refused_at_once() -> list[Any]:
+        both = asyncio.gather(
+            sends.send("a", chat_id=5, answer=refuse),
+            sends.send("b", chat_id=GROUP, answer=refuse),
+            return_exceptions=True,
+        )
+        return list(await both)
+
+    caplog.set_level(logging.INFO, logger="bot.ratelimit")
+    results = await fake.run(two_refused_at_once())
+    assert [type(r) for r in results[0]] == [RetryAfter, RetryAfter]
+    assert caplog.messages == [
+        # two refusals at one moment ask for one pause: said once
+        "Telegram asked to wait: holding every message for 2.0 s",
+        "sendMessage to 5 refused: retry 1 of 1 in 2.0 s",
+        f"sendMessage to {GROUP} refused: retry 1 of 1 in 2.0 s",
+        "Telegram asked to wait: holding every message for 2.0 s",  # at 2 s: until 4 s
+        "sendMessage to 5 refused again after 1 retries; giving up",
+        f"sendMessage to {GROUP} refused again after 1 retries; giving up",
+    ]
+
+    caplog.clear()
+    tries = 0
+
+    async def fail_once() -> Any:
+        nonlocal tries
+        tries += 1
+        if tries == 1:
+            raise NetworkError("connection lost")
+        return {"ok": True}
+
+    await fake.run(sends.send("reply", chat_id=6, answer=fail_once))
+    assert caplog.messages == ["sendMessage failed (connection lost); try 2 again in 0.3 s"]
+
+
+async def test_a_send_cancelled_once_granted_gives_its_place_back() -> None:
+    """Cancelled after its grant but before its request left: it came back at once."""
+    fake = FakeTime()
+    sends = Sends(_limiter(fake, overall_per_second=2, margin=0, spacing=0, max_retries=1), fake)
+    refused = False
+
+    async def refuse_once() -> Any:
+        nonlocal refused
+        if not refused:
+            refused = True
+            raise retry_after(1)
+        return {"ok": True}
+
+    first = asyncio.create_task(sends.send("first", chat_id=1, answer=refuse_once))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    cancelled = asyncio.create_task(sends.send("cancelled", chat_id=2))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert sends.limiter.waiting == 2  # the first one's retry and this one: held by the pause
+    fake.now = 1.0  # the pause is over (its timer has not woken up yet)
+    third = asyncio.create_task(sends.send("third", chat_id=3))
+    await asyncio.sleep(0)  # the third one's line grants the first one's retry and this one
+    assert sends.limiter.waiting == 1
+    cancelled.cancel()  # granted, but its request has not left
+
+    await fake.run(first, third, sends.send("fourth", chat_id=4))
+
+    assert cancelled.cancelled()
+    # the window of two counts it, from when it was cancelled: "fourth" need not wait for it
+    assert sends.log == [(0.0, "first"), (1.0, "first"), (2.0, "third"), (2.0, "fourth")]
+
+
+async def test_a_send_cancelled_as_the_limiter_shuts_down_ends_cancelled() -> None:
+    fake = FakeTime()
+    sends = Sends(_limiter(fake, overall_per_second=1, margin=0), fake)
+    await fake.run(sends.send("fill"))
+    held = asyncio.ensure_future(sends.send("held", chat_id=9))
+    await asyncio.sleep(0)
+    assert sends.limiter.waiting == 1
+
+    await sends.limiter.shutdown()  # fails its turn...
+    held.cancel()  # ...and it is cancelled before it heard: cancelled it ends
+
+    with pytest.raises(asyncio.CancelledError):
+        await held
+    assert held.cancelled()
+
+
+async def test_a_send_cancelled_in_line_is_stepped_over_before_it_left() -> None:
+    fake = FakeTime()
+    sends = Sends(_limiter(fake, overall_per_second=1, margin=0), fake)
+    await fake.run(sends.send("fill"))
+    cancelled = asyncio.ensure_future(sends.send("cancelled", chat_id=8))
+    await asyncio.sleep(0)
+    after = asyncio.ensure_future(sends.send("after", chat_id=9))
+    cancelled.cancel()  # the next one's line runs before the cancelled one hears it
+
+    await fake.run(after)
+
+    assert cancelled.cancelled()
+    assert sends.log == [(0.0, "fill"), (1.0, "after")]
+    assert sends.limiter.waiting == 0
+
+
+async def test_past_256_groups_only_the_windows_that_emptied_are_forgotten() -> None:
+    fake = FakeTime()
+    sends = Sends(_limiter(fake, margin=MARGIN), fake)
+    limiter = sends.limiter
+    await fake.run(*(sends.send(f"old {n}", chat_id=-(n + 1)) for n in range(255)))
+    await fake.run(fake.sleep(MINUTE))  # their windows empty
+    start = fake.now
+    await fake.run(*(sends.send(f"full {n}", chat_id=GROUP) for n in range(20)))
+    assert len(limiter._groups) == 256
+
+    await fake.run(sends.send("new group", chat_id=OTHER_GROUP))  # the 257th: forget the old
+
+    assert set(limiter._groups) == {GROUP, OTHER_GROUP}
+    await fake.run(sends.send("21st", chat_id=GROUP))  # its group's window was kept
+    assert sends.times("21st") == [pytest.approx(start + MINUTE)]
 
 
 async def test_a_send_retried_after_a_429_keeps_its_place_in_line() -> None:
     """A refused send goes again before the sends that queued behind it meanwhile."""
-    limiter = SlidingWindowRateLimiter(overall_per_second=1, margin=0, spacing=0)
-    order: list[str] = []
+    fake = FakeTime()
+    limiter = SlidingWindowRateLimiter(
+        overall_per_second=1, margin=0, spacing=0, monotonic=fake.monotonic, sleep=fake.sleep
+    )
+    order: list[tuple[str, float]] = []
     in_flight, refuse = asyncio.Event(), asyncio.Event()
 
     async def first() -> dict[str, Any]:
-        order.append("first")
+        order.append(("first", fake.now))
         if len(order) == 1:
             in_flight.set()
             await refuse.wait()
@@ -136,7 +298,7 @@ async def test_a_send_retried_after_a_429_keeps_its_place_in_line() -> None:
         return {}
 
     async def second() -> dict[str, Any]:
-        order.append("second")
+        order.append(("second", fake.now))
         return {}
 
     chat = {"chat_id": 5}
@@ -147,6 +309,6 @@ async def test_a_send_retried_after_a_429_keeps_its_place_in_line() -> None:
         await asyncio.sleep(0)
     assert limiter.waiting == 1
     refuse.set()
-    async with asyncio.timeout(30):
-        await asyncio.gather(sending, behind)
-    assert order == ["first", "first", "second"]
+    await fake.run(sending, behind)
+    # the retry once the pause is over, then the second once the window let the retry out
+    assert order == [("first", 0.0), ("first", 1.0), ("second", 2.0)]

@@ -42,3 +42,7 @@ def test_seats_tell_places_standing_and_queue_of_the_items_shown() -> None:
     assert (anonymous.status(item), anonymous.position(item)) == (None, None)
     full = Standing(target, ins=(1, 2, 3, 4), waiting=())
     assert Seats(None, {"w": full}, frozenset()).left(item) == 0
+    marked = Seats(6, {}, frozenset(), cancelled=frozenset({"w"}), favourites=frozenset({"o"}))
+    assert (marked.is_cancelled(item), marked.is_cancelled(other)) == (True, False)
+    assert (marked.starred(item), marked.starred(other)) == (False, True)
+    assert not seats.is_cancelled(item) and not seats.starred(item)  # neither, unless told

@@ -72,20 +72,20 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     db = await Database.open(tmp_path / "r.sqlite3")
-    clock = FrozenClock(NOW)
-    programme = ProgrammeService(db, PARIS, clock=clock)
-    people = PeopleService(db, clock, [ORGANISER], [])
-    await programme.import_bytes(PROGRAMME.encode(), "semaine.toml")
-    for uid, name, username in (
-        (ORGANISER, "Orga", "orga"),
-        (ZOE, "Zoé", "zoe_m"),  # the programme's "@Zoe_M", in another case
-        (ANA, "Ana", None),
-        (BOB, "Bob", "bobby"),
-        (NOBODY, "Personne", "personne"),
-        (LINKED_ANA, "Ana bis", None),
-    ):
-        await people.register(uid, name, None, username, "fr")
-    try:
+    try:  # closed even when the set-up fails (a mutant): an open connection keeps pytest alive
+        clock = FrozenClock(NOW)
+        programme = ProgrammeService(db, PARIS, clock=clock)
+        people = PeopleService(db, clock, [ORGANISER], [])
+        await programme.import_bytes(PROGRAMME.encode(), "semaine.toml")
+        for uid, name, username in (
+            (ORGANISER, "Orga", "orga"),
+            (ZOE, "Zoé", "zoe_m"),  # the programme's "@Zoe_M", in another case
+            (ANA, "Ana", None),
+            (BOB, "Bob", "bobby"),
+            (NOBODY, "Personne", "personne"),
+            (LINKED_ANA, "Ana bis", None),
+        ):
+            await people.register(uid, name, None, username, "fr")
         yield World(db, programme, people, RolesService(db, clock, programme, people))
     finally:
         await db.close()
