@@ -1,4 +1,10 @@
-"""The SQLite connection: pragmas, one transaction at a time, numbered migrations."""
+"""The SQLite connections: pragmas, one transaction at a time, numbered migrations.
+
+Writes go through one connection, one transaction at a time. Reads of a database file go
+through a second one (WAL lets them run while a transaction is under way), so that a person's
+question never queues behind the outbox marking its sends or a re-planning (issue 13). Each
+read block is one read transaction: what it reads is one state of the file.
+"""
 
 from __future__ import annotations
 
@@ -46,31 +52,55 @@ def latest_version() -> int:
     return len(_migration_modules())
 
 
-class Database:
-    """One aiosqlite connection; callers take turns through `transaction()` and `read()`."""
+def _in_memory(path: str) -> bool:
+    return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+
+async def _connect(path: str, *, reader: bool = False) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        if not reader:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if reader:
+            await conn.execute("PRAGMA query_only=ON")  # a write by mistake fails loudly
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+class Database:
+    """A writing aiosqlite connection and a reading one; callers take turns on each through
+    `transaction()` and `read()` (one connection for both when the database is in memory)."""
+
+    def __init__(
+        self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._reader = reader
+        self._read_lock = asyncio.Lock() if reader is not None else self._lock
         self.before_commit: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = []
         """Run inside every write transaction, last (the inbox marks its update handled)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
         """Open (and create or upgrade) the database at `path`."""
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn = await _connect(str(path))
         try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             db = cls(conn, str(path))
             if migrate:
                 await db.migrate()
             else:
                 await db.check_version()
+            if not _in_memory(str(path)):
+                db._reader = await _connect(str(path), reader=True)
+                db._read_lock = asyncio.Lock()
         except BaseException:
             await conn.close()
             raise
@@ -83,6 +113,7 @@ class Database:
         alone is whole); a checkpoint that cannot be made (a reader elsewhere, a transaction
         still open) only costs the next start a replay of the log.
         """
+        await self._close_reader()  # its snapshot would hold the checkpoint back
         try:
             async with asyncio.timeout(CHECKPOINT_WAIT), self._lock:
                 # A reader elsewhere makes the checkpoint wait: not longer than this at close
@@ -94,6 +125,16 @@ class Database:
         except (TimeoutError, sqlite3.Error, ValueError) as exc:
             log.warning("%s: no checkpoint at close: %s", self.path, exc)
         await self.conn.close()
+
+    async def _close_reader(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            try:
+                async with asyncio.timeout(CHECKPOINT_WAIT), self._read_lock:
+                    pass  # let a read under way finish
+            except TimeoutError:
+                log.warning("%s: closing the reading connection during a read", self.path)
+            await reader.close()
 
     async def version(self) -> int:
         """Give the schema version stored in the file."""
@@ -145,6 +186,17 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Read outside any other caller's transaction."""
-        async with self._lock:
-            yield self.conn
+        """Read what the last transaction committed, in one read transaction."""
+        reader = self._reader
+        if reader is None:
+            async with self._lock:
+                yield self.conn
+            return
+        async with self._read_lock:
+            try:
+                await reader.execute("BEGIN")
+                yield reader
+            finally:
+                # BEGIN cancelled on its way still runs: this closes it (or finds nothing open)
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await reader.execute("COMMIT")
