@@ -29,6 +29,11 @@ def parse_args() -> argparse.Namespace:
         default=SESSIONS,
         help=f"what each person does, times a day on average ({SESSIONS:g})",
     )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also stamp, in the bot's process, where each answer's time goes",
+    )
     parser.add_argument("--serve", choices=("bot", "echo", "echo-limited"), help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -38,7 +43,7 @@ def main() -> int:
     """Run the soak (or, with --serve, one of its bots); give the exit status."""
     args = parse_args()
     if args.serve == "bot":
-        asyncio.run(serve_bot(args.config, args.speed))
+        asyncio.run(serve_bot(args.config, args.speed, args.stages))
         return 0
     if args.serve:
         asyncio.run(serve_echo(args.config, args.serve == "echo-limited"))
@@ -55,7 +60,7 @@ def main() -> int:
         "one. All at once, on this machine."
     )
     print()
-    run = asyncio.run(soak(args.speed, args.people, args.seed, args.sessions))
+    run = asyncio.run(soak(args.speed, args.people, args.seed, args.sessions, args.stages))
     return report(run)
 
 

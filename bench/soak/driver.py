@@ -72,6 +72,8 @@ class Asked:
     """When it was queued in each emulator: the bot's, then each echo's."""
     answer: int | None = None
     """The message_id of the bot's answer."""
+    incoming: int = 0
+    """The message_id of the text in the bot's emulator."""
 
 
 @dataclass(frozen=True)
@@ -170,11 +172,11 @@ class Driver:
         """
         mark = self.emu.observer.mark(user)
         sent = [time.monotonic()]
-        await self.emu.people.send_text(user, text)
+        incoming = await self.emu.people.send_text(user, text)
         for echo in self.echoes:
             sent.append(time.monotonic())
             await echo.people.send_text(user, text)
-        asked = Asked(label, user, text, sent)
+        asked = Asked(label, user, text, sent, incoming=incoming)
         self.asked.append(asked)
         answer = await self.first_after(user, mark, self.is_answer)
         if answer is None:

@@ -19,6 +19,7 @@ from telegram.ext import BaseRateLimiter
 
 from bench.common import echo_application, polling
 from bench.soak.settings import EARLY, GO, READY, START, STOP
+from bench.soak.stages import Recorder, recording
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import RehearsalClock
 from bot.config import Config, parse_config
@@ -75,11 +76,12 @@ def load(path: Path) -> Config:
     return parse_config(json.loads(path.read_text("utf-8")), str(path), ROOT, environ={})
 
 
-async def serve_bot(config_path: Path, speed: float) -> None:
+async def serve_bot(config_path: Path, speed: float, stages: bool = False) -> None:
     """Run the real bot until told to stop; then print what it counted, as one JSON line.
 
     Its clock starts EARLY before START (nothing is due then); "go <t0>" puts it where a clock
-    started at START at the monotonic moment t0 would be.
+    started at START at the monotonic moment t0 would be. With `stages`, it also stamps where
+    each update's time goes (bench.soak.stages).
     """
     tally = tally_logs()
     config = load(config_path)
@@ -97,7 +99,10 @@ async def serve_bot(config_path: Path, speed: float) -> None:
                 handled.append(time.monotonic())
 
         app.process_update = counted  # type: ignore[method-assign]
-        async with app:
+        recorder: contextlib.AbstractAsyncContextManager[Recorder | None] = (
+            recording(app, db) if stages else contextlib.nullcontext(None)
+        )
+        async with app, recorder as recorded:
             poller = await start_polling(app)
             try:
                 tell(READY)
@@ -117,6 +122,7 @@ async def serve_bot(config_path: Path, speed: float) -> None:
                 "samples": dict(tally.samples),
                 "cpu": cpu_seconds(),
                 "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "stages": recorded.as_json() if recorded is not None else None,
             }
         )
     )
@@ -180,6 +186,7 @@ class Child:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=log,
+            limit=1 << 24,  # its last line (JSON) may be long: the stages of every update
         )
         child = cls(name, proc, log)
         line = await child.line(120.0)
