@@ -15,7 +15,9 @@ fit.
 While people are being answered (a reply granted in the last REPLY_RECENT seconds), bulk sends
 leave `reserve` places of each second free: a reply then finds room at once instead of waiting
 for the next place a broadcast or the morning's digests leave (with nobody talking to the bot,
-bulk sends have the whole window).
+bulk sends have the whole window). With a reserve, the spacing below holds bulk sends only: a
+reply goes as soon as the window has room (counted from the answers, the window needs no
+spacing to stay within Telegram's limit).
 
 Grants are also spaced by (1 s + margin) / 30: the same rate, but no burst of 30 requests at
 once. A burst leaves its requests queued behind each other (our event loop, the connection
@@ -122,7 +124,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
     or a Turn for the outbox; a lower number goes first. spacing is the least time between two
     grants: None spreads each second's sends evenly, 0 lets a whole window's worth go at once.
     reserve is how many places of the overall window bulk sends leave to replies while people
-    are being answered (RESERVE for the bot).
+    are being answered (RESERVE for the bot); with a reserve, replies are not spaced either:
+    a reply goes as soon as the window has room.
     """
 
     def __init__(
@@ -149,6 +152,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         self._spacing = spacing
         self._last_grant = -math.inf
         self._reserve = min(reserve, overall_per_second - 1)  # bulk sends keep one place
+        self.reserve = reserve
+        """The reserve asked for (a baseline makes its limiter the same)."""
         self._last_reply = -math.inf
         self._group_limit = group_per_minute
         self._group_span = 60.0 + margin
@@ -343,8 +348,10 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
 
     def _overall_free_at(self, priority: int, now: float) -> float:
         free = self._overall.free_at()
+        if self._reserve and priority == INTERACTIVE:
+            return free  # the window alone holds a reply: it is not spaced behind bulk sends
         reserved_until = self._last_reply + REPLY_RECENT
-        if priority != INTERACTIVE and self._reserve and reserved_until > now:
+        if self._reserve and reserved_until > now:
             # Leave the reserve to replies; once nobody was answered for a while, the whole window
             free = min(self._overall.free_at(self._reserve), max(free, reserved_until))
         return max(free, self._last_grant + self._spacing)

@@ -50,8 +50,8 @@ async def test_while_replies_flow_a_reply_never_waits_for_a_full_window() -> Non
 
     waits = await busy_minute(fake, sends, replies)
 
-    # at most the spacing after the grant before it: the window always had room left
-    assert max(waits.values()) <= STEP + 1e-6
+    # the window always had room left, and a reply is not spaced behind bulk sends
+    assert max(waits.values()) == pytest.approx(0.0)
     assert most_in_a_window(sends.times(), SECOND) <= 30
     assert len(sends.times("bulk")) == 300
 
@@ -89,3 +89,15 @@ async def test_the_reserve_lapses_once_nobody_was_answered_for_a_while() -> None
     after = [t for t in bulk if t >= REPLY_RECENT + SECOND]
     assert most_in_a_window(kept, SECOND) <= 30 - RESERVE
     assert most_in_a_window(after, SECOND) == 30
+
+
+async def test_with_a_reserve_replies_are_not_spaced_but_stay_within_the_window() -> None:
+    fake = FakeTime()
+    sends = limited(fake, RESERVE)
+
+    await fake.run(*(sends.send(f"reply {n}", chat_id=n + 1) for n in range(45)))
+
+    # a whole window at once, then each as the one 30 before left the window
+    assert sends.times()[:30] == [0.0] * 30
+    assert sends.times()[30:] == [pytest.approx(SECOND)] * 15
+    assert most_in_a_window(sends.times(), SECOND) == 30

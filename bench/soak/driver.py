@@ -506,12 +506,8 @@ class Driver:
         """Check the bookings as they stand (one read), sign-ups still open included."""
         self.done["checkpoint"] += 1
         now = self.clock.now()
-        async with self.db.read() as conn:
-            await conn.execute("BEGIN")
-            try:
-                programme = await programme_repo.load(conn)
-                everything = await bookings_repo.everything(conn)
-            finally:
-                await conn.execute("COMMIT")
+        async with self.db.read() as conn:  # one read transaction: one state of the file
+            programme = await programme_repo.load(conn)
+            everything = await bookings_repo.everything(conn)
         self.checks.append((now, booking_faults(programme, everything, now, self.close)))
         self.programme = programme

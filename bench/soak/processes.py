@@ -23,7 +23,7 @@ from bench.soak.stages import Recorder, recording
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import RehearsalClock
 from bot.config import Config, parse_config
-from bot.ratelimit import SlidingWindowRateLimiter
+from bot.ratelimit import RESERVE, SlidingWindowRateLimiter
 from bot.sandbox.harness import ROOT
 from storage.db import Database
 
@@ -132,7 +132,10 @@ async def serve_echo(config_path: Path, limited: bool) -> None:
     """Run an echo bot (bench.common's echo_application; the bot's rate limiter if `limited`)."""
     tally = tally_logs()
     telegram = load(config_path).telegram
-    limiter: BaseRateLimiter[Any] | None = SlidingWindowRateLimiter() if limited else None
+    # The bot's limiter, reserve included (it changes how replies are spaced)
+    limiter: BaseRateLimiter[Any] | None = (
+        SlidingWindowRateLimiter(reserve=RESERVE) if limited else None
+    )
     app = echo_application(
         telegram.token.get_secret_value() if telegram.token else "",
         telegram.api_base_url,

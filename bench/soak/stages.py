@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import signal
+import sys
 import time
 import weakref
 from collections import defaultdict
@@ -257,8 +259,12 @@ class Recorder:
     # --- the loop probe ---------------------------------------------------------------------
 
     def start_probe(self) -> None:
-        """Note how late the event loop wakes a 5 ms sleeper, from now on."""
+        """Note how late the event loop wakes a 5 ms sleeper, from now on.
+
+        SIGUSR1 then prints every task's stack to stderr (the bot's log): where a stall waits.
+        """
         self._probe = asyncio.create_task(self._run_probe(), name="stages-probe")
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _print_tasks)
 
     async def stop_probe(self) -> None:
         """Stop the probe."""
@@ -281,6 +287,13 @@ class Recorder:
             "holds_contended": {k: _summary(v) for k, v in self.holds_contended.items()},
             "lags": _summary(self.lags),
         }
+
+
+def _print_tasks() -> None:
+    for task in asyncio.all_tasks():
+        print(f"--- {task.get_name()}", file=sys.stderr)
+        task.print_stack(limit=12, file=sys.stderr)
+    sys.stderr.flush()
 
 
 def _summary(values: list[float]) -> dict[str, float]:
