@@ -11,7 +11,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -76,7 +76,9 @@ def load(path: Path) -> Config:
     return parse_config(json.loads(path.read_text("utf-8")), str(path), ROOT, environ={})
 
 
-async def serve_bot(config_path: Path, speed: float, stages: bool = False) -> None:
+async def serve_bot(
+    config_path: Path, speed: float, stages: bool = False, start: datetime = START
+) -> None:
     """Run the real bot until told to stop; then print what it counted, as one JSON line.
 
     Its clock starts EARLY before START (nothing is due then); "go <t0>" puts it where a clock
@@ -85,7 +87,7 @@ async def serve_bot(config_path: Path, speed: float, stages: bool = False) -> No
     """
     tally = tally_logs()
     config = load(config_path)
-    clock = RehearsalClock(START - EARLY, speed)
+    clock = RehearsalClock(start - EARLY, speed)
     handled: list[float] = []
     db = await Database.open(config.storage.database)
     try:
@@ -107,7 +109,7 @@ async def serve_bot(config_path: Path, speed: float, stages: bool = False) -> No
             try:
                 tell(READY)
                 t0 = float((await read_line()).removeprefix(GO))
-                clock.jump_to(START + timedelta(seconds=(time.monotonic() - t0) * speed))
+                clock.jump_to(start + timedelta(seconds=(time.monotonic() - t0) * speed))
                 app.bot_data.services.outbox.wake()  # its timer was set on the earlier time
                 await read_line()
             finally:
