@@ -4,16 +4,21 @@ Writes go through one connection, one transaction at a time. Reads of a database
 through a second one (WAL lets them run while a transaction is under way), so that a person's
 question never queues behind the outbox marking its sends or a re-planning (issue 13). Each
 read block is one read transaction: what it reads is one state of the file.
+
+Work done in bulk (the outbox sending, the re-planning after a sign-up) runs with BULK_WORK
+set: waiting for either connection, it lets the work of the people being answered go first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import importlib
 import logging
 import pkgutil
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +33,56 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_WAIT = 3.0  # seconds a close waits for its turn and the checkpoint, at most
 CHECKPOINT_BUSY_MS = 1000
+
+
+BULK_WORK: contextvars.ContextVar[bool] = contextvars.ContextVar("rencontre_bulk", default=False)
+"""True in the tasks doing bulk work: they take their turn on a connection after the others."""
+
+
+class Turns:
+    """A lock that serves the waiting people's work first, then bulk work (BULK_WORK)."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._lanes: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+
+    def locked(self) -> bool:
+        """Say whether someone holds it."""
+        return self._held
+
+    async def acquire(self) -> None:
+        """Wait for the turn: people's work first, bulk work after, each in order of arrival."""
+        if not self._held and not any(self._lanes):
+            self._held = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        lane = self._lanes[1 if BULK_WORK.get() else 0]
+        lane.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed over just as it was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    lane.remove(turn)
+            raise
+
+    def release(self) -> None:
+        """Hand the lock to the next in line (it stays held), or free it."""
+        for lane in self._lanes:
+            while lane:
+                turn = lane.popleft()
+                if not turn.done():
+                    turn.set_result(None)
+                    return
+        self._held = False
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *_: object) -> None:
+        self.release()
 
 
 class DatabaseError(Exception):
@@ -82,9 +137,9 @@ class Database:
     ) -> None:
         self.conn = conn
         self.path = path
-        self._lock = asyncio.Lock()
+        self._lock = Turns()
         self._reader = reader
-        self._read_lock = asyncio.Lock() if reader is not None else self._lock
+        self._read_lock = Turns() if reader is not None else self._lock
         self.before_commit: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = []
         """Run inside every write transaction, last (the inbox marks its update handled)."""
 
@@ -100,7 +155,7 @@ class Database:
                 await db.check_version()
             if not _in_memory(str(path)):
                 db._reader = await _connect(str(path), reader=True)
-                db._read_lock = asyncio.Lock()
+                db._read_lock = Turns()
         except BaseException:
             await conn.close()
             raise

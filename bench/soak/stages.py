@@ -29,7 +29,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from telegram import Update
 
@@ -37,7 +37,7 @@ from bot.app import RencontreApplication
 from bot.context import RencontreApp
 from bot.polling import Inbox
 from bot.ratelimit import INTERACTIVE, SlidingWindowRateLimiter, Turn
-from storage.db import Database
+from storage.db import Database, Turns
 
 PROBE_EVERY = 0.005
 
@@ -309,8 +309,8 @@ def _summary(values: list[float]) -> dict[str, float]:
     }
 
 
-class _TimedLock(asyncio.Lock):
-    """The database's lock, telling the recorder who waited how long behind whom."""
+class _TimedLock(Turns):
+    """The database's lock (its turns), telling the recorder who waited how long behind whom."""
 
     def __init__(self, recorder: Recorder, name: str) -> None:
         super().__init__()
@@ -320,7 +320,7 @@ class _TimedLock(asyncio.Lock):
         self._holder: str | None = None
         self._since = 0.0
 
-    async def acquire(self) -> Literal[True]:
+    async def acquire(self) -> None:
         """Take the lock; note the wait and behind whom."""
         began = time.monotonic()
         behind = self._holder if self.locked() else None
@@ -330,7 +330,6 @@ class _TimedLock(asyncio.Lock):
         self._since = time.monotonic()
         label = self._recorder.acquired(self._since - began, behind)
         self._holder = f"{label}, {self._name}"
-        return True
 
     def release(self) -> None:
         """Give the lock back."""
