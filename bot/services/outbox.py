@@ -268,21 +268,14 @@ class Outbox:
         """
         now = self._clock.now()
         started = 0
-        free: dict[bool, int] = {}
         for to_groups, places in self._places.items():
             busy = len(self._busy_groups) if to_groups else len(self._busy) - len(self._busy_groups)
-            if busy < places:
-                free[to_groups] = places - busy
-        if not free:
-            return 0
-        found: dict[bool, list[Row]] = {}
-        async with self._db.read() as conn:  # one read for both kinds: fewer turns on the reader
-            for to_groups in free:
+            if busy >= places:
+                continue
+            async with self._db.read() as conn:
                 # the busy ones may still read as pending (not claimed yet): read past them
-                places = self._places[to_groups]
-                found[to_groups] = await repo.due(conn, now, places, to_groups=to_groups)
-        for to_groups, rows in found.items():
-            for row in [r for r in rows if r.id not in self._busy][: free[to_groups]]:
+                rows = await repo.due(conn, now, places, to_groups=to_groups)
+            for row in [r for r in rows if r.id not in self._busy][: places - busy]:
                 task = asyncio.create_task(self._one(row), name=f"outbox-{row.id}")
                 self._busy[row.id] = task
                 if to_groups:
