@@ -40,20 +40,35 @@ BULK_WORK: contextvars.ContextVar[bool] = contextvars.ContextVar("rencontre_bulk
 
 
 class Turns:
-    """A lock that serves the waiting people's work first, then bulk work (BULK_WORK)."""
+    """A lock that serves the waiting people's work first, then bulk work (BULK_WORK).
+
+    The task holding it may take it again (a read inside its own read or transaction, such
+    as the programme read on a cold cache during a re-planning): it would otherwise wait for
+    itself, and every caller after it, forever.
+    """
 
     def __init__(self) -> None:
         self._held = False
+        self._owner: asyncio.Task[object] | None = None
+        self._depth = 0
         self._lanes: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
 
     def locked(self) -> bool:
         """Say whether someone holds it."""
         return self._held
 
+    def owned(self) -> bool:
+        """Say whether the current task holds it."""
+        return self._held and self._owner is not None and self._owner is asyncio.current_task()
+
     async def acquire(self) -> None:
         """Wait for the turn: people's work first, bulk work after, each in order of arrival."""
+        if self.owned():
+            self._depth += 1
+            return
         if not self._held and not any(self._lanes):
             self._held = True
+            self._owner = asyncio.current_task()
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         lane = self._lanes[1 if BULK_WORK.get() else 0]
@@ -62,14 +77,22 @@ class Turns:
             await turn
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
-                self.release()  # handed over just as it was cancelled: pass it on
+                self._hand_over()  # handed over just as it was cancelled: pass it on
             else:
                 with contextlib.suppress(ValueError):
                     lane.remove(turn)
             raise
+        self._owner = asyncio.current_task()
 
     def release(self) -> None:
         """Hand the lock to the next in line (it stays held), or free it."""
+        if self._depth:
+            self._depth -= 1
+            return
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        self._owner = None
         for lane in self._lanes:
             while lane:
                 turn = lane.popleft()
@@ -225,6 +248,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block in one BEGIN IMMEDIATE transaction: all of it is kept, or none."""
+        if self._lock.owned():
+            raise RuntimeError("a transaction inside a transaction (or a read) of the same task")
         async with self._lock:
             try:
                 # A task cancelled while BEGIN is on its way still has it run (aiosqlite runs
@@ -246,6 +271,9 @@ class Database:
         if reader is None:
             async with self._lock:
                 yield self.conn
+            return
+        if self._read_lock.owned():  # a read inside this task's own read: the same one
+            yield reader
             return
         async with self._read_lock:
             try:

@@ -6,6 +6,8 @@ import asyncio
 import contextvars
 from pathlib import Path
 
+import pytest
+
 from storage.db import BULK_WORK, Database, Turns
 
 
@@ -18,7 +20,7 @@ async def take(turns: Turns, name: str, order: list[str], bulk: bool = False) ->
 
 
 async def test_waiting_people_go_before_bulk_work_each_in_order_of_arrival() -> None:
-    turns, order = Turns(), []
+    turns, order = Turns(), list[str]()
     await turns.acquire()  # someone holds it while the others arrive
     tasks = [
         asyncio.create_task(take(turns, "bulk 1", order, bulk=True)),
@@ -35,7 +37,7 @@ async def test_waiting_people_go_before_bulk_work_each_in_order_of_arrival() -> 
 
 
 async def test_a_waiter_cancelled_leaves_the_line_and_one_handed_the_turn_passes_it_on() -> None:
-    turns, order = Turns(), []
+    turns, order = Turns(), list[str]()
     await turns.acquire()
     gone = asyncio.create_task(take(turns, "gone", order))
     handed = asyncio.create_task(take(turns, "handed", order))
@@ -74,3 +76,42 @@ async def test_bulk_work_waits_for_a_person_s_read_on_the_reading_connection(
         await db.close()
 
     assert order == ["person", "bulk"]
+
+
+async def test_a_read_inside_the_same_task_s_read_or_transaction_does_not_wait_for_itself(
+    tmp_path: Path,
+) -> None:
+    # The programme read on a cold cache inside a re-planning's transaction hung the whole
+    # bot (every caller after it waited on the lock) before the turns let its owner in again
+    for path in (tmp_path / "r.sqlite3", ":memory:"):
+        db = await Database.open(path)
+        try:
+            async with asyncio.timeout(5):
+                async with db.transaction() as conn:
+                    await conn.execute("INSERT INTO room (name) VALUES ('Plage')")
+                    async with db.read() as inner:
+                        await inner.execute("SELECT count(*) FROM room")
+                async with (
+                    db.read(),
+                    db.read() as inner,
+                    inner.execute("SELECT count(*) FROM room") as cursor,
+                ):
+                    row = await cursor.fetchone()
+                    assert row is not None and row[0] == 1
+                async with db.read():  # and the reads left the connection usable
+                    pass
+        finally:
+            await db.close()
+
+
+async def test_a_transaction_inside_a_transaction_is_refused_not_left_hanging(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        async with asyncio.timeout(5), db.transaction():
+            with pytest.raises(RuntimeError, match="inside a transaction"):
+                async with db.transaction():
+                    pass
+    finally:
+        await db.close()
