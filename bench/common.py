@@ -44,6 +44,7 @@ from bot.clock import FrozenClock
 from bot.domain.booking import TargetKind, ref
 from bot.domain.errors import DomainError
 from bot.domain.models import Participant, Programme
+from bot.ratelimit import SlidingWindowRateLimiter
 from bot.sandbox.emulator import ApiRequest, BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from bot.sandbox.records import Call
@@ -416,6 +417,8 @@ async def echo_bot(
 def same_limiter(bot: Harness) -> BaseRateLimiter[Any] | None:
     """Give a new rate limiter of the kind the real bot uses (None if it uses none)."""
     used = bot.app.bot.rate_limiter
+    if isinstance(used, SlidingWindowRateLimiter):
+        return SlidingWindowRateLimiter(reserve=used.reserve)  # replies paced the same way
     return None if used is None else type(used)()
 
 

@@ -29,7 +29,7 @@ from bot.events import BookingsChanged, Events, PersonRegistered, ProgrammeChang
 from bot.i18n import Translator
 from bot.menus import set_menu
 from bot.polling import POLL_TIMEOUT, Inbox, Poller
-from bot.ratelimit import SlidingWindowRateLimiter
+from bot.ratelimit import RESERVE, SlidingWindowRateLimiter
 from bot.services import membership, status
 from bot.services.agenda import AgendaService
 from bot.services.bookings import BookingService
@@ -224,7 +224,7 @@ def build_application(
 ) -> RencontreApp:
     """Build the bot: services, handlers in their documented order, start-up work."""
     services = build_services(config, clock, db, translator)
-    limiter = SlidingWindowRateLimiter()
+    limiter = SlidingWindowRateLimiter(reserve=RESERVE)  # replies first (issue 13)
     limiter.on_failure = services.status.failures.note  # every call passes the limiter
     context_types = ContextTypes(context=CallbackContext, bot_data=BotData)
 

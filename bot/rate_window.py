@@ -35,8 +35,8 @@ class Window:
         """Count one more granted send."""
         self.sends.append(send)
 
-    def free_at(self) -> float:
-        """Return the earliest time one more send fits.
+    def free_at(self, keep: int = 0) -> float:
+        """Return the earliest time one more send fits, leaving `keep` places free after it.
 
         -inf if it fits already, inf while a send it waits for is still on its way.
         """
@@ -46,7 +46,13 @@ class Window:
                 return math.inf  # the send `limit` back has not come back yet
             self.settled = max(self.settled, end)
             self.sends.popleft()
-        return self.settled + self.span
+        # With `keep`, the window is `keep` places smaller: the sends that many further back
+        # must have come back too
+        older = len(self.sends) - (self.limit - keep) + 1
+        ends = [self.sends[i].end for i in range(max(0, older))]
+        if None in ends:
+            return math.inf
+        return max([self.settled, *(e for e in ends if e is not None)]) + self.span
 
     def expired(self, now: float) -> bool:
         """Say whether every send it holds came back and left the window."""

@@ -12,6 +12,13 @@ in order of priority (replies to a person, then bulk sends), first come first se
 priority; a send held by its group's window is stepped over, so it never holds back sends that
 fit.
 
+While people are being answered (a reply granted in the last REPLY_RECENT seconds), bulk sends
+leave `reserve` places of each second free: a reply then finds room at once instead of waiting
+for the next place a broadcast or the morning's digests leave (with nobody talking to the bot,
+bulk sends have the whole window). With a reserve, the spacing below holds bulk sends only: a
+reply goes as soon as the window has room (counted from the answers, the window needs no
+spacing to stay within Telegram's limit).
+
 Grants are also spaced by (1 s + margin) / 30: the same rate, but no burst of 30 requests at
 once. A burst leaves its requests queued behind each other (our event loop, the connection
 pool, TLS set-ups), so they reach Telegram up to a few hundred milliseconds after their grant,
@@ -53,6 +60,7 @@ __all__ = [
     "BULK",
     "INTERACTIVE",
     "MARGIN",
+    "RESERVE",
     "SlidingWindowRateLimiter",
     "Turn",
     "counts_as_message",
@@ -77,6 +85,11 @@ _LATE_KEPT = 0.005
 MARGIN = 0.005
 """Kept on Telegram's windows (s). Counted from the answers, they need none for the delays on
 the way; this covers rounding. (It was 20 ms when windows counted from the grants.)"""
+RESERVE = 4
+"""Places of the overall window bulk sends leave free while people are being answered (the
+bot's; the limiter's own default is none)."""
+REPLY_RECENT = 2.0
+"""Seconds after a reply's grant during which bulk sends keep the reserve free."""
 # Past this many groups, forget those whose window has emptied.
 _GROUPS_KEPT = 256
 
@@ -110,6 +123,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
     rate_limit_args is the priority: None or INTERACTIVE (0) for a reply to a person, BULK (1)
     or a Turn for the outbox; a lower number goes first. spacing is the least time between two
     grants: None spreads each second's sends evenly, 0 lets a whole window's worth go at once.
+    reserve is how many places of the overall window bulk sends leave to replies while people
+    are being answered (RESERVE for the bot); with a reserve, replies are not spaced either:
+    a reply goes as soon as the window has room.
     """
 
     def __init__(
@@ -121,17 +137,24 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         spacing: float | None = None,
+        reserve: int = 0,
     ) -> None:
         if overall_per_second < 1 or group_per_minute < 1:
             raise ValueError("the limits must allow at least one message per window")
         if margin < 0 or max_retries < 0 or (spacing is not None and spacing < 0):
             raise ValueError("margin, max_retries and spacing cannot be negative")
+        if reserve < 0:
+            raise ValueError("the reserve cannot be negative")
         self._overall = Window(overall_per_second, 1.0 + margin)
         if spacing is None:
             spacing = (1.0 + margin) / overall_per_second
         # One grant per `spacing` seconds (0: bursts), counted from the grants themselves.
         self._spacing = spacing
         self._last_grant = -math.inf
+        self._reserve = min(reserve, overall_per_second - 1)  # bulk sends keep one place
+        self.reserve = reserve
+        """The reserve asked for (a baseline makes its limiter the same)."""
+        self._last_reply = -math.inf
         self._group_limit = group_per_minute
         self._group_span = 60.0 + margin
         self._groups: dict[GroupKey, Window] = {}
@@ -301,7 +324,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
                 continue
             window = self._groups.get(waiter.group) if waiter.group is not None else None
             group_free = window.free_at() if window is not None else -math.inf
-            fits_at = max(self._overall_free_at(), group_free, self._paused_until)
+            overall = self._overall_free_at(waiter.priority, now)
+            fits_at = max(overall, group_free, self._paused_until)
             if fits_at <= now + _TOLERANCE:
                 # A send that waited for this moment and was woken up late is stamped up to
                 # _LATE_KEPT earlier, at its due moment if it can: lateness then does not add
@@ -322,13 +346,22 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
         else:
             self._cancel_timer()
 
-    def _overall_free_at(self) -> float:
-        return max(self._overall.free_at(), self._last_grant + self._spacing)
+    def _overall_free_at(self, priority: int, now: float) -> float:
+        free = self._overall.free_at()
+        if self._reserve and priority == INTERACTIVE:
+            return free  # the window alone holds a reply: it is not spaced behind bulk sends
+        reserved_until = self._last_reply + REPLY_RECENT
+        if self._reserve and reserved_until > now:
+            # Leave the reserve to replies; once nobody was answered for a while, the whole window
+            free = min(self._overall.free_at(self._reserve), max(free, reserved_until))
+        return max(free, self._last_grant + self._spacing)
 
     def _grant(self, waiter: _Waiter, now: float) -> None:
         send = Send()
         self._overall.add(send)
         self._last_grant = now
+        if waiter.priority == INTERACTIVE:
+            self._last_reply = now
         if waiter.group is not None:
             window = self._groups.get(waiter.group)
             if window is None:

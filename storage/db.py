@@ -1,13 +1,24 @@
-"""The SQLite connection: pragmas, one transaction at a time, numbered migrations."""
+"""The SQLite connections: pragmas, one transaction at a time, numbered migrations.
+
+Writes go through one connection, one transaction at a time. Reads of a database file go
+through a second one (WAL lets them run while a transaction is under way), so that a person's
+question never queues behind the outbox marking its sends or a re-planning (issue 13). Each
+read block is one read transaction: what it reads is one state of the file.
+
+Work done in bulk (the outbox sending, the re-planning after a sign-up) runs with BULK_WORK
+set: waiting for either connection, it lets the work of the people being answered go first.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import importlib
 import logging
 import pkgutil
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +33,79 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_WAIT = 3.0  # seconds a close waits for its turn and the checkpoint, at most
 CHECKPOINT_BUSY_MS = 1000
+
+
+BULK_WORK: contextvars.ContextVar[bool] = contextvars.ContextVar("rencontre_bulk", default=False)
+"""True in the tasks doing bulk work: they take their turn on a connection after the others."""
+
+
+class Turns:
+    """A lock that serves the waiting people's work first, then bulk work (BULK_WORK).
+
+    The task holding it may take it again (a read inside its own read or transaction, such
+    as the programme read on a cold cache during a re-planning): it would otherwise wait for
+    itself, and every caller after it, forever.
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+        self._owner: asyncio.Task[object] | None = None
+        self._depth = 0
+        self._lanes: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+
+    def locked(self) -> bool:
+        """Say whether someone holds it."""
+        return self._held
+
+    def owned(self) -> bool:
+        """Say whether the current task holds it."""
+        return self._held and self._owner is not None and self._owner is asyncio.current_task()
+
+    async def acquire(self) -> None:
+        """Wait for the turn: people's work first, bulk work after, each in order of arrival."""
+        if self.owned():
+            self._depth += 1
+            return
+        if not self._held and not any(self._lanes):
+            self._held = True
+            self._owner = asyncio.current_task()
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        lane = self._lanes[1 if BULK_WORK.get() else 0]
+        lane.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._hand_over()  # handed over just as it was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    lane.remove(turn)
+            raise
+        self._owner = asyncio.current_task()
+
+    def release(self) -> None:
+        """Hand the lock to the next in line (it stays held), or free it."""
+        if self._depth:
+            self._depth -= 1
+            return
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        self._owner = None
+        for lane in self._lanes:
+            while lane:
+                turn = lane.popleft()
+                if not turn.done():
+                    turn.set_result(None)
+                    return
+        self._held = False
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *_: object) -> None:
+        self.release()
 
 
 class DatabaseError(Exception):
@@ -46,31 +130,55 @@ def latest_version() -> int:
     return len(_migration_modules())
 
 
-class Database:
-    """One aiosqlite connection; callers take turns through `transaction()` and `read()`."""
+def _in_memory(path: str) -> bool:
+    return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+
+async def _connect(path: str, *, reader: bool = False) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        if not reader:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if reader:
+            await conn.execute("PRAGMA query_only=ON")  # a write by mistake fails loudly
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+class Database:
+    """A writing aiosqlite connection and a reading one; callers take turns on each through
+    `transaction()` and `read()` (one connection for both when the database is in memory)."""
+
+    def __init__(
+        self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self.conn = conn
         self.path = path
-        self._lock = asyncio.Lock()
+        self._lock = Turns()
+        self._reader = reader
+        self._read_lock = Turns() if reader is not None else self._lock
         self.before_commit: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = []
         """Run inside every write transaction, last (the inbox marks its update handled)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
         """Open (and create or upgrade) the database at `path`."""
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn = await _connect(str(path))
         try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             db = cls(conn, str(path))
             if migrate:
                 await db.migrate()
             else:
                 await db.check_version()
+            if not _in_memory(str(path)):
+                db._reader = await _connect(str(path), reader=True)
+                db._read_lock = Turns()
         except BaseException:
             await conn.close()
             raise
@@ -83,6 +191,7 @@ class Database:
         alone is whole); a checkpoint that cannot be made (a reader elsewhere, a transaction
         still open) only costs the next start a replay of the log.
         """
+        await self._close_reader()  # its snapshot would hold the checkpoint back
         try:
             async with asyncio.timeout(CHECKPOINT_WAIT), self._lock:
                 # A reader elsewhere makes the checkpoint wait: not longer than this at close
@@ -94,6 +203,16 @@ class Database:
         except (TimeoutError, sqlite3.Error, ValueError) as exc:
             log.warning("%s: no checkpoint at close: %s", self.path, exc)
         await self.conn.close()
+
+    async def _close_reader(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            try:
+                async with asyncio.timeout(CHECKPOINT_WAIT), self._read_lock:
+                    pass  # let a read under way finish
+            except TimeoutError:
+                log.warning("%s: closing the reading connection during a read", self.path)
+            await reader.close()
 
     async def version(self) -> int:
         """Give the schema version stored in the file."""
@@ -129,6 +248,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block in one BEGIN IMMEDIATE transaction: all of it is kept, or none."""
+        if self._lock.owned():
+            raise RuntimeError("a transaction inside a transaction (or a read) of the same task")
         async with self._lock:
             try:
                 # A task cancelled while BEGIN is on its way still has it run (aiosqlite runs
@@ -145,9 +266,23 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Read outside any other caller's transaction."""
-        async with self._lock:
-            yield self.conn
+        """Read what the last transaction committed, in one read transaction."""
+        reader = self._reader
+        if reader is None:
+            async with self._lock:
+                yield self.conn
+            return
+        if self._read_lock.owned():  # a read inside this task's own read: the same one
+            yield reader
+            return
+        async with self._read_lock:
+            try:
+                await reader.execute("BEGIN")
+                yield reader
+            finally:
+                # BEGIN cancelled on its way still runs: this closes it (or finds nothing open)
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await reader.execute("COMMIT")
 
     @asynccontextmanager
     async def alone(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -157,5 +292,7 @@ class Database:
         to the database's thread fewer than `transaction()` (the inbox does it per update).
         The `before_commit` hooks do not run.
         """
+        if self._lock.owned():
+            raise RuntimeError("a write alone inside a transaction (or a read) of the same task")
         async with self._lock:
             yield self.conn

@@ -72,6 +72,8 @@ class Asked:
     """When it was queued in each emulator: the bot's, then each echo's."""
     answer: int | None = None
     """The message_id of the bot's answer."""
+    incoming: int = 0
+    """The message_id of the text in the bot's emulator."""
 
 
 @dataclass(frozen=True)
@@ -170,11 +172,11 @@ class Driver:
         """
         mark = self.emu.observer.mark(user)
         sent = [time.monotonic()]
-        await self.emu.people.send_text(user, text)
+        incoming = await self.emu.people.send_text(user, text)
         for echo in self.echoes:
             sent.append(time.monotonic())
             await echo.people.send_text(user, text)
-        asked = Asked(label, user, text, sent)
+        asked = Asked(label, user, text, sent, incoming=incoming)
         self.asked.append(asked)
         answer = await self.first_after(user, mark, self.is_answer)
         if answer is None:
@@ -504,12 +506,8 @@ class Driver:
         """Check the bookings as they stand (one read), sign-ups still open included."""
         self.done["checkpoint"] += 1
         now = self.clock.now()
-        async with self.db.read() as conn:
-            await conn.execute("BEGIN")
-            try:
-                programme = await programme_repo.load(conn)
-                everything = await bookings_repo.everything(conn)
-            finally:
-                await conn.execute("COMMIT")
+        async with self.db.read() as conn:  # one read transaction: one state of the file
+            programme = await programme_repo.load(conn)
+            everything = await bookings_repo.everything(conn)
         self.checks.append((now, booking_faults(programme, everything, now, self.close)))
         self.programme = programme

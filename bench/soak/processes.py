@@ -11,7 +11,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,10 +19,11 @@ from telegram.ext import BaseRateLimiter
 
 from bench.common import echo_application, polling
 from bench.soak.settings import EARLY, GO, READY, START, STOP
+from bench.soak.stages import Recorder, recording
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import RehearsalClock
 from bot.config import Config, parse_config
-from bot.ratelimit import SlidingWindowRateLimiter
+from bot.ratelimit import RESERVE, SlidingWindowRateLimiter
 from bot.sandbox.harness import ROOT
 from storage.db import Database
 
@@ -75,15 +76,18 @@ def load(path: Path) -> Config:
     return parse_config(json.loads(path.read_text("utf-8")), str(path), ROOT, environ={})
 
 
-async def serve_bot(config_path: Path, speed: float) -> None:
+async def serve_bot(
+    config_path: Path, speed: float, stages: bool = False, start: datetime = START
+) -> None:
     """Run the real bot until told to stop; then print what it counted, as one JSON line.
 
     Its clock starts EARLY before START (nothing is due then); "go <t0>" puts it where a clock
-    started at START at the monotonic moment t0 would be.
+    started at START at the monotonic moment t0 would be. With `stages`, it also stamps where
+    each update's time goes (bench.soak.stages).
     """
     tally = tally_logs()
     config = load(config_path)
-    clock = RehearsalClock(START - EARLY, speed)
+    clock = RehearsalClock(start - EARLY, speed)
     handled: list[float] = []
     db = await Database.open(config.storage.database)
     try:
@@ -97,12 +101,15 @@ async def serve_bot(config_path: Path, speed: float) -> None:
                 handled.append(time.monotonic())
 
         app.process_update = counted  # type: ignore[method-assign]
-        async with app:
+        recorder: contextlib.AbstractAsyncContextManager[Recorder | None] = (
+            recording(app, db) if stages else contextlib.nullcontext(None)
+        )
+        async with app, recorder as recorded:
             poller = await start_polling(app)
             try:
                 tell(READY)
                 t0 = float((await read_line()).removeprefix(GO))
-                clock.jump_to(START + timedelta(seconds=(time.monotonic() - t0) * speed))
+                clock.jump_to(start + timedelta(seconds=(time.monotonic() - t0) * speed))
                 app.bot_data.services.outbox.wake()  # its timer was set on the earlier time
                 await read_line()
             finally:
@@ -117,6 +124,7 @@ async def serve_bot(config_path: Path, speed: float) -> None:
                 "samples": dict(tally.samples),
                 "cpu": cpu_seconds(),
                 "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "stages": recorded.as_json() if recorded is not None else None,
             }
         )
     )
@@ -126,7 +134,10 @@ async def serve_echo(config_path: Path, limited: bool) -> None:
     """Run an echo bot (bench.common's echo_application; the bot's rate limiter if `limited`)."""
     tally = tally_logs()
     telegram = load(config_path).telegram
-    limiter: BaseRateLimiter[Any] | None = SlidingWindowRateLimiter() if limited else None
+    # The bot's limiter, reserve included (it changes how replies are spaced)
+    limiter: BaseRateLimiter[Any] | None = (
+        SlidingWindowRateLimiter(reserve=RESERVE) if limited else None
+    )
     app = echo_application(
         telegram.token.get_secret_value() if telegram.token else "",
         telegram.api_base_url,
@@ -180,6 +191,7 @@ class Child:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=log,
+            limit=1 << 24,  # its last line (JSON) may be long: the stages of every update
         )
         child = cls(name, proc, log)
         line = await child.line(120.0)

@@ -23,6 +23,7 @@ from bench.soak.driver import Asked
 from bench.soak.people import days_of_the_week
 from bench.soak.run import Run, Sample
 from bench.soak.settings import END, GRACE, LABELS, ORGANISERS, SAMPLE_EVERY, START
+from bench.soak.stage_report import print_stages
 from bench.soak.verdicts import invariants
 from bot.domain import planning
 from bot.domain.schedule import local_day
@@ -203,6 +204,8 @@ def report(r: Run) -> int:
         rows,
     )
     during_broadcasts(r, latency, arrived)
+    if r.bot.get("stages"):
+        print_stages(r, latency, arrived)
     answers: defaultdict[str, list[Arrival]] = defaultdict(list)
     for a in bot:
         if a.method == "answerCallbackQuery" and a.query is not None:

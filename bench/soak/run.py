@@ -176,7 +176,7 @@ class Run:
         return (START + timedelta(seconds=(moment - self.t0) * self.speed)).astimezone(PARIS)
 
 
-async def soak(speed: float, count: int, seed: int, rate: float) -> Run:
+async def soak(speed: float, count: int, seed: int, rate: float, stages: bool = False) -> Run:
     """Run the week on the bot, the echoes mirroring its texts; gather what happened."""
     own = tally_logs()
     began = time.perf_counter()
@@ -199,6 +199,8 @@ async def soak(speed: float, count: int, seed: int, rate: float) -> Run:
             sessions = plan(people, rate, rng)
             for name, path in zip(("bot", "echo", "echo-limited"), paths, strict=True):
                 args = ["--serve", name, "--config", str(path), "--speed", str(speed)]
+                if stages and name == "bot":
+                    args.append("--stages")
                 children.append(await Child.start(name, args, folder / f"{name}.log"))
             bot = children[0]
             db = await Database.open(config.storage.database, migrate=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import secrets
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -37,7 +38,7 @@ from storage import children as children_repo
 from storage import favourites as favourites_repo
 from storage import outbox as outbox_repo
 from storage import participants as participants_repo
-from storage.db import Database
+from storage.db import BULK_WORK, Database
 from storage.outbox import Entry
 
 
@@ -71,7 +72,10 @@ class BookingService:
     def changed(self, users: set[int]) -> None:
         """Let the listeners know whose bookings changed, without holding up the answer."""
         for reaction in self._events.reactions(BookingsChanged(frozenset(users))):
-            task = asyncio.create_task(reaction)
+            # Bulk work (re-planning): it takes the database after the people being answered
+            bulk = contextvars.copy_context()
+            bulk.run(BULK_WORK.set, True)
+            task = asyncio.create_task(reaction, context=bulk)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 

@@ -28,7 +28,7 @@ from bot.domain.planning import Planned, SentReminder
 from bot.reply import Reply
 from storage import outbox as repo
 from storage import participants as participants_repo
-from storage.db import Database
+from storage.db import BULK_WORK, Database
 from storage.outbox import Entry, Row
 from storage.wire import WireLog
 
@@ -228,6 +228,7 @@ class Outbox:
         return Stopped(waited=len(leaving), answered=len(leaving) - len(cut), held=len(held))
 
     async def _run(self) -> None:
+        BULK_WORK.set(True)  # this task's, and the sends it starts: people's work goes first
         while not self._stopping:
             self._wake.clear()
             try:

@@ -1,0 +1,117 @@
+"""The database's turns: the people being answered before bulk work (issue 13)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from pathlib import Path
+
+import pytest
+
+from storage.db import BULK_WORK, Database, Turns
+
+
+async def take(turns: Turns, name: str, order: list[str], bulk: bool = False) -> None:
+    if bulk:
+        BULK_WORK.set(True)
+    async with turns:
+        order.append(name)
+        await asyncio.sleep(0)
+
+
+async def test_waiting_people_go_before_bulk_work_each_in_order_of_arrival() -> None:
+    turns, order = Turns(), list[str]()
+    await turns.acquire()  # someone holds it while the others arrive
+    tasks = [
+        asyncio.create_task(take(turns, "bulk 1", order, bulk=True)),
+        asyncio.create_task(take(turns, "person 1", order)),
+        asyncio.create_task(take(turns, "bulk 2", order, bulk=True)),
+        asyncio.create_task(take(turns, "person 2", order)),
+    ]
+    await asyncio.sleep(0)
+    turns.release()
+    await asyncio.gather(*tasks)
+
+    assert order == ["person 1", "person 2", "bulk 1", "bulk 2"]
+    assert not turns.locked()
+
+
+async def test_a_waiter_cancelled_leaves_the_line_and_one_handed_the_turn_passes_it_on() -> None:
+    turns, order = Turns(), list[str]()
+    await turns.acquire()
+    gone = asyncio.create_task(take(turns, "gone", order))
+    handed = asyncio.create_task(take(turns, "handed", order))
+    last = asyncio.create_task(take(turns, "last", order, bulk=True))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.sleep(0)
+    turns.release()  # to "handed"...
+    handed.cancel()  # ...cancelled before it could run: the turn goes on to "last"
+    await asyncio.gather(gone, handed, last, return_exceptions=True)
+
+    assert order == ["last"]
+    assert not turns.locked()
+
+
+async def test_bulk_work_waits_for_a_person_s_read_on_the_reading_connection(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    order: list[str] = []
+
+    async def read(name: str) -> None:
+        async with db.read() as conn:
+            await conn.execute("SELECT 1")
+            order.append(name)
+
+    try:
+        async with db.read():  # held while both arrive
+            bulk = contextvars.copy_context()
+            bulk.run(BULK_WORK.set, True)
+            first = asyncio.create_task(read("bulk"), context=bulk)
+            second = asyncio.create_task(read("person"))
+            await asyncio.sleep(0.01)
+        await asyncio.gather(first, second)
+    finally:
+        await db.close()
+
+    assert order == ["person", "bulk"]
+
+
+async def test_a_read_inside_the_same_task_s_read_or_transaction_does_not_wait_for_itself(
+    tmp_path: Path,
+) -> None:
+    # The programme read on a cold cache inside a re-planning's transaction hung the whole
+    # bot (every caller after it waited on the lock) before the turns let its owner in again
+    for path in (tmp_path / "r.sqlite3", ":memory:"):
+        db = await Database.open(path)
+        try:
+            async with asyncio.timeout(5):
+                async with db.transaction() as conn:
+                    await conn.execute("INSERT INTO room (name) VALUES ('Plage')")
+                    async with db.read() as inner:
+                        await inner.execute("SELECT count(*) FROM room")
+                async with (
+                    db.read(),
+                    db.read() as inner,
+                    inner.execute("SELECT count(*) FROM room") as cursor,
+                ):
+                    row = await cursor.fetchone()
+                    assert row is not None and row[0] == 1
+                async with db.read():  # and the reads left the connection usable
+                    pass
+        finally:
+            await db.close()
+
+
+async def test_a_transaction_inside_a_transaction_is_refused_not_left_hanging(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        async with asyncio.timeout(5), db.transaction():
+            with pytest.raises(RuntimeError, match="inside a transaction"):
+                async with db.transaction():
+                    pass
+    finally:
+        await db.close()
