@@ -167,6 +167,12 @@ def test_the_renderer_speaks_one_language_in_one_zone() -> None:
         "mardi 1er septembre, 00:30–10:00"
     )
     assert isinstance(r.when(late, late), Markup)
+    # the span is written in the renderer's language (the shipped catalogues write it alike)
+    own = Translator(
+        {"fr": {"agenda.span": "de {start} à {end}"}, "en": {"agenda.span": "{start} to {end}"}}
+    )
+    assert Renderer(own, "en", PARIS).span(late, late) == "00:30 to 00:30"
+    assert Renderer(own, "fr", PARIS).span(late, late) == "de 00:30 à 00:30"
 
 
 def test_html_escapes_its_arguments_but_markup() -> None:

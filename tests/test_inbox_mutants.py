@@ -27,6 +27,8 @@ async def test_the_inbox_gives_its_newest_id_and_its_unhandled_updates_in_order(
             await repo.done(conn, 7, NOW)
             assert await repo.last_id(conn) == 9
             assert await repo.pending(conn) == [(3, "three"), (5, "five"), (9, "nine")]
+            await repo.mark_done(conn, {9, 3}, NOW)
+            assert await repo.pending(conn) == [(5, "five")]
     finally:
         await db.close()
 

@@ -12,9 +12,26 @@ import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.rate_window import Send, Window
-from bot.ratelimit import BULK, INTERACTIVE, SlidingWindowRateLimiter, Turn, surely_not_taken
+from bot.ratelimit import (
+    _LATE_KEPT,
+    BULK,
+    INTERACTIVE,
+    REPLY_RECENT,
+    SlidingWindowRateLimiter,
+    Turn,
+    surely_not_taken,
+)
 from bot.telegram_calls import group_of
-from tests.test_ratelimit import GROUP, MARGIN, MINUTE, OTHER_GROUP, FakeTime, Sends, retry_after
+from tests.test_ratelimit import (
+    GROUP,
+    MARGIN,
+    MINUTE,
+    OTHER_GROUP,
+    SECOND,
+    FakeTime,
+    Sends,
+    retry_after,
+)
 
 
 def sent(end: float | None) -> Send:
@@ -74,6 +91,52 @@ async def test_limits_that_allow_nothing_or_go_negative_are_refused() -> None:
     # the least allowed: one message a window, no margin, no retry, bursts
     least = SlidingWindowRateLimiter(1, 1, margin=0, max_retries=0, spacing=0)
     assert least.waiting == 0
+    with pytest.raises(ValueError, match=r"^the reserve cannot be negative$"):
+        SlidingWindowRateLimiter(reserve=-1)
+    # the reserve asked for is kept as asked (a baseline's limiter copies it), even past the window
+    assert SlidingWindowRateLimiter(reserve=4).reserve == 4
+    assert SlidingWindowRateLimiter(3, reserve=5).reserve == 5
+
+
+async def test_a_reserve_as_large_as_the_window_still_leaves_bulk_sends_one_place() -> None:
+    """Reserve 5 of 3 a second: while people are answered, bulk sends go one a window."""
+    fake = FakeTime()
+    limiter = SlidingWindowRateLimiter(
+        3, margin=MARGIN, monotonic=fake.monotonic, sleep=fake.sleep, spacing=0, reserve=5
+    )
+    sends = Sends(limiter, fake)
+
+    await fake.run(
+        sends.send("reply", chat_id=7),
+        *(sends.send(f"bulk {n}", chat_id=1000 + n, priority=BULK) for n in range(4)),
+    )
+
+    # the reply at 0; the first bulk send once the reply left the window (two places kept free,
+    # not three: none would ever go, nor one: it would go at once); the whole window again
+    # once nobody was answered for REPLY_RECENT, then the fourth as the first leaves
+    assert sends.times("reply") == [0.0]
+    expected = [SECOND, REPLY_RECENT, REPLY_RECENT, 2 * SECOND]
+    assert sends.times("bulk") == [pytest.approx(t) for t in expected]
+
+
+async def test_the_first_bulk_send_once_the_reserve_lapses_is_stamped_as_a_late_one() -> None:
+    """Held past its spacing by the reserve, it goes when the reserve lapses (REPLY_RECENT after
+    the reply, the reserve no longer applies at that very moment) and counts as woken late: its
+    stamp, from which the next send is spaced, is _LATE_KEPT earlier."""
+    fake = FakeTime()
+    limiter = SlidingWindowRateLimiter(
+        3, margin=MARGIN, monotonic=fake.monotonic, sleep=fake.sleep, reserve=5
+    )
+    sends = Sends(limiter, fake)
+
+    await fake.run(
+        sends.send("reply", chat_id=7),
+        *(sends.send(f"bulk {n}", chat_id=1000 + n, priority=BULK) for n in range(3)),
+    )
+
+    spacing = SECOND / 3
+    expected = [SECOND, REPLY_RECENT, REPLY_RECENT - _LATE_KEPT + spacing]
+    assert sends.times("bulk") == [pytest.approx(t) for t in expected]
 
 
 async def _no_wait(_: float) -> None:

@@ -234,6 +234,12 @@ async def test_rows_filter_by_kind_status_and_batch_and_the_next_due_time(tmp_pa
             assert keys(both) == ["a"]
             assert both[0].due_at == retry
             assert await repo.next_due(conn) == NOW.replace(hour=10)
+            assert keys(await repo.rows(conn, chat_ids=[3, 1])) == ["c", "a"]
+            assert keys(await repo.rows(conn, chat_ids=[4], kinds=["notice"])) == ["d"]
+            assert await repo.rows(conn, chat_ids=[]) == []
+            assert await repo.chats(conn, ["digest", "notice"], ["pending", "failed"]) == {1, 3, 4}
+            assert await repo.chats(conn, ["reminder", "digest"], ["sent", "failed"]) == {2}
+            assert await repo.chats(conn, ["notice"], ["sent"]) == set()
     finally:
         await db.close()
 
