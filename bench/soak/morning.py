@@ -16,24 +16,16 @@ the echo with the same rate limiter, while the digests went out.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import tempfile
-import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from bench.common import PARIS, Stamps, at, ms, percentile, print_table, ratio
+from bench.common import PARIS, at, ms, percentile, print_table, ratio
 from bench.soak.driver import Driver
-from bench.soak.processes import Child, load
 from bench.soak.report import echo_latencies
-from bench.soak.run import config_data, emulator, prepare, welcome
-from bench.soak.settings import GO, RECORDED
-from bot.clock import RehearsalClock
+from bench.soak.run import rehearsal
 from bot.domain import planning
 from storage import outbox as outbox_repo
-from storage.db import Database
 
 BEGIN = at(24, 7, 50)
 FINISH = at(24, 8, 35)
@@ -45,55 +37,25 @@ MORNING_SPEED = 60.0
 async def morning(speed: float, count: int, seed: int) -> int:
     """Run the first morning; print the digests' lateness and the answers' times."""
     rng = random.Random(seed)
-    emus = [await emulator(flood_control=flood) for flood in (True, False, True)]
-    emu, echoes = emus[0], emus[1:]
-    children: list[Child] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="rencontre-morning-") as tmp:
-            folder = Path(tmp)
-            paths = [folder / f"{name}.json" for name in ("bot", "echo", "echo-limited")]
-            for e, path in zip(emus, paths, strict=True):
-                path.write_text(json.dumps(config_data(e, folder / "soak.sqlite3")), "utf-8")
-            config = load(paths[0])
-            people, _ = await prepare(config, count, rng)
-            for e in emus:
-                welcome(e, people)
-            stamps = [Stamps(e, RECORDED) for e in emus]
-            for name, path in zip(("bot", "echo", "echo-limited"), paths, strict=True):
-                args = ["--serve", name, "--config", str(path), "--speed", str(speed)]
-                args += ["--start", BEGIN.isoformat()]
-                children.append(await Child.start(name, args, folder / f"{name}.log"))
-            db = await Database.open(config.storage.database, migrate=False)
-            try:
-                t0 = time.monotonic()
-                clock = RehearsalClock(BEGIN, speed)
-                for child in children:
-                    child.say(f"{GO}{t0}")
-                close = timedelta(minutes=config.signups.close_after_start_minutes)
-                driver = Driver(emu, echoes, clock, db, people, rng, close)
-                span = (ASKING[1] - ASKING[0]).total_seconds()
-                asks = sorted(
-                    (ASKING[0] + timedelta(seconds=rng.uniform(0, span)), p.user_id)
-                    for p in rng.sample([p for p in people if p.registered], ASKERS)
-                )
-                tasks = []
-                for when, user in asks:
-                    await asyncio.sleep(clock.seconds_until(when))
-                    tasks.append(asyncio.create_task(driver.say(user, "/next", "/next")))
-                await asyncio.gather(*tasks)
-                await asyncio.sleep(clock.seconds_until(FINISH))
-                for child in children:
-                    await child.finish()
-                children.clear()
-                async with db.read() as conn:
-                    rows = await outbox_repo.rows(conn, kinds=[planning.DIGEST])
-            finally:
-                await db.close()
-    finally:
-        for child in children:
+    async with rehearsal("rencontre-morning-", count, rng, speed, BEGIN, False) as r:
+        driver, clock = r.driver, r.clock
+        span = (ASKING[1] - ASKING[0]).total_seconds()
+        asks = sorted(
+            (ASKING[0] + timedelta(seconds=rng.uniform(0, span)), p.user_id)
+            for p in rng.sample([p for p in r.people if p.registered], ASKERS)
+        )
+        tasks = []
+        for when, user in asks:
+            await asyncio.sleep(clock.seconds_until(when))
+            tasks.append(asyncio.create_task(driver.say(user, "/next", "/next")))
+        await asyncio.gather(*tasks)
+        await asyncio.sleep(clock.seconds_until(FINISH))
+        for child in r.children:
             await child.finish()
-        for e in emus:
-            await e.stop()
+        r.children.clear()
+        async with r.db.read() as conn:
+            rows = await outbox_repo.rows(conn, kinds=[planning.DIGEST])
+        stamps = r.stamps
     return report(speed, rows, driver, [s.arrivals() for s in stamps])
 
 

@@ -11,7 +11,7 @@ import random
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -176,82 +176,127 @@ class Run:
         return (START + timedelta(seconds=(moment - self.t0) * self.speed)).astimezone(PARIS)
 
 
-async def soak(speed: float, count: int, seed: int, rate: float, stages: bool = False) -> Run:
-    """Run the week on the bot, the echoes mirroring its texts; gather what happened."""
-    own = tally_logs()
-    began = time.perf_counter()
-    rng = random.Random(seed)
-    children: list[Child] = []
+@dataclass
+class Rehearsal:
+    """The bot and the two echoes started as processes, each on its emulator, on one database."""
+
+    emu: BotApiEmulator
+    """The bot's emulator (flood control on)."""
+    emus: list[BotApiEmulator]
+    """The bot's, the bare echo's, the limited echo's."""
+    config: Config
+    people: list[Person]
+    setup: Counter[str]
+    stamps: list[Stamps]
+    children: list[Child]
+    """The bot's process first; cleared once they finished."""
+    db: Database
+    clock: RehearsalClock
+    driver: Driver
+    t0: float
+    close: timedelta
+    """How long after an item starts sign-ups stay open."""
+
+
+@contextlib.asynccontextmanager
+async def rehearsal(
+    prefix: str, count: int, rng: random.Random, speed: float, start: datetime, stages: bool
+) -> AsyncIterator[Rehearsal]:
+    """Prepare the people, start the bot and the echoes at `start`, go; stop them all at the end."""
     emus = [await emulator(flood_control=flood) for flood in (True, False, True)]
-    emu, echoes = emus[0], emus[1:]
+    children: list[Child] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="rencontre-soak-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
             folder = Path(tmp)
             paths = [folder / f"{name}.json" for name in ("bot", "echo", "echo-limited")]
             for e, path in zip(emus, paths, strict=True):
                 path.write_text(json.dumps(config_data(e, folder / "soak.sqlite3")), "utf-8")
             config = load(paths[0])
             people, setup = await prepare(config, count, rng)
-            late = {p.user_id for p in people if not p.registered}
             for e in emus:
                 welcome(e, people)
             stamps = [Stamps(e, RECORDED) for e in emus]
-            sessions = plan(people, rate, rng)
             for name, path in zip(("bot", "echo", "echo-limited"), paths, strict=True):
                 args = ["--serve", name, "--config", str(path), "--speed", str(speed)]
+                args += ["--start", start.isoformat()]
                 if stages and name == "bot":
                     args.append("--stages")
                 children.append(await Child.start(name, args, folder / f"{name}.log"))
-            bot = children[0]
             db = await Database.open(config.storage.database, migrate=False)
             try:
                 t0 = time.monotonic()
-                clock = RehearsalClock(START, speed)
+                clock = RehearsalClock(start, speed)
                 for child in children:
                     child.say(f"{GO}{t0}")
                 close = timedelta(minutes=config.signups.close_after_start_minutes)
-                driver = Driver(emu, echoes, clock, db, people, rng, close)
-                samples: list[Sample] = []
-                sampling = asyncio.create_task(sample(bot, emu, clock, samples))
-                await play(driver, sessions)
-                week_end = time.monotonic()
-                await finish_week(db, clock)
-                end = time.monotonic()
-                sampling.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sampling
-                results = [await child.finish() for child in children]
-                cpu = {
-                    "bot": results[0].get("cpu", math.nan),
-                    "echoes": sum(result.get("cpu", math.nan) for result in results[1:]),
-                    "emulators and driver": cpu_seconds(),
-                }
-                children.clear()
-                async with db.read() as conn:
-                    programme = await programme_repo.load(conn)
-                    everything = await bookings_repo.everything(conn)
-                    rows = await outbox_repo.rows(conn)
-                    numbers = sorted({int(r.batch.rsplit(":", 1)[1]) for r in rows if r.batch})
-                    found = [await broadcasts_repo.get(conn, n) for n in numbers]
+                driver = Driver(emus[0], emus[1:], clock, db, people, rng, close)
+                yield Rehearsal(
+                    emus[0],
+                    emus,
+                    config,
+                    people,
+                    setup,
+                    stamps,
+                    children,
+                    db,
+                    clock,
+                    driver,
+                    t0,
+                    close,
+                )
             finally:
                 await db.close()
-            driver.checks.append((clock.now(), booking_faults(programme, everything, None, close)))
-            arrivals = [s.arrivals() for s in stamps]
     finally:
         for child in children:
             with contextlib.suppress(Exception):
                 await child.finish()
         for e in emus:
             await e.stop()
+
+
+async def soak(speed: float, count: int, seed: int, rate: float, stages: bool = False) -> Run:
+    """Run the week on the bot, the echoes mirroring its texts; gather what happened."""
+    own = tally_logs()
+    began = time.perf_counter()
+    rng = random.Random(seed)
+    async with rehearsal("rencontre-soak-", count, rng, speed, START, stages) as r:
+        people, driver, clock, db, children = r.people, r.driver, r.clock, r.db, r.children
+        late = {p.user_id for p in people if not p.registered}
+        sessions = plan(people, rate, rng)
+        samples: list[Sample] = []
+        sampling = asyncio.create_task(sample(children[0], r.emu, clock, samples))
+        await play(driver, sessions)
+        week_end = time.monotonic()
+        await finish_week(db, clock)
+        end = time.monotonic()
+        sampling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampling
+        results = [await child.finish() for child in children]
+        cpu = {
+            "bot": results[0].get("cpu", math.nan),
+            "echoes": sum(result.get("cpu", math.nan) for result in results[1:]),
+            "emulators and driver": cpu_seconds(),
+        }
+        children.clear()
+        async with db.read() as conn:
+            programme = await programme_repo.load(conn)
+            everything = await bookings_repo.everything(conn)
+            rows = await outbox_repo.rows(conn)
+            numbers = sorted({int(r.batch.rsplit(":", 1)[1]) for r in rows if r.batch})
+            found = [await broadcasts_repo.get(conn, n) for n in numbers]
+        driver.checks.append((clock.now(), booking_faults(programme, everything, None, r.close)))
+        arrivals = [s.arrivals() for s in r.stamps]
+        emu = r.emu
     return Run(
         speed=speed,
         rate=rate,
         people=people,
         late=late,
-        setup=setup,
+        setup=r.setup,
         driver=driver,
         sessions=sessions,
-        t0=t0,
+        t0=r.t0,
         week_end=week_end,
         end=end,
         samples=samples,
