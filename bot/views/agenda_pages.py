@@ -18,7 +18,7 @@ from markupsafe import Markup
 from bot.domain.booking import Seats, Status
 from bot.domain.models import Workshop
 from bot.i18n import Translator
-from bot.views.common import MAX_PAGE_BUTTONS, PAGE_BUDGET, Page, Renderer, units
+from bot.views.common import MAX_PAGE_BUTTONS, PAGE_BUDGET, Page, Renderer, pack, units
 from bot.views.items import places_said
 
 WAITING_AT_MOST = 99_999
@@ -71,7 +71,7 @@ def lay_out(
     budget: int = PAGE_BUDGET,
     buttons: int = MAX_PAGE_BUTTONS,
 ) -> Layout:
-    """Cut blocks into pages of at most `budget` units, the head on each, as `paginate` does.
+    """Cut blocks into pages of at most `budget` units, the head on each (`pack`, as `paginate`).
 
     buttons: at most this many items that take sign-ups on a page (each has its button). A
     block too big for a page, or with too many such items, is cut at its lines.
@@ -90,18 +90,7 @@ def lay_out(
             pieces.extend((line,) for line in block)
         else:
             pieces.append(block)
-    pages: list[list[Block]] = []
-    current: list[Block] = []
-    filled, count = top, 0
-    for block in pieces:
-        if current and (filled + size(block) + 2 > budget or count + weight(block) > buttons):
-            pages.append(current)
-            current, filled, count = [], top, 0
-        current.append(block)
-        filled += size(block) + 2
-        count += weight(block)
-    pages.append(current)
-    return Layout(head, pages)
+    return Layout(head, pack(pieces, size, weight, top, budget, buttons))
 
 
 _KEPT = 32

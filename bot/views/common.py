@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -177,18 +178,39 @@ def paginate(
         too_big = units(head) + units(block.text) + 2 > budget
         too_many = buttons is not None and weight(block) > buttons
         pieces.extend(_split(block) if too_big or too_many else [block])
-    pages: list[Page] = []
-    current: list[Block] = []
-    size, count = units(head), 0
-    for block in pieces:
-        full = buttons is not None and count + weight(block) > buttons
-        if current and (size + units(block.text) + 2 > budget or full):
-            pages.append(_page(head, current))
-            current, size, count = [], units(head), 0
-        current.append(block)
-        size += units(block.text) + 2
-        count += weight(block)
-    pages.append(_page(head, current))
+    filled = pack(pieces, lambda b: units(b.text), weight, units(head), budget, buttons)
+    return [_page(head, page) for page in filled]
+
+
+P = TypeVar("P")
+
+
+def pack(
+    pieces: Sequence[P],
+    size: Callable[[P], int],
+    weight: Callable[[P], int],
+    top: int,
+    budget: int,
+    buttons: int | None,
+) -> list[list[P]]:
+    """Fill pages with pieces in order, a new page when the next would not fit.
+
+    A page holds a head of `top` units, then each piece (`size` units) after a blank line, within
+    `budget`; and at most `buttons` in weight (no bound when None). A piece alone on a page
+    stays there whatever its size.
+    """
+    pages: list[list[P]] = []
+    current: list[P] = []
+    filled, count = top, 0
+    for piece in pieces:
+        full = buttons is not None and count + weight(piece) > buttons
+        if current and (filled + size(piece) + 2 > budget or full):
+            pages.append(current)
+            current, filled, count = [], top, 0
+        current.append(piece)
+        filled += size(piece) + 2
+        count += weight(piece)
+    pages.append(current)
     return pages
 
 
