@@ -303,8 +303,15 @@ class Outbox:
             if self._busy:
                 await asyncio.gather(*list(self._busy.values()), return_exceptions=True)
                 continue
-            if not started:
+            if not started and not await self._due_now():
                 return
+
+    async def _due_now(self) -> bool:
+        """Say whether a message is due now. send_due may start none while some are: it skips
+        a kind whose places were all busy, and those sends can end while it reads the other."""
+        async with self._db.read() as conn:
+            upcoming = await repo.next_due(conn)
+        return upcoming is not None and upcoming <= self._clock.now()
 
     def _leaving(self, row_id: int, attempt: int) -> None:
         """Write down that a message's request leaves now (wire log, and for a clean stop)."""

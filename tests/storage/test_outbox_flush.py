@@ -1,0 +1,98 @@
+"""flush() returns only when nothing is due and nothing is in flight.
+
+The race it once lost (seen in CI as an organiser not told, under load): send_due skips the
+private messages when all their places are busy and reads the group messages; the busy sends
+end during that read; send_due then reports that it started nothing, nothing is busy any more,
+and flush returned while a private message was still due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.clock import FrozenClock
+from bot.reply import Reply
+from bot.services.outbox import Delivery, Outbox
+from storage import outbox as repo
+from storage.db import Database
+from storage.outbox import Entry, Row
+from storage.wire import WireLog
+
+NOW = datetime(2026, 8, 24, 7, 0, tzinfo=UTC)
+
+
+class NoBackground(Outbox):
+    """An outbox whose background sender does nothing: flush alone sends (the race is its own)."""
+
+    async def _run(self) -> None:
+        return
+
+
+class Held:
+    """A transport whose first send waits until it is let go."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+        self.let_go = asyncio.Event()
+
+    async def send(
+        self,
+        chat_id: int,
+        reply: Reply,
+        *,
+        pin: bool = False,
+        on_grant: Callable[[], None] | None = None,
+    ) -> int:
+        if on_grant is not None:
+            on_grant()
+        if not self.sent:
+            await self.let_go.wait()
+        self.sent.append(chat_id)
+        return len(self.sent)
+
+    async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
+        raise AssertionError("no board here")
+
+
+async def compose(row: Row) -> Delivery:
+    return Delivery(Reply(row.key))
+
+
+async def test_flush_sends_what_became_sendable_while_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    # window 2: one place for private messages, one for groups
+    outbox = NoBackground(db, FrozenClock(NOW), window=2, wire=WireLog(tmp_path / "w.wire"))
+    transport = Held()
+    try:
+        await outbox.start(transport, compose)
+        await outbox.add(
+            Entry(f"digest:{chat}", "digest", chat, NOW, {"date": "2026-08-24"})
+            for chat in (1001, 1002)
+        )
+        assert await outbox.send_due() == 1  # 1001 takes the one private place, and waits
+        (first,) = [t for t in asyncio.all_tasks() if t.get_name().startswith("outbox-")]
+        real_due = repo.due
+
+        async def due_ending_the_busy_send(
+            conn: aiosqlite.Connection, now: datetime, limit: int, *, to_groups: bool
+        ) -> list[Row]:
+            rows = await real_due(conn, now, limit, to_groups=to_groups)
+            if to_groups:  # flush skipped the full private lane and reads the groups': 1001 ends
+                transport.let_go.set()
+                await first  # marked sent, and out of the busy ones (its callback ran first)
+            return rows
+
+        monkeypatch.setattr(repo, "due", due_ending_the_busy_send)
+        await outbox.flush()
+        assert transport.sent == [1001, 1002]
+    finally:
+        await outbox.stop()
+        await db.close()
