@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.events import Events
 from bot.i18n import Translator
+from bot.ratelimit import Turn
 from bot.services import membership, status
 from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService
@@ -88,5 +89,7 @@ class BotData:
     web: WebServer | None = None
 
 
-Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
-RencontreApp = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
+Context = CallbackContext[ExtBot[int | Turn], dict[Any, Any], dict[Any, Any], BotData]
+RencontreApp = Application[
+    ExtBot[int | Turn], Context, dict[Any, Any], dict[Any, Any], BotData, Any
+]

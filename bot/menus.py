@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -26,7 +27,7 @@ def menu(services: Services, commands: list[Command], lang: str) -> list[BotComm
     return [BotCommand(c.name, services.t.plain(lang, c.description_key)) for c in commands]
 
 
-async def set_role_menu(bot: ExtBot[None], services: Services, user_id: int) -> None:
+async def set_role_menu(bot: ExtBot[Any], services: Services, user_id: int) -> None:
     """Give a person their own command menu, in their language, if their role has more."""
     role = await services.roles.role(user_id)
     scope = BotCommandScopeChat(user_id)

@@ -8,28 +8,29 @@ the send `limit` grants before it (and every earlier one) came back from Telegra
 window ago (plus a margin). Telegram counts a message when it arrives, between its grant and its
 answer: counting from the answer bounds the delays on the way, however long (on a loaded machine
 grants counted from their own moment met a few 429s in every 7,000). Waiting sends are granted
-in order of priority (replies to a person, then bulk sends), first come first served within a
-priority; a send held by its group's window is stepped over, so it never holds back sends that
-fit.
+in order of priority (replies to a person, then what follows an answer already given, such as
+the refresh of a message whose press was answered, then bulk sends), first come first served
+within a priority; a send held by its group's window is stepped over, so it never holds back
+sends that fit.
 
-While people are being answered (a reply granted in the last REPLY_RECENT seconds), bulk sends
-leave `reserve` places of each second free: a reply then finds room at once instead of waiting
-for the next place a broadcast or the morning's digests leave (with nobody talking to the bot,
-bulk sends have the whole window). With a reserve, the spacing below holds bulk sends only: a
-reply goes as soon as the window has room (counted from the answers, the window needs no
-spacing to stay within Telegram's limit).
+While people are being answered (a reply granted in the last REPLY_RECENT seconds), follow-ups
+and bulk sends leave `reserve` places of each second free: a reply then finds room at once
+instead of waiting for the next place a broadcast or the morning's digests leave (with nobody
+talking to the bot, bulk sends have the whole window). With a reserve, the spacing below holds
+bulk sends only: a reply goes as soon as the window has room (counted from the answers, the
+window needs no spacing to stay within Telegram's limit).
 
 Grants are also spaced by (1 s + margin) / 30: the same rate, but no burst of 30 requests at
-once. A burst leaves its requests queued behind each other (our event loop, the connection
-pool, TLS set-ups), so they reach Telegram up to a few hundred milliseconds after their grant,
-and the next burst, on warm connections, catches up with them: through the emulator, 70 sends
-in bursts got a 429 in 13 runs out of 18 with a 20 ms margin; spaced, in none out of 58.
+once. A burst leaves its requests queued behind each other (our event loop, the connection pool,
+TLS set-ups), so they reach Telegram up to a few hundred milliseconds after their grant, and the
+next burst, on warm connections, catches up with them: through the emulator, 70 sends in bursts
+got a 429 in 13 runs out of 18 with a 20 ms margin; spaced, in none out of 58.
 
 A failed send is tried again only when Telegram surely did not take it (a 5xx answer, a
-connection that could not be opened), or when it is a reply to a person (a reply twice is
-better than none). A bulk send that may have reached Telegram (a time-out, a connection lost
-after the request went) is not sent again: the outbox records it as uncertain, since a
-reminder or a broadcast twice is what it promises never to do.
+connection that could not be opened), or when it is a reply to a person (a reply twice is better
+than none). A bulk send that may have reached Telegram (a time-out, a connection lost after the
+request went) is not sent again: the outbox records it as uncertain, since a reminder or a
+broadcast twice is what it promises never to do.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from bot.telegram_calls import (
 
 __all__ = [
     "BULK",
+    "FOLLOW_UP",
     "INTERACTIVE",
     "MARGIN",
     "RESERVE",
@@ -75,7 +77,13 @@ log = logging.getLogger(__name__)
 
 INTERACTIVE = 0
 """Priority (rate_limit_args) of a reply to a person: the default, goes first."""
-BULK = 1
+FOLLOW_UP = 1
+"""Priority (rate_limit_args) of what follows an answer already given: the edit that refreshes a
+message after its press was answered (a card's places after a sign-up: the toast told the
+person), the optional question after a greeting. It goes after the replies people are waiting
+for. The soak showed why (issue 13): in its busiest seconds the bot answered ~20 texts and
+refreshed ~9 cards, past Telegram's 30 a second, and the replies queued behind the refreshes."""
+BULK = 2
 """Priority (rate_limit_args) of an outbox send: announcements, reminders, notices."""
 
 # How early (s) a window may be found free: a timer due at t may wake a float rounding before t.
@@ -85,9 +93,12 @@ _LATE_KEPT = 0.005
 MARGIN = 0.005
 """Kept on Telegram's windows (s). Counted from the answers, they need none for the delays on
 the way; this covers rounding. (It was 20 ms when windows counted from the grants.)"""
-RESERVE = 4
-"""Places of the overall window bulk sends leave free while people are being answered (the
-bot's; the limiter's own default is none)."""
+RESERVE = 10
+"""Places of the overall window follow-ups and bulk sends leave free while people are being
+answered (the bot's; the limiter's own default is none). Measured in the soak (bench/README.md):
+with 4, replies in its busiest seconds (20-25 a second, the morning's digests going out) still
+waited up to a few hundred ms for a place; with 10, none waited more than 1 ms at p99. Bulk
+sends keep 20 a second while people talk to the bot, all 30 once nobody has for REPLY_RECENT."""
 REPLY_RECENT = 2.0
 """Seconds after a reply's grant during which bulk sends keep the reserve free."""
 # Past this many groups, forget those whose window has emptied.
@@ -120,12 +131,13 @@ class _Waiter:
 class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
     """Throttle message-producing calls to strict sliding windows, replies before bulk sends.
 
-    rate_limit_args is the priority: None or INTERACTIVE (0) for a reply to a person, BULK (1)
-    or a Turn for the outbox; a lower number goes first. spacing is the least time between two
-    grants: None spreads each second's sends evenly, 0 lets a whole window's worth go at once.
-    reserve is how many places of the overall window bulk sends leave to replies while people
-    are being answered (RESERVE for the bot); with a reserve, replies are not spaced either:
-    a reply goes as soon as the window has room.
+    rate_limit_args is the priority: None or INTERACTIVE (0) for a reply to a person, FOLLOW_UP (1)
+    for what follows an answer already given, BULK (2) or a Turn for the outbox; a lower
+    number goes first. spacing is the least time between two grants: None spreads each second's
+    sends evenly, 0 lets a whole window's worth go at once. reserve is how many places of the
+    overall window follow-ups and bulk sends leave to replies while people are being answered
+    (RESERVE for the bot); with a reserve, replies are not spaced either: a reply goes as soon
+    as the window has room.
     """
 
     def __init__(
@@ -215,7 +227,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int | Turn]):
             priority, on_grant = rate_limit_args.priority, rate_limit_args.on_grant
         else:
             priority, on_grant = rate_limit_args or INTERACTIVE, None
-        careful = priority != INTERACTIVE
+        careful = priority >= BULK
         chat_id = data.get("chat_id")
         if chat_id is None or not counts_as_message(endpoint):
             if on_grant is not None:

@@ -13,6 +13,7 @@ from bot.delivery import markup
 from bot.domain.booking import Move, Target, TargetKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Kind, Participant
+from bot.ratelimit import FOLLOW_UP
 from bot.reply import Reply
 from bot.services.people import language_for
 from bot.views import agenda as agenda_view
@@ -23,7 +24,7 @@ from bot.views import items as items_view
 from bot.views import rota as rota_view
 from bot.views.buttons import BookingOp, BookingPress, KeepPress
 from bot.views.common import Renderer, truncate
-from handlers.common import args_text, edit, renderer, send, services
+from handlers.common import args_text, edit, refresh_buttons, renderer, send, services
 from handlers.errors import refused
 
 ROTA, MINE = "rota", "mine"
@@ -70,7 +71,7 @@ async def button(update: Update, context: Context) -> None:
         await _offer_switch(update, context, r, move)
     elif move.cancelled:
         await query.answer(truncate(bookings_view.switched(r, move), 200))
-        await edit(update, Reply(bookings_view.switched(r, move, html=True)))
+        await edit(update, Reply(bookings_view.switched(r, move, html=True)), refresh=True)
     else:
         await query.answer(truncate(bookings_view.move(r, move), 200))
         if not await _refresh_list(update, context, r):
@@ -110,7 +111,7 @@ async def _refresh_list(update: Update, context: Context, r: Renderer) -> bool:
         reply = bookings_view.mine(r, await services(context).bookings.agenda(query.from_user.id))
     else:
         reply = await programme.list_reply(update, context, view, page, arg)
-    await edit(update, reply)
+    await edit(update, reply, refresh=True)
     return True
 
 
@@ -140,7 +141,7 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
         # A workshop's details: show its new places and button together
         programme = await s.programme.current()
         note = next((x.description for x in programme.rooms if x.name == item.room), "")
-        await edit(update, agenda_view.workshop(r, item, seats, note))
+        await edit(update, agenda_view.workshop(r, item, seats, note), refresh=True)
         return
     rows = []
     for row in keyboard.inline_keyboard:
@@ -166,7 +167,7 @@ async def _refresh_buttons(update: Update, context: Context, r: Renderer, target
     new = InlineKeyboardMarkup(tuple(rows))
     if new != keyboard:
         try:
-            await query.edit_message_reply_markup(new)
+            await refresh_buttons(query, new)
         except TelegramError as exc:
             await refused(update, context, exc, "could not refresh the buttons")
 
@@ -211,14 +212,14 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
         done = s.t(lang, "bookings.offer_done", name=name)
         try:
             await context.bot.edit_message_text(
-                done, chat_id=offer.chat_id, message_id=offer.message_id
+                done, chat_id=offer.chat_id, message_id=offer.message_id, rate_limit_args=FOLLOW_UP
             )
         except TelegramError as exc:
             await refused(update, context, exc, "could not mark the offer taken")
     giver_lang = await s.people.language(offer.user_id, None)
     text = s.t(giver_lang, "bookings.your_slot_taken", name=name, title=target.title)
     try:
-        await context.bot.send_message(offer.user_id, text)
+        await context.bot.send_message(offer.user_id, text, rate_limit_args=FOLLOW_UP)
     except TelegramError as exc:
         await refused(update, context, exc, f"could not tell {offer.user_id} their slot was taken")
 

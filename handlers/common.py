@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from html import unescape
+from typing import Any
 
-from telegram import Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
+from telegram.ext import ExtBot
 
 from bot.context import Context, Services
 from bot.delivery import markup
+from bot.ratelimit import FOLLOW_UP
 from bot.reply import Reply
 from bot.views.common import Renderer
 
@@ -35,27 +38,39 @@ async def renderer(update: Update, context: Context) -> Renderer:
     return Renderer(s.t, await language(update, context), s.config.event.tz, s.clock.now())
 
 
-async def send(update: Update, context: Context, reply: Reply) -> Message:
-    """Send a Reply to the chat the update came from."""
+async def send(
+    update: Update, context: Context, reply: Reply, *, follow_up: bool = False
+) -> Message:
+    """Send a Reply to the chat the update came from.
+
+    follow_up: the person got their answer already; this one goes after the replies others
+    are waiting for (FOLLOW_UP).
+    """
     chat = update.effective_chat
     assert chat is not None
     return await context.bot.send_message(
         chat.id,
         reply.text,
         reply_markup=markup(reply),
+        rate_limit_args=FOLLOW_UP if follow_up else None,
     )
 
 
-async def edit(update: Update, reply: Reply) -> None:
-    """Replace the message a button belongs to with a Reply."""
+async def edit(update: Update, reply: Reply, *, refresh: bool = False) -> None:
+    """Replace the message a button belongs to with a Reply.
+
+    refresh: the press was answered already (its toast said what happened); the edit only
+    brings the message up to date, after the replies people are waiting for (FOLLOW_UP).
+    """
     query = update.callback_query
     assert query is not None
     if query.message is not None and not query.message.is_accessible:
         # Too old or deleted for Telegram to hand it over (date 0): the answer is a new message
-        await query.get_bot().send_message(
+        await _bot(query).send_message(
             query.message.chat.id,
             reply.text,
             reply_markup=markup(reply),
+            rate_limit_args=FOLLOW_UP if refresh else None,
         )
         return
     if (
@@ -73,15 +88,42 @@ async def edit(update: Update, reply: Reply) -> None:
     ):
         return
     try:
-        await query.edit_message_text(
-            reply.text,
-            reply_markup=markup(reply),
-        )
+        if refresh and isinstance(query.message, Message):
+            await _bot(query).edit_message_text(
+                reply.text,
+                chat_id=query.message.chat.id,
+                message_id=query.message.message_id,
+                reply_markup=markup(reply),
+                rate_limit_args=FOLLOW_UP,
+            )
+        else:
+            await query.edit_message_text(reply.text, reply_markup=markup(reply))
     except BadRequest as exc:
         if not unchanged(exc):
             raise
         # A double tap: the first press already put this very text there
         log.info("edit skipped: the message already says it (%s)", exc.message)
+
+
+async def refresh_buttons(query: CallbackQuery, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Put new buttons on the pressed message, its press answered already (FOLLOW_UP)."""
+    message = query.message
+    if not isinstance(message, Message):
+        await query.edit_message_reply_markup(keyboard)  # a message Telegram no longer gives
+        return
+    await _bot(query).edit_message_reply_markup(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        reply_markup=keyboard,
+        rate_limit_args=FOLLOW_UP,
+    )
+
+
+def _bot(query: CallbackQuery) -> ExtBot[Any]:
+    """Give the application's bot, whose calls take rate_limit_args (the shortcuts do not)."""
+    bot = query.get_bot()
+    assert isinstance(bot, ExtBot)
+    return bot
 
 
 def unchanged(error: object) -> bool:

@@ -11,7 +11,7 @@ from bot.domain.models import Workshop
 from bot.views import favourites as view
 from bot.views.buttons import FavouritePress
 from bot.views.common import Renderer, truncate
-from handlers.common import renderer, services
+from handlers.common import refresh_buttons, renderer, services
 from handlers.errors import refused
 
 
@@ -58,6 +58,6 @@ async def _refresh(
     new = InlineKeyboardMarkup(tuple(rows))
     if new != keyboard:
         try:
-            await query.edit_message_reply_markup(new)
+            await refresh_buttons(query, new)
         except TelegramError as exc:
             await refused(update, context, exc, "could not refresh the star")

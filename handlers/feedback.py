@@ -14,7 +14,7 @@ from bot.services.feedback import COMMENT
 from bot.views import feedback as view
 from bot.views.buttons import FeedbackPress
 from bot.views.common import truncate
-from handlers.common import renderer, send, services
+from handlers.common import refresh_buttons, renderer, send, services
 from handlers.errors import refused
 
 
@@ -42,7 +42,7 @@ async def button(update: Update, context: Context) -> None:
             )
         )
         try:
-            await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+            await refresh_buttons(query, InlineKeyboardMarkup(rows) if rows else None)
         except TelegramError as exc:
             await refused(update, context, exc, "could not take the answered row off")
     try:

@@ -10,6 +10,7 @@ from bot.menus import set_role_menu
 from bot.reply import Reply
 from bot.views import start as start_view
 from bot.views.buttons import LanguagePress, OrganisationPress
+from bot.views.common import truncate
 from handlers.common import edit, renderer, send, services
 
 
@@ -34,7 +35,13 @@ async def start(update: Update, context: Context) -> None:
     first = new or person.organisation is None
     await send(update, context, start_view.greeting(r, name, s.config.event.name, first=first))
     if s.people.organisations and person.organisation is None:
-        await send(update, context, start_view.ask_organisation(r, s.people.organisations))
+        # The greeting answered them: the optional question may wait for others' answers
+        await send(
+            update,
+            context,
+            start_view.ask_organisation(r, s.people.organisations),
+            follow_up=True,
+        )
 
 
 async def organisation_chosen(update: Update, context: Context) -> None:
@@ -48,8 +55,9 @@ async def organisation_chosen(update: Update, context: Context) -> None:
         query.from_user.id, press.index
     )
     r = await renderer(update, context)
-    await query.answer()
-    await edit(update, start_view.organisation_chosen(r, organisation))
+    # The toast answers at once; the question's message follows after others' answers
+    await query.answer(truncate(start_view.organisation_toast(r, organisation), 200))
+    await edit(update, start_view.organisation_chosen(r, organisation), refresh=True)
 
 
 async def lang(update: Update, context: Context) -> None:

@@ -25,6 +25,7 @@ from telegram.request import HTTPXRequest
 
 from bot.ratelimit import (
     BULK,
+    FOLLOW_UP,
     INTERACTIVE,
     SlidingWindowRateLimiter,
     Turn,
@@ -406,11 +407,21 @@ CONNECT_TIMEOUT = failure(TimedOut, httpx.ConnectTimeout("slow", request=REQUEST
         (LEFT, INTERACTIVE, 2),  # a reply twice is better than none
         (READ_TIMEOUT, BULK, 1),
         (READ_TIMEOUT, INTERACTIVE, 2),
+        (LEFT, FOLLOW_UP, 2),  # a card refreshed twice, a question asked twice: no harm
         (NEVER_LEFT, BULK, 2),
         (SERVER_ERROR, BULK, 2),
         (CONNECT_TIMEOUT, BULK, 2),
     ],
-    ids=["left-bulk", "left-reply", "timeout-bulk", "timeout-reply", "connect", "5xx", "connect-t"],
+    ids=[
+        "left-bulk",
+        "left-reply",
+        "timeout-bulk",
+        "timeout-reply",
+        "left-follow-up",
+        "connect",
+        "5xx",
+        "connect-t",
+    ],
 )
 async def test_a_failed_send_is_tried_again_only_when_safe(
     sends: Sends, fake: FakeTime, error: NetworkError, priority: int, tries: int

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from bot.ratelimit import BULK, REPLY_RECENT, RESERVE, SlidingWindowRateLimiter
+from bot.ratelimit import (
+    BULK,
+    FOLLOW_UP,
+    INTERACTIVE,
+    REPLY_RECENT,
+    RESERVE,
+    SlidingWindowRateLimiter,
+)
 from tests.test_ratelimit import MARGIN, SECOND, STEP, FakeTime, Sends, most_in_a_window
 
 IN_FLIGHT = 0.3  # how long a bulk send's request takes to come back
@@ -101,3 +108,36 @@ async def test_with_a_reserve_replies_are_not_spaced_but_stay_within_the_window(
     assert sends.times()[:30] == [0.0] * 30
     assert sends.times()[30:] == [pytest.approx(SECOND)] * 15
     assert most_in_a_window(sends.times(), SECOND) == 30
+
+
+async def test_follow_ups_go_after_waiting_replies_and_before_bulk_sends() -> None:
+    """Past a full window, a reply asked last goes first, a follow-up next, bulk sends last."""
+    fake = FakeTime()
+    sends = limited(fake, RESERVE)
+
+    async def later(label: str, priority: int) -> None:
+        await fake.sleep(0.5)  # the window is full by then
+        await sends.send(label, chat_id=5, priority=priority)
+
+    await fake.run(
+        *(sends.send(f"reply {n}", chat_id=n + 10) for n in range(30)),
+        later("bulk", BULK),
+        later("follow-up", FOLLOW_UP),
+        later("late reply", INTERACTIVE),
+    )
+
+    assert sends.times("late reply") == [pytest.approx(SECOND)]
+    assert sends.times("late reply") < sends.times("follow-up") < sends.times("bulk")
+
+
+async def test_follow_ups_leave_the_reserve_to_replies() -> None:
+    fake = FakeTime()
+    sends = limited(fake, RESERVE)
+
+    await fake.run(
+        sends.send("reply", chat_id=7),
+        *(sends.send(f"follow-up {n}", chat_id=1000 + n, priority=FOLLOW_UP) for n in range(60)),
+    )
+
+    kept = [t for t in sends.times("follow-up") if t < REPLY_RECENT]
+    assert most_in_a_window([0.0, *kept], SECOND) <= 30 - RESERVE

@@ -37,6 +37,13 @@ def organisation_chosen(r: Renderer, organisation: str | None) -> Reply:
     return Reply(r("start.organisation_saved", organisation=organisation))
 
 
+def organisation_toast(r: Renderer, organisation: str | None) -> str:
+    """Say the same in the press's toast (plain text)."""
+    if organisation is None:
+        return r.plain("start.organisation_skipped")
+    return r.plain("start.organisation_saved", organisation=organisation)
+
+
 def choose_language(r: Renderer) -> Reply:
     """Offer the two languages."""
     fr, en = r.plain("lang.button_fr"), r.plain("lang.button_en")
