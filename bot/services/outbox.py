@@ -165,6 +165,8 @@ class Outbox:
         self._places = {False: max(1, window - 1), True: 1}  # by "to a group"
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._busy_groups: set[int] = set()
+        self._busy_chats: dict[int, int] = {}
+        """The chat of each busy message: a chat gets one message at a time, in order."""
         self._left: set[int] = set()
         """The busy messages whose request has been allowed to leave."""
         self._boards: dict[int, tuple[int, Reply]] = {}
@@ -276,8 +278,13 @@ class Outbox:
                 # the busy ones may still read as pending (not claimed yet): read past them
                 rows = await repo.due(conn, now, places, to_groups=to_groups)
             for row in [r for r in rows if r.id not in self._busy][: places - busy]:
+                if row.chat_id in self._busy_chats.values():
+                    # Its chat's earlier message is on its way: sent together, they could
+                    # arrive in either order (a change, then a cancellation, read backwards)
+                    continue
                 task = asyncio.create_task(self._one(row), name=f"outbox-{row.id}")
                 self._busy[row.id] = task
+                self._busy_chats[row.id] = row.chat_id
                 if to_groups:
                     self._busy_groups.add(row.id)
                 task.add_done_callback(functools.partial(self._done, row.id))
@@ -286,6 +293,7 @@ class Outbox:
 
     def _done(self, row_id: int, _: object) -> None:
         self._busy.pop(row_id, None)
+        self._busy_chats.pop(row_id, None)
         self._busy_groups.discard(row_id)
         self._left.discard(row_id)
         self.wake()  # a place is free: look again

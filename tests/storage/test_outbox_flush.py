@@ -1,4 +1,5 @@
-"""flush() returns only when nothing is due and nothing is in flight.
+"""flush() returns only when nothing is due and nothing is in flight; a chat gets one message
+at a time.
 
 The race it once lost (seen in CI as an organiser not told, under load): send_due skips the
 private messages when all their places are busy and reads the group messages; the busy sends
@@ -39,6 +40,7 @@ class Held:
 
     def __init__(self) -> None:
         self.sent: list[int] = []
+        self.texts: list[str] = []
         self.let_go = asyncio.Event()
 
     async def send(
@@ -54,6 +56,7 @@ class Held:
         if not self.sent:
             await self.let_go.wait()
         self.sent.append(chat_id)
+        self.texts.append(reply.text)
         return len(self.sent)
 
     async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
@@ -93,6 +96,33 @@ async def test_flush_sends_what_became_sendable_while_it_read(
         monkeypatch.setattr(repo, "due", due_ending_the_busy_send)
         await outbox.flush()
         assert transport.sent == [1001, 1002]
+    finally:
+        await outbox.stop()
+        await db.close()
+
+
+async def test_a_chat_gets_one_message_at_a_time_in_the_order_queued(tmp_path: Path) -> None:
+    """Sent together, two messages to one person could arrive in either order (a change, then
+    the cancellation that followed it, read backwards): the second waits for the first."""
+    db = await Database.open(tmp_path / "r.sqlite3")
+    outbox = NoBackground(db, FrozenClock(NOW), window=4, wire=WireLog(tmp_path / "w.wire"))
+    transport = Held()
+    try:
+        await outbox.start(transport, compose)
+        await outbox.add(
+            Entry(key, "digest", chat, NOW, {"date": "2026-08-24"})
+            for key, chat in (("first", 1001), ("second", 1001), ("other", 1002))
+        )
+        # Three places: "first" and "other" go (and wait on their way), "second" waits for
+        # "first" to be done
+        assert await outbox.send_due() == 2
+        transport.let_go.set()
+        await outbox.flush()
+        assert [t for t, c in zip(transport.texts, transport.sent, strict=True) if c == 1001] == [
+            "first",
+            "second",
+        ]
+        assert sorted(transport.texts) == ["first", "other", "second"]
     finally:
         await outbox.stop()
         await db.close()
