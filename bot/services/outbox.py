@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 SAFETY_WAKE = 60.0
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+SETTLE_WAIT = 10.0
+"""Seconds `settled()` waits at most for a send on its way (a request times out before)."""
 
 
 class DeliveryError(Exception):
@@ -290,6 +292,14 @@ class Outbox:
                 task.add_done_callback(functools.partial(self._done, row.id))
                 started += 1
         return started
+
+    async def settled(self, chat_id: int) -> bool:
+        """Wait until the messages on their way to a chat have their fate written down (at
+        most SETTLE_WAIT seconds); tell whether there were any."""
+        tasks = [self._busy[r] for r, chat in self._busy_chats.items() if chat == chat_id]
+        if tasks:
+            await asyncio.wait(tasks, timeout=SETTLE_WAIT)
+        return bool(tasks)
 
     def _done(self, row_id: int, _: object) -> None:
         self._busy.pop(row_id, None)

@@ -192,7 +192,18 @@ class QuestionService:
             return await repo.get(conn, question_id)
 
     async def relayed_as(self, chat_id: int, message_id: int) -> Question | None:
-        """Give the question a message of the bot's is a copy of, if it is one."""
+        """Give the question a message of the bot's is a copy of, if it is one.
+
+        A copy that has just arrived may not have its message id written down yet (the outbox
+        writes it once Telegram's answer is back): while a message to this chat is on its way,
+        wait for its fate to be written, then look again.
+        """
+        question = await self._relayed_as(chat_id, message_id)
+        if question is None and await self._outbox.settled(chat_id):
+            question = await self._relayed_as(chat_id, message_id)
+        return question
+
+    async def _relayed_as(self, chat_id: int, message_id: int) -> Question | None:
         async with self._db.read() as conn:
             question_id = await repo.relayed_as(conn, chat_id, message_id)
             return None if question_id is None else await repo.get(conn, question_id)

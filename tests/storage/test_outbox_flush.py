@@ -126,3 +126,28 @@ async def test_a_chat_gets_one_message_at_a_time_in_the_order_queued(tmp_path: P
     finally:
         await outbox.stop()
         await db.close()
+
+
+async def test_settled_waits_until_a_message_on_its_way_to_the_chat_is_written_down(
+    tmp_path: Path,
+) -> None:
+    """A reply to a copy just arrived finds the copy's message id (questions.relayed_as)."""
+    db = await Database.open(tmp_path / "r.sqlite3")
+    outbox = NoBackground(db, FrozenClock(NOW), window=4, wire=WireLog(tmp_path / "w.wire"))
+    transport = Held()
+    try:
+        await outbox.start(transport, compose)
+        await outbox.add([Entry("copy", "digest", 1001, NOW, {"date": "2026-08-24"})])
+        assert await outbox.send_due() == 1
+        assert await outbox.settled(1002) is False  # nothing on its way there: at once
+        waiting = asyncio.create_task(outbox.settled(1001))
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        transport.let_go.set()
+        assert await waiting is True
+        async with db.read() as conn:
+            (row,) = await repo.rows(conn)
+        assert (row.status, row.message_id) == ("sent", 1)
+    finally:
+        await outbox.stop()
+        await db.close()
