@@ -10,7 +10,8 @@ and flush returned while a private message was still due.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,19 +68,30 @@ async def compose(row: Row) -> Delivery:
     return Delivery(Reply(row.key))
 
 
-async def test_flush_sends_what_became_sendable_while_it_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@asynccontextmanager
+async def started(
+    tmp_path: Path, window: int, *keyed: tuple[str, int]
+) -> AsyncIterator[tuple[Database, NoBackground, Held]]:
+    """An outbox on a new database, sending through a Held transport, with digests queued
+    (key, chat)."""
     db = await Database.open(tmp_path / "r.sqlite3")
-    # window 2: one place for private messages, one for groups
-    outbox = NoBackground(db, FrozenClock(NOW), window=2, wire=WireLog(tmp_path / "w.wire"))
+    outbox = NoBackground(db, FrozenClock(NOW), window=window, wire=WireLog(tmp_path / "w.wire"))
     transport = Held()
     try:
         await outbox.start(transport, compose)
-        await outbox.add(
-            Entry(f"digest:{chat}", "digest", chat, NOW, {"date": "2026-08-24"})
-            for chat in (1001, 1002)
-        )
+        await outbox.add(Entry(k, "digest", c, NOW, {"date": "2026-08-24"}) for k, c in keyed)
+        yield db, outbox, transport
+    finally:
+        await outbox.stop()
+        await db.close()
+
+
+async def test_flush_sends_what_became_sendable_while_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # window 2: one place for private messages, one for groups
+    queued = (("digest:1001", 1001), ("digest:1002", 1002))
+    async with started(tmp_path, 2, *queued) as (_, outbox, transport):
         assert await outbox.send_due() == 1  # 1001 takes the one private place, and waits
         (first,) = [t for t in asyncio.all_tasks() if t.get_name().startswith("outbox-")]
         real_due = repo.due
@@ -96,48 +108,28 @@ async def test_flush_sends_what_became_sendable_while_it_read(
         monkeypatch.setattr(repo, "due", due_ending_the_busy_send)
         await outbox.flush()
         assert transport.sent == [1001, 1002]
-    finally:
-        await outbox.stop()
-        await db.close()
 
 
 async def test_a_chat_gets_one_message_at_a_time_in_the_order_queued(tmp_path: Path) -> None:
     """Sent together, two messages to one person could arrive in either order (a change, then
     the cancellation that followed it, read backwards): the second waits for the first."""
-    db = await Database.open(tmp_path / "r.sqlite3")
-    outbox = NoBackground(db, FrozenClock(NOW), window=4, wire=WireLog(tmp_path / "w.wire"))
-    transport = Held()
-    try:
-        await outbox.start(transport, compose)
-        await outbox.add(
-            Entry(key, "digest", chat, NOW, {"date": "2026-08-24"})
-            for key, chat in (("first", 1001), ("second", 1001), ("other", 1002))
-        )
+    queued = (("first", 1001), ("second", 1001), ("other", 1002))
+    async with started(tmp_path, 4, *queued) as (_, outbox, transport):
         # Three places: "first" and "other" go (and wait on their way), "second" waits for
         # "first" to be done
         assert await outbox.send_due() == 2
         transport.let_go.set()
         await outbox.flush()
-        assert [t for t, c in zip(transport.texts, transport.sent, strict=True) if c == 1001] == [
-            "first",
-            "second",
-        ]
+        to_1001 = [t for t, c in zip(transport.texts, transport.sent, strict=True) if c == 1001]
+        assert to_1001 == ["first", "second"]
         assert sorted(transport.texts) == ["first", "other", "second"]
-    finally:
-        await outbox.stop()
-        await db.close()
 
 
 async def test_settled_waits_until_a_message_on_its_way_to_the_chat_is_written_down(
     tmp_path: Path,
 ) -> None:
     """A reply to a copy just arrived finds the copy's message id (questions.relayed_as)."""
-    db = await Database.open(tmp_path / "r.sqlite3")
-    outbox = NoBackground(db, FrozenClock(NOW), window=4, wire=WireLog(tmp_path / "w.wire"))
-    transport = Held()
-    try:
-        await outbox.start(transport, compose)
-        await outbox.add([Entry("copy", "digest", 1001, NOW, {"date": "2026-08-24"})])
+    async with started(tmp_path, 4, ("copy", 1001)) as (db, outbox, transport):
         assert await outbox.send_due() == 1
         assert await outbox.settled(1002) is False  # nothing on its way there: at once
         waiting = asyncio.create_task(outbox.settled(1001))
@@ -148,6 +140,3 @@ async def test_settled_waits_until_a_message_on_its_way_to_the_chat_is_written_d
         async with db.read() as conn:
             (row,) = await repo.rows(conn)
         assert (row.status, row.message_id) == ("sent", 1)
-    finally:
-        await outbox.stop()
-        await db.close()
