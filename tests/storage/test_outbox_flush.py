@@ -40,8 +40,8 @@ class Held:
     """A transport whose first send waits until it is let go."""
 
     def __init__(self) -> None:
-        self.sent: list[int] = []
-        self.texts: list[str] = []
+        self.sent: list[tuple[int, str]] = []
+        """(chat, text) of each message sent, in order."""
         self.let_go = asyncio.Event()
 
     async def send(
@@ -56,8 +56,7 @@ class Held:
             on_grant()
         if not self.sent:
             await self.let_go.wait()
-        self.sent.append(chat_id)
-        self.texts.append(reply.text)
+        self.sent.append((chat_id, reply.text))
         return len(self.sent)
 
     async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
@@ -107,7 +106,7 @@ async def test_flush_sends_what_became_sendable_while_it_read(
 
         monkeypatch.setattr(repo, "due", due_ending_the_busy_send)
         await outbox.flush()
-        assert transport.sent == [1001, 1002]
+        assert [chat for chat, _ in transport.sent] == [1001, 1002]
 
 
 async def test_a_chat_gets_one_message_at_a_time_in_the_order_queued(tmp_path: Path) -> None:
@@ -120,9 +119,8 @@ async def test_a_chat_gets_one_message_at_a_time_in_the_order_queued(tmp_path: P
         assert await outbox.send_due() == 2
         transport.let_go.set()
         await outbox.flush()
-        to_1001 = [t for t, c in zip(transport.texts, transport.sent, strict=True) if c == 1001]
-        assert to_1001 == ["first", "second"]
-        assert sorted(transport.texts) == ["first", "other", "second"]
+        assert [text for chat, text in transport.sent if chat == 1001] == ["first", "second"]
+        assert sorted(text for _, text in transport.sent) == ["first", "other", "second"]
 
 
 async def test_settled_waits_until_a_message_on_its_way_to_the_chat_is_written_down(
