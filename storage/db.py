@@ -2,8 +2,9 @@
 
 Writes go through one connection, one transaction at a time. Reads of a database file go
 through a second one (WAL lets them run while a transaction is under way), so that a person's
-question never queues behind the outbox marking its sends or a re-planning (issue 13). Each
-read block is one read transaction: what it reads is one state of the file.
+question never queues behind the outbox marking its sends or a re-planning (issue 13), and bulk
+work reads through a third, so that it never queues behind the outbox composing its messages
+either. Each read block is one read transaction: what it reads is one state of the file.
 
 Work done in bulk (the outbox sending, the re-planning after a sign-up) runs with BULK_WORK
 set: waiting for either connection, it lets the work of the people being answered go first.
@@ -152,8 +153,9 @@ async def _connect(path: str, *, reader: bool = False) -> aiosqlite.Connection:
 
 
 class Database:
-    """A writing aiosqlite connection and a reading one; callers take turns on each through
-    `transaction()` and `read()` (one connection for both when the database is in memory)."""
+    """A writing aiosqlite connection and two reading ones (people's work, bulk work); callers
+    take turns on each through `transaction()` and `read()` (one connection for all when the
+    database is in memory)."""
 
     def __init__(
         self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None
@@ -163,6 +165,9 @@ class Database:
         self._lock = Turns()
         self._reader = reader
         self._read_lock = Turns() if reader is not None else self._lock
+        self._bulk_reader: aiosqlite.Connection | None = None
+        """Reads in BULK_WORK go through it when there is one (a database file)."""
+        self._bulk_read_lock = Turns()
         self.before_commit: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = []
         """Run inside every write transaction, last (the inbox marks its update handled)."""
 
@@ -179,7 +184,9 @@ class Database:
             if not _in_memory(str(path)):
                 db._reader = await _connect(str(path), reader=True)
                 db._read_lock = Turns()
+                db._bulk_reader = await _connect(str(path), reader=True)
         except BaseException:
+            await db._close_reader()
             await conn.close()
             raise
         return db
@@ -205,13 +212,16 @@ class Database:
         await self.conn.close()
 
     async def _close_reader(self) -> None:
-        if self._reader is not None:
-            reader, self._reader = self._reader, None
+        readers = [(self._reader, self._read_lock), (self._bulk_reader, self._bulk_read_lock)]
+        self._reader = self._bulk_reader = None
+        for reader, lock in readers:
+            if reader is None:
+                continue
             try:
-                async with asyncio.timeout(CHECKPOINT_WAIT), self._read_lock:
+                async with asyncio.timeout(CHECKPOINT_WAIT), lock:
                     pass  # let a read under way finish
             except TimeoutError:
-                log.warning("%s: closing the reading connection during a read", self.path)
+                log.warning("%s: closing a reading connection during a read", self.path)
             await reader.close()
 
     async def version(self) -> int:
@@ -266,16 +276,21 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Read what the last transaction committed, in one read transaction."""
-        reader = self._reader
+        """Read what the last transaction committed, in one read transaction.
+
+        Bulk work (BULK_WORK) reads through a connection of its own, when there is one.
+        """
+        reader, lock = self._reader, self._read_lock
         if reader is None:
             async with self._lock:
                 yield self.conn
             return
-        if self._read_lock.owned():  # a read inside this task's own read: the same one
+        if BULK_WORK.get() and self._bulk_reader is not None:
+            reader, lock = self._bulk_reader, self._bulk_read_lock
+        if lock.owned():  # a read inside this task's own read: the same one
             yield reader
             return
-        async with self._read_lock:
+        async with lock:
             try:
                 await reader.execute("BEGIN")
                 yield reader

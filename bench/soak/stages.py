@@ -147,8 +147,10 @@ class Recorder:
         shared = db._read_lock is db._lock  # a database in memory: one connection
         writer = _TimedLock(self, "write")
         db._lock = writer
-        # With a reading connection of its own, reads take turns on their own lock
+        # With reading connections of their own, reads take turns on their own locks (people's
+        # reads on one, bulk work's on the other)
         db._read_lock = writer if shared else _TimedLock(self, "read")
+        db._bulk_read_lock = _TimedLock(self, "bulk read")
         limiter = app.bot.rate_limiter
         assert isinstance(limiter, SlidingWindowRateLimiter)
         self._wrap_limiter(limiter)

@@ -53,23 +53,23 @@ async def test_a_waiter_cancelled_leaves_the_line_and_one_handed_the_turn_passes
     assert not turns.locked()
 
 
-async def test_bulk_work_waits_for_a_person_s_read_on_the_reading_connection(
+async def test_bulk_work_waits_for_a_person_s_write_on_the_writing_connection(
     tmp_path: Path,
 ) -> None:
     db = await Database.open(tmp_path / "r.sqlite3")
     order: list[str] = []
 
-    async def read(name: str) -> None:
-        async with db.read() as conn:
+    async def write(name: str) -> None:
+        async with db.transaction() as conn:
             await conn.execute("SELECT 1")
             order.append(name)
 
     try:
-        async with db.read():  # held while both arrive
+        async with db.transaction():  # held while both arrive
             bulk = contextvars.copy_context()
             bulk.run(BULK_WORK.set, True)
-            first = asyncio.create_task(read("bulk"), context=bulk)
-            second = asyncio.create_task(read("person"))
+            first = asyncio.create_task(write("bulk"), context=bulk)
+            second = asyncio.create_task(write("person"))
             await asyncio.sleep(0.01)
         await asyncio.gather(first, second)
     finally:
@@ -114,4 +114,36 @@ async def test_a_transaction_inside_a_transaction_is_refused_not_left_hanging(
                 async with db.transaction():
                     pass
     finally:
+        await db.close()
+
+
+async def test_peoples_reads_do_not_wait_for_a_read_of_bulk_work(tmp_path: Path) -> None:
+    """Bulk work (the outbox composing, a re-planning) reads through a connection of its own."""
+    db = await Database.open(tmp_path / "r.sqlite3")
+    holding, done = asyncio.Event(), asyncio.Event()
+
+    async def bulk_read() -> int:
+        BULK_WORK.set(True)
+        async with db.read() as conn:
+            holding.set()
+            await done.wait()  # a long read of bulk work, under way
+            async with conn.execute("SELECT count(*) FROM outbox") as cursor:
+                row = await cursor.fetchone()
+        return int(row[0]) if row else -1
+
+    bulk = asyncio.create_task(bulk_read())
+    try:
+        await holding.wait()
+        # The timeout bounds a hang (it waited forever), it times nothing
+        async with (
+            asyncio.timeout(10),
+            db.read() as conn,
+            conn.execute("SELECT count(*) FROM participant") as cursor,
+        ):
+            assert tuple(await cursor.fetchone() or ()) == (0,)
+        done.set()
+        assert await bulk == 0
+    finally:
+        done.set()
+        await asyncio.gather(bulk, return_exceptions=True)
         await db.close()
