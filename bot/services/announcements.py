@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
@@ -39,9 +40,11 @@ PERSONAL_KINDS = (planning.REMINDER, planning.DIGEST)
 FEEDBACK_PERSONAL = (feedback_planning.FEEDBACK, feedback_planning.FEEDBACK_SUMMARY)
 PERSONAL = PERSONAL_KINDS + FEEDBACK_PERSONAL
 GROUP_KINDS = (planning.ANNOUNCE, planning.BOARD)
-PLAN_CHUNK = 500
-"""People planned at once by a re-plan of everyone (issue 13: a week for 7,000 people, planned
-at once, took the bot's memory 110 MB higher at start-up)."""
+PLAN_CHUNK = 50
+"""People planned in one transaction by a re-plan (issue 13). All at once, a week for 7,000
+people took the bot's memory 110 MB higher at start-up; 500 at a time, a re-plan of the soak's
+300 people after a facilitator's change held the database's writing connection up to 190 ms,
+and every update arriving meanwhile waited that long to be stored before it was answered."""
 
 
 async def _no_composer(row: Row) -> Delivery | None:
@@ -74,6 +77,8 @@ class AnnouncementService:
         self._tz = tz
         self.compose: Composer = _no_composer
         """Write a row as it will read when sent: set at assembly (bot/composer.py)."""
+        self._replanning = asyncio.Lock()
+        """Held by the re-plan under way: the next one reads what it wrote."""
 
     # Planning
 
@@ -123,10 +128,22 @@ class AnnouncementService:
     async def replan(self, user_ids: set[int] | None = None) -> None:
         """Bring the outbox in step: queue the new, cancel the obsolete, correct the wrong.
 
-        With `user_ids`, only those people's reminders and digests. Reads and writes happen in
-        one transaction, so two re-plans never undo each other. People are planned PLAN_CHUNK
-        at a time, so that what is held at once stays small, whatever the number of people.
+        With `user_ids`, only those people's reminders and digests. People are planned
+        PLAN_CHUNK at a time, each chunk read and written in one transaction: what is held at
+        once stays small, and what people ask meanwhile gets the database between two chunks.
+        A re-plan of a few people is one transaction; longer ones run one at a time, each
+        reading what it plans after the last one wrote, so two never undo each other. A stop
+        between two chunks leaves the later ones as they were; the re-plan of everyone at the
+        next start brings them in step.
         """
+        if user_ids is not None and len(user_ids) <= PLAN_CHUNK:
+            await self._replan(user_ids)  # one transaction: nothing to take turns for
+        else:
+            async with self._replanning:
+                await self._replan(user_ids)
+        self._outbox.wake()
+
+    async def _replan(self, user_ids: set[int] | None) -> None:
         programme = await self._programme.current()
         now = self._clock.now()
         facilitating = await self._roles.facilitating()
@@ -139,10 +156,13 @@ class AnnouncementService:
                 chats = await self._everyone(conn, facilitating)
             else:
                 chats = sorted(user_ids)
-            for first in range(0, len(chats), PLAN_CHUNK):
-                chunk = chats[first : first + PLAN_CHUNK]
+            if chats:
+                first = chats[:PLAN_CHUNK]
+                await self._replan_people(conn, programme, facilitating, answers, first, now)
+        for start in range(PLAN_CHUNK, len(chats), PLAN_CHUNK):
+            chunk = chats[start : start + PLAN_CHUNK]
+            async with self._db.transaction() as conn:
                 await self._replan_people(conn, programme, facilitating, answers, chunk, now)
-        self._outbox.wake()
 
     async def _everyone(
         self, conn: aiosqlite.Connection, facilitating: dict[int, list[str]]
