@@ -68,6 +68,9 @@ UNSOLICITED = (
     "change.notice",
     "broadcast.header",
     "broadcast.report",
+    "feedback.ask_one",
+    "feedback.ask_many",
+    "feedback.summary",
 )
 # The toasts a press may get, to count what the presses did
 TOASTS = (
