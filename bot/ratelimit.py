@@ -100,7 +100,7 @@ with 4, replies in its busiest seconds (20-25 a second, the morning's digests go
 waited up to a few hundred ms for a place; with 10, none waited more than 1 ms at p99. Bulk
 sends keep 20 a second while people talk to the bot, all 30 once nobody has for REPLY_RECENT."""
 REPLY_RECENT = 2.0
-"""Seconds after a reply's grant during which bulk sends keep the reserve free."""
+"""Seconds after a reply's grant during which follow-ups and bulk sends keep the reserve free."""
 # Past this many groups, forget those whose window has emptied.
 _GROUPS_KEPT = 256
 

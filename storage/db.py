@@ -7,7 +7,8 @@ work reads through a third, so that it never queues behind the outbox composing 
 either. Each read block is one read transaction: what it reads is one state of the file.
 
 Work done in bulk (the outbox sending, the re-planning after a sign-up) runs with BULK_WORK
-set: waiting for either connection, it lets the work of the people being answered go first.
+set: it reads through its own connection, and waiting for the writing one, it lets the work of
+the people being answered go first.
 """
 
 from __future__ import annotations
