@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -350,10 +352,16 @@ window = 2
     try:
         await emu.observer.wait_for_poll(timeout=60)
         await emu.people.send_text(ALICE, f"/ask {QUESTION}")
+        asked = emu.world.next_update_id - 1
         (ack,) = await emu.observer.wait_for_messages(ALICE, 1, timeout=30)
         assert ack.plain_text.startswith("📨 Question transmise")
         async with asyncio.timeout(30):
             await arrived.wait()  # Oriane's copy is on the wire; Odile's waits its turn
+            # The /ask is marked done once its handler has returned, a moment after the
+            # acknowledgement: a kill before the mark replays it, acknowledgement included
+            # (bot/polling.py), which is not the case under test here
+            while not handled(database, asked):  # noqa: ASYNC110 (the bot's process writes it)
+                await asyncio.sleep(0.02)
         bot.send_signal(signal.SIGKILL)
         await bot.wait()
         state = await stored(database)
@@ -383,6 +391,13 @@ window = 2
     ]
     assert len(emu.observer.messages(ODILE)) == 2  # the copy, once, and "answer sent"
     assert emu.observer.messages(ORGANISER) == []
+
+
+def handled(database: Path, update_id: int) -> bool:
+    """Tell whether the running bot has written down that it handled an update."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as raw:
+        row = raw.execute("SELECT done_at FROM inbox WHERE update_id = ?", (update_id,)).fetchone()
+    return row is not None and row[0] is not None
 
 
 async def stored(database: Path) -> dict[str, Any]:
