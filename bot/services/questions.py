@@ -195,11 +195,13 @@ class QuestionService:
         """Give the question a message of the bot's is a copy of, if it is one.
 
         A copy that has just arrived may not have its message id written down yet (the outbox
-        writes it once Telegram's answer is back): while a message to this chat is on its way,
-        wait for its fate to be written, then look again.
+        writes it once Telegram's answer is back): not found, wait until the messages on their
+        way to this chat have their fate written, then look again. Again even when none is on
+        its way any more: the copy's id may have been written just after the first look.
         """
         question = await self._relayed_as(chat_id, message_id)
-        if question is None and await self._outbox.settled(chat_id):
+        if question is None:
+            await self._outbox.settled(chat_id)
             question = await self._relayed_as(chat_id, message_id)
         return question
 

@@ -22,6 +22,7 @@ from bot.services.questions import Asker
 from storage import outbox as outbox_repo
 from storage import participants as participants_repo
 from storage.db import Database
+from storage.questions import Question
 from tests.conftest import ALICE, BOB, FIRST_MORNING, GROUP, MATHILDE, ORGANISER, STRANGER
 from tests.e2e.test_kill import bot_config, start_bot
 from tests.e2e.test_stop import holding
@@ -273,6 +274,32 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(bot: Harness) -
     assert "la limite est de 3" in long.plain_text
     (done,) = await bot.say(ORGANISER, "Au camping.")
     assert done.plain_text == "✅ Réponse envoyée à Alice."
+
+
+async def test_a_reply_finds_a_copy_whose_id_was_written_just_after_the_first_look(
+    emu: BotApiEmulator, tmp_path: Path
+) -> None:
+    """The race seen in the kill -9 test below: the reply came while the copy's id was being
+    written; the first look found nothing, and the send had ended before the bot asked whether
+    one was on its way, so it never looked again and the answer went to plain words."""
+    async with Harness.running(emu, config_for(emu, tmp_path), FrozenClock(FIRST_MORNING)) as bot:
+        await register(bot, ALICE, ORGANISER)
+        await bot.services.outbox.stop()  # the copy stays queued: its id is written below
+        await bot.say(ALICE, f"/ask {QUESTION}")
+        questions = bot.services.questions
+        looked = questions._relayed_as
+
+        async def first_look_then_the_id_is_written(chat: int, message: int) -> Question | None:
+            found = await looked(chat, message)
+            async with bot.db.transaction() as conn:  # the outbox writes the copy's id
+                (row,) = await outbox_repo.rows(conn, kinds=["question"])
+                await outbox_repo.set_status(conn, row.id, "sent", now=FIRST_MORNING, message_id=77)
+            questions._relayed_as = looked  # type: ignore[method-assign]
+            return found
+
+        questions._relayed_as = first_look_then_the_id_is_written  # type: ignore[method-assign]
+        question = await questions.relayed_as(ORGANISER, 77)
+    assert question is not None and question.text == QUESTION
 
 
 async def test_a_restart_between_the_store_and_the_send_neither_loses_nor_doubles(
