@@ -53,7 +53,8 @@ class Turns:
         self._held = False
         self._owner: asyncio.Task[object] | None = None
         self._depth = 0
-        self._lanes: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        self._lanes: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque(), deque())
+        """Who waits: the work let in ahead of everyone, people's work, bulk work."""
 
     def locked(self) -> bool:
         """Say whether someone holds it."""
@@ -63,8 +64,12 @@ class Turns:
         """Say whether the current task holds it."""
         return self._held and self._owner is not None and self._owner is asyncio.current_task()
 
-    async def acquire(self) -> None:
-        """Wait for the turn: people's work first, bulk work after, each in order of arrival."""
+    async def acquire(self, *, ahead: bool = False) -> None:
+        """Wait for the turn: people's work first, bulk work after, each in order of arrival.
+
+        `ahead` goes before both: the short step everyone's work waits on (the inbox storing
+        the updates just fetched, without which nobody's next message is handled).
+        """
         if self.owned():
             self._depth += 1
             return
@@ -73,7 +78,7 @@ class Turns:
             self._owner = asyncio.current_task()
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        lane = self._lanes[1 if BULK_WORK.get() else 0]
+        lane = self._lanes[0 if ahead else 2 if BULK_WORK.get() else 1]
         lane.append(turn)
         try:
             await turn
@@ -301,14 +306,17 @@ class Database:
                     await reader.execute("COMMIT")
 
     @asynccontextmanager
-    async def alone(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def alone(self, *, ahead: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """Write with one statement, its own transaction, outside any other caller's.
 
         SQLite commits a statement made outside BEGIN by itself, all of it or none: two trips
         to the database's thread fewer than `transaction()` (the inbox does it per update).
-        The `before_commit` hooks do not run.
+        The `before_commit` hooks do not run. `ahead`: before everyone waiting (Turns).
         """
         if self._lock.owned():
             raise RuntimeError("a write alone inside a transaction (or a read) of the same task")
-        async with self._lock:
+        await self._lock.acquire(ahead=ahead)
+        try:
             yield self.conn
+        finally:
+            self._lock.release()

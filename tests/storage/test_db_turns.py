@@ -7,8 +7,12 @@ import contextvars
 from pathlib import Path
 
 import pytest
+from telegram import Update
 
+from bot.clock import FrozenClock
+from bot.polling import Inbox
 from storage.db import BULK_WORK, Database, Turns
+from tests.conftest import FIRST_MORNING as NOW
 
 
 async def take(turns: Turns, name: str, order: list[str], bulk: bool = False) -> None:
@@ -34,6 +38,55 @@ async def test_waiting_people_go_before_bulk_work_each_in_order_of_arrival() -> 
 
     assert order == ["person 1", "person 2", "bulk 1", "bulk 2"]
     assert not turns.locked()
+
+
+async def test_work_let_in_ahead_goes_before_people_and_bulk_work() -> None:
+    turns, order = Turns(), list[str]()
+
+    async def ahead() -> None:
+        await turns.acquire(ahead=True)
+        order.append("ahead")
+        turns.release()
+
+    await turns.acquire()
+    tasks = [
+        asyncio.create_task(take(turns, "person", order)),
+        asyncio.create_task(take(turns, "bulk", order, bulk=True)),
+        asyncio.create_task(ahead()),
+    ]
+    await asyncio.sleep(0)
+    turns.release()
+    await asyncio.gather(*tasks)
+
+    assert order == ["ahead", "person", "bulk"]
+    assert not turns.locked()
+
+
+async def test_the_inbox_stores_a_batch_before_the_transactions_waiting(tmp_path: Path) -> None:
+    """Every update after a batch waits for its store: it goes before the handlers' writes."""
+    db = await Database.open(tmp_path / "r.sqlite3")
+    inbox = Inbox(db, FrozenClock(NOW))
+    order: list[str] = []
+
+    async def write(name: str) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("SELECT 1")
+            order.append(name)
+
+    async def store() -> None:
+        await inbox.store([Update(7)])
+        order.append("stored")
+
+    try:
+        async with db.transaction():  # held while both arrive
+            tasks = [asyncio.create_task(write("person")), asyncio.create_task(store())]
+            await asyncio.sleep(0.01)
+        await asyncio.gather(*tasks)
+        assert [u["update_id"] for u in await inbox.pending()] == [7]
+    finally:
+        await db.close()
+
+    assert order == ["stored", "person"]
 
 
 async def test_a_waiter_cancelled_leaves_the_line_and_one_handed_the_turn_passes_it_on() -> None:
