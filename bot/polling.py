@@ -181,9 +181,18 @@ class Poller:
                 await asyncio.sleep(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
                 continue
-            backoff = 1.0
             if not updates:
+                backoff = 1.0
                 continue
-            for update in await self._inbox.store(list(updates)):
+            try:
+                stored = await self._inbox.store(list(updates))
+            except Exception:
+                # Never deaf without a word: the batch was not confirmed, it comes again
+                log.exception("storing updates failed; trying again in %.0f s", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            backoff = 1.0
+            for update in stored:
                 await self._app.update_queue.put(update)
             offset = updates[-1].update_id + 1
