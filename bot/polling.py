@@ -9,7 +9,8 @@ An update is marked done once its handler has returned, so a kill before that re
 what it did must be safe to do again (a sign-up replayed finds the person in already; a
 notice is keyed by its update). So that replays stay few, done marks do not queue for the
 database behind a burst of sign-ups: they ride along with the next transaction anybody makes
-(`Inbox.write_marks`, a hook of the database's transactions).
+(`Inbox.write_marks`, a hook of the database's transactions); written alone, they wait behind
+the people's writes, as bulk work does.
 
 A clean stop closes the inbox: the updates stored and not started stay for the next start, the
 handlers under way get a few seconds to finish, and the done marks are written before the
@@ -79,8 +80,9 @@ class Inbox:
             await handler
             self._handled.add(update_id)
             # The mark goes in with the first transaction to come, or alone once it is our
-            # turn at the database (one statement: nothing to do if a transaction took it)
-            async with self._db.alone() as conn:
+            # turn at the database (one statement: nothing to do if a transaction took it).
+            # The turn is bulk work's: people's writes waiting go first, one of them carries it
+            async with self._db.alone(bulk=True) as conn:
                 await self.write_marks(conn)
         finally:
             if task is not None:

@@ -64,11 +64,12 @@ class Turns:
         """Say whether the current task holds it."""
         return self._held and self._owner is not None and self._owner is asyncio.current_task()
 
-    async def acquire(self, *, ahead: bool = False) -> None:
+    async def acquire(self, *, ahead: bool = False, bulk: bool | None = None) -> None:
         """Wait for the turn: people's work first, bulk work after, each in order of arrival.
 
         `ahead` goes before both: the short step everyone's work waits on (the inbox storing
-        the updates just fetched, without which nobody's next message is handled).
+        the updates just fetched, without which nobody's next message is handled). `bulk`
+        says which of the other two lanes, when it is not the task's (BULK_WORK).
         """
         if self.owned():
             self._depth += 1
@@ -78,7 +79,9 @@ class Turns:
             self._owner = asyncio.current_task()
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        lane = self._lanes[0 if ahead else 2 if BULK_WORK.get() else 1]
+        if bulk is None:
+            bulk = BULK_WORK.get()
+        lane = self._lanes[0 if ahead else 2 if bulk else 1]
         lane.append(turn)
         try:
             await turn
@@ -306,16 +309,18 @@ class Database:
                     await reader.execute("COMMIT")
 
     @asynccontextmanager
-    async def alone(self, *, ahead: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+    async def alone(
+        self, *, ahead: bool = False, bulk: bool | None = None
+    ) -> AsyncIterator[aiosqlite.Connection]:
         """Write with one statement, its own transaction, outside any other caller's.
 
         SQLite commits a statement made outside BEGIN by itself, all of it or none: two trips
         to the database's thread fewer than `transaction()` (the inbox does it per update).
-        The `before_commit` hooks do not run. `ahead`: before everyone waiting (Turns).
+        The `before_commit` hooks do not run. `ahead`, `bulk`: the lane it waits in (Turns).
         """
         if self._lock.owned():
             raise RuntimeError("a write alone inside a transaction (or a read) of the same task")
-        await self._lock.acquire(ahead=ahead)
+        await self._lock.acquire(ahead=ahead, bulk=bulk)
         try:
             yield self.conn
         finally:

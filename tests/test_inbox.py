@@ -69,3 +69,28 @@ async def test_a_done_mark_goes_in_with_the_next_transaction_not_after_a_queue(
     assert done_at is not None and not handled.done()
     await handled
     assert await pending(db) == []
+
+
+async def test_a_done_mark_alone_waits_behind_a_persons_write_which_carries_it(
+    db: Database,
+) -> None:
+    inbox = Inbox(db, FrozenClock(NOW))
+    await inbox.store([update(1)])
+    at_its_start: list[object] = []
+
+    async def a_persons_write() -> None:
+        async with db.transaction() as conn:
+            async with conn.execute("SELECT done_at FROM inbox WHERE update_id = 1") as cursor:
+                row = await cursor.fetchone()
+            at_its_start.append(row[0] if row else "no row")
+
+    async with db.alone():  # the database is busy while both arrive (carrying no mark)
+        handled = asyncio.create_task(inbox.handle(1, answers()))
+        for _ in range(5):
+            await asyncio.sleep(0)  # update 1 is handled: its mark waits for a turn alone
+        person = asyncio.create_task(a_persons_write())  # arrives after the mark
+        await asyncio.sleep(0)
+    await asyncio.gather(handled, person)
+    # The person's write went first, the mark still unwritten then, and it carried the mark
+    assert at_its_start == [None]
+    assert await pending(db) == []
