@@ -117,7 +117,7 @@ def build_services(
         await announcements.replan(set(event.user_ids))
 
     async def person_registered(event: PersonRegistered) -> None:
-        roles.forget()  # a username may make someone a facilitator
+        await roles.registered(event.user_id)  # a username may make someone a facilitator
         if event.new:
             await announcements.replan({event.user_id})
 

@@ -36,6 +36,24 @@ class RolesService:
         """Drop the cached map of who runs what (after a link or a change)."""
         self._map = None
 
+    async def registered(self, user_id: int) -> None:
+        """Drop the map if a person's registration can change it: their username names a
+        facilitator of the programme, or they run something now (their username may have
+        changed). Rebuilt after every registration, in a storm of first presses the map was
+        read again and again, and the presses that found it whole overtook those reading it."""
+        if self._map is None:
+            return
+        person = await self._people.get(user_id)
+        handles = {
+            f.telegram.lstrip("@").casefold()
+            for w in (await self._programme.current()).workshops
+            for f in w.facilitators
+            if f.telegram
+        }
+        username = person.username.casefold() if person and person.username else None
+        if user_id in self._map or (username is not None and username in handles):
+            self.forget()
+
     async def _runs(self) -> dict[int, frozenset[str]]:
         """Map each person to the ids of the items they run."""
         programme = await self._programme.current()

@@ -132,6 +132,23 @@ async def test_each_person_has_the_role_the_programme_and_the_config_give(world:
     assert await roles.facilitating() == {ZOE: ["w1"], ANA: ["w1", "w2"]}
 
 
+async def test_a_registration_drops_the_map_only_when_it_can_change_it(world: World) -> None:
+    roles, people = world.roles, world.people
+    assert await roles.facilitating() == {ZOE: ["w1"]}
+    kept = roles._map
+    await people.register(7, "Jeanne", None, "jeanne", "fr")  # names nobody in the programme
+    await roles.registered(7)
+    await people.register(8, "Sans pseudo", None, None, "fr")
+    await roles.registered(8)
+    assert roles._map is kept, "a storm of first presses read the map again and again"
+    await people.register(ZOE, "Zoé", None, "zoe_ailleurs", "fr")  # Zoé changes her username
+    await roles.registered(ZOE)
+    assert await roles.facilitating() == {}
+    await people.register(9, "Zoé bis", None, "ZOE_M", "fr")  # the programme's handle
+    await roles.registered(9)
+    assert await roles.facilitating() == {9: ["w1"]}
+
+
 async def test_two_people_linked_to_one_name_both_run_its_items(world: World) -> None:
     await _link(world, ANA, "Ana Lima")
     await _link(world, LINKED_ANA, "Ana Lima")
