@@ -144,12 +144,10 @@ class Recorder:
         self._wrap_inbox(inbox)
         self._wrap_process_update(app)
         self._wrap_queue(app)
-        shared = db._read_lock is db._lock  # a database in memory: one connection
-        writer = _TimedLock(self, "write")
-        db._lock = writer
-        # With reading connections of their own, reads take turns on their own locks (people's
-        # reads on one, bulk work's on the other)
-        db._read_lock = writer if shared else _TimedLock(self, "read")
+        db._lock = _TimedLock(self, "write")
+        # With reading connections of their own (a database file), reads take turns on their
+        # own locks (people's reads on theirs, bulk work's on its own)
+        db._read_locks = [_TimedLock(self, "read") for _ in db._read_locks]
         db._bulk_read_lock = _TimedLock(self, "bulk read")
         limiter = app.bot.rate_limiter
         assert isinstance(limiter, SlidingWindowRateLimiter)
@@ -322,13 +320,13 @@ class _TimedLock(Turns):
         self._holder: str | None = None
         self._since = 0.0
 
-    async def acquire(self, *, ahead: bool = False) -> None:
+    async def acquire(self, *, ahead: bool = False, bulk: bool | None = None) -> None:
         """Take the lock; note the wait and behind whom."""
         began = time.monotonic()
         behind = self._holder if self.locked() else None
         if behind is not None:
             self._contended = True
-        await super().acquire(ahead=ahead)
+        await super().acquire(ahead=ahead, bulk=bulk)
         self._since = time.monotonic()
         label = self._recorder.acquired(self._since - began, behind)
         self._holder = f"{label}, {self._name}"
