@@ -1,10 +1,11 @@
 """The SQLite connections: pragmas, one transaction at a time, numbered migrations.
 
-Writes go through one connection, one transaction at a time. Reads of a database file go
-through a second one (WAL lets them run while a transaction is under way), so that a person's
-question never queues behind the outbox marking its sends or a re-planning (issue 13), and bulk
-work reads through a third, so that it never queues behind the outbox composing its messages
-either. Each read block is one read transaction: what it reads is one state of the file.
+Writes go through one connection, one transaction at a time. People's reads of a database
+file go through two others (PEOPLE_READERS; WAL lets them run while a transaction is under
+way), so that a person's question never queues behind the outbox marking its sends or a
+re-planning (issue 13), nor behind one other person's read, and bulk work reads through one
+more, so that it never queues behind the outbox composing its messages either. Each read
+block is one read transaction: what it reads is one state of the file.
 
 Work done in bulk (the outbox sending, the re-planning after a sign-up) runs with BULK_WORK
 set: it reads through its own connection, and waiting for the writing one, it lets the work of
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_WAIT = 3.0  # seconds a close waits for its turn and the checkpoint, at most
 CHECKPOINT_BUSY_MS = 1000
+PEOPLE_READERS = 2
+"""Reading connections for people's work: SQLite lets go of the GIL while it reads, so two
+reads run at once on two cores (bench.soak --stages: handlers waited behind each other's reads,
+0.63 s over the week, with one)."""
 
 
 BULK_WORK: contextvars.ContextVar[bool] = contextvars.ContextVar("rencontre_bulk", default=False)
@@ -59,6 +64,10 @@ class Turns:
     def locked(self) -> bool:
         """Say whether someone holds it."""
         return self._held
+
+    def waiting(self) -> int:
+        """Say how many wait for it."""
+        return sum(len(lane) for lane in self._lanes)
 
     def owned(self) -> bool:
         """Say whether the current task holds it."""
@@ -162,18 +171,18 @@ async def _connect(path: str, *, reader: bool = False) -> aiosqlite.Connection:
 
 
 class Database:
-    """A writing aiosqlite connection and two reading ones (people's work, bulk work); callers
-    take turns on each through `transaction()` and `read()` (one connection for all when the
+    """A writing aiosqlite connection and reading ones (people's work, bulk work); callers take
+    turns on each through `transaction()` and `read()` (one connection for all when the
     database is in memory)."""
 
-    def __init__(
-        self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None
-    ) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
         self.path = path
         self._lock = Turns()
-        self._reader = reader
-        self._read_lock = Turns() if reader is not None else self._lock
+        self._readers: list[aiosqlite.Connection] = []
+        """People's reads go through them (a database file; none in memory)."""
+        self._read_locks: list[Turns] = []
+        """One per reading connection."""
         self._bulk_reader: aiosqlite.Connection | None = None
         """Reads in BULK_WORK go through it when there is one (a database file)."""
         self._bulk_read_lock = Turns()
@@ -191,8 +200,9 @@ class Database:
             else:
                 await db.check_version()
             if not _in_memory(str(path)):
-                db._reader = await _connect(str(path), reader=True)
-                db._read_lock = Turns()
+                for _ in range(PEOPLE_READERS):
+                    db._readers.append(await _connect(str(path), reader=True))
+                    db._read_locks.append(Turns())
                 db._bulk_reader = await _connect(str(path), reader=True)
         except BaseException:
             await db._close_reader()
@@ -221,11 +231,11 @@ class Database:
         await self.conn.close()
 
     async def _close_reader(self) -> None:
-        readers = [(self._reader, self._read_lock), (self._bulk_reader, self._bulk_read_lock)]
-        self._reader = self._bulk_reader = None
+        readers = [*zip(self._readers, self._read_locks, strict=True)]
+        if self._bulk_reader is not None:
+            readers.append((self._bulk_reader, self._bulk_read_lock))
+        self._readers, self._read_locks, self._bulk_reader = [], [], None
         for reader, lock in readers:
-            if reader is None:
-                continue
             try:
                 async with asyncio.timeout(CHECKPOINT_WAIT), lock:
                     pass  # let a read under way finish
@@ -289,13 +299,14 @@ class Database:
 
         Bulk work (BULK_WORK) reads through a connection of its own, when there is one.
         """
-        reader, lock = self._reader, self._read_lock
-        if reader is None:
+        if not self._readers:
             async with self._lock:
                 yield self.conn
             return
         if BULK_WORK.get() and self._bulk_reader is not None:
             reader, lock = self._bulk_reader, self._bulk_read_lock
+        else:
+            reader, lock = self._people_reader()
         if lock.owned():  # a read inside this task's own read: the same one
             yield reader
             return
@@ -307,6 +318,15 @@ class Database:
                 # BEGIN cancelled on its way still runs: this closes it (or finds nothing open)
                 with contextlib.suppress(sqlite3.OperationalError):
                     await reader.execute("COMMIT")
+
+    def _people_reader(self) -> tuple[aiosqlite.Connection, Turns]:
+        """Give the task's own reading connection if it holds one, else a free one, else the
+        one with the fewest waiting."""
+        pairs = list(zip(self._readers, self._read_locks, strict=True))
+        for reader, lock in pairs:
+            if lock.owned():
+                return reader, lock
+        return min(pairs, key=lambda pair: (pair[1].locked(), pair[1].waiting()))
 
     @asynccontextmanager
     async def alone(

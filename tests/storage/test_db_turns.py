@@ -200,3 +200,40 @@ async def test_peoples_reads_do_not_wait_for_a_read_of_bulk_work(tmp_path: Path)
         done.set()
         await asyncio.gather(bulk, return_exceptions=True)
         await db.close()
+
+
+async def test_two_peoples_reads_run_at_once_a_third_waits_for_one_of_them(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    holding = [asyncio.Event(), asyncio.Event()]
+    done = asyncio.Event()
+    third_read = asyncio.Event()
+
+    async def long_read(held: asyncio.Event) -> None:
+        async with db.read():
+            held.set()
+            await done.wait()
+
+    async def read(event: asyncio.Event) -> None:
+        async with db.read() as conn, conn.execute("SELECT count(*) FROM room"):
+            event.set()
+
+    readers = [asyncio.create_task(long_read(held)) for held in holding]
+    try:
+        # The timeout bounds a hang (the second read waited for the first), it times nothing
+        async with asyncio.timeout(10):
+            for held in holding:
+                await held.wait()
+        third = asyncio.create_task(read(third_read))
+        await asyncio.sleep(0)
+        # both reading connections are taken: the third waits its turn on one of them
+        assert [lock.waiting() for lock in db._read_locks] in ([1, 0], [0, 1])
+        assert not third_read.is_set()
+        done.set()
+        async with asyncio.timeout(10):
+            await third
+    finally:
+        done.set()
+        await asyncio.gather(*readers, return_exceptions=True)
+        await db.close()
