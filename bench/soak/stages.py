@@ -47,6 +47,8 @@ class Stamps:
     """The moments of one update's way through the bot."""
 
     key: str
+    what: str = "?"
+    """The command, "plain words", or the press's button kind ("press b:ws")."""
     fetched: float = 0.0
     stored: float = 0.0
     handed: float = 0.0
@@ -80,6 +82,16 @@ class Stamps:
             },
             "behind": dict(self.waited_behind),
         }
+
+
+def what_of(update: Update) -> str:
+    """Say what an update asks, in a word: its command, plain words, or its button's kind."""
+    if update.callback_query is not None:
+        return "press " + ":".join((update.callback_query.data or "?").split(":")[:2])
+    text = update.message.text if update.message is not None else None
+    if text and text.startswith("/"):
+        return text.split()[0].split("@")[0]
+    return "plain words" if text else "other"
 
 
 def key_of(update: Update) -> str | None:
@@ -123,7 +135,7 @@ class Recorder:
         if task is None:
             return "no task"
         if task in self._tasks:
-            return "handler"
+            return f"handler ({self._tasks[task].what})"
         if _current.get() is not None:
             return "reaction to a handler (re-planning)"
         name = task.get_name()
@@ -163,7 +175,7 @@ class Recorder:
             for u in new:
                 key = key_of(u)
                 if key is not None:
-                    stamps = Stamps(key, fetched=fetched, stored=stored)
+                    stamps = Stamps(key, what_of(u), fetched=fetched, stored=stored)
                     self.by_key[key] = stamps
                     self._by_id[u.update_id] = stamps
             return new
