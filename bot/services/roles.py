@@ -41,7 +41,8 @@ class RolesService:
         facilitator of the programme, or they run something now (their username may have
         changed). Rebuilt after every registration, in a storm of first presses the map was
         read again and again, and the presses that found it whole overtook those reading it."""
-        if self._map is None:
+        known = self._map
+        if known is None:
             return
         person = await self._people.get(user_id)
         handles = {
@@ -51,8 +52,8 @@ class RolesService:
             if f.telegram
         }
         username = person.username.casefold() if person and person.username else None
-        if user_id in self._map or (username is not None and username in handles):
-            self.forget()
+        if user_id in known or (username is not None and username in handles):
+            self.forget()  # (or someone else did meanwhile: nothing more to do)
 
     async def _runs(self) -> dict[int, frozenset[str]]:
         """Map each person to the ids of the items they run."""

@@ -18,7 +18,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.commands import COMMANDS, Command, Extra, for_role, help_keys, in_groups, may
 from bot.domain.errors import DomainError
-from bot.domain.models import Role, Workshop
+from bot.domain.models import Participant, Role, Workshop
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
 from bot.services.roles import NAMES_SHOWN, RolesService, _listed
@@ -147,6 +147,24 @@ async def test_a_registration_drops_the_map_only_when_it_can_change_it(world: Wo
     await people.register(9, "Zoé bis", None, "ZOE_M", "fr")  # the programme's handle
     await roles.registered(9)
     assert await roles.facilitating() == {9: ["w1"]}
+
+
+async def test_a_map_dropped_while_a_registration_reads_is_no_error(world: World) -> None:
+    """The fuzz test found it: the map dropped by someone else while `registered` read the
+    person, `user_id in None` raised TypeError and the person was told of a crash."""
+    roles, people = world.roles, world.people
+    await roles.facilitating()
+    get = people.get
+
+    async def dropped_meanwhile(user_id: int) -> Participant | None:
+        roles.forget()
+        return await get(user_id)
+
+    people.get = dropped_meanwhile  # type: ignore[method-assign]
+    await roles.registered(ZOE)
+    await roles.registered(NOBODY)
+    people.get = get  # type: ignore[method-assign]
+    assert await roles.facilitating() == {ZOE: ["w1"]}
 
 
 async def test_two_people_linked_to_one_name_both_run_its_items(world: World) -> None:
