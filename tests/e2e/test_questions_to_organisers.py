@@ -297,7 +297,7 @@ async def test_a_reply_finds_a_copy_whose_id_was_written_just_after_the_first_lo
             questions._relayed_as = looked  # type: ignore[method-assign]
             return found
 
-        questions._relayed_as = first_look_then_the_id_is_written  # type: ignore[method-assign]
+        questions._relayed_as = first_look_then_the_id_is_written  # type: ignore[method-assign,assignment]
         question = await questions.relayed_as(ORGANISER, 77)
     assert question is not None and question.text == QUESTION
 
