@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
-from bot.domain.models import Invite, Participant, Programme, Role, Workshop
+from bot.domain.models import Facilitator, Invite, Participant, Programme, Role, Workshop
 from bot.domain.text import words
 from bot.services.people import PeopleService
 from bot.services.programme import ProgrammeService
@@ -46,10 +46,10 @@ class RolesService:
             return
         person = await self._people.get(user_id)
         handles = {
-            f.telegram.lstrip("@").casefold()
+            handle
             for w in (await self._programme.current()).workshops
             for f in w.facilitators
-            if f.telegram
+            if (handle := _handle(f)) is not None
         }
         username = person.username.casefold() if person and person.username else None
         if user_id in known or (username is not None and username in handles):
@@ -71,9 +71,8 @@ class RolesService:
             by_name.setdefault(name.casefold(), set()).add(uid)
         for w in programme.workshops:
             for f in w.facilitators:
-                named_uid = (
-                    by_username.get(f.telegram.lstrip("@").casefold()) if f.telegram else None
-                )
+                handle = _handle(f)
+                named_uid = by_username.get(handle) if handle is not None else None
                 if named_uid is not None:
                     runs.setdefault(named_uid, set()).add(w.id)
                 for linked_uid in by_name.get(f.name.casefold(), ()):
@@ -232,3 +231,8 @@ def _listed(names: list[str]) -> str:
     """Join names with commas, cut to what fits in an answer."""
     text = ", ".join(names)
     return text if len(text) <= NAMES_SHOWN else text[: NAMES_SHOWN - 1].rstrip(", ") + "…"
+
+
+def _handle(facilitator: Facilitator) -> str | None:
+    """Give a facilitator's Telegram username as it is matched (without @, case folded)."""
+    return facilitator.telegram.lstrip("@").casefold() if facilitator.telegram else None
