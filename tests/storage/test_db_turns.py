@@ -23,6 +23,12 @@ async def take(turns: Turns, name: str, order: list[str], bulk: bool = False) ->
         await asyncio.sleep(0)
 
 
+async def write(db: Database, name: str, order: list[str]) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("SELECT 1")
+        order.append(name)
+
+
 async def test_waiting_people_go_before_bulk_work_each_in_order_of_arrival() -> None:
     turns, order = Turns(), list[str]()
     await turns.acquire()  # someone holds it while the others arrive
@@ -68,18 +74,13 @@ async def test_the_inbox_stores_a_batch_before_the_transactions_waiting(tmp_path
     inbox = Inbox(db, FrozenClock(NOW))
     order: list[str] = []
 
-    async def write(name: str) -> None:
-        async with db.transaction() as conn:
-            await conn.execute("SELECT 1")
-            order.append(name)
-
     async def store() -> None:
         await inbox.store([Update(7)])
         order.append("stored")
 
     try:
         async with db.transaction():  # held while both arrive
-            tasks = [asyncio.create_task(write("person")), asyncio.create_task(store())]
+            tasks = [asyncio.create_task(write(db, "person", order)), asyncio.create_task(store())]
             await asyncio.sleep(0.01)
         await asyncio.gather(*tasks)
         assert [u["update_id"] for u in await inbox.pending()] == [7]
@@ -112,17 +113,12 @@ async def test_bulk_work_waits_for_a_person_s_write_on_the_writing_connection(
     db = await Database.open(tmp_path / "r.sqlite3")
     order: list[str] = []
 
-    async def write(name: str) -> None:
-        async with db.transaction() as conn:
-            await conn.execute("SELECT 1")
-            order.append(name)
-
     try:
         async with db.transaction():  # held while both arrive
             bulk = contextvars.copy_context()
             bulk.run(BULK_WORK.set, True)
-            first = asyncio.create_task(write("bulk"), context=bulk)
-            second = asyncio.create_task(write("person"))
+            first = asyncio.create_task(write(db, "bulk", order), context=bulk)
+            second = asyncio.create_task(write(db, "person", order))
             await asyncio.sleep(0.01)
         await asyncio.gather(first, second)
     finally:
