@@ -2,10 +2,10 @@
 
     python -m bot.sandbox.make_spec [--source PATH] [--out PATH]
 
-The source is PaulSonOfLars/telegram-bot-api-spec's `api.json` (see `botapi/SOURCE.md`); it
-defaults to $RENCONTRE_BOT_API_SPEC, else `../shared/telegram-bot-api/api.json` beside the
-repository. The output (default: the shipped `botapi/spec.json`) is the same bytes for the same
-source: keys sorted, lists in the upstream order, two-space indentation, one field per line.
+The source is PaulSonOfLars/telegram-bot-api-spec's `api.json` (see `botapi/SOURCE.md`): the
+`--source` given, else $RENCONTRE_BOT_API_SPEC; with neither, it says so and exits 2. The
+output (default: the shipped `botapi/spec.json`) is the same bytes for the same source: keys
+sorted, lists in the upstream order, two-space indentation, one field per line.
 """
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ from typing import Any
 
 from bot.sandbox.spec import SHIPPED_SPEC, SPEC_ENV_VAR, compact_spec
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-UPSTREAM_BESIDE = REPOSITORY.parent / "shared" / "telegram-bot-api" / "api.json"
 _INDENT = "  "
 
 
-def default_source() -> Path:
-    """Return $RENCONTRE_BOT_API_SPEC, or the upstream api.json in ../shared."""
+def default_source() -> Path | None:
+    """Return $RENCONTRE_BOT_API_SPEC, if it is set."""
     configured = os.environ.get(SPEC_ENV_VAR)
-    return Path(configured) if configured else UPSTREAM_BESIDE
+    return Path(configured) if configured else None
 
 
 def render(source: Path) -> str:
@@ -81,7 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=None, help="upstream api.json")
     parser.add_argument("--out", type=Path, default=SHIPPED_SPEC, help="compact spec to write")
     args = parser.parse_args(argv)
-    source: Path = args.source or default_source()
+    source: Path | None = args.source or default_source()
+    if source is None:
+        print(f"no api.json to read: give --source PATH or set ${SPEC_ENV_VAR}", file=sys.stderr)
+        return 2
     try:
         text = render(source)
     except OSError as exc:

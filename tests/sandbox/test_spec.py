@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.errors import ApiError
-from bot.sandbox.make_spec import UPSTREAM_BESIDE, main, render
+from bot.sandbox.make_spec import main, render
 from bot.sandbox.spec import ApiSpec, Mismatch, compact_spec, default_spec_path, load_spec
 from bot.sandbox.wire import UploadedFile
 
 SHIPPED = Path(__file__).resolve().parents[2] / "bot/sandbox/botapi/spec.json"
+UPSTREAM_BESIDE = SHIPPED.parents[3].parent / "shared" / "telegram-bot-api" / "api.json"
+"""The upstream api.json where our machines and CI keep it (a user's clone has none)."""
 SOURCE_MD = SHIPPED.with_name("SOURCE.md")
 
 
@@ -180,3 +182,14 @@ def test_files_are_input_files_and_attach_uris_find_them(spec: ApiSpec) -> None:
     by_id = spec.parse_params("sendDocument", {"chat_id": "1", "document": "BQAC123"}, {})
     assert direct["document"] is attached["document"] is upload
     assert by_id["document"] == "BQAC123"
+
+
+def test_make_spec_without_a_source_says_which_to_give(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.delenv("RENCONTRE_BOT_API_SPEC", raising=False)
+    assert main(["--out", str(tmp_path / "spec.json")]) == 2
+    assert capsys.readouterr().err == (
+        "no api.json to read: give --source PATH or set $RENCONTRE_BOT_API_SPEC\n"
+    )
+    assert not (tmp_path / "spec.json").exists()
