@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -28,6 +29,17 @@ async def standing(conn: aiosqlite.Connection, target: Target) -> Standing:
     return Standing(target, ins, waiting)
 
 
+CHUNK = 500
+"""Targets read by one statement, at most (SQLite's limit on a statement's parameters is far)."""
+
+
+def one_statement(targets: Sequence[Target]) -> bool:
+    """Say whether `standings` and `standings_and_starred` read these targets in one statement."""
+    return len({t.id for t in targets}) <= CHUNK and all(
+        t.kind is TargetKind.WORKSHOP for t in targets
+    )
+
+
 async def standings(
     conn: aiosqlite.Connection, targets: Sequence[Target]
 ) -> dict[tuple[TargetKind, str], Standing]:
@@ -37,8 +49,8 @@ async def standings(
     }
     for kind in {t.kind for t in targets}:
         ids = sorted({t.id for t in targets if t.kind is kind})
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
             # All rows in one trip to the database's thread (iterating a cursor takes one
             # trip per 64 rows, and one more to close it)
@@ -62,31 +74,55 @@ async def standings_and_starred(
     """Read the standing of a list's targets and the items a person starred, at once.
 
     One statement, so one trip to the database's thread (a list is read for every question
-    about the programme); more than 500 targets are read as `standings` reads them.
+    about the programme); more than CHUNK targets, or others than workshops, are read as
+    `standings` reads them, with one statement more.
     """
-    ids = sorted({t.id for t in targets})
-    if len(ids) > 500 or any(t.kind is not TargetKind.WORKSHOP for t in targets):
+    if not one_statement(targets):
         starred = await conn.execute_fetchall(
             "SELECT item_id FROM favourite WHERE user_id = ?", (user_id,)
         )
         return await standings(conn, targets), {row[0] for row in starred}
-    found: dict[str, tuple[list[int], list[int]]] = {i: ([], []) for i in ids}
-    starred_ids: set[str] = set()
-    rows = await conn.execute_fetchall(
+    return _fold(targets, await conn.execute_fetchall(*_standings_and_starred(targets, user_id)))
+
+
+def standings_and_starred_now(
+    conn: sqlite3.Connection, targets: Sequence[Target], user_id: int
+) -> tuple[dict[tuple[TargetKind, str], Standing], set[str]]:
+    """Read what `standings_and_starred` reads, on the event loop (Database.read_now).
+
+    Only as many targets as one statement reads (one_statement): the loop waits for it.
+    """
+    if not one_statement(targets):
+        raise ValueError(f"{len(targets)} targets are too many to read on the event loop")
+    return _fold(targets, conn.execute(*_standings_and_starred(targets, user_id)).fetchall())
+
+
+def _standings_and_starred(targets: Sequence[Target], user_id: int) -> tuple[str, list[object]]:
+    """Give the statement reading a list's places and a person's stars, and its parameters."""
+    ids = sorted({t.id for t in targets})
+    return (
         f"SELECT 0 AS part, seq, target_id, {HOLDER} AS holder, status FROM booking "
         f"WHERE kind = ? AND target_id IN ({','.join('?' * len(ids))}) "
         "UNION ALL SELECT 1, 0, item_id, NULL, NULL FROM favourite WHERE user_id = ? "
         "ORDER BY part, seq",
-        (TargetKind.WORKSHOP.value, *ids, user_id),
+        [TargetKind.WORKSHOP.value, *ids, user_id],
     )
+
+
+def _fold(
+    targets: Sequence[Target], rows: Iterable[sqlite3.Row]
+) -> tuple[dict[tuple[TargetKind, str], Standing], set[str]]:
+    """Turn the rows of `_standings_and_starred` into standings and starred items."""
+    found: dict[str, tuple[list[int], list[int]]] = {t.id: ([], []) for t in targets}
+    starred: set[str] = set()
     for row in rows:
         if row["part"]:
-            starred_ids.add(row["target_id"])
+            starred.add(row["target_id"])
         else:
             found[row["target_id"]][0 if row["status"] == Status.IN else 1].append(row["holder"])
     return {
         (t.kind, t.id): Standing(t, tuple(found[t.id][0]), tuple(found[t.id][1])) for t in targets
-    }, starred_ids
+    }, starred
 
 
 async def counts_in(conn: aiosqlite.Connection, kind: TargetKind) -> dict[str, int]:

@@ -4,8 +4,10 @@ Writes go through one connection, one transaction at a time. People's reads of a
 file go through two others (PEOPLE_READERS; WAL lets them run while a transaction is under
 way), so that a person's question never queues behind the outbox marking its sends or a
 re-planning (issue 13), nor behind one other person's read, and bulk work reads through one
-more, so that it never queues behind the outbox composing its messages either. Each read
-block is one read transaction: what it reads is one state of the file.
+more, so that it never queues behind the outbox composing its messages either. The smallest
+reads on the way to an answer (its list's places) are made on the event loop itself, through
+one more connection (`read_now`), with no trip to a thread. Each read block is one read
+transaction: what it reads is one state of the file.
 
 Work done in bulk (the outbox sending, the re-planning after a sign-up) runs with BULK_WORK
 set: it reads through its own connection, and waiting for the writing one, it lets the work of
@@ -22,7 +24,7 @@ import logging
 import pkgutil
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
@@ -36,6 +38,9 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_WAIT = 3.0  # seconds a close waits for its turn and the checkpoint, at most
 CHECKPOINT_BUSY_MS = 1000
+NOW_BUSY_MS = 20
+"""The longest a read on the event loop (read_now) waits for a lock: it holds everything up
+meanwhile, so no longer than the stall the loop may have (issue 13)."""
 PEOPLE_READERS = 2
 """Reading connections for people's work: SQLite lets go of the GIL while it reads, so two
 reads run at once on two cores (bench.soak --stages: handlers waited behind each other's reads,
@@ -153,6 +158,19 @@ def _in_memory(path: str) -> bool:
     return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
 
 
+def _connect_now(path: str) -> sqlite3.Connection:
+    """Open the connection that reads on the event loop (Database.read_now)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout={NOW_BUSY_MS}")
+        conn.execute("PRAGMA query_only=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 async def _connect(path: str, *, reader: bool = False) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     try:
@@ -188,6 +206,8 @@ class Database:
         self._bulk_read_lock = Turns()
         self.before_commit: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = []
         """Run inside every write transaction, last (the inbox marks its update handled)."""
+        self._now: sqlite3.Connection | None = None
+        """Reads on the event loop go through it (`read_now`; a database file, not in memory)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -203,6 +223,7 @@ class Database:
                 for _ in range(PEOPLE_READERS):
                     db._readers.append(await _connect(str(path), reader=True))
                     db._read_locks.append(Turns())
+                db._now = _connect_now(str(path))
                 db._bulk_reader = await _connect(str(path), reader=True)
         except BaseException:
             await db._close_reader()
@@ -231,6 +252,9 @@ class Database:
         await self.conn.close()
 
     async def _close_reader(self) -> None:
+        if self._now is not None:
+            self._now.close()
+            self._now = None
         readers = [*zip(self._readers, self._read_locks, strict=True)]
         if self._bulk_reader is not None:
             readers.append((self._bulk_reader, self._bulk_read_lock))
@@ -318,6 +342,31 @@ class Database:
                 # BEGIN cancelled on its way still runs: this closes it (or finds nothing open)
                 with contextlib.suppress(sqlite3.OperationalError):
                     await reader.execute("COMMIT")
+
+    @property
+    def reads_now(self) -> bool:
+        """Say whether `read_now` can read (a database file: in memory, one connection only)."""
+        return self._now is not None
+
+    @contextlib.contextmanager
+    def read_now(self) -> Iterator[sqlite3.Connection]:
+        """Read on the event loop, in one read transaction, without waiting for a thread.
+
+        For small reads on the way to an answer only (a list's places: at most CHUNK items,
+        a millisecond or less): the loop runs nothing else meanwhile. A read through
+        `read()` goes to a reading connection's thread and back three times (BEGIN, the
+        statement, COMMIT), and each trip waits for the loop to be free: /next on 1,000 items
+        spent 2.5 ms of its 7.5 reading its places that way (bench/README.md, issue 13, sixth
+        session). The connection never waits for a lock longer than NOW_BUSY_MS (it only
+        reads: WAL lets it read while a transaction is under way).
+        """
+        if self._now is None:
+            raise RuntimeError("read_now needs a database file (see reads_now)")
+        self._now.execute("BEGIN")
+        try:
+            yield self._now
+        finally:
+            self._now.execute("COMMIT")
 
     def _people_reader(self) -> tuple[aiosqlite.Connection, Turns]:
         """Give the task's own reading connection if it holds one, else a free one, else the

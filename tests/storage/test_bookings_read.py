@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.domain.booking import Status, Target, TargetKind
 from storage import bookings as repo
 from storage import favourites as favourites_repo
@@ -52,5 +54,41 @@ async def test_places_and_stars_read_at_once_are_what_the_two_reads_give(tmp_pat
             assert found[(TargetKind.WORKSHOP, "w1")].waiting == (BOB, ALICE)
             assert found[(TargetKind.WORKSHOP, "w1")].ins == (CLEO,)
             assert await repo.standings_and_starred(conn, [], ALICE) == ({}, {"w2", "w9"})
+    finally:
+        await db.close()
+
+
+async def test_a_list_read_on_the_event_loop_is_what_the_threads_read(tmp_path: Path) -> None:
+    """Up to CHUNK workshops are read on the loop (read_now), as one statement; more are not."""
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        targets = [target(n, 1) for n in range(repo.CHUNK + 1)]
+        async with db.transaction() as conn:
+            for user in (ALICE, BOB):
+                await participants_repo.upsert(
+                    conn,
+                    user_id=user,
+                    first_name="P",
+                    last_name=None,
+                    username=None,
+                    language="fr",
+                    now=NOW,
+                )
+            for t in (targets[0], targets[-2]):
+                await repo.add(conn, t, BOB, Status.IN, NOW)
+                await repo.add(conn, t, ALICE, Status.WAITING, NOW)
+            await favourites_repo.add(conn, ALICE, targets[3].id, NOW)
+        some, rota = targets[: repo.CHUNK], Target(TargetKind.ROTA, "r1", "Rangement", NOW, NOW, 2)
+        assert repo.one_statement(some) and repo.one_statement([])
+        assert not repo.one_statement(targets) and not repo.one_statement([rota])
+        async with db.read() as conn:
+            expected = await repo.standings_and_starred(conn, some, ALICE)
+        with db.read_now() as now:
+            assert repo.standings_and_starred_now(now, some, ALICE) == expected
+            with pytest.raises(ValueError, match="too many to read on the event loop"):
+                repo.standings_and_starred_now(now, targets, ALICE)
+        found, starred = expected
+        assert found[(TargetKind.WORKSHOP, targets[-2].id)].waiting == (ALICE,)
+        assert starred == {targets[3].id}
     finally:
         await db.close()

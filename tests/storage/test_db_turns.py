@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,32 @@ async def test_two_peoples_reads_run_at_once_a_third_waits_for_one_of_them(
         done.set()
         await asyncio.gather(*readers, return_exceptions=True)
         await db.close()
+
+
+async def test_a_read_now_sees_what_was_committed_in_one_read_transaction(tmp_path: Path) -> None:
+    """On the event loop: a plain context manager, nothing to await, and it only reads."""
+    db = await Database.open(tmp_path / "r.sqlite3")
+    memory = await Database.open(":memory:")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO room (name) VALUES ('Chapiteau')")
+        assert db.reads_now
+        with db.read_now() as now:
+            assert now.in_transaction  # two statements read one state of the file
+            assert [tuple(r) for r in now.execute("SELECT name FROM room")] == [("Chapiteau",)]
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                now.execute("DELETE FROM room")
+        # A transaction under way does not hold it up (WAL), nor does it see it
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO room (name) VALUES ('Plage')")
+            with db.read_now() as now:
+                assert now.execute("SELECT count(*) FROM room").fetchone()[0] == 1
+        with db.read_now() as now:
+            assert now.execute("SELECT count(*) FROM room").fetchone()[0] == 2
+        # In memory there is one connection, in its thread: no read on the loop
+        assert not memory.reads_now
+        with pytest.raises(RuntimeError, match="needs a database file"), memory.read_now():
+            pass
+    finally:
+        await db.close()
+        await memory.close()
