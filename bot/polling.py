@@ -131,10 +131,15 @@ class Inbox:
         """Write down a batch; give back the updates not seen before."""
         unique = list({u.update_id: u for u in reversed(updates)}.values())[::-1]
         rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in unique]
-        # One statement, one trip to the database, ahead of the handlers' transactions: every
-        # update after this batch waits for it (the next getUpdates confirms what it stored)
-        async with self._db.alone(ahead=True) as conn:
-            new = set(await inbox_repo.store(conn, rows, self._clock.now()))
+        # One statement, ahead of the handlers' transactions: every update after this batch
+        # waits for it (the next getUpdates confirms what it stored). On the event loop, with
+        # no trip to a thread, when the database is a file (Database.alone_now)
+        if self._db.writes_now:
+            async with self._db.alone_now(ahead=True) as now:
+                new = set(inbox_repo.store_now(now, rows, self._clock.now()))
+        else:
+            async with self._db.alone(ahead=True) as conn:
+                new = set(await inbox_repo.store(conn, rows, self._clock.now()))
         # The same update twice in one batch, or again later, is handled once
         return [u for u in unique if u.update_id in new]
 

@@ -39,8 +39,8 @@ BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_WAIT = 3.0  # seconds a close waits for its turn and the checkpoint, at most
 CHECKPOINT_BUSY_MS = 1000
 NOW_BUSY_MS = 20
-"""The longest a read on the event loop (read_now) waits for a lock: it holds everything up
-meanwhile, so no longer than the stall the loop may have (issue 13)."""
+"""The longest a statement on the event loop (read_now, alone_now) waits for a lock: it holds
+everything up meanwhile, so no longer than the stall the loop may have (issue 13)."""
 PEOPLE_READERS = 2
 """Reading connections for people's work: SQLite lets go of the GIL while it reads, so two
 reads run at once on two cores (bench.soak --stages: handlers waited behind each other's reads,
@@ -158,13 +158,18 @@ def _in_memory(path: str) -> bool:
     return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
 
 
-def _connect_now(path: str) -> sqlite3.Connection:
-    """Open the connection that reads on the event loop (Database.read_now)."""
+def _connect_now(path: str, *, writer: bool = False) -> sqlite3.Connection:
+    """Open a connection of the event loop's own (Database.read_now, Database.alone_now)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout={NOW_BUSY_MS}")
-        conn.execute("PRAGMA query_only=ON")
+        if writer:
+            conn.execute("PRAGMA synchronous=NORMAL")  # as the writing connection: no fsync
+            # Checkpoints stay the writing connection's, in its thread: not on the loop
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+        else:
+            conn.execute("PRAGMA query_only=ON")
     except BaseException:
         conn.close()
         raise
@@ -208,6 +213,8 @@ class Database:
         """Run inside every write transaction, last (the inbox marks its update handled)."""
         self._now: sqlite3.Connection | None = None
         """Reads on the event loop go through it (`read_now`; a database file, not in memory)."""
+        self._now_writer: sqlite3.Connection | None = None
+        """The inbox writes on the event loop through it (`alone_now`; a database file)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -224,6 +231,7 @@ class Database:
                     db._readers.append(await _connect(str(path), reader=True))
                     db._read_locks.append(Turns())
                 db._now = _connect_now(str(path))
+                db._now_writer = _connect_now(str(path), writer=True)
                 db._bulk_reader = await _connect(str(path), reader=True)
         except BaseException:
             await db._close_reader()
@@ -252,9 +260,10 @@ class Database:
         await self.conn.close()
 
     async def _close_reader(self) -> None:
-        if self._now is not None:
-            self._now.close()
-            self._now = None
+        for now in (self._now, self._now_writer):
+            if now is not None:
+                now.close()
+        self._now = self._now_writer = None
         readers = [*zip(self._readers, self._read_locks, strict=True)]
         if self._bulk_reader is not None:
             readers.append((self._bulk_reader, self._bulk_read_lock))
@@ -367,6 +376,33 @@ class Database:
             yield self._now
         finally:
             self._now.execute("COMMIT")
+
+    @property
+    def writes_now(self) -> bool:
+        """Say whether `alone_now` can write (a database file: in memory, one connection only)."""
+        return self._now_writer is not None
+
+    @asynccontextmanager
+    async def alone_now(
+        self, *, ahead: bool = False, bulk: bool | None = None
+    ) -> AsyncIterator[sqlite3.Connection]:
+        """`alone()` on the event loop: once it is our turn, one statement, no thread.
+
+        For the inbox's batch, on the way to every answer: a trip to the writing connection's
+        thread and back, waiting for the loop, cost more than the insert itself (bench/
+        README.md, issue 13, sixth session). The turn keeps the writing connection out of a
+        transaction meanwhile, so the statement finds the file free; a lock held elsewhere
+        (another process) makes it fail after NOW_BUSY_MS, not wait.
+        """
+        if self._now_writer is None:
+            raise RuntimeError("alone_now needs a database file (see writes_now)")
+        if self._lock.owned():
+            raise RuntimeError("a write alone inside a transaction (or a read) of the same task")
+        await self._lock.acquire(ahead=ahead, bulk=bulk)
+        try:
+            yield self._now_writer
+        finally:
+            self._lock.release()
 
     def _people_reader(self) -> tuple[aiosqlite.Connection, Turns]:
         """Give the task's own reading connection if it holds one, else a free one, else the

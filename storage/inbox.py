@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import sqlite3
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -19,12 +20,28 @@ async def store(
     """
     if not updates:
         return []
-    rows = await conn.execute_fetchall(
+    return _new(updates, await conn.execute_fetchall(*_store(updates, now)))
+
+
+def store_now(
+    conn: sqlite3.Connection, updates: Sequence[tuple[int, str]], now: datetime
+) -> list[int]:
+    """Write down updates not seen before, on the event loop (Database.alone_now)."""
+    if not updates:
+        return []
+    return _new(updates, conn.execute(*_store(updates, now)).fetchall())
+
+
+def _store(updates: Sequence[tuple[int, str]], now: datetime) -> tuple[str, list[object]]:
+    return (
         "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES "
         + ", ".join(["(?, ?, ?)"] * len(updates))
         + " RETURNING update_id",  # the rows inserted, not those ignored
         [value for update_id, body in updates for value in (update_id, body, to_db(now))],
     )
+
+
+def _new(updates: Sequence[tuple[int, str]], rows: Iterable[sqlite3.Row]) -> list[int]:
     new = {row[0] for row in rows}
     return [update_id for update_id, _ in updates if update_id in new]
 

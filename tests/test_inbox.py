@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -94,3 +95,23 @@ async def test_a_done_mark_alone_waits_behind_a_persons_write_which_carries_it(
     # The person's write went first, the mark still unwritten then, and it carried the mark
     assert at_its_start == [None]
     assert await pending(db) == []
+
+
+@pytest.mark.parametrize("path", ["file", ":memory:"])
+async def test_a_batch_is_stored_once_on_the_loop_or_through_the_thread(
+    tmp_path: Path, path: str
+) -> None:
+    """A file: the batch goes in on the event loop (alone_now); in memory, through the thread."""
+    database = await Database.open(tmp_path / "r.sqlite3" if path == "file" else path)
+    try:
+        assert database.writes_now is (path == "file")
+        inbox = Inbox(database, FrozenClock(NOW))
+        stored = await inbox.store([update(1), update(1), update(2)])
+        assert [u.update_id for u in stored] == [1, 2]  # the same update twice: once
+        assert [u.update_id for u in await inbox.store([update(2), update(3)])] == [3]
+        assert await pending(database) == [1, 2, 3]
+        async with database.read() as conn:
+            bodies = [body for _, body in await inbox_repo.pending(conn)]
+        assert Update.de_json(json.loads(bodies[0]), None) == update(1)
+    finally:
+        await database.close()

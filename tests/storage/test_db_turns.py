@@ -263,3 +263,37 @@ async def test_a_read_now_sees_what_was_committed_in_one_read_transaction(tmp_pa
     finally:
         await db.close()
         await memory.close()
+
+
+async def test_a_write_alone_on_the_loop_takes_its_turn_and_commits(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    memory = await Database.open(":memory:")
+    order: list[str] = []
+
+    async def store() -> None:
+        async with db.alone_now(ahead=True) as now:
+            now.execute("INSERT INTO room (name) VALUES ('Plage')")
+            order.append("stored")
+
+    try:
+        assert db.writes_now and not memory.writes_now
+        async with db.transaction():  # held while both arrive: the store goes first
+            tasks = [asyncio.create_task(write(db, "person", order)), asyncio.create_task(store())]
+            await asyncio.sleep(0.01)
+            assert order == []
+        await asyncio.gather(*tasks)
+        assert order == ["stored", "person"]
+        async with db.read() as conn:  # committed: the other connections see it
+            assert [tuple(r) for r in await conn.execute_fetchall("SELECT name FROM room")] == [
+                ("Plage",)
+            ]
+        async with db.transaction():
+            with pytest.raises(RuntimeError, match="inside a transaction"):
+                async with db.alone_now():
+                    pass
+        with pytest.raises(RuntimeError, match="needs a database file"):
+            async with memory.alone_now():
+                pass
+    finally:
+        await db.close()
+        await memory.close()
