@@ -396,13 +396,8 @@ class Database:
         """
         if self._now_writer is None:
             raise RuntimeError("alone_now needs a database file (see writes_now)")
-        if self._lock.owned():
-            raise RuntimeError("a write alone inside a transaction (or a read) of the same task")
-        await self._lock.acquire(ahead=ahead, bulk=bulk)
-        try:
+        async with self._turn_alone(ahead=ahead, bulk=bulk):
             yield self._now_writer
-        finally:
-            self._lock.release()
 
     def _people_reader(self) -> tuple[aiosqlite.Connection, Turns]:
         """Give the task's own reading connection if it holds one, else a free one, else the
@@ -423,10 +418,16 @@ class Database:
         to the database's thread fewer than `transaction()` (the inbox does it per update).
         The `before_commit` hooks do not run. `ahead`, `bulk`: the lane it waits in (Turns).
         """
+        async with self._turn_alone(ahead=ahead, bulk=bulk):
+            yield self.conn
+
+    @asynccontextmanager
+    async def _turn_alone(self, *, ahead: bool, bulk: bool | None) -> AsyncIterator[None]:
+        """Hold the writing connection's turn for a write alone (`alone`, `alone_now`)."""
         if self._lock.owned():
             raise RuntimeError("a write alone inside a transaction (or a read) of the same task")
         await self._lock.acquire(ahead=ahead, bulk=bulk)
         try:
-            yield self.conn
+            yield
         finally:
             self._lock.release()
