@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.domain.booking import Status, Target, TargetKind
@@ -17,6 +18,19 @@ NOW = datetime(2026, 8, 24, 7, 0, tzinfo=UTC)
 ALICE, BOB, CLEO = 1001, 1002, 1003
 
 
+async def register(conn: aiosqlite.Connection, *users: int) -> None:
+    for user in users:
+        await participants_repo.upsert(
+            conn,
+            user_id=user,
+            first_name="P",
+            last_name=None,
+            username=None,
+            language="fr",
+            now=NOW,
+        )
+
+
 def target(n: int, places: int) -> Target:
     start = NOW + timedelta(hours=n)
     return Target(TargetKind.WORKSHOP, f"w{n}", f"Atelier {n}", start, start, places)
@@ -27,16 +41,7 @@ async def test_places_and_stars_read_at_once_are_what_the_two_reads_give(tmp_pat
     try:
         small, big, empty = target(1, 1), target(2, 20), target(3, 5)
         async with db.transaction() as conn:
-            for user in (ALICE, BOB, CLEO):
-                await participants_repo.upsert(
-                    conn,
-                    user_id=user,
-                    first_name="P",
-                    last_name=None,
-                    username=None,
-                    language="fr",
-                    now=NOW,
-                )
+            await register(conn, ALICE, BOB, CLEO)
             # the waiting list's order is the order of arrival, not of ids
             await repo.add(conn, small, CLEO, Status.IN, NOW)
             await repo.add(conn, small, BOB, Status.WAITING, NOW)
@@ -64,16 +69,7 @@ async def test_a_list_read_on_the_event_loop_is_what_the_threads_read(tmp_path: 
     try:
         targets = [target(n, 1) for n in range(repo.CHUNK + 1)]
         async with db.transaction() as conn:
-            for user in (ALICE, BOB):
-                await participants_repo.upsert(
-                    conn,
-                    user_id=user,
-                    first_name="P",
-                    last_name=None,
-                    username=None,
-                    language="fr",
-                    now=NOW,
-                )
+            await register(conn, ALICE, BOB)
             for t in (targets[0], targets[-2]):
                 await repo.add(conn, t, BOB, Status.IN, NOW)
                 await repo.add(conn, t, ALICE, Status.WAITING, NOW)
