@@ -56,7 +56,7 @@ from bot.wiring import wire_announcements, wire_proposals, wire_questions
 from handlers import register
 from handlers.errors import report_failure
 from storage import backup
-from storage.db import BULK_WORK, Database
+from storage.db import BULK_WORK, Database, in_memory
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,7 @@ def schedule_backup(app: RencontreApp) -> None:
 
 def _arm_backup(job_queue: JobQueue[Any] | None, services: Services, after: datetime) -> None:
     config, clock = services.config, services.clock
-    if not config.backup.enabled or backup.in_memory(services.db.path) or job_queue is None:
+    if not config.backup.enabled or in_memory(services.db.path) or job_queue is None:
         return
     for job in job_queue.get_jobs_by_name(BACKUP_JOB):
         job.schedule_removal()

@@ -7,10 +7,9 @@ A redelivered update (same update_id) is handled once.
 
 An update is marked done once its handler has returned, so a kill before that replays it:
 what it did must be safe to do again (a sign-up replayed finds the person in already; a
-notice is keyed by its update). So that replays stay few, done marks do not queue for the
-database behind a burst of sign-ups: they ride along with the next transaction anybody makes
-(`Inbox.write_marks`, a hook of the database's transactions); written alone, they wait behind
-the people's writes, as bulk work does.
+notice is keyed by its update). The inbox is a file of its own, written on the event loop
+(storage/inbox.py): neither the store of a batch nor a done mark waits for the database's
+transactions, so the next long poll and the replays stay few.
 
 The handlers of a batch start before the next long poll is asked: building its request is
 0.6-0.7 ms of work on the event loop (python-telegram-bot's and httpx's), which otherwise went
@@ -18,7 +17,7 @@ first, before every answer (bench.questions, issue 13, sixth session).
 
 A clean stop closes the inbox: the updates stored and not started stay for the next start, the
 handlers under way get a few seconds to finish, and the done marks are written before the
-database closes.
+inbox's file closes.
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
-import aiosqlite
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
@@ -46,32 +45,45 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10
 MAX_BACKOFF = 30.0
 KEEP_HANDLED = timedelta(days=2)
+CHECKPOINT_EVERY = 500
+"""Inbox writes between two checkpoints of its log (in a thread): a few megabytes of log."""
 HANDLERS_FIRST = 0.05
 """Seconds the next long poll waits, at most, for the batch's handlers to start (they wait in
 the application when it runs as many as it may at once)."""
 
 
 class Inbox:
-    """The stored updates, and the mark that each was handled."""
+    """The stored updates (a file of their own, written on the event loop: storage/inbox.py),
+    and the mark that each was handled."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
+        """The database, where earlier versions kept the updates (take_over)."""
         self._clock = clock
+        self.path = inbox_repo.beside(db.path)
+        self._conn: sqlite3.Connection | None = None
+        """Opened at first use (conn), closed with the inbox."""
         self._handled: set[int] = set()
-        """Updates whose handler returned, their done mark not written yet."""
+        """Updates whose handler returned, their done mark not written yet (it failed)."""
+        self._writes = 0
+        """Statements since the last checkpoint (CHECKPOINT_EVERY)."""
+        self._checkpoint: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[Any]] = set()
         """The tasks running a handler now."""
         self._started: dict[int, asyncio.Future[None]] = {}
         """Set when the handler of an update handed over starts (HANDLERS_FIRST)."""
         self.closed = False
         """Set when the bot stops: no more updates are handled."""
-        db.before_commit.append(self.write_marks)
 
-    async def write_marks(self, conn: aiosqlite.Connection) -> None:
-        """Mark done, in whatever transaction is being made, the updates already handled."""
-        marks, self._handled = self._handled, set()
-        if marks:
-            await inbox_repo.mark_done(conn, marks, self._clock.now())
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The inbox's connection, the event loop's (opened at first use; gone once the inbox
+        is closed)."""
+        if self._conn is None:
+            if self.closed:
+                raise RuntimeError("the inbox is closed")
+            self._conn = inbox_repo.connect(self.path)
+        return self._conn
 
     async def handle(self, update_id: int, handler: Coroutine[Any, Any, None]) -> None:
         """Run a handler for an update, then mark the update done (not if cancelled).
@@ -89,14 +101,34 @@ class Inbox:
         try:
             await handler
             self._handled.add(update_id)
-            # The mark goes in with the first transaction to come, or alone once it is our
-            # turn at the database (one statement: nothing to do if a transaction took it).
-            # The turn is bulk work's: people's writes waiting go first, one of them carries it
-            async with self._db.alone(bulk=True) as conn:
-                await self.write_marks(conn)
+            self._write_marks()
         finally:
             if task is not None:
                 self._running.discard(task)
+
+    def _write_marks(self) -> None:
+        """Mark done the updates handled (one statement on the loop, nothing to wait for)."""
+        if not self._handled or self._conn is None:
+            return
+        try:
+            inbox_repo.mark_done(self._conn, self._handled, self._clock.now())
+        except sqlite3.Error as exc:  # another process holds the file: the next mark carries it
+            log.warning("the inbox could not mark %d updates done: %s", len(self._handled), exc)
+            return
+        self._wrote(1)
+        self._handled = set()
+
+    def _wrote(self, statements: int) -> None:
+        """Count the inbox's writes; fold its log into the file in a thread now and then."""
+        self._writes += statements
+        if self._writes < CHECKPOINT_EVERY or self.path == ":memory:":
+            return
+        if self._checkpoint is None or self._checkpoint.done():
+            self._writes = 0
+            self._checkpoint = asyncio.create_task(
+                asyncio.to_thread(inbox_repo.checkpoint, self.path), name="rencontre-inbox-log"
+            )
+            self._checkpoint.add_done_callback(_checkpointed)
 
     def started(self, update_ids: list[int]) -> list[asyncio.Future[None]]:
         """Give, for updates about to be handed over, what is set when each handler starts."""
@@ -109,7 +141,8 @@ class Inbox:
             started.set_result(None)
 
     async def close(self, grace: float) -> tuple[int, int]:
-        """Handle no more updates; give those under way `grace` seconds, then write the marks.
+        """Handle no more updates; give those under way `grace` seconds, then write the marks
+        and close the inbox's file.
 
         A handler still running after that is cancelled (its update runs again at the next
         start). Give how many handlers finished and how many were cut short.
@@ -122,42 +155,50 @@ class Inbox:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-        if self._handled:
-            async with self._db.transaction():
-                pass  # write_marks runs in it
+        self._write_marks()
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                inbox_repo.close(conn)
+            except sqlite3.Error as exc:
+                log.warning("%s: no checkpoint at close: %s", self.path, exc)
         return len(running) - len(late), len(late)
 
     async def store(self, updates: list[Update]) -> list[Update]:
         """Write down a batch; give back the updates not seen before."""
         unique = list({u.update_id: u for u in reversed(updates)}.values())[::-1]
         rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in unique]
-        # One statement, ahead of the handlers' transactions: every update after this batch
-        # waits for it (the next getUpdates confirms what it stored). On the event loop, with
-        # no trip to a thread, when the database is a file (Database.alone_now)
-        if self._db.writes_now:
-            async with self._db.alone_now(ahead=True) as now:
-                new = set(inbox_repo.store_now(now, rows, self._clock.now()))
-        else:
-            async with self._db.alone(ahead=True) as conn:
-                new = set(await inbox_repo.store(conn, rows, self._clock.now()))
+        # One statement on the event loop: nothing to wait for (the inbox has its own file)
+        new = set(inbox_repo.store(self.conn, rows, self._clock.now()))
+        self._wrote(1)
         # The same update twice in one batch, or again later, is handled once
         return [u for u in unique if u.update_id in new]
 
+    async def take_over(self) -> int:
+        """Move here the updates that earlier versions kept in the database; give how many
+        were new here."""
+        async with self._db.transaction() as conn:
+            return await inbox_repo.take_over(conn, self.conn)
+
     async def pending(self) -> list[dict[str, Any]]:
         """List the updates stored but not handled."""
-        async with self._db.read() as conn:
-            return [json.loads(body) for _, body in await inbox_repo.pending(conn)]
+        return [json.loads(body) for _, body in inbox_repo.pending(self.conn)]
 
     async def next_offset(self) -> int | None:
         """Give the offset that confirms everything stored."""
-        async with self._db.read() as conn:
-            last = await inbox_repo.last_id(conn)
+        last = inbox_repo.last_id(self.conn)
         return None if last is None else last + 1
 
     async def prune(self) -> None:
         """Forget handled updates after a while."""
-        async with self._db.transaction() as conn:
-            await inbox_repo.prune(conn, self._clock.now(), KEEP_HANDLED)
+        inbox_repo.prune(self.conn, self._clock.now(), KEEP_HANDLED)
+
+
+def _checkpointed(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("the inbox's log was not folded in: %s", task.exception())
 
 
 class Poller:
@@ -170,6 +211,9 @@ class Poller:
 
     async def start(self, poll_timeout: int = POLL_TIMEOUT) -> None:
         """Hand over what a crash left unhandled, then poll in the background."""
+        moved = await self._inbox.take_over()
+        if moved:
+            log.info("%d updates moved from the database to the inbox's file", moved)
         for data in await self._inbox.pending():
             update = Update.de_json(data, self._app.bot)
             log.info("handling update %s again: it was not done before the stop", update.update_id)

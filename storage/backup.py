@@ -80,11 +80,6 @@ def next_backup(after: datetime, at: str, tz: ZoneInfo) -> datetime:
         day += timedelta(days=1)
 
 
-def in_memory(database: str) -> bool:
-    """Tell whether a database lives in memory (nothing to back up)."""
-    return database == ":memory:" or database.startswith("file::memory:")
-
-
 def backups_in(directory: Path) -> list[Path]:
     """List the backups in a folder, oldest first (their names sort by time)."""
     return sorted(p for p in directory.glob(PATTERN) if p.is_file())

@@ -24,7 +24,7 @@ import logging
 import pkgutil
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
@@ -39,7 +39,7 @@ BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_WAIT = 3.0  # seconds a close waits for its turn and the checkpoint, at most
 CHECKPOINT_BUSY_MS = 1000
 NOW_BUSY_MS = 20
-"""The longest a statement on the event loop (read_now, alone_now) waits for a lock: it holds
+"""The longest a read on the event loop (read_now) waits for a lock: it holds
 everything up meanwhile, so no longer than the stall the loop may have (issue 13)."""
 PEOPLE_READERS = 2
 """Reading connections for people's work: SQLite lets go of the GIL while it reads, so two
@@ -63,8 +63,8 @@ class Turns:
         self._held = False
         self._owner: asyncio.Task[object] | None = None
         self._depth = 0
-        self._lanes: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque(), deque())
-        """Who waits: the work let in ahead of everyone, people's work, bulk work."""
+        self._lanes: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        """Who waits: people's work, bulk work."""
 
     def locked(self) -> bool:
         """Say whether someone holds it."""
@@ -78,12 +78,10 @@ class Turns:
         """Say whether the current task holds it."""
         return self._held and self._owner is not None and self._owner is asyncio.current_task()
 
-    async def acquire(self, *, ahead: bool = False, bulk: bool | None = None) -> None:
+    async def acquire(self, *, bulk: bool | None = None) -> None:
         """Wait for the turn: people's work first, bulk work after, each in order of arrival.
 
-        `ahead` goes before both: the short step everyone's work waits on (the inbox storing
-        the updates just fetched, without which nobody's next message is handled). `bulk`
-        says which of the other two lanes, when it is not the task's (BULK_WORK).
+        `bulk` says which lane, when it is not the task's (BULK_WORK).
         """
         if self.owned():
             self._depth += 1
@@ -95,7 +93,7 @@ class Turns:
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if bulk is None:
             bulk = BULK_WORK.get()
-        lane = self._lanes[0 if ahead else 2 if bulk else 1]
+        lane = self._lanes[1 if bulk else 0]
         lane.append(turn)
         try:
             await turn
@@ -154,22 +152,18 @@ def latest_version() -> int:
     return len(_migration_modules())
 
 
-def _in_memory(path: str) -> bool:
+def in_memory(path: str) -> bool:
+    """Tell whether a database lives in memory (one connection; nothing to back up)."""
     return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
 
 
-def _connect_now(path: str, *, writer: bool = False) -> sqlite3.Connection:
-    """Open a connection of the event loop's own (Database.read_now, Database.alone_now)."""
+def _connect_now(path: str) -> sqlite3.Connection:
+    """Open a reading connection of the event loop's own (Database.read_now)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout={NOW_BUSY_MS}")
-        if writer:
-            conn.execute("PRAGMA synchronous=NORMAL")  # as the writing connection: no fsync
-            # Checkpoints stay the writing connection's, in its thread: not on the loop
-            conn.execute("PRAGMA wal_autocheckpoint=0")
-        else:
-            conn.execute("PRAGMA query_only=ON")
+        conn.execute("PRAGMA query_only=ON")
     except BaseException:
         conn.close()
         raise
@@ -209,12 +203,8 @@ class Database:
         self._bulk_reader: aiosqlite.Connection | None = None
         """Reads in BULK_WORK go through it when there is one (a database file)."""
         self._bulk_read_lock = Turns()
-        self.before_commit: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = []
-        """Run inside every write transaction, last (the inbox marks its update handled)."""
         self._now: sqlite3.Connection | None = None
         """Reads on the event loop go through it (`read_now`; a database file, not in memory)."""
-        self._now_writer: sqlite3.Connection | None = None
-        """The inbox writes on the event loop through it (`alone_now`; a database file)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -226,12 +216,11 @@ class Database:
                 await db.migrate()
             else:
                 await db.check_version()
-            if not _in_memory(str(path)):
+            if not in_memory(str(path)):
                 for _ in range(PEOPLE_READERS):
                     db._readers.append(await _connect(str(path), reader=True))
                     db._read_locks.append(Turns())
                 db._now = _connect_now(str(path))
-                db._now_writer = _connect_now(str(path), writer=True)
                 db._bulk_reader = await _connect(str(path), reader=True)
         except BaseException:
             await db._close_reader()
@@ -260,10 +249,9 @@ class Database:
         await self.conn.close()
 
     async def _close_reader(self) -> None:
-        for now in (self._now, self._now_writer):
-            if now is not None:
-                now.close()
-        self._now = self._now_writer = None
+        if self._now is not None:
+            self._now.close()
+        self._now = None
         readers = [*zip(self._readers, self._read_locks, strict=True)]
         if self._bulk_reader is not None:
             readers.append((self._bulk_reader, self._bulk_read_lock))
@@ -318,8 +306,6 @@ class Database:
                 # what it queued): the ROLLBACK below, queued after it, closes the transaction
                 await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
-                for hook in self.before_commit:
-                    await hook(self.conn)
             except BaseException:
                 with contextlib.suppress(sqlite3.OperationalError):  # BEGIN itself failed
                     await self.conn.execute("ROLLBACK")
@@ -377,28 +363,6 @@ class Database:
         finally:
             self._now.execute("COMMIT")
 
-    @property
-    def writes_now(self) -> bool:
-        """Say whether `alone_now` can write (a database file: in memory, one connection only)."""
-        return self._now_writer is not None
-
-    @asynccontextmanager
-    async def alone_now(
-        self, *, ahead: bool = False, bulk: bool | None = None
-    ) -> AsyncIterator[sqlite3.Connection]:
-        """`alone()` on the event loop: once it is our turn, one statement, no thread.
-
-        For the inbox's batch, on the way to every answer: a trip to the writing connection's
-        thread and back, waiting for the loop, cost more than the insert itself (bench/
-        README.md, issue 13, sixth session). The turn keeps the writing connection out of a
-        transaction meanwhile, so the statement finds the file free; a lock held elsewhere
-        (another process) makes it fail after NOW_BUSY_MS, not wait.
-        """
-        if self._now_writer is None:
-            raise RuntimeError("alone_now needs a database file (see writes_now)")
-        async with self._turn_alone(ahead=ahead, bulk=bulk):
-            yield self._now_writer
-
     def _people_reader(self) -> tuple[aiosqlite.Connection, Turns]:
         """Give the task's own reading connection if it holds one, else a free one, else the
         one with the fewest waiting."""
@@ -407,27 +371,3 @@ class Database:
             if lock.owned():
                 return reader, lock
         return min(pairs, key=lambda pair: (pair[1].locked(), pair[1].waiting()))
-
-    @asynccontextmanager
-    async def alone(
-        self, *, ahead: bool = False, bulk: bool | None = None
-    ) -> AsyncIterator[aiosqlite.Connection]:
-        """Write with one statement, its own transaction, outside any other caller's.
-
-        SQLite commits a statement made outside BEGIN by itself, all of it or none: two trips
-        to the database's thread fewer than `transaction()` (the inbox does it per update).
-        The `before_commit` hooks do not run. `ahead`, `bulk`: the lane it waits in (Turns).
-        """
-        async with self._turn_alone(ahead=ahead, bulk=bulk):
-            yield self.conn
-
-    @asynccontextmanager
-    async def _turn_alone(self, *, ahead: bool, bulk: bool | None) -> AsyncIterator[None]:
-        """Hold the writing connection's turn for a write alone (`alone`, `alone_now`)."""
-        if self._lock.owned():
-            raise RuntimeError("a write alone inside a transaction (or a read) of the same task")
-        await self._lock.acquire(ahead=ahead, bulk=bulk)
-        try:
-            yield
-        finally:
-            self._lock.release()

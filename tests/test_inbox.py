@@ -1,10 +1,13 @@
-"""An update is marked handled once its handler returned; the mark rides the next transaction."""
+"""An update is marked handled once its handler returned; the inbox, a file of its own, never
+waits for the database's transactions."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +15,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
+from bot import polling
 from bot.clock import FrozenClock
 from bot.polling import Inbox
 from storage import inbox as inbox_repo
@@ -24,9 +28,18 @@ def update(update_id: int) -> Update:
     return Update.de_json({"update_id": update_id}, None)
 
 
-async def pending(db: Database) -> list[int]:
-    async with db.read() as conn:
-        return [update_id for update_id, _ in await inbox_repo.pending(conn)]
+def pending(inbox: Inbox) -> list[int]:
+    """Read the inbox's file through a connection of its own, as the next start would."""
+    if inbox.path == ":memory:":
+        return [update_id for update_id, _ in inbox_repo.pending(inbox.conn)]
+    with sqlite3.connect(inbox.path) as raw:
+        return [update_id for update_id, _ in inbox_repo.pending(raw)]
+
+
+def size(path: str) -> int:
+    """Give a file's size (0 when there is none)."""
+    file = Path(path)
+    return file.stat().st_size if file.exists() else 0
 
 
 @pytest.fixture
@@ -36,12 +49,18 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
+@pytest.fixture
+async def inbox(db: Database) -> AsyncIterator[Inbox]:
+    opened = Inbox(db, FrozenClock(NOW))
+    yield opened
+    await opened.close(0)
+
+
 async def answers() -> None:
     await asyncio.sleep(0)
 
 
-async def test_a_handler_cut_short_runs_again_one_that_returned_does_not(db: Database) -> None:
-    inbox = Inbox(db, FrozenClock(NOW))
+async def test_a_handler_cut_short_runs_again_one_that_returned_does_not(inbox: Inbox) -> None:
     await inbox.store([update(1), update(2)])
 
     async def dies() -> None:
@@ -50,68 +69,98 @@ async def test_a_handler_cut_short_runs_again_one_that_returned_does_not(db: Dat
     with pytest.raises(asyncio.CancelledError):
         await inbox.handle(1, dies())
     await inbox.handle(2, answers())
-    assert await pending(db) == [1]
+    assert pending(inbox) == [1]
 
 
-async def test_a_done_mark_goes_in_with_the_next_transaction_not_after_a_queue(
-    db: Database,
+async def test_the_store_and_the_done_mark_never_wait_for_the_databases_transaction(
+    db: Database, inbox: Inbox
 ) -> None:
-    inbox = Inbox(db, FrozenClock(NOW))
-    await inbox.store([update(1)])
-    async with db.transaction() as conn:  # a sign-up, say, holds the database
-        handled = asyncio.create_task(inbox.handle(1, answers()))
-        for _ in range(5):
-            await asyncio.sleep(0)  # update 1 is handled, its own transaction waits
-        assert not handled.done()
+    async with db.transaction() as conn:  # a re-planning, say, holds the database
         await conn.execute("CREATE TABLE effect (n INTEGER)")
-    # the sign-up's transaction carried the mark: read at once, before update 1's own turn
-    with sqlite3.connect(db.path) as raw:
-        (done_at,) = raw.execute("SELECT done_at FROM inbox WHERE update_id = 1").fetchone()
-    assert done_at is not None and not handled.done()
-    await handled
-    assert await pending(db) == []
+        stored = await asyncio.wait_for(inbox.store([update(1), update(2)]), 1)
+        assert [u.update_id for u in stored] == [1, 2]
+        await asyncio.wait_for(inbox.handle(1, answers()), 1)
+        # Both are in the inbox's file already, the transaction still under way
+        assert pending(inbox) == [2]
+    assert size(db.path + "-inbox") > 0
 
 
-async def test_a_done_mark_alone_waits_behind_a_persons_write_which_carries_it(
-    db: Database,
+async def test_a_mark_the_file_refused_goes_with_the_next_one(
+    inbox: Inbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    inbox = Inbox(db, FrozenClock(NOW))
-    await inbox.store([update(1)])
-    at_its_start: list[object] = []
-
-    async def a_persons_write() -> None:
-        async with db.transaction() as conn:
-            async with conn.execute("SELECT done_at FROM inbox WHERE update_id = 1") as cursor:
-                row = await cursor.fetchone()
-            at_its_start.append(row[0] if row else "no row")
-
-    async with db.alone():  # the database is busy while both arrive (carrying no mark)
-        handled = asyncio.create_task(inbox.handle(1, answers()))
-        for _ in range(5):
-            await asyncio.sleep(0)  # update 1 is handled: its mark waits for a turn alone
-        person = asyncio.create_task(a_persons_write())  # arrives after the mark
-        await asyncio.sleep(0)
-    await asyncio.gather(handled, person)
-    # The person's write went first, the mark still unwritten then, and it carried the mark
-    assert at_its_start == [None]
-    assert await pending(db) == []
+    await inbox.store([update(1), update(2)])
+    with sqlite3.connect(inbox.path, isolation_level=None) as other:
+        other.execute("BEGIN IMMEDIATE")  # another process writes the file for a while
+        with caplog.at_level(logging.WARNING, logger="bot.polling"):
+            await inbox.handle(1, answers())
+        other.execute("ROLLBACK")
+    assert "could not mark 1 updates done" in caplog.text
+    assert pending(inbox) == [1, 2]
+    await inbox.handle(2, answers())
+    assert pending(inbox) == []
 
 
 @pytest.mark.parametrize("path", ["file", ":memory:"])
-async def test_a_batch_is_stored_once_on_the_loop_or_through_the_thread(
-    tmp_path: Path, path: str
-) -> None:
-    """A file: the batch goes in on the event loop (alone_now); in memory, through the thread."""
+async def test_a_batch_is_stored_once(tmp_path: Path, path: str) -> None:
     database = await Database.open(tmp_path / "r.sqlite3" if path == "file" else path)
+    inbox = Inbox(database, FrozenClock(NOW))
     try:
-        assert database.writes_now is (path == "file")
-        inbox = Inbox(database, FrozenClock(NOW))
+        assert (inbox.path == ":memory:") is (path == ":memory:")
         stored = await inbox.store([update(1), update(1), update(2)])
         assert [u.update_id for u in stored] == [1, 2]  # the same update twice: once
         assert [u.update_id for u in await inbox.store([update(2), update(3)])] == [3]
-        assert await pending(database) == [1, 2, 3]
-        async with database.read() as conn:
-            bodies = [body for _, body in await inbox_repo.pending(conn)]
-        assert Update.de_json(json.loads(bodies[0]), None) == update(1)
+        assert pending(inbox) == [1, 2, 3]
+        assert [Update.de_json(data, None) for data in await inbox.pending()] == [
+            update(1),
+            update(2),
+            update(3),
+        ]
+        assert await inbox.next_offset() == 4
     finally:
+        await inbox.close(0)
         await database.close()
+
+
+async def test_the_updates_an_earlier_version_kept_in_the_database_move_to_the_inbox(
+    db: Database, inbox: Inbox
+) -> None:
+    await inbox.store([update(5)])
+    legacy = [(3, "old, seen here", None), (6, "handled", "2026-08-24T07:00:00Z"), (7, "not", None)]
+    async with db.transaction() as conn:
+        for update_id, data, done_at in legacy:
+            body = json.dumps({"update_id": update_id, "note": data})
+            await conn.execute(
+                "INSERT INTO inbox (update_id, body, received_at, done_at) VALUES (?, ?, ?, ?)",
+                (update_id, body, "2026-08-24T06:00:00Z", done_at),
+            )
+    assert await inbox.take_over() == 2  # 3 is older than what the inbox has seen
+    assert pending(inbox) == [5, 7]
+    assert await inbox.next_offset() == 8
+    async with db.read() as conn:
+        assert await conn.execute_fetchall("SELECT * FROM inbox") == []
+    assert await inbox.take_over() == 0
+
+
+async def test_the_log_is_folded_in_a_thread_and_at_close(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(polling, "CHECKPOINT_EVERY", 3)
+    threads: list[threading.Thread] = []
+    checkpoint = inbox_repo.checkpoint
+
+    def recorded(path: str) -> None:
+        threads.append(threading.current_thread())
+        checkpoint(path)
+
+    monkeypatch.setattr(inbox_repo, "checkpoint", recorded)
+    inbox = Inbox(db, FrozenClock(NOW))
+    for update_id in range(1, 4):
+        await inbox.store([update(update_id)])
+    await inbox.handle(1, answers())
+    wal = inbox.path + "-wal"
+    assert size(wal) > 0
+    await inbox.close(0)
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    assert size(wal) == 0  # folded in at close
+    with sqlite3.connect(inbox.path) as raw:
+        assert [u for u, _ in inbox_repo.pending(raw)] == [2, 3]

@@ -332,13 +332,13 @@ class _TimedLock(Turns):
         self._holder: str | None = None
         self._since = 0.0
 
-    async def acquire(self, *, ahead: bool = False, bulk: bool | None = None) -> None:
+    async def acquire(self, *, bulk: bool | None = None) -> None:
         """Take the lock; note the wait and behind whom."""
         began = time.monotonic()
         behind = self._holder if self.locked() else None
         if behind is not None:
             self._contended = True
-        await super().acquire(ahead=ahead, bulk=bulk)
+        await super().acquire(bulk=bulk)
         self._since = time.monotonic()
         label = self._recorder.acquired(self._since - began, behind)
         self._holder = f"{label}, {self._name}"

@@ -7,9 +7,11 @@ import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from bot.app import RencontreApplication
 from bot.clock import FrozenClock
 from bot.domain.booking import ref
 from bot.sandbox.emulator import BotApiEmulator
@@ -366,8 +368,9 @@ async def test_a_notice_is_pinned_in_the_group_and_listed_for_a_day(bot: Harness
     )
     assert bot.emu.observer.pinned(GROUP) == [posted.message_id]
     # the same message handled again (replayed after a kill): nothing more is posted
-    async with bot.db.read() as conn, conn.execute("SELECT body FROM inbox") as cursor:
-        bodies = [json.loads(row[0]) async for row in cursor]
+    inbox = cast(RencontreApplication, bot.app).inbox
+    assert inbox is not None
+    bodies = [json.loads(body) for (body,) in inbox.conn.execute("SELECT body FROM inbox")]
     (update_id,) = [
         u["update_id"]
         for u in bodies

@@ -21,6 +21,7 @@ import contextlib
 import random
 import re
 import signal
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -238,8 +239,8 @@ async def settled(db: Database, check: Callable[[list[Row]], bool], seconds: flo
     """Poll the database the bot writes until every update is handled and the outbox passes."""
     async with asyncio.timeout(seconds):
         while True:
-            async with db.read() as conn:
-                unhandled = await inbox_repo.pending(conn)
+            with contextlib.closing(sqlite3.connect(inbox_repo.beside(db.path))) as conn:
+                unhandled = inbox_repo.pending(conn)
             if not unhandled and check(await outbox(db)):
                 return
             await asyncio.sleep(0.2)

@@ -19,6 +19,7 @@ from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, forge_press, local_config
 from bot.sandbox.records import SentMessage
 from bot.services.questions import Asker
+from storage import inbox as inbox_repo
 from storage import outbox as outbox_repo
 from storage import participants as participants_repo
 from storage.db import Database
@@ -422,7 +423,8 @@ window = 2
 
 def handled(database: Path, update_id: int) -> bool:
     """Tell whether the running bot has written down that it handled an update."""
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as raw:
+    inbox = inbox_repo.beside(str(database))
+    with contextlib.closing(sqlite3.connect(f"file:{inbox}?mode=ro", uri=True)) as raw:
         row = raw.execute("SELECT done_at FROM inbox WHERE update_id = ?", (update_id,)).fetchone()
     return row is not None and row[0] is not None
 

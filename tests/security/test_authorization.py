@@ -595,7 +595,8 @@ def changes(before: Snapshot, after: Snapshot) -> list[str]:
 
 
 async def snapshot(bot: Harness) -> Snapshot:
-    """Read every table but the inbox (which holds each update the bot receives)."""
+    """Read every table but the inbox (earlier versions kept each update the bot receives
+    there; it stays empty now)."""
     async with bot.db.read() as conn:
         cursor = await conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"

@@ -8,12 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from telegram import Update
 
-from bot.clock import FrozenClock
-from bot.polling import Inbox
 from storage.db import BULK_WORK, Database, Turns
-from tests.conftest import FIRST_MORNING as NOW
 
 
 async def take(turns: Turns, name: str, order: list[str], bulk: bool = False) -> None:
@@ -45,50 +41,6 @@ async def test_waiting_people_go_before_bulk_work_each_in_order_of_arrival() -> 
 
     assert order == ["person 1", "person 2", "bulk 1", "bulk 2"]
     assert not turns.locked()
-
-
-async def test_work_let_in_ahead_goes_before_people_and_bulk_work() -> None:
-    turns, order = Turns(), list[str]()
-
-    async def ahead() -> None:
-        await turns.acquire(ahead=True)
-        order.append("ahead")
-        turns.release()
-
-    await turns.acquire()
-    tasks = [
-        asyncio.create_task(take(turns, "person", order)),
-        asyncio.create_task(take(turns, "bulk", order, bulk=True)),
-        asyncio.create_task(ahead()),
-    ]
-    await asyncio.sleep(0)
-    turns.release()
-    await asyncio.gather(*tasks)
-
-    assert order == ["ahead", "person", "bulk"]
-    assert not turns.locked()
-
-
-async def test_the_inbox_stores_a_batch_before_the_transactions_waiting(tmp_path: Path) -> None:
-    """Every update after a batch waits for its store: it goes before the handlers' writes."""
-    db = await Database.open(tmp_path / "r.sqlite3")
-    inbox = Inbox(db, FrozenClock(NOW))
-    order: list[str] = []
-
-    async def store() -> None:
-        await inbox.store([Update(7)])
-        order.append("stored")
-
-    try:
-        async with db.transaction():  # held while both arrive
-            tasks = [asyncio.create_task(write(db, "person", order)), asyncio.create_task(store())]
-            await asyncio.sleep(0.01)
-        await asyncio.gather(*tasks)
-        assert [u["update_id"] for u in await inbox.pending()] == [7]
-    finally:
-        await db.close()
-
-    assert order == ["stored", "person"]
 
 
 async def test_a_waiter_cancelled_leaves_the_line_and_one_handed_the_turn_passes_it_on() -> None:
@@ -260,40 +212,6 @@ async def test_a_read_now_sees_what_was_committed_in_one_read_transaction(tmp_pa
         assert not memory.reads_now
         with pytest.raises(RuntimeError, match="needs a database file"), memory.read_now():
             pass
-    finally:
-        await db.close()
-        await memory.close()
-
-
-async def test_a_write_alone_on_the_loop_takes_its_turn_and_commits(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "r.sqlite3")
-    memory = await Database.open(":memory:")
-    order: list[str] = []
-
-    async def store() -> None:
-        async with db.alone_now(ahead=True) as now:
-            now.execute("INSERT INTO room (name) VALUES ('Plage')")
-            order.append("stored")
-
-    try:
-        assert db.writes_now and not memory.writes_now
-        async with db.transaction():  # held while both arrive: the store goes first
-            tasks = [asyncio.create_task(write(db, "person", order)), asyncio.create_task(store())]
-            await asyncio.sleep(0.01)
-            assert order == []
-        await asyncio.gather(*tasks)
-        assert order == ["stored", "person"]
-        async with db.read() as conn:  # committed: the other connections see it
-            assert [tuple(r) for r in await conn.execute_fetchall("SELECT name FROM room")] == [
-                ("Plage",)
-            ]
-        async with db.transaction():
-            with pytest.raises(RuntimeError, match="inside a transaction"):
-                async with db.alone_now():
-                    pass
-        with pytest.raises(RuntimeError, match="needs a database file"):
-            async with memory.alone_now():
-                pass
     finally:
         await db.close()
         await memory.close()
