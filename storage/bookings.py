@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -82,47 +81,24 @@ async def standings_and_starred(
             "SELECT item_id FROM favourite WHERE user_id = ?", (user_id,)
         )
         return await standings(conn, targets), {row[0] for row in starred}
-    return _fold(targets, await conn.execute_fetchall(*_standings_and_starred(targets, user_id)))
-
-
-def standings_and_starred_now(
-    conn: sqlite3.Connection, targets: Sequence[Target], user_id: int
-) -> tuple[dict[tuple[TargetKind, str], Standing], set[str]]:
-    """Read what `standings_and_starred` reads, on the event loop (Database.read_now).
-
-    Only as many targets as one statement reads (one_statement): the loop waits for it.
-    """
-    if not one_statement(targets):
-        raise ValueError(f"{len(targets)} targets are too many to read on the event loop")
-    return _fold(targets, conn.execute(*_standings_and_starred(targets, user_id)).fetchall())
-
-
-def _standings_and_starred(targets: Sequence[Target], user_id: int) -> tuple[str, list[object]]:
-    """Give the statement reading a list's places and a person's stars, and its parameters."""
     ids = sorted({t.id for t in targets})
-    return (
+    rows = await conn.execute_fetchall(
         f"SELECT 0 AS part, seq, target_id, {HOLDER} AS holder, status FROM booking "
         f"WHERE kind = ? AND target_id IN ({','.join('?' * len(ids))}) "
         "UNION ALL SELECT 1, 0, item_id, NULL, NULL FROM favourite WHERE user_id = ? "
         "ORDER BY part, seq",
         [TargetKind.WORKSHOP.value, *ids, user_id],
     )
-
-
-def _fold(
-    targets: Sequence[Target], rows: Iterable[sqlite3.Row]
-) -> tuple[dict[tuple[TargetKind, str], Standing], set[str]]:
-    """Turn the rows of `_standings_and_starred` into standings and starred items."""
     found: dict[str, tuple[list[int], list[int]]] = {t.id: ([], []) for t in targets}
-    starred: set[str] = set()
+    starred_ids: set[str] = set()
     for row in rows:
         if row["part"]:
-            starred.add(row["target_id"])
+            starred_ids.add(row["target_id"])
         else:
             found[row["target_id"]][0 if row["status"] == Status.IN else 1].append(row["holder"])
     return {
         (t.kind, t.id): Standing(t, tuple(found[t.id][0]), tuple(found[t.id][1])) for t in targets
-    }, starred
+    }, starred_ids
 
 
 async def counts_in(conn: aiosqlite.Connection, kind: TargetKind) -> dict[str, int]:

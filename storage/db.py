@@ -4,10 +4,14 @@ Writes go through one connection, one transaction at a time. People's reads of a
 file go through two others (PEOPLE_READERS; WAL lets them run while a transaction is under
 way), so that a person's question never queues behind the outbox marking its sends or a
 re-planning (issue 13), nor behind one other person's read, and bulk work reads through one
-more, so that it never queues behind the outbox composing its messages either. The smallest
-reads on the way to an answer (its list's places) are made on the event loop itself, through
-one more connection (`read_now`), with no trip to a thread. Each read block is one read
-transaction: what it reads is one state of the file.
+more, so that it never queues behind the outbox composing its messages either. Each read
+block is one read transaction: what it reads is one state of the file.
+
+The small reads and writes on the way to an answer (a list's places, a person's own list, a
+sign-up, a draft) are made on the event loop itself (`read_now`, `write_now`), through two
+more connections whose statements run at once, with no trip to a thread (LoopConnection):
+each trip waits for the loop to be free, and on a busy loop a few of them held the database
+for tens of milliseconds.
 
 Work done in bulk (the outbox sending, the re-planning after a sign-up) runs with BULK_WORK
 set: it reads through its own connection, and waiting for the writing one, it lets the work of
@@ -24,10 +28,11 @@ import logging
 import pkgutil
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import aiosqlite
 
@@ -157,17 +162,52 @@ def in_memory(path: str) -> bool:
     return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
 
 
-def _connect_now(path: str) -> sqlite3.Connection:
-    """Open a reading connection of the event loop's own (Database.read_now)."""
+class LoopConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose statements run at once on the event loop, no thread.
+
+    aiosqlite sends every call (a statement, a fetch) through `Connection._execute` to the
+    connection's thread, and each trip back waits for the event loop to be free: on a busy
+    loop a read of three statements held its connection 26 ms at p99 (bench.soak --stages,
+    issue 13, seventh session), a sign-up's transaction 48 ms. Here `_execute` makes the call
+    where it is, so a small read or write is done in one go, and the repositories serve
+    both kinds of connection unchanged. This leans on aiosqlite's `_execute` (0.22, pinned
+    in pyproject.toml); tests/storage/test_db_turns.py checks that no statement leaves the
+    loop's thread.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(lambda: conn, iter_chunk_size=64)
+        self._connection = conn  # no thread to connect through, none started
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self._connection is None:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    async def close(self) -> None:
+        """Close the connection (there is no thread to stop)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _connect_now(path: str, *, writer: bool = False) -> LoopConnection:
+    """Open a connection of the event loop's own (Database.read_now, Database.write_now)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        conn.row_factory = sqlite3.Row
+        conn.row_factory = aiosqlite.Row
         conn.execute(f"PRAGMA busy_timeout={NOW_BUSY_MS}")
-        conn.execute("PRAGMA query_only=ON")
+        if writer:
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")  # as the writing connection: no fsync
+            # Checkpoints stay the writing connection's, in its thread: not on the loop
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+        else:
+            conn.execute("PRAGMA query_only=ON")
     except BaseException:
         conn.close()
         raise
-    return conn
+    return LoopConnection(conn)
 
 
 async def _connect(path: str, *, reader: bool = False) -> aiosqlite.Connection:
@@ -203,8 +243,12 @@ class Database:
         self._bulk_reader: aiosqlite.Connection | None = None
         """Reads in BULK_WORK go through it when there is one (a database file)."""
         self._bulk_read_lock = Turns()
-        self._now: sqlite3.Connection | None = None
+        self._now: LoopConnection | None = None
         """Reads on the event loop go through it (`read_now`; a database file, not in memory)."""
+        self._now_held = False
+        """Set while a read on the loop is under way (another one goes through a thread)."""
+        self._now_writer: LoopConnection | None = None
+        """Writes on the event loop go through it (`write_now`; a database file)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -221,9 +265,11 @@ class Database:
                     db._readers.append(await _connect(str(path), reader=True))
                     db._read_locks.append(Turns())
                 db._now = _connect_now(str(path))
+                db._now_writer = _connect_now(str(path), writer=True)
                 db._bulk_reader = await _connect(str(path), reader=True)
         except BaseException:
             await db._close_reader()
+            await db._close_now_writer()
             await conn.close()
             raise
         return db
@@ -238,6 +284,7 @@ class Database:
         await self._close_reader()  # its snapshot would hold the checkpoint back
         try:
             async with asyncio.timeout(CHECKPOINT_WAIT), self._lock:
+                await self._close_now_writer()  # in its turn: not in a write under way
                 # A reader elsewhere makes the checkpoint wait: not longer than this at close
                 await self.conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
                 async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
@@ -246,11 +293,17 @@ class Database:
                 log.info("%s: the write-ahead log could not be folded in (busy)", self.path)
         except (TimeoutError, sqlite3.Error, ValueError) as exc:
             log.warning("%s: no checkpoint at close: %s", self.path, exc)
+        await self._close_now_writer()
         await self.conn.close()
+
+    async def _close_now_writer(self) -> None:
+        if self._now_writer is not None:
+            await self._now_writer.close()
+        self._now_writer = None
 
     async def _close_reader(self) -> None:
         if self._now is not None:
-            self._now.close()
+            await self._now.close()
         self._now = None
         readers = [*zip(self._readers, self._read_locks, strict=True)]
         if self._bulk_reader is not None:
@@ -338,30 +391,59 @@ class Database:
                 with contextlib.suppress(sqlite3.OperationalError):
                     await reader.execute("COMMIT")
 
-    @property
-    def reads_now(self) -> bool:
-        """Say whether `read_now` can read (a database file: in memory, one connection only)."""
-        return self._now is not None
+    @asynccontextmanager
+    async def read_now(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`read()` on the event loop: each statement done at once, no trip to a thread.
 
-    @contextlib.contextmanager
-    def read_now(self) -> Iterator[sqlite3.Connection]:
-        """Read on the event loop, in one read transaction, without waiting for a thread.
-
-        For small reads on the way to an answer only (a list's places: at most CHUNK items,
-        a millisecond or less): the loop runs nothing else meanwhile. A read through
-        `read()` goes to a reading connection's thread and back three times (BEGIN, the
-        statement, COMMIT), and each trip waits for the loop to be free: /next on 1,000 items
-        spent 2.5 ms of its 7.5 reading its places that way (bench/README.md, issue 13, sixth
-        session). The connection never waits for a lock longer than NOW_BUSY_MS (it only
-        reads: WAL lets it read while a transaction is under way).
+        For the small reads on the way to an answer (a person's bookings, a list's places: a
+        millisecond or less): the loop runs nothing else meanwhile, so the block awaits only
+        statements. Through a thread, each statement's trip waits for the loop to be free
+        (bench/README.md, issue 13, sixth and seventh sessions). The connection waits
+        NOW_BUSY_MS at most for a lock (WAL lets it read while a transaction is under way).
+        In memory (one connection), or while another read on the loop is under way, it is
+        `read()`.
         """
-        if self._now is None:
-            raise RuntimeError("read_now needs a database file (see reads_now)")
-        self._now.execute("BEGIN")
+        if self._now is None or self._now_held:
+            async with self.read() as conn:
+                yield conn
+            return
+        self._now_held = True
         try:
-            yield self._now
+            await self._now.execute("BEGIN")
+            try:
+                yield self._now
+            finally:
+                await self._now.execute("COMMIT")
         finally:
-            self._now.execute("COMMIT")
+            self._now_held = False
+
+    @asynccontextmanager
+    async def write_now(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`transaction()` on the event loop, once it is its turn: no trip to a thread.
+
+        For the small writes on the way to an answer (a sign-up, a list's screen kept): the
+        writing connection's turn is held from BEGIN to COMMIT, and each trip of a statement
+        to the thread waited for the loop (a sign-up held it 4.3 ms at p50, 48 ms at p99 in
+        bench.soak --stages, issue 13, seventh session). The turn keeps the writing
+        connection out of a transaction meanwhile; a lock held elsewhere (another process)
+        makes it fail after NOW_BUSY_MS, not wait. In memory (one connection), `transaction()`.
+        """
+        if self._now_writer is None:
+            async with self.transaction() as conn:
+                yield conn
+            return
+        if self._lock.owned():
+            raise RuntimeError("a transaction inside a transaction (or a read) of the same task")
+        writer = self._now_writer
+        async with self._lock:
+            await writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield writer
+                await writer.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.OperationalError):  # nothing left to undo
+                    await writer.execute("ROLLBACK")
+                raise
 
     def _people_reader(self) -> tuple[aiosqlite.Connection, Turns]:
         """Give the task's own reading connection if it holds one, else a free one, else the

@@ -130,8 +130,10 @@ class BookingService:
         return Target.of_workshop(w) if w.capacity is not None else None
 
     async def standings(self, targets: Sequence[Target]) -> dict[tuple[TargetKind, str], Standing]:
-        """Read the standing of several targets."""
-        async with self._db.read() as conn:
+        """Read the standing of several targets (a day's rota, say: on the event loop when they
+        are few enough for one statement a kind, Database.read_now)."""
+        few = len(targets) <= repo.CHUNK
+        async with self._db.read_now() if few else self._db.read() as conn:
             return await repo.standings(conn, targets)
 
     async def seats(self, items: Sequence[Workshop], user_id: int | None) -> Seats:
@@ -139,10 +141,10 @@ class BookingService:
         targets = [Target.of_workshop(w) for w in items if w.capacity is not None]
         gone = {c.item.id for c in await self._programme.cancelled()}
         starred: set[str] = set()
-        if user_id is not None and self._db.reads_now and repo.one_statement(targets):
+        if user_id is not None and repo.one_statement(targets):
             # An answer's list: read on the event loop, no trip to a thread (Database.read_now)
-            with self._db.read_now() as now:
-                found, starred = repo.standings_and_starred_now(now, targets, user_id)
+            async with self._db.read_now() as conn:
+                found, starred = await repo.standings_and_starred(conn, targets, user_id)
         else:
             async with self._db.read() as conn:
                 if user_id is None:
@@ -269,7 +271,7 @@ class BookingService:
         runs = await self._roles.items_run_by(user_id)
         promoted: list[tuple[Target, int]] = []
         cancelled: list[Target] = []
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             # Registered in the booking's own transaction: first come, first served
             new = await self._people.enrol(conn, user_id, person)
             current = await repo.standing(conn, target)
@@ -303,7 +305,7 @@ class BookingService:
     async def cancel(self, user_id: int, kind: TargetKind, ref: str) -> Move:
         """Give up a place (or a place in the queue); the first waiting person moves up."""
         target = await self.target(kind, ref)
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             outcome, promoted = await self.release(conn, target, user_id)
             after = await repo.standing(conn, target)
         self.changed({user_id} | {u for _, u in promoted})
@@ -316,7 +318,8 @@ class BookingService:
         programme = await self._programme.current()
         workshops = {w.id: w for w in programme.workshops}
         slots = {r.id: r for r in programme.rota}
-        async with self._db.read() as conn:
+        # A person's own: small, read on the event loop (Database.read_now)
+        async with self._db.read_now() as conn:
             bookings = await repo.of_user(conn, user_id)
             targets = [
                 t
@@ -325,6 +328,7 @@ class BookingService:
             ]
             standing = await repo.standings(conn, targets)
             offers = {o.slot_id for o in await repo.open_offers(conn) if o.user_id == user_id}
+            starred = await favourites_repo.of_user(conn, user_id)
         entries: list[AgendaEntry] = []
         for b in bookings:
             target = next((t for t in targets if t.kind is b.kind and t.id == b.target_id), None)
@@ -355,8 +359,6 @@ class BookingService:
                 w = gone.item
                 entries.append(AgendaEntry("cancelled", w.title, w.start, w.end, w.room))
         # Favourites (issue 14): starred items, unless already listed as a sign-up or run
-        async with self._db.read() as conn:
-            starred = await favourites_repo.of_user(conn, user_id)
         listed = {b.target_id for b in bookings if b.kind is TargetKind.WORKSHOP}
         listed |= {w.id for w in await self._roles.items_run_by(user_id)}
         for item_id in sorted(starred - listed):

@@ -50,7 +50,7 @@ class DraftService:
         now = self._clock.now()
         # Purged at most once a minute: a list shown in private writes a draft (its screen)
         purge = self._purged_at is None or now - self._purged_at >= PURGE_EVERY
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             await repo.put(conn, Draft(user_id, flow, tag, body, awaiting, now))
             purged = await repo.purge(conn, now - 2 * self.expire) if purge else 0
         if purge:
@@ -62,7 +62,7 @@ class DraftService:
 
     async def get(self, user_id: int, flow: str) -> Draft | None:
         """Give a person's draft in a flow; refuse (and delete) an expired one."""
-        async with self._db.read() as conn:
+        async with self._db.read_now() as conn:  # one row: on the event loop
             draft = await repo.get(conn, user_id, flow)
         if draft is not None and self.expired(draft):
             await self.drop(user_id, flow)
@@ -71,7 +71,7 @@ class DraftService:
 
     async def drop(self, user_id: int, flow: str) -> None:
         """Forget a person's draft in a flow."""
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             await repo.take(conn, user_id, flow)
 
     async def take(
@@ -96,7 +96,7 @@ class DraftService:
                 self._waiting = await repo.waiting_users(conn)
         if user_id not in self._waiting:
             return None
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             draft = await repo.waiting(conn, user_id)
             await repo.stop_waiting(conn, user_id)
         self._waiting.discard(user_id)

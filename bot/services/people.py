@@ -48,7 +48,7 @@ class PeopleService:
         language_code: str | None,
     ) -> tuple[Participant, bool]:
         """Register a person on /start (or refresh their name); tell whether they are new."""
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             person, new = await participants_repo.upsert(
                 conn,
                 user_id=user_id,

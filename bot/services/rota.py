@@ -58,7 +58,7 @@ class RotaService:
         target = await self._bookings.target(TargetKind.ROTA, ref)
         if target.start <= self._clock.now():
             raise DomainError("bookings.rota_started")
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             s = await repo.standing(conn, target)
             if s.status_of(user_id) is not Status.IN:
                 raise DomainError("bookings.not_your_slot")
@@ -67,7 +67,7 @@ class RotaService:
 
     async def posted(self, offer_id: int, chat_id: int, message_id: int) -> None:
         """Remember the message that shows an offer."""
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             await repo.set_offer_message(conn, offer_id, chat_id, message_id)
 
     async def open_offers(self) -> list[tuple[Target, Offer]]:
@@ -95,7 +95,7 @@ class RotaService:
         """Take an offered rota slot: the first to press gets it, in one step."""
         programme = await self._programme.current()
         runs = await self._roles.items_run_by(user_id)
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             offer = await repo.offer(conn, offer_id)
             if offer is None:
                 raise DomainError("common.stale_button")

@@ -1,4 +1,5 @@
-"""An answer's list reads its places on the event loop (Database.read_now), not in a thread."""
+"""The small reads on the way to an answer are made on the event loop (Database.read_now),
+not in a thread: an answer's list and its places, a person's own list."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ async def test_next_is_answered_while_every_reading_thread_is_held(
 ) -> None:
     clock.jump_to(FIRST_MORNING.replace(hour=13, minute=50))  # workshops with places next
     await bot.say(ALICE, "/start", count=2)
-    (first,) = await bot.say(ALICE, "/next")  # what is read once and kept, read now
-    assert bot.db.reads_now
+    (offer,) = await bot.say(ALICE, "/next")  # what is read once and kept, read now
+    sign_up = next(data for _, data in offer.buttons if data and data.startswith("b:ws:"))
+    await bot.press(ALICE, offer, sign_up)
+    (first,) = await bot.say(ALICE, "/next")
+    mine = (await bot.say(ALICE, "/mine"))[0].plain_text
+    assert "Co-ops across borders" in mine, mine  # the sign-up, read back
     held = [asyncio.Event() for _ in bot.db._readers]
     done = asyncio.Event()
 
@@ -34,6 +39,9 @@ async def test_next_is_answered_while_every_reading_thread_is_held(
         assert answer.plain_text == first.plain_text
         assert answer.plain_text.startswith("⏭")
         assert answer.buttons  # a workshop with places: the places were read
+        # A person's own list: their bookings, stars and queue places, read on the loop too
+        (own,) = await bot.say(ALICE, "/mine", timeout=5)
+        assert own.plain_text == mine
     finally:
         done.set()
         await asyncio.gather(*readers, return_exceptions=True)

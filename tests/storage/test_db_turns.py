@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import sqlite3
+import threading
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
+from bot.domain.errors import DomainError
 from storage.db import BULK_WORK, Database, Turns
 
 
@@ -188,30 +191,85 @@ async def test_two_peoples_reads_run_at_once_a_third_waits_for_one_of_them(
         await db.close()
 
 
-async def test_a_read_now_sees_what_was_committed_in_one_read_transaction(tmp_path: Path) -> None:
-    """On the event loop: a plain context manager, nothing to await, and it only reads."""
+async def thread_of(conn: aiosqlite.Connection) -> int:
+    """Give the thread a connection's statements run in (a SQL function tells)."""
+    await conn.create_function("thread", 0, threading.get_ident)
+    ((ident,),) = await conn.execute_fetchall("SELECT thread()")
+    return int(ident)
+
+
+async def count_rooms(conn: aiosqlite.Connection) -> int:
+    ((count,),) = await conn.execute_fetchall("SELECT count(*) FROM room")
+    return int(count)
+
+
+async def test_a_read_now_sees_what_was_committed_in_one_read_transaction_on_the_loop(
+    tmp_path: Path,
+) -> None:
     db = await Database.open(tmp_path / "r.sqlite3")
     memory = await Database.open(":memory:")
     try:
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO room (name) VALUES ('Chapiteau')")
-        assert db.reads_now
-        with db.read_now() as now:
+        async with db.read_now() as now:
             assert now.in_transaction  # two statements read one state of the file
-            assert [tuple(r) for r in now.execute("SELECT name FROM room")] == [("Chapiteau",)]
+            assert await thread_of(now) == threading.get_ident()  # no trip to a thread
+            rows = await now.execute_fetchall("SELECT name FROM room")
+            assert [tuple(r) for r in rows] == [("Chapiteau",)]
             with pytest.raises(sqlite3.OperationalError, match="readonly"):
-                now.execute("DELETE FROM room")
+                await now.execute("DELETE FROM room")
+            # A second read on the loop meanwhile goes through a thread: not in this one
+            async with db.read_now() as other:
+                assert other is not now and await thread_of(other) != threading.get_ident()
+        async with db.read() as conn:
+            assert await thread_of(conn) != threading.get_ident()
         # A transaction under way does not hold it up (WAL), nor does it see it
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO room (name) VALUES ('Plage')")
-            with db.read_now() as now:
-                assert now.execute("SELECT count(*) FROM room").fetchone()[0] == 1
-        with db.read_now() as now:
-            assert now.execute("SELECT count(*) FROM room").fetchone()[0] == 2
-        # In memory there is one connection, in its thread: no read on the loop
-        assert not memory.reads_now
-        with pytest.raises(RuntimeError, match="needs a database file"), memory.read_now():
-            pass
+            async with db.read_now() as now:
+                assert await count_rooms(now) == 1
+        async with db.read_now() as now:
+            assert await count_rooms(now) == 2
+        # In memory there is one connection, in its thread: read_now is read()
+        async with memory.read_now() as conn:
+            assert conn is memory.conn
+    finally:
+        await db.close()
+        await memory.close()
+
+
+async def test_a_write_now_takes_its_turn_on_the_loop_and_keeps_all_or_nothing(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "r.sqlite3")
+    memory = await Database.open(":memory:")
+    order: list[str] = []
+
+    async def write_now(name: str) -> None:
+        async with db.write_now() as now:
+            assert await thread_of(now) == threading.get_ident()  # no trip to a thread
+            await now.execute("INSERT INTO room (name) VALUES (?)", (name,))
+            order.append(name)
+
+    try:
+        async with db.transaction():  # held while it arrives: it waits its turn
+            task = asyncio.create_task(write_now("Plage"))
+            await asyncio.sleep(0.01)
+            assert order == []
+        await task
+        with pytest.raises(DomainError):
+            async with db.write_now() as now:
+                await now.execute("INSERT INTO room (name) VALUES ('Pinède')")
+                raise DomainError("common.stale_button")  # rolled back
+        async with db.read() as conn:  # committed: the other connections see it
+            rows = await conn.execute_fetchall("SELECT name FROM room")
+            assert [tuple(r) for r in rows] == [("Plage",)]
+        async with db.transaction():
+            with pytest.raises(RuntimeError, match="inside a transaction"):
+                async with db.write_now():
+                    pass
+        async with memory.write_now() as conn:  # in memory: transaction()
+            assert conn is memory.conn
     finally:
         await db.close()
         await memory.close()
