@@ -100,4 +100,15 @@ def print_stages(r: Run, latency: dict[int, float], arrived: dict[Any, Arrival])
             f"{ms(lags['p99'])}, max {ms(lags['max'])} ({lags['n']} wake-ups, "
             f"{lags['total']:.1f} s late in all)"
         )
+    collections = data.get("collections", {})
+    if collections:
+        print(
+            "Garbage collections in the bot's process (each holds the event loop): "
+            + "; ".join(
+                f"generation {gen}: {c['n']}, {c['total']:.2f} s in all, p99 {ms(c['p99'])}, "
+                f"max {ms(c['max'])}"
+                for gen, c in collections.items()
+                if c.get("n")
+            )
+        )
     print()

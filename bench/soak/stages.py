@@ -14,7 +14,8 @@ process of the machine, so the stamps line up with the emulator's):
   and held it; and, for every holder (the poller, the outbox, the handlers, their reactions,
   the jobs), how long it held the connection while someone else waited.
 
-A probe also wakes up every 5 ms and notes how late it woke (the event loop held by work).
+A probe also wakes up every 5 ms and notes how late it woke (the event loop held by work), and
+each garbage collection is timed (it holds the loop too).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import signal
 import sys
 import time
@@ -121,6 +123,9 @@ class Recorder:
         self.holds_contended: defaultdict[str, list[float]] = defaultdict(list)
         """The same, for the holds during which someone waited."""
         self.lags: list[float] = []
+        self.collections: defaultdict[str, list[float]] = defaultdict(list)
+        """How long each garbage collection took, by generation."""
+        self._collecting = 0.0
         self._probe: asyncio.Task[None] | None = None
 
     # --- who is running -------------------------------------------------------------------
@@ -276,10 +281,20 @@ class Recorder:
         SIGUSR1 then prints every task's stack to stderr (the bot's log): where a stall waits.
         """
         self._probe = asyncio.create_task(self._run_probe(), name="stages-probe")
+        gc.callbacks.append(self._collected)
         asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _print_tasks)
+
+    def _collected(self, phase: str, info: dict[str, int]) -> None:
+        """Time each garbage collection (it holds the event loop too), by generation."""
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            self.collections[str(info["generation"])].append(time.perf_counter() - self._collecting)
 
     async def stop_probe(self) -> None:
         """Stop the probe."""
+        with contextlib.suppress(ValueError):
+            gc.callbacks.remove(self._collected)
         if self._probe is not None:
             self._probe.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -298,6 +313,7 @@ class Recorder:
             "holds": {k: _summary(v) for k, v in self.holds.items()},
             "holds_contended": {k: _summary(v) for k, v in self.holds_contended.items()},
             "lags": _summary(self.lags),
+            "collections": {k: _summary(v) for k, v in sorted(self.collections.items())},
         }
 
 
