@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,7 @@ from storage import feedback as feedback_repo
 from storage import outbox as outbox_repo
 from storage import settings as settings_repo
 from storage.db import Database
-from storage.outbox import Row
+from storage.outbox import Entry, Row
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,32 @@ PLAN_CHUNK = 50
 people took the bot's memory 110 MB higher at start-up; 500 at a time, a re-plan of the soak's
 300 people after a facilitator's change held the database's writing connection up to 190 ms,
 and every update arriving meanwhile waited that long to be stored before it was answered."""
+
+
+FEW_NOW = 5
+"""People whose re-plan is written on the event loop (Database.write_now): a sign-up's, a
+setting's. More go through the writing connection's thread, the loop free meanwhile."""
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What a re-plan writes, worked out from what it read."""
+
+    cancel: set[str]
+    """Pending messages no longer wanted."""
+    plan: list[Entry]
+    """Messages wanted: queued, or updated while not sent (a cancelled one comes back)."""
+    add: list[Entry] = field(default_factory=list)
+    """Corrections to reminders sent: queued once."""
+    stale: list[str] = field(default_factory=list)
+    """Reminders a correction stands for."""
+
+    async def write(self, conn: aiosqlite.Connection, now: datetime) -> None:
+        """Write them, in the caller's transaction."""
+        await outbox_repo.cancel(conn, self.cancel)
+        await outbox_repo.plan(conn, self.plan, now)
+        await outbox_repo.add(conn, self.add, now)
+        await outbox_repo.cancel(conn, self.stale)
 
 
 async def _no_composer(row: Row) -> Delivery | None:
@@ -128,41 +155,54 @@ class AnnouncementService:
     async def replan(self, user_ids: set[int] | None = None) -> None:
         """Bring the outbox in step: queue the new, cancel the obsolete, correct the wrong.
 
-        With `user_ids`, only those people's reminders and digests. People are planned
-        PLAN_CHUNK at a time, each chunk read and written in one transaction: what is held at
-        once stays small, and what people ask meanwhile gets the database between two chunks.
-        A re-plan of a few people is one transaction; longer ones run one at a time, each
-        reading what it plans after the last one wrote, so two never undo each other. A stop
-        between two chunks leaves the later ones as they were; the re-plan of everyone at the
-        next start brings them in step.
+        With `user_ids`, only those people's reminders and digests. Re-plans run one at a
+        time, each reading what it plans after the last one wrote, so two never undo each
+        other. What a re-plan reads (bookings, settings, stars, the outbox's pending and sent
+        messages) is read first, outside the write: the writing connection is held only for
+        the writes (a sign-up's re-plan held it 11 ms at p50 reading and planning inside,
+        bench.soak --stages, issue 13, seventh session). What changes meanwhile is the work of
+        a sign-up, a setting, a change or an import, each of which asks for a re-plan of its
+        own, queued behind this one: it reads what this one wrote, and its own writes are the
+        last. What the outbox sends meanwhile is left alone (only pending messages are
+        cancelled or updated).
+
+        People are planned PLAN_CHUNK at a time, each chunk written in one transaction: what
+        is held at once stays small, and what people ask meanwhile gets the database between
+        two chunks. A stop between two chunks leaves the later ones as they were; the re-plan
+        of everyone at the next start brings them in step. A re-plan of everyone drops, first,
+        the messages no longer useful (due while the bot was down).
         """
-        if user_ids is not None and len(user_ids) <= PLAN_CHUNK:
-            await self._replan(user_ids)  # one transaction: nothing to take turns for
-        else:
-            async with self._replanning:
-                await self._replan(user_ids)
+        async with self._replanning:
+            await self._replan(user_ids)
         self._outbox.wake()
 
     async def _replan(self, user_ids: set[int] | None) -> None:
         programme = await self._programme.current()
         now = self._clock.now()
         facilitating = await self._roles.facilitating()
-        async with self._db.transaction() as conn:
-            for key in await outbox_repo.drop_expired(conn, now):
-                log.info("dropped %s: it was due while the bot was down, and is stale now", key)
+        async with self._db.read() as conn:
             answers = await feedback_repo.counts(conn)
             if user_ids is None:
-                await self._replan_group(conn, programme, now)
+                group = await self._group_steps(conn, programme, now)
                 chats = await self._everyone(conn, facilitating)
             else:
-                chats = sorted(user_ids)
-            if chats:
-                first = chats[:PLAN_CHUNK]
-                await self._replan_people(conn, programme, facilitating, answers, first, now)
-        for start in range(PLAN_CHUNK, len(chats), PLAN_CHUNK):
+                group, chats = None, sorted(user_ids)
+        for start in range(0, max(len(chats), 1), PLAN_CHUNK):
             chunk = chats[start : start + PLAN_CHUNK]
-            async with self._db.transaction() as conn:
-                await self._replan_people(conn, programme, facilitating, answers, chunk, now)
+            steps = [group] if group is not None and start == 0 else []
+            if chunk:
+                async with self._db.read() as conn:
+                    steps.append(
+                        await self._people_steps(conn, programme, facilitating, answers, chunk, now)
+                    )
+            # A few people's writes (a sign-up's) on the event loop: a millisecond or so
+            few = group is None and len(chunk) <= FEW_NOW
+            async with self._db.write_now() if few else self._db.transaction() as conn:
+                if group is not None and start == 0:
+                    for key in await outbox_repo.drop_expired(conn, now):
+                        log.info("dropped %s: it was due while the bot was down, and is stale", key)
+                for step in steps:
+                    await step.write(conn, now)
 
     async def _everyone(
         self, conn: aiosqlite.Connection, facilitating: dict[int, list[str]]
@@ -173,17 +213,16 @@ class AnnouncementService:
         found |= await outbox_repo.chats(conn, [planning.REMINDER], ["sent"])
         return sorted(found)
 
-    async def _replan_group(
+    async def _group_steps(
         self, conn: aiosqlite.Connection, programme: Programme, now: datetime
-    ) -> None:
-        """Bring the group's announcements and board in step."""
+    ) -> Steps:
+        """Work out how to bring the group's announcements and board in step."""
         planned = planning.group_messages(programme, self.rules) if self.rules.enabled else []
         desired = [p for p in planned if planning.still_useful(p, now)]
         existing = await outbox_repo.pending_keys(conn, GROUP_KINDS)
-        await outbox_repo.cancel(conn, existing - {p.key for p in desired})
-        await outbox_repo.plan(conn, [entry(p) for p in _in_order(desired)], now)
+        return Steps(existing - {p.key for p in desired}, [entry(p) for p in _in_order(desired)])
 
-    async def _replan_people(
+    async def _people_steps(
         self,
         conn: aiosqlite.Connection,
         programme: Programme,
@@ -191,16 +230,15 @@ class AnnouncementService:
         answers: dict[str, int],
         user_ids: Sequence[int],
         now: datetime,
-    ) -> None:
-        """Bring some people's reminders, digests, questions and corrections in step."""
+    ) -> Steps:
+        """Work out how to bring some people's reminders, digests, questions and corrections
+        in step."""
         commitments, people = await self._inputs(conn, facilitating, user_ids)
         planned = planning.reminders(programme, commitments, people, self.rules, self._tz)
         planned += planning.digests(programme, people, self.rules, self._tz)
         planned += self._feedback(programme, commitments, people, answers)
         desired = [p for p in planned if planning.still_useful(p, now)]
         existing = await outbox_repo.pending_keys(conn, PERSONAL, user_ids)
-        await outbox_repo.cancel(conn, existing - {p.key for p in desired})
-        await outbox_repo.plan(conn, [entry(p) for p in _in_order(desired)], now)
         sent = [
             r
             for r in await outbox_repo.rows(
@@ -209,7 +247,6 @@ class AnnouncementService:
             if r.expires_at is not None and r.expires_at > now - timedelta(days=1)
         ]
         fixes = planning.corrections([sent_reminder(r) for r in sent], programme, now)
-        await outbox_repo.add(conn, [entry(p) for p in fixes], now)
         # A correction stands for the reminder of the new time: one message, not a repeat
         corrected = {(p.chat_id, p.params["target_id"]) for p in fixes}
         stale = [
@@ -217,7 +254,12 @@ class AnnouncementService:
             for p in desired
             if p.kind == planning.REMINDER and (p.chat_id, p.params["target_id"]) in corrected
         ]
-        await outbox_repo.cancel(conn, stale)
+        return Steps(
+            existing - {p.key for p in desired},
+            [entry(p) for p in _in_order(desired)],
+            [entry(p) for p in fixes],
+            stale,
+        )
 
     async def preview(
         self, start: datetime, end: datetime, at: Callable[[datetime], None]

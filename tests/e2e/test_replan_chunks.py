@@ -3,8 +3,10 @@ what it queues is what one plan of everyone at once gives."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +73,38 @@ async def test_a_replan_by_chunks_queues_what_one_plan_of_everyone_gives(
     cancelled = await outbox_keys(bot, "cancelled")
     assert stray in cancelled
     assert f"{planning.DIGEST}:{BOB}:2026-08-24" in cancelled
+
+
+async def test_a_replan_reads_and_plans_before_its_writing_turn_and_replans_go_one_at_a_time(
+    week: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writing connection is held for the writes only; two re-plans never overlap, so the
+    later reads what the earlier wrote."""
+    bot = week
+    await registered(bot, ALICE, BOB)
+    await sign_up(bot, ALICE, "a")
+    service = bot.services.announcements
+    steps = service._people_steps
+    events: list[str] = []
+    planned_while_held = asyncio.Event()
+
+    async def recorded(*args: Any) -> announcements_module.Steps:
+        who = sorted(args[4])
+        events.append(f"read {who}")
+        found = await steps(*args)
+        if bot.db._lock.locked():
+            planned_while_held.set()
+        events.append(f"planned {who}")
+        return found
+
+    monkeypatch.setattr(service, "_people_steps", recorded)
+    async with bot.db.transaction():  # someone holds the writing turn meanwhile
+        first = asyncio.create_task(service.replan({ALICE}))
+        second = asyncio.create_task(service.replan({BOB}))
+        async with asyncio.timeout(10):  # bounds a hang, times nothing
+            await planned_while_held.wait()
+        assert events == [f"read {[ALICE]}", f"planned {[ALICE]}"]  # Bob's waits its turn
+    await asyncio.gather(first, second)
+    assert events[2:] == [f"read {[BOB]}", f"planned {[BOB]}"]
+    pending = await outbox_keys(bot, "pending")
+    assert any(key.startswith(f"{planning.REMINDER}:{ALICE}:") for key in pending)
