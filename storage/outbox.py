@@ -140,11 +140,17 @@ async def chats(
 
 
 async def drop_expired(conn: aiosqlite.Connection, now: datetime) -> list[str]:
-    """Drop the unsent messages that are no longer useful; give their keys."""
+    """Drop the messages due and no longer useful; give their keys.
+
+    Only those due: the range of the outbox_due index that the outbox reads anyway (a scan of
+    every pending message, a week's for thousands of people, took each re-plan ms on end). One
+    that expires before it is due is dropped by the outbox when due (Outbox._deliver).
+    """
     async with conn.execute(
         "UPDATE outbox SET status = 'dropped', last_error = 'stale' "
-        "WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? RETURNING key",
-        (to_db(now),),
+        "WHERE status = 'pending' AND due_at <= ? AND expires_at IS NOT NULL "
+        "AND expires_at <= ? RETURNING key",
+        (to_db(now), to_db(now)),
     ) as cursor:
         return [row["key"] async for row in cursor]
 
@@ -318,17 +324,19 @@ async def cancelled_sent_reminders(conn: aiosqlite.Connection, target_id: str) -
 async def _note_on_sent_reminders(
     conn: aiosqlite.Connection, target_id: str, note: dict[str, Any]
 ) -> None:
-    async with conn.execute(
-        "SELECT id, params FROM outbox WHERE kind = 'reminder' AND status = 'sent'"
-    ) as cursor:
-        rows = [(row["id"], json.loads(row["params"])) async for row in cursor]
-    for row_id, params in rows:
-        if params.get("target_kind") == "workshop" and params.get("target_id") == target_id:
-            params.update(note)
-            await conn.execute(
-                "UPDATE outbox SET params = ? WHERE id = ?",
-                (json.dumps(params, ensure_ascii=False, sort_keys=True), row_id),
-            )
+    # The item's reminders only, picked by SQLite: a week's sent reminders are thousands
+    rows = await conn.execute_fetchall(
+        "SELECT id, params FROM outbox WHERE kind = 'reminder' AND status = 'sent' "
+        "AND json_extract(params, '$.target_kind') = 'workshop' "
+        "AND json_extract(params, '$.target_id') = ?",
+        (target_id,),
+    )
+    updates = []
+    for row in rows:
+        params = json.loads(row["params"])
+        params.update(note)
+        updates.append((json.dumps(params, ensure_ascii=False, sort_keys=True), row["id"]))
+    await conn.executemany("UPDATE outbox SET params = ? WHERE id = ?", updates)
 
 
 async def settle_at_stop(

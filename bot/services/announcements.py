@@ -54,6 +54,18 @@ setting's. More go through the writing connection's thread, the loop free meanwh
 
 
 @dataclass(frozen=True)
+class PeopleRead:
+    """What some people's re-plan reads."""
+
+    commitments: Commitments
+    people: list[PersonSettings]
+    pending: set[str]
+    """The keys of their personal messages not sent yet."""
+    sent: list[Row]
+    """Their reminders sent."""
+
+
+@dataclass(frozen=True)
 class Steps:
     """What a re-plan writes, worked out from what it read."""
 
@@ -169,8 +181,8 @@ class AnnouncementService:
         People are planned PLAN_CHUNK at a time, each chunk written in one transaction: what
         is held at once stays small, and what people ask meanwhile gets the database between
         two chunks. A stop between two chunks leaves the later ones as they were; the re-plan
-        of everyone at the next start brings them in step. A re-plan of everyone drops, first,
-        the messages no longer useful (due while the bot was down).
+        of everyone at the next start brings them in step. Each re-plan drops, first, the
+        messages due and no longer useful (the bot was down, or busy).
         """
         async with self._replanning:
             await self._replan(user_ids)
@@ -191,14 +203,13 @@ class AnnouncementService:
             chunk = chats[start : start + PLAN_CHUNK]
             steps = [group] if group is not None and start == 0 else []
             if chunk:
-                async with self._db.read() as conn:
-                    steps.append(
-                        await self._people_steps(conn, programme, facilitating, answers, chunk, now)
-                    )
+                async with self._db.read() as conn:  # the reads only: planning comes after
+                    read = await self._people_read(conn, facilitating, chunk)
+                steps.append(self._people_steps(programme, answers, read, now))
             # A few people's writes (a sign-up's) on the event loop: a millisecond or so
             few = group is None and len(chunk) <= FEW_NOW
             async with self._db.write_now() if few else self._db.transaction() as conn:
-                if group is not None and start == 0:
+                if start == 0:
                     for key in await outbox_repo.drop_expired(conn, now):
                         log.info("dropped %s: it was due while the bot was down, and is stale", key)
                 for step in steps:
@@ -222,28 +233,37 @@ class AnnouncementService:
         existing = await outbox_repo.pending_keys(conn, GROUP_KINDS)
         return Steps(existing - {p.key for p in desired}, [entry(p) for p in _in_order(desired)])
 
-    async def _people_steps(
+    async def _people_read(
         self,
         conn: aiosqlite.Connection,
-        programme: Programme,
         facilitating: dict[int, list[str]],
-        answers: dict[str, int],
         user_ids: Sequence[int],
-        now: datetime,
+    ) -> PeopleRead:
+        """Read what some people's re-plan needs."""
+        commitments, people = await self._inputs(conn, facilitating, user_ids)
+        return PeopleRead(
+            commitments,
+            people,
+            await outbox_repo.pending_keys(conn, PERSONAL, user_ids),
+            await outbox_repo.rows(
+                conn, kinds=[planning.REMINDER], statuses=["sent"], chat_ids=user_ids
+            ),
+        )
+
+    def _people_steps(
+        self, programme: Programme, answers: dict[str, int], read: PeopleRead, now: datetime
     ) -> Steps:
         """Work out how to bring some people's reminders, digests, questions and corrections
         in step."""
-        commitments, people = await self._inputs(conn, facilitating, user_ids)
+        commitments, people = read.commitments, read.people
         planned = planning.reminders(programme, commitments, people, self.rules, self._tz)
         planned += planning.digests(programme, people, self.rules, self._tz)
         planned += self._feedback(programme, commitments, people, answers)
         desired = [p for p in planned if planning.still_useful(p, now)]
-        existing = await outbox_repo.pending_keys(conn, PERSONAL, user_ids)
+        existing = read.pending
         sent = [
             r
-            for r in await outbox_repo.rows(
-                conn, kinds=[planning.REMINDER], statuses=["sent"], chat_ids=user_ids
-            )
+            for r in read.sent
             if r.expires_at is not None and r.expires_at > now - timedelta(days=1)
         ]
         fixes = planning.corrections([sent_reminder(r) for r in sent], programme, now)

@@ -84,20 +84,23 @@ async def test_a_replan_reads_and_plans_before_its_writing_turn_and_replans_go_o
     await registered(bot, ALICE, BOB)
     await sign_up(bot, ALICE, "a")
     service = bot.services.announcements
-    steps = service._people_steps
+    read, plan = service._people_read, service._people_steps
     events: list[str] = []
     planned_while_held = asyncio.Event()
 
-    async def recorded(*args: Any) -> announcements_module.Steps:
-        who = sorted(args[4])
-        events.append(f"read {who}")
-        found = await steps(*args)
+    async def reading(*args: Any) -> announcements_module.PeopleRead:
+        events.append(f"read {sorted(args[2])}")
+        return await read(*args)
+
+    def planning_(*args: Any) -> announcements_module.Steps:
+        steps = plan(*args)
         if bot.db._lock.locked():
             planned_while_held.set()
-        events.append(f"planned {who}")
-        return found
+        events.append(f"planned {sorted(p.user_id for p in args[2].people)}")
+        return steps
 
-    monkeypatch.setattr(service, "_people_steps", recorded)
+    monkeypatch.setattr(service, "_people_read", reading)
+    monkeypatch.setattr(service, "_people_steps", planning_)
     async with bot.db.transaction():  # someone holds the writing turn meanwhile
         first = asyncio.create_task(service.replan({ALICE}))
         second = asyncio.create_task(service.replan({BOB}))

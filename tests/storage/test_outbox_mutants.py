@@ -181,12 +181,14 @@ async def test_cancel_expiry_and_counts_touch_only_pending_messages(tmp_path: Pa
                     rota_reminder("c", 3, batch="b"),
                     digest("d", 4, expires_at=soon, batch="other"),
                     digest("e", 5),
+                    # expired but not due: the outbox drops it when it is due
+                    digest("f", 6, due=late, expires_at=soon),
                 ],
                 NOW,
             )
             ids = {row.key: row.id for row in await repo.rows(conn)}
             await repo.set_status(conn, ids["d"], "sent", now=NOW, message_id=1)
-            assert await repo.pending_keys(conn, ["digest"]) == {"a", "b", "e"}
+            assert await repo.pending_keys(conn, ["digest"]) == {"a", "b", "e", "f"}
             assert await repo.pending_keys(conn, ["digest", "reminder"], [2, 3, 4]) == {"b", "c"}
             assert await repo.pending_keys(conn, ["reminder"], []) == set()
             await repo.cancel(conn, ["e", "d"])
@@ -198,7 +200,14 @@ async def test_cancel_expiry_and_counts_touch_only_pending_messages(tmp_path: Pa
                 errors = {row["key"]: row["last_error"] async for row in cursor}
     finally:
         await db.close()
-    assert rows == {"a": "dropped", "b": "pending", "c": "pending", "d": "sent", "e": "cancelled"}
+    assert rows == {
+        "a": "dropped",
+        "b": "pending",
+        "c": "pending",
+        "d": "sent",
+        "e": "cancelled",
+        "f": "pending",
+    }
     assert counts == {"dropped": 1, "pending": 2}
     assert errors["a"] == "stale"
 
