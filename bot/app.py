@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -346,20 +345,7 @@ async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> 
     assert inbox is not None
     poller = Poller(app, inbox)
     await poller.start(poll_timeout)
-    freeze_startup()
     return poller
-
-
-def freeze_startup() -> None:
-    """Leave what start-up built (the programme, the libraries' objects) out of the garbage
-    collector's full passes while the bot runs (stop_polling gives it back).
-
-    Each full pass walks every object: in bench.soak --stages, each of the week's three held
-    the event loop 50-55 ms, the longest stalls of the run, and every reply due meanwhile
-    waited (bench/README.md, issue 13, seventh session).
-    """
-    gc.collect()
-    gc.freeze()
 
 
 async def start_web(app: RencontreApp) -> None:
@@ -413,5 +399,4 @@ async def stop_polling(app: RencontreApp, poller: Poller, grace: float = STOP_GR
         log.warning("stopping without waiting for the re-planning after sign-ups (redone at start)")
     await app.stop()
     await stop_web(app)
-    gc.unfreeze()
     return StopReport(sends, finished, cut, broadcasts)

@@ -3,9 +3,7 @@ next long poll is asked once the batch's handlers have started (HANDLERS_FIRST a
 
 from __future__ import annotations
 
-import gc
 import logging
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +11,8 @@ from telegram.ext import ExtBot, MessageHandler, filters
 
 from bot import polling
 from bot.app import RencontreApplication
-from bot.clock import FrozenClock
 from bot.polling import Inbox
-from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.harness import Harness, local_config
+from bot.sandbox.harness import Harness
 from tests.conftest import ALICE, BOB
 
 
@@ -78,14 +74,3 @@ async def test_the_next_long_poll_waits_no_longer_than_handlers_first(
     await bot.say(ALICE, "/start", count=2)
     (answer,) = await bot.say(BOB, "/help")
     assert "/next" in answer.plain_text
-
-
-async def test_what_start_up_built_is_out_of_the_collectors_way_while_the_bot_runs(
-    emu: BotApiEmulator, clock: FrozenClock, tmp_path: Path
-) -> None:
-    config = local_config(emu, tmp_path / "rencontre.sqlite3")
-    async with Harness.running(emu, config, clock) as bot:
-        assert gc.get_freeze_count() > 0  # the programme, the application: frozen
-        (answer,) = await bot.say(ALICE, "/help")
-        assert answer.plain_text
-    assert gc.get_freeze_count() == 0  # given back at the stop
