@@ -192,6 +192,7 @@ class AnnouncementService:
         programme = await self._programme.current()
         now = self._clock.now()
         facilitating = await self._roles.facilitating()
+        # The reads only, in their own blocks: planning comes after
         async with self._db.read() as conn:
             answers = await feedback_repo.counts(conn)
             if user_ids is None:
@@ -199,12 +200,18 @@ class AnnouncementService:
                 chats = await self._everyone(conn, facilitating)
             else:
                 group, chats = None, sorted(user_ids)
+            first = None
+            if chats:
+                first = await self._people_read(conn, facilitating, chats[:PLAN_CHUNK])
         for start in range(0, max(len(chats), 1), PLAN_CHUNK):
             chunk = chats[start : start + PLAN_CHUNK]
             steps = [group] if group is not None and start == 0 else []
             if chunk:
-                async with self._db.read() as conn:  # the reads only: planning comes after
-                    read = await self._people_read(conn, facilitating, chunk)
+                if first is not None and start == 0:
+                    read = first
+                else:
+                    async with self._db.read() as conn:
+                        read = await self._people_read(conn, facilitating, chunk)
                 steps.append(self._people_steps(programme, answers, read, now))
             # A few people's writes (a sign-up's) on the event loop: a millisecond or so
             few = group is None and len(chunk) <= FEW_NOW
