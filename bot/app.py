@@ -126,7 +126,10 @@ def build_services(
     async def person_registered(event: PersonRegistered) -> None:
         await roles.registered(event.user_id)  # a username may make someone a facilitator
         if event.new:
-            await announcements.replan({event.user_id})
+            # Planned as for someone whose bookings changed: bulk work in a task of its own
+            # (drained at the stop), so that /start's answer never waits for a re-plan of
+            # everyone under way (re-plans go one at a time)
+            bookings.changed({event.user_id})
 
     events.subscribe(ProgrammeChanged, programme_changed)
     events.subscribe(BookingsChanged, bookings_changed)

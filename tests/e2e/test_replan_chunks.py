@@ -111,3 +111,20 @@ async def test_a_replan_reads_and_plans_before_its_writing_turn_and_replans_go_o
     assert events[2:] == [f"read {[BOB]}", f"planned {[BOB]}"]
     pending = await outbox_keys(bot, "pending")
     assert any(key.startswith(f"{planning.REMINDER}:{ALICE}:") for key in pending)
+
+
+async def test_a_newcomers_start_is_answered_while_a_replan_of_everyone_is_under_way(
+    week: Harness,
+) -> None:
+    bot = week
+    service = bot.services.announcements
+    async with service._replanning:  # a re-plan of everyone, say, after a change
+        (welcome,) = await bot.say(ALICE, "/start", timeout=5)
+        assert welcome.plain_text
+        assert not any(key.startswith(f"{planning.DIGEST}:{ALICE}:") for key in await pending(bot))
+    await bot.services.bookings.drain()  # her own re-plan came next
+    assert any(key.startswith(f"{planning.DIGEST}:{ALICE}:") for key in await pending(bot))
+
+
+async def pending(bot: Harness) -> set[str]:
+    return await outbox_keys(bot, "pending")
