@@ -44,7 +44,7 @@ BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_WAIT = 3.0  # seconds a close waits for its turn and the checkpoint, at most
 CHECKPOINT_BUSY_MS = 1000
 NOW_BUSY_MS = 20
-"""The longest a read on the event loop (read_now) waits for a lock: it holds
+"""The longest a statement on the event loop (read_now, write_now) waits for a lock: it holds
 everything up meanwhile, so no longer than the stall the loop may have (issue 13)."""
 PEOPLE_READERS = 2
 """Reading connections for people's work: SQLite lets go of the GIL while it reads, so two
