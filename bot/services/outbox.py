@@ -254,7 +254,7 @@ class Outbox:
 
     async def _idle(self) -> float | None:
         """Find when the next message is due; give how long to sleep (None: until woken)."""
-        async with self._db.read() as conn:
+        async with self._db.read_now() as conn:  # one row: on the event loop
             upcoming = await repo.next_due(conn)
         if self.on_idle is not None:
             # A timer (the JobQueue) wakes the sender; waiting is bounded all the same
@@ -276,7 +276,9 @@ class Outbox:
             busy = len(self._busy_groups) if to_groups else len(self._busy) - len(self._busy_groups)
             if busy >= places:
                 continue
-            async with self._db.read() as conn:
+            # A few rows: on the event loop (each trip to a thread and back is callbacks on
+            # the loop; the outbox reads and marks thousands of times in a busy hour)
+            async with self._db.read_now() as conn:
                 # the busy ones may still read as pending (not claimed yet): read past them
                 rows = await repo.due(conn, now, places, to_groups=to_groups)
             for row in [r for r in rows if r.id not in self._busy][: places - busy]:
@@ -327,7 +329,7 @@ class Outbox:
     async def _due_now(self) -> bool:
         """Say whether a message is due now. send_due may start none while some are: it skips
         a kind whose places were all busy, and those sends can end while it reads the other."""
-        async with self._db.read() as conn:
+        async with self._db.read_now() as conn:
             upcoming = await repo.next_due(conn)
         return upcoming is not None and upcoming <= self._clock.now()
 
@@ -337,7 +339,7 @@ class Outbox:
         self._left.add(row_id)
 
     async def _mark(self, row: Row, status: str, **fields: object) -> None:
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:  # one statement: on the event loop
             await repo.set_status(conn, row.id, status, now=self._clock.now(), **fields)  # type: ignore[arg-type]
 
     async def _deliver(self, row: Row) -> None:
@@ -347,7 +349,7 @@ class Outbox:
             log.info("dropped %s: no longer useful (due %s)", row.key, row.due_at)
             await self._mark(row, "dropped", error="stale")
             return
-        async with self._db.transaction() as conn:
+        async with self._db.write_now() as conn:
             if not await repo.claim(conn, row.id):
                 return  # another sender took it
         attempt = row.attempts + 1  # what claim made it
