@@ -37,6 +37,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.ratelimit import retry_after_seconds
+from storage import db as storage_db
 from storage import inbox as inbox_repo
 from storage.db import Database
 
@@ -126,7 +127,7 @@ class Inbox:
         if self._checkpoint is None or self._checkpoint.done():
             self._writes = 0
             self._checkpoint = asyncio.create_task(
-                asyncio.to_thread(inbox_repo.checkpoint, self.path), name="rencontre-inbox-log"
+                asyncio.to_thread(storage_db.checkpoint, self.path), name="rencontre-inbox-log"
             )
             self._checkpoint.add_done_callback(_checkpointed)
 

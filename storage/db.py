@@ -46,6 +46,9 @@ CHECKPOINT_BUSY_MS = 1000
 NOW_BUSY_MS = 20
 """The longest a statement on the event loop (read_now, write_now) waits for a lock: it holds
 everything up meanwhile, so no longer than the stall the loop may have (issue 13)."""
+LOOP_CHECKPOINT_EVERY = 500
+"""Commits on the event loop (write_now) between two checkpoints of the log, made in a thread:
+the loop's writing connection makes none itself, and most writes go through it."""
 PEOPLE_READERS = 2
 """Reading connections for people's work: SQLite lets go of the GIL while it reads, so two
 reads run at once on two cores (bench.soak --stages: handlers waited behind each other's reads,
@@ -157,6 +160,17 @@ def latest_version() -> int:
     return len(_migration_modules())
 
 
+def checkpoint(path: str) -> None:
+    """Fold a database's write-ahead log into its file, through a connection of its own (run
+    in a thread: PASSIVE waits for no one, the writers go on meanwhile)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
+
+
 def in_memory(path: str) -> bool:
     """Tell whether a database lives in memory (one connection; nothing to back up)."""
     return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
@@ -249,6 +263,10 @@ class Database:
         """Set while a read on the loop is under way (another one goes through a thread)."""
         self._now_writer: LoopConnection | None = None
         """Writes on the event loop go through it (`write_now`; a database file)."""
+        self._now_commits = 0
+        """Commits through it since the last checkpoint (LOOP_CHECKPOINT_EVERY)."""
+        self._checkpoint: asyncio.Task[None] | None = None
+        """The checkpoint under way in a thread, if any."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -281,6 +299,8 @@ class Database:
         alone is whole); a checkpoint that cannot be made (a reader elsewhere, a transaction
         still open) only costs the next start a replay of the log.
         """
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
         await self._close_reader()  # its snapshot would hold the checkpoint back
         try:
             async with asyncio.timeout(CHECKPOINT_WAIT), self._lock:
@@ -426,7 +446,9 @@ class Database:
         to the thread waited for the loop (a sign-up held it 4.3 ms at p50, 48 ms at p99 in
         bench.soak --stages, issue 13, seventh session). The turn keeps the writing
         connection out of a transaction meanwhile; a lock held elsewhere (another process)
-        makes it fail after NOW_BUSY_MS, not wait. In memory (one connection), `transaction()`.
+        makes it fail after NOW_BUSY_MS, not wait. Its connection makes no checkpoint on the
+        loop: every LOOP_CHECKPOINT_EVERY commits, one runs in a thread. In memory (one
+        connection), `transaction()`.
         """
         if self._now_writer is None:
             async with self.transaction() as conn:
@@ -444,6 +466,19 @@ class Database:
                 with contextlib.suppress(sqlite3.OperationalError):  # nothing left to undo
                     await writer.execute("ROLLBACK")
                 raise
+        self._committed_now()
+
+    def _committed_now(self) -> None:
+        """Count the loop's commits; now and then, fold the log into the file in a thread."""
+        self._now_commits += 1
+        if self._now_commits < LOOP_CHECKPOINT_EVERY:
+            return
+        if self._checkpoint is None or self._checkpoint.done():
+            self._now_commits = 0
+            self._checkpoint = asyncio.create_task(
+                asyncio.to_thread(checkpoint, self.path), name="rencontre-db-log"
+            )
+            self._checkpoint.add_done_callback(_checkpointed)
 
     def _people_reader(self) -> tuple[aiosqlite.Connection, Turns]:
         """Give the task's own reading connection if it holds one, else a free one, else the
@@ -453,3 +488,8 @@ class Database:
             if lock.owned():
                 return reader, lock
         return min(pairs, key=lambda pair: (pair[1].locked(), pair[1].waiting()))
+
+
+def _checkpointed(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("the database's log was not folded in: %s", task.exception())

@@ -8,7 +8,7 @@ replies in bench.soak spent 20 ms there and 31 ms reaching the bot (bench/README
 13, seventh session). Its own file has one writer, the event loop, so a write never waits for
 a lock of this process; each is one statement, committed by itself (a fraction of a
 millisecond: WAL, synchronous=NORMAL, as the database). Its checkpoints run in a thread
-(`checkpoint`), never on the loop.
+(`storage.db.checkpoint`), never on the loop.
 """
 
 from __future__ import annotations
@@ -62,17 +62,6 @@ def connect(path: str) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
-
-
-def checkpoint(path: str) -> None:
-    """Fold the inbox's write-ahead log into its file, through a connection of its own (run
-    in a thread: the loop's connection goes on writing meanwhile)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    finally:
-        conn.close()
 
 
 def close(conn: sqlite3.Connection) -> None:

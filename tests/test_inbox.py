@@ -18,6 +18,7 @@ from telegram import Update
 from bot import polling
 from bot.clock import FrozenClock
 from bot.polling import Inbox
+from storage import db as storage_db
 from storage import inbox as inbox_repo
 from storage.db import Database
 
@@ -146,13 +147,13 @@ async def test_the_log_is_folded_in_a_thread_and_at_close(
 ) -> None:
     monkeypatch.setattr(polling, "CHECKPOINT_EVERY", 3)
     threads: list[threading.Thread] = []
-    checkpoint = inbox_repo.checkpoint
+    checkpoint = storage_db.checkpoint
 
     def recorded(path: str) -> None:
         threads.append(threading.current_thread())
         checkpoint(path)
 
-    monkeypatch.setattr(inbox_repo, "checkpoint", recorded)
+    monkeypatch.setattr(storage_db, "checkpoint", recorded)
     inbox = Inbox(db, FrozenClock(NOW))
     for update_id in range(1, 4):
         await inbox.store([update(update_id)])

@@ -12,6 +12,7 @@ import aiosqlite
 import pytest
 
 from bot.domain.errors import DomainError
+from storage import db as storage_db
 from storage.db import BULK_WORK, Database, Turns
 
 
@@ -273,3 +274,30 @@ async def test_a_write_now_takes_its_turn_on_the_loop_and_keeps_all_or_nothing(
     finally:
         await db.close()
         await memory.close()
+
+
+async def test_the_loops_writes_have_their_log_folded_in_a_thread_now_and_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop's writing connection makes no checkpoint: every LOOP_CHECKPOINT_EVERY commits,
+    one runs in a thread."""
+    monkeypatch.setattr(storage_db, "LOOP_CHECKPOINT_EVERY", 3)
+    threads: list[threading.Thread] = []
+    checkpoint = storage_db.checkpoint
+
+    def recorded(path: str) -> None:
+        threads.append(threading.current_thread())
+        checkpoint(path)
+
+    monkeypatch.setattr(storage_db, "checkpoint", recorded)
+    db = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        for name in ("Plage", "Pinède", "Chapiteau"):
+            assert db._checkpoint is None  # not before the third commit
+            async with db.write_now() as now:
+                await now.execute("INSERT INTO room (name) VALUES (?)", (name,))
+        assert db._checkpoint is not None
+        await db._checkpoint
+        assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    finally:
+        await db.close()
