@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
+from storage import db as storage_db
 
 PARIS = ZoneInfo("Europe/Paris")
 ALICE, BOB, MATHILDE, ORGANISER, STRANGER = 1001, 1002, 1003, 9001, 1999
@@ -57,3 +59,17 @@ async def bot(emu: BotApiEmulator, clock: FrozenClock, tmp_path: Path) -> AsyncI
     )
     async with Harness.running(emu, config, clock) as harness:
         yield harness
+
+
+@pytest.fixture
+def checkpoint_threads(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
+    """Record the thread each checkpoint of a log runs in (storage.db.checkpoint)."""
+    threads: list[threading.Thread] = []
+    checkpoint = storage_db.checkpoint
+
+    def recorded(path: str) -> None:
+        threads.append(threading.current_thread())
+        checkpoint(path)
+
+    monkeypatch.setattr(storage_db, "checkpoint", recorded)
+    return threads

@@ -18,7 +18,6 @@ from telegram import Update
 from bot import polling
 from bot.clock import FrozenClock
 from bot.polling import Inbox
-from storage import db as storage_db
 from storage import inbox as inbox_repo
 from storage.db import Database
 
@@ -143,17 +142,10 @@ async def test_the_updates_an_earlier_version_kept_in_the_database_move_to_the_i
 
 
 async def test_the_log_is_folded_in_a_thread_and_at_close(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch, checkpoint_threads: list[threading.Thread]
 ) -> None:
     monkeypatch.setattr(polling, "CHECKPOINT_EVERY", 3)
-    threads: list[threading.Thread] = []
-    checkpoint = storage_db.checkpoint
-
-    def recorded(path: str) -> None:
-        threads.append(threading.current_thread())
-        checkpoint(path)
-
-    monkeypatch.setattr(storage_db, "checkpoint", recorded)
+    threads = checkpoint_threads
     inbox = Inbox(db, FrozenClock(NOW))
     for update_id in range(1, 4):
         await inbox.store([update(update_id)])

@@ -277,19 +277,12 @@ async def test_a_write_now_takes_its_turn_on_the_loop_and_keeps_all_or_nothing(
 
 
 async def test_the_loops_writes_have_their_log_folded_in_a_thread_now_and_then(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkpoint_threads: list[threading.Thread]
 ) -> None:
     """The loop's writing connection makes no checkpoint: every LOOP_CHECKPOINT_EVERY commits,
     one runs in a thread."""
     monkeypatch.setattr(storage_db, "LOOP_CHECKPOINT_EVERY", 3)
-    threads: list[threading.Thread] = []
-    checkpoint = storage_db.checkpoint
-
-    def recorded(path: str) -> None:
-        threads.append(threading.current_thread())
-        checkpoint(path)
-
-    monkeypatch.setattr(storage_db, "checkpoint", recorded)
+    threads = checkpoint_threads
     db = await Database.open(tmp_path / "r.sqlite3")
     try:
         for name in ("Plage", "Pinède", "Chapiteau"):
