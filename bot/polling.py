@@ -66,9 +66,8 @@ class Inbox:
         """Opened at first use (conn), closed with the inbox."""
         self._handled: set[int] = set()
         """Updates whose handler returned, their done mark not written yet (it failed)."""
-        self._writes = 0
-        """Statements since the last checkpoint (CHECKPOINT_EVERY)."""
-        self._checkpoint: asyncio.Task[None] | None = None
+        self._log_folding = storage_db.LogFolding(self.path, CHECKPOINT_EVERY, "rencontre-inbox")
+        """Checkpoints of the inbox's log, in a thread (CHECKPOINT_EVERY)."""
         self._running: set[asyncio.Task[Any]] = set()
         """The tasks running a handler now."""
         self._started: dict[int, asyncio.Future[None]] = {}
@@ -116,20 +115,8 @@ class Inbox:
         except sqlite3.Error as exc:  # another process holds the file: the next mark carries it
             log.warning("the inbox could not mark %d updates done: %s", len(self._handled), exc)
             return
-        self._wrote(1)
+        self._log_folding.committed()
         self._handled = set()
-
-    def _wrote(self, statements: int) -> None:
-        """Count the inbox's writes; fold its log into the file in a thread now and then."""
-        self._writes += statements
-        if self._writes < CHECKPOINT_EVERY or self.path == ":memory:":
-            return
-        if self._checkpoint is None or self._checkpoint.done():
-            self._writes = 0
-            self._checkpoint = asyncio.create_task(
-                asyncio.to_thread(storage_db.checkpoint, self.path), name="rencontre-inbox-log"
-            )
-            self._checkpoint.add_done_callback(_checkpointed)
 
     def started(self, update_ids: list[int]) -> list[asyncio.Future[None]]:
         """Give, for updates about to be handed over, what is set when each handler starts."""
@@ -157,8 +144,7 @@ class Inbox:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
         self._write_marks()
-        if self._checkpoint is not None:
-            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        await self._log_folding.settle()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             try:
@@ -173,7 +159,7 @@ class Inbox:
         rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in unique]
         # One statement on the event loop: nothing to wait for (the inbox has its own file)
         new = set(inbox_repo.store(self.conn, rows, self._clock.now()))
-        self._wrote(1)
+        self._log_folding.committed()
         # The same update twice in one batch, or again later, is handled once
         return [u for u in unique if u.update_id in new]
 
@@ -195,11 +181,6 @@ class Inbox:
     async def prune(self) -> None:
         """Forget handled updates after a while."""
         inbox_repo.prune(self.conn, self._clock.now(), KEEP_HANDLED)
-
-
-def _checkpointed(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("the inbox's log was not folded in: %s", task.exception())
 
 
 class Poller:

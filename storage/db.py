@@ -171,6 +171,41 @@ def checkpoint(path: str) -> None:
         conn.close()
 
 
+class LogFolding:
+    """Fold a SQLite file's write-ahead log into it in a thread, every `every` commits of a
+    connection that makes no checkpoint itself (the event loop's: the inbox's, write_now's)."""
+
+    def __init__(self, path: str, every: int, name: str) -> None:
+        self.path = path
+        self.every = every
+        self.name = name
+        self._commits = 0
+        """Commits since the last checkpoint."""
+        self.task: asyncio.Task[None] | None = None
+        """The checkpoint under way, if any."""
+
+    def committed(self) -> None:
+        """Count a commit; start a checkpoint in a thread every `every` of them."""
+        self._commits += 1
+        if self._commits < self.every or in_memory(self.path):
+            return
+        if self.task is None or self.task.done():
+            self._commits = 0
+            self.task = asyncio.create_task(
+                asyncio.to_thread(checkpoint, self.path), name=self.name
+            )
+            self.task.add_done_callback(self._folded)
+
+    async def settle(self) -> None:
+        """Wait for the checkpoint under way, if any (before closing)."""
+        if self.task is not None:
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    def _folded(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("%s: the log was not folded in: %s", self.path, task.exception())
+
+
 def in_memory(path: str) -> bool:
     """Tell whether a database lives in memory (one connection; nothing to back up)."""
     return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
@@ -263,10 +298,8 @@ class Database:
         """Set while a read on the loop is under way (another one goes through a thread)."""
         self._now_writer: LoopConnection | None = None
         """Writes on the event loop go through it (`write_now`; a database file)."""
-        self._now_commits = 0
-        """Commits through it since the last checkpoint (LOOP_CHECKPOINT_EVERY)."""
-        self._checkpoint: asyncio.Task[None] | None = None
-        """The checkpoint under way in a thread, if any."""
+        self.log_folding = LogFolding(path, LOOP_CHECKPOINT_EVERY, "rencontre-db-log")
+        """Checkpoints of what it commits, in a thread (LOOP_CHECKPOINT_EVERY)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -299,8 +332,7 @@ class Database:
         alone is whole); a checkpoint that cannot be made (a reader elsewhere, a transaction
         still open) only costs the next start a replay of the log.
         """
-        if self._checkpoint is not None:
-            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        await self.log_folding.settle()
         await self._close_reader()  # its snapshot would hold the checkpoint back
         try:
             async with asyncio.timeout(CHECKPOINT_WAIT), self._lock:
@@ -466,19 +498,7 @@ class Database:
                 with contextlib.suppress(sqlite3.OperationalError):  # nothing left to undo
                     await writer.execute("ROLLBACK")
                 raise
-        self._committed_now()
-
-    def _committed_now(self) -> None:
-        """Count the loop's commits; now and then, fold the log into the file in a thread."""
-        self._now_commits += 1
-        if self._now_commits < LOOP_CHECKPOINT_EVERY:
-            return
-        if self._checkpoint is None or self._checkpoint.done():
-            self._now_commits = 0
-            self._checkpoint = asyncio.create_task(
-                asyncio.to_thread(checkpoint, self.path), name="rencontre-db-log"
-            )
-            self._checkpoint.add_done_callback(_checkpointed)
+        self.log_folding.committed()
 
     def _people_reader(self) -> tuple[aiosqlite.Connection, Turns]:
         """Give the task's own reading connection if it holds one, else a free one, else the
@@ -488,8 +508,3 @@ class Database:
             if lock.owned():
                 return reader, lock
         return min(pairs, key=lambda pair: (pair[1].locked(), pair[1].waiting()))
-
-
-def _checkpointed(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("the database's log was not folded in: %s", task.exception())

@@ -19,14 +19,10 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from storage.db import in_memory
+from storage.db import CHECKPOINT_BUSY_MS, NOW_BUSY_MS, in_memory
 from storage.timefmt import to_db
 
 SUFFIX = "-inbox"
-BUSY_MS = 20
-"""The longest a write on the event loop waits for a lock (only another process takes one,
-such as someone reading the file): it holds everything up meanwhile (issue 13)."""
-CHECKPOINT_BUSY_MS = 1000
 
 SCHEMA = [
     """
@@ -52,7 +48,7 @@ def connect(path: str) -> sqlite3.Connection:
     """Open (and create) the inbox at `path`, for the event loop."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        conn.execute(f"PRAGMA busy_timeout={NOW_BUSY_MS}")  # it holds the loop meanwhile
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # a kill -9 loses nothing; no fsync a write
         conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints go to a thread (checkpoint)

@@ -286,11 +286,11 @@ async def test_the_loops_writes_have_their_log_folded_in_a_thread_now_and_then(
     db = await Database.open(tmp_path / "r.sqlite3")
     try:
         for name in ("Plage", "Pinède", "Chapiteau"):
-            assert db._checkpoint is None  # not before the third commit
+            assert db.log_folding.task is None  # not before the third commit
             async with db.write_now() as now:
                 await now.execute("INSERT INTO room (name) VALUES (?)", (name,))
-        assert db._checkpoint is not None
-        await db._checkpoint
+        assert db.log_folding.task is not None
+        await db.log_folding.task
         assert len(threads) == 1 and threads[0] is not threading.main_thread()
     finally:
         await db.close()
