@@ -19,7 +19,7 @@ from bot.domain.schedule import Phase
 from bot.i18n import Translator
 from bot.views import agenda as agenda_view
 from bot.views.agenda_pages import WAITING_AT_MOST, places_at_most
-from bot.views.common import PAGE_BUDGET, Renderer, units
+from bot.views.common import FOUND_PER_PAGE, PAGE_BUDGET, Renderer, units
 from bot.views.items import places
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -84,10 +84,12 @@ def test_a_searchs_pages_are_the_same_whatever_the_places_and_each_fits() -> Non
     first = agenda_view.find_answer(r, answer, seats(items, 0))
     again = agenda_view.found_layout(r, answer, frozenset())
     assert len(again) == len(first) > 3
+    assert len(first[0].items) == FOUND_PER_PAGE  # the best ten, then a page's button
     for state in range(4):
         made = [again.page(n, seats(items, state)) for n in range(len(again))]
         assert [p.items for p in made] == [p.items for p in first]
         assert all(units(p.text) <= PAGE_BUDGET for p in made)
+        assert all(len(p.items) <= FOUND_PER_PAGE for p in made)
     # the page made alone is the page made among all of them
     assert again.page(2, seats(items, 1)) == agenda_view.find_answer(r, answer, seats(items, 1))[2]
 

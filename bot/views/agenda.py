@@ -16,6 +16,7 @@ from bot.domain.schedule import Part, Phase, Slot, by_start, local_day
 from bot.reply import Reply
 from bot.views.agenda_pages import Layout, Line, lay_out, places_at_most, remembered
 from bot.views.common import (
+    FOUND_PER_PAGE,
     MAX_NOTE,
     MAX_ROOM,
     MAX_TITLE,
@@ -208,7 +209,7 @@ def found_layout(r: Renderer, answer: FindAnswer, cancelled: Collection[str]) ->
             size = units(_found_line(r, w, None))
             most = places_at_most(r, w, cancelled)
             blocks.append((Line(size + 3 + most if most else size, _found(r, w), (w,)),))
-        return lay_out(head, blocks)
+        return lay_out(head, blocks, blocks_per_page=FOUND_PER_PAGE)
 
     return remembered(r, head, answer.items, cancelled, make)
 

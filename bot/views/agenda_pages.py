@@ -70,11 +70,14 @@ def lay_out(
     blocks: Sequence[Block],
     budget: int = PAGE_BUDGET,
     buttons: int = MAX_PAGE_BUTTONS,
+    blocks_per_page: int | None = None,
 ) -> Layout:
     """Cut blocks into pages of at most `budget` units, the head on each (`pack`, as `paginate`).
 
     buttons: at most this many items that take sign-ups on a page (each has its button). A
     block too big for a page, or with too many such items, is cut at its lines.
+    blocks_per_page: at most this many blocks on a page, instead of `buttons` (blocks of one
+    item each, as search results).
     """
 
     def size(block: Block) -> int:
@@ -90,6 +93,8 @@ def lay_out(
             pieces.extend((line,) for line in block)
         else:
             pieces.append(block)
+    if blocks_per_page is not None:  # blocks of one item each: at most as many buttons
+        return Layout(head, pack(pieces, size, lambda _: 1, top, budget, blocks_per_page))
     return Layout(head, pack(pieces, size, weight, top, budget, buttons))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -130,13 +131,13 @@ def apart(r: Renderer, items: Sequence[Workshop]) -> dict[str, str]:
     for same in by_title.values():
         if len({w.id for w in same}) < 2:
             continue
-        days = {local_day(w.start, r.tz) for w in same}
-        for w in same:
-            day = local_day(w.start, r.tz)
+        days = [local_day(w.start, r.tz) for w in same]
+        on_day = Counter(days)  # once, not item by item: a search page had 31 alike
+        for w, day in zip(same, days, strict=True):
             short = r.plain(f"screens.weekday_{day.weekday()}")
-            if len(days) == 1:
+            if len(on_day) == 1:
                 tags[w.id] = r.time(w.start)
-            elif sum(1 for x in same if local_day(x.start, r.tz) == day) == 1:
+            elif on_day[day] == 1:
                 tags[w.id] = short
             else:
                 tags[w.id] = f"{short} {r.time(w.start)}"
