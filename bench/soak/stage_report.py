@@ -10,6 +10,8 @@ from bench.soak.run import Run
 
 SEGMENTS = (
     ("queued in the emulator -> getUpdates back in the bot", "sent", "fetched"),
+    ("  of which waiting for a getUpdates to be asked", "sent", "asked"),
+    ("  of which the getUpdates under way, once asked", "asked", "fetched"),
     ("written to the inbox (fetched -> stored)", "fetched", "stored"),
     ("stored -> in the application's queue", "stored", "handed"),
     ("application's queue -> handler starts", "handed", "started"),
@@ -33,6 +35,7 @@ def print_stages(r: Run, latency: dict[int, float], arrived: dict[Any, Arrival])
         if u is None or not u["queued"] or not u["granted"]:
             continue
         moments = {**u, "sent": q.sent[0], "arrived": arrived[(q.user, q.answer)].at}
+        moments["asked"] = max(q.sent[0], u.get("polled") or 0.0)
         rows.append((total, moments))
         for holder, seconds in u["behind"].items():
             behind[holder] += seconds
@@ -101,14 +104,22 @@ def print_stages(r: Run, latency: dict[int, float], arrived: dict[Any, Arrival])
             f"{lags['total']:.1f} s late in all)"
         )
     collections = data.get("collections", {})
+    cpu = data.get("collections_cpu", {})
     if collections:
         print(
-            "Garbage collections in the bot's process (each holds the event loop): "
+            "Garbage collections in the bot's process (each holds the event loop; its CPU time "
+            "in brackets, wall time above it went to other processes): "
             + "; ".join(
                 f"generation {gen}: {c['n']}, {c['total']:.2f} s in all, p99 {ms(c['p99'])}, "
-                f"max {ms(c['max'])}"
+                f"max {ms(c['max'])}{_cpu_said(cpu.get(gen))}"
                 for gen, c in collections.items()
                 if c.get("n")
             )
         )
     print()
+
+
+def _cpu_said(c: dict[str, float] | None) -> str:
+    if not c or not c.get("n"):
+        return ""
+    return f" ({c['total']:.2f} s, max {ms(c['max'])})"

@@ -5,6 +5,7 @@ the instances, not the classes) the inbox's store, the application's process_upd
 database's lock and the rate limiter, and stamps with time.monotonic() (one clock for every
 process of the machine, so the stamps line up with the emulator's):
 
+- polled: the getUpdates that brought it was asked (its HTTP request began);
 - fetched: getUpdates came back with the update (the inbox starts to store the batch);
 - stored: the batch is written down; handed: the update is put in the application's queue;
 - started: the application starts to handle it;
@@ -15,7 +16,7 @@ process of the machine, so the stamps line up with the emulator's):
   the jobs), how long it held the connection while someone else waited.
 
 A probe also wakes up every 5 ms and notes how late it woke (the event loop held by work), and
-each garbage collection is timed (it holds the loop too).
+each garbage collection is timed, wall and CPU (it holds the loop too).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class Stamps:
     key: str
     what: str = "?"
     """The command, "plain words", or the press's button kind ("press b:ws")."""
+    polled: float = 0.0
+    """When the getUpdates that brought it was asked (its request began)."""
     fetched: float = 0.0
     stored: float = 0.0
     handed: float = 0.0
@@ -70,6 +73,7 @@ class Stamps:
             **{
                 name: getattr(self, name)
                 for name in (
+                    "polled",
                     "fetched",
                     "stored",
                     "handed",
@@ -115,6 +119,7 @@ class Recorder:
     def __init__(self) -> None:
         self.by_key: dict[str, Stamps] = {}
         self._by_id: dict[int, Stamps] = {}
+        self._polled = 0.0
         self._tasks: weakref.WeakKeyDictionary[asyncio.Task[Any], Stamps] = (
             weakref.WeakKeyDictionary()
         )
@@ -125,7 +130,11 @@ class Recorder:
         self.lags: list[float] = []
         self.collections: defaultdict[str, list[float]] = defaultdict(list)
         """How long each garbage collection took, by generation."""
+        self.collections_cpu: defaultdict[str, list[float]] = defaultdict(list)
+        """The same collections' CPU time (this thread's): wall time above it is time the
+        machine gave to other processes."""
         self._collecting = 0.0
+        self._collecting_cpu = 0.0
         self._probe: asyncio.Task[None] | None = None
 
     # --- who is running -------------------------------------------------------------------
@@ -159,6 +168,7 @@ class Recorder:
         inbox = app.inbox if isinstance(app, RencontreApplication) else None
         assert isinstance(inbox, Inbox)
         self._wrap_inbox(inbox)
+        self._wrap_polls(app)
         self._wrap_process_update(app)
         self._wrap_queue(app)
         db._lock = _TimedLock(self, "write")
@@ -180,12 +190,24 @@ class Recorder:
             for u in new:
                 key = key_of(u)
                 if key is not None:
-                    stamps = Stamps(key, what_of(u), fetched=fetched, stored=stored)
+                    stamps = Stamps(
+                        key, what_of(u), polled=self._polled, fetched=fetched, stored=stored
+                    )
                     self.by_key[key] = stamps
                     self._by_id[u.update_id] = stamps
             return new
 
         inbox.store = stamped  # type: ignore[method-assign]
+
+    def _wrap_polls(self, app: RencontreApp) -> None:
+        request = app.bot._request[0]  # getUpdates's own (python-telegram-bot's Bot)
+        do_request = request.do_request
+
+        async def stamped(*args: Any, **kwargs: Any) -> tuple[int, bytes]:
+            self._polled = time.monotonic()
+            return await do_request(*args, **kwargs)
+
+        request.do_request = stamped  # type: ignore[method-assign]
 
     def _wrap_queue(self, app: RencontreApp) -> None:
         queue = app.update_queue
@@ -288,8 +310,11 @@ class Recorder:
         """Time each garbage collection (it holds the event loop too), by generation."""
         if phase == "start":
             self._collecting = time.perf_counter()
+            self._collecting_cpu = time.thread_time()
         else:
-            self.collections[str(info["generation"])].append(time.perf_counter() - self._collecting)
+            generation = str(info["generation"])
+            self.collections[generation].append(time.perf_counter() - self._collecting)
+            self.collections_cpu[generation].append(time.thread_time() - self._collecting_cpu)
 
     async def stop_probe(self) -> None:
         """Stop the probe."""
@@ -314,6 +339,7 @@ class Recorder:
             "holds_contended": {k: _summary(v) for k, v in self.holds_contended.items()},
             "lags": _summary(self.lags),
             "collections": {k: _summary(v) for k, v in sorted(self.collections.items())},
+            "collections_cpu": {k: _summary(v) for k, v in sorted(self.collections_cpu.items())},
         }
 
 
