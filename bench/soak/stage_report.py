@@ -116,6 +116,12 @@ def print_stages(r: Run, latency: dict[int, float], arrived: dict[Any, Arrival])
                 if c.get("n")
             )
         )
+        full = data.get("full_collections_cpu", [])
+        if full:
+            print(
+                "  each full collection (generation 2), its CPU time, in order: "
+                + ", ".join(ms(t) for t in full)
+            )
     print()
 
 

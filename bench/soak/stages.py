@@ -340,6 +340,7 @@ class Recorder:
             "lags": _summary(self.lags),
             "collections": {k: _summary(v) for k, v in sorted(self.collections.items())},
             "collections_cpu": {k: _summary(v) for k, v in sorted(self.collections_cpu.items())},
+            "full_collections_cpu": self.collections_cpu.get("2", []),
         }
 
 
