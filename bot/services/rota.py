@@ -76,7 +76,7 @@ class RotaService:
         slots = {
             t.id: t for t in self._bookings.targets(programme).values() if t.kind is TargetKind.ROTA
         }
-        async with self._db.read() as conn:
+        async with self._db.read_now() as conn:  # on /rota's way: no trip to a thread
             offers = await repo.open_offers(conn)
         now = self._clock.now()
         return [

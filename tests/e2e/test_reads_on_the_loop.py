@@ -1,5 +1,5 @@
 """The small reads on the way to an answer are made on the event loop (Database.read_now),
-not in a thread: an answer's list and its places, a person's own list."""
+not in a thread: an answer's list and its places, a person's own list, the day's rota."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ async def test_next_is_answered_while_every_reading_thread_is_held(
     (first,) = await bot.say(ALICE, "/next")
     mine = (await bot.say(ALICE, "/mine"))[0].plain_text
     assert "Co-ops across borders" in mine, mine  # the sign-up, read back
+    (rota,) = await bot.say(ALICE, "/rota")
     held = [asyncio.Event() for _ in bot.db._readers]
     done = asyncio.Event()
 
@@ -42,6 +43,10 @@ async def test_next_is_answered_while_every_reading_thread_is_held(
         # A person's own list: their bookings, stars and queue places, read on the loop too
         (own,) = await bot.say(ALICE, "/mine", timeout=5)
         assert own.plain_text == mine
+        # The day's rota: its slots' places and the slots on offer
+        (again,) = await bot.say(ALICE, "/rota", timeout=5)
+        assert again.plain_text == rota.plain_text
+        assert again.buttons == rota.buttons
     finally:
         done.set()
         await asyncio.gather(*readers, return_exceptions=True)
