@@ -1,5 +1,6 @@
 """The small reads on the way to an answer are made on the event loop (Database.read_now),
-not in a thread: an answer's list and its places, a person's own list, the day's rota."""
+not in a thread: an answer's list and its places, a person's own list, the day's rota, who a
+person is (their language, whether they registered)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 
 from bot.clock import FrozenClock
 from bot.sandbox.harness import Harness
-from tests.conftest import ALICE, FIRST_MORNING
+from tests.conftest import ALICE, BOB, FIRST_MORNING
 
 
 async def test_next_is_answered_while_every_reading_thread_is_held(
@@ -47,6 +48,10 @@ async def test_next_is_answered_while_every_reading_thread_is_held(
         (again,) = await bot.say(ALICE, "/rota", timeout=5)
         assert again.plain_text == rota.plain_text
         assert again.buttons == rota.buttons
+        # Someone new: /start reads whether they are registered, and registers them
+        welcome, question = await bot.say(BOB, "/start", count=2, timeout=5)
+        assert welcome.plain_text.startswith("Hello"), welcome.plain_text  # Bob's Telegram: en
+        assert "co-operative" in question.plain_text
     finally:
         done.set()
         await asyncio.gather(*readers, return_exceptions=True)
