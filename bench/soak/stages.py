@@ -13,7 +13,8 @@ process of the machine, so the stamps line up with the emulator's):
   done: its HTTP request came back;
 - db_wait / db_hold: time the handler's own task waited for the database's one connection,
   and held it; and, for every holder (the poller, the outbox, the handlers, their reactions,
-  the jobs), how long it held the connection while someone else waited.
+  the jobs), how long it held the connection while someone else waited. A handler's holds
+  are named by the calls that took them ("handler (/next) @ get<language<language").
 
 A probe also wakes up every 5 ms and notes how late it woke (the event loop held by work), and
 each garbage collection is timed, wall and CPU (it holds the loop too).
@@ -32,6 +33,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from telegram import Update
@@ -284,7 +286,10 @@ class Recorder:
             stamps.db_uses += 1
             if contended_by is not None and waited > 0:
                 stamps.waited_behind[contended_by] += waited
-        return self._label()
+        label = self._label()
+        if label.startswith("handler"):  # and which of its calls: "@ get<language<language"
+            label += " @ " + _called_from(sys._getframe(1))
+        return label
 
     def released(self, label: str, held: float, contended: bool) -> None:
         """Note that the current task gave a connection back after `held` seconds."""
@@ -342,6 +347,17 @@ class Recorder:
             "collections_cpu": {k: _summary(v) for k, v in sorted(self.collections_cpu.items())},
             "full_collections_cpu": self.collections_cpu.get("2", []),
         }
+
+
+def _called_from(frame: FrameType | None, depth: int = 3) -> str:
+    """Name the innermost calls of the services and handlers that led here, innermost first."""
+    names: list[str] = []
+    while frame is not None and len(names) < depth:
+        path = frame.f_code.co_filename
+        if "/bot/services/" in path or "/handlers/" in path:
+            names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return "<".join(names) or "?"
 
 
 def _print_tasks() -> None:
