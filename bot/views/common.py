@@ -25,11 +25,11 @@ from bot.reply import Button
 PAGE_BUDGET = 3500
 MAX_LISTED_BUTTONS = 8
 MAX_PAGE_BUTTONS = 20
+"""Sign-up buttons on one page of a day's list: every item on the page has its own."""
 FOUND_PER_PAGE = 10
 """Search results on a page, best first: a phone's screen or two, ten buttons (bench.questions,
 issue 13: 31 results and 20 buttons a page, 3,000 characters, took the emulator and
 python-telegram-bot 1.1-1.65 x a short answer's time)."""
-"""Sign-up buttons on one page of a day's list: every item on the page has its own."""
 MAX_TITLE = 200
 MAX_ROOM = 80
 MAX_NOTE = 300
