@@ -1,9 +1,9 @@
 """The programme kept in memory is read once after a change, however many answers ask for it.
 
 After a facilitator's change (forget()), every answer under way used to read the whole
-programme through a thread, each its own copy (bench.soak --stages: 3-4 ms at p50, 12-22 ms at
-p99). Now one read is under way at a time and the others take what it read; a read begun
-before a change is not kept.
+programme through a thread, each its own copy, and a read begun before the change could stay
+as the copy in memory until the next change. Now one read is under way at a time, the others
+take what it read, and a read begun before a change is not kept.
 """
 
 from __future__ import annotations
@@ -26,18 +26,18 @@ from tests.conftest import PARIS
 NOW = datetime(2026, 8, 20, 9, 0, tzinfo=PARIS)
 PROGRAMME = """
 [[workshop]]
-id = "w1"
-title = "Poterie"
-start = 2026-08-24T10:00:00
-end = 2026-08-24T12:00:00
-room = "Atelier"
+id = "k1"
+title = "Kayak de mer"
+start = 2026-08-25T09:00:00
+end = 2026-08-25T11:30:00
+room = "Ponton"
 
 [[workshop]]
-id = "w2"
-title = "Chant"
-start = 2026-08-24T14:00:00
-end = 2026-08-24T15:00:00
-room = "Chapiteau"
+id = "k2"
+title = "Aquarelle en bord de mer"
+start = 2026-08-25T16:00:00
+end = 2026-08-25T18:00:00
+room = "Plage"
 """
 
 
@@ -59,7 +59,7 @@ async def test_answers_under_way_after_a_change_share_one_read_of_the_programme(
     programme.forget()
     read = await asyncio.gather(*(programme.current() for _ in range(8)))
     assert all(p is read[0] for p in read)  # one copy: each had read its own
-    assert [w.title for w in read[0].workshops] == ["Poterie", "Chant"]
+    assert [w.title for w in read[0].workshops] == ["Kayak de mer", "Aquarelle en bord de mer"]
     assert await programme.current() is read[0]
 
 
@@ -82,8 +82,9 @@ async def test_a_read_begun_before_a_change_is_not_kept(
     reading = asyncio.create_task(programme.current())
     await began.wait()
     async with db.transaction() as conn:
-        await conn.execute("UPDATE workshop SET title = 'Poterie raku' WHERE id = 'w1'")
+        await conn.execute("UPDATE workshop SET title = 'Kayak du matin' WHERE id = 'k1'")
     programme.forget()
     gate.set()
-    assert [w.title for w in (await reading).workshops] == ["Poterie raku", "Chant"]
-    assert [w.title for w in (await programme.current()).workshops] == ["Poterie raku", "Chant"]
+    changed = ["Kayak du matin", "Aquarelle en bord de mer"]
+    assert [w.title for w in (await reading).workshops] == changed
+    assert [w.title for w in (await programme.current()).workshops] == changed

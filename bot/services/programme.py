@@ -73,9 +73,8 @@ class ProgrammeService:
         self._version = 0
         """Counts forget(): a load that began before the last one is not kept."""
         self._loading = asyncio.Lock()
-        """One load of the programme (or its cancelled items) at a time; the others wait for
-        it and take what it read (bench.soak: after a change, the answers under way each read
-        the whole programme through a thread, 3-4 ms at p50, 12-22 ms at p99)."""
+        """One load of the programme (or its cancelled items) at a time: after a change, the
+        answers under way wait for it and take what it read, not each a copy of their own."""
         self._index: tuple[Programme, TextIndex[Workshop]] | None = None
         self._full_index: tuple[Programme, TextIndex[Workshop]] | None = None
         self._cancelled: tuple[Programme, tuple[Cancelled, ...]] | None = None
