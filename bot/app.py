@@ -28,7 +28,7 @@ from bot.domain.programme import RotaRule
 from bot.events import BookingsChanged, Events, PersonRegistered, ProgrammeChanged
 from bot.i18n import Translator
 from bot.menus import set_menu
-from bot.polling import POLL_TIMEOUT, Inbox, Poller
+from bot.polling import POLL_TIMEOUT, Inbox, Poller, PollRequest
 from bot.ratelimit import RESERVE, SlidingWindowRateLimiter
 from bot.services import membership, status
 from bot.services.agenda import AgendaService
@@ -73,6 +73,8 @@ class RencontreApplication(Application[Any, Any, Any, Any, Any, Any]):
     """The Application, marking each update done in the inbox once handled."""
 
     inbox: Inbox | None = None
+    polls: PollRequest | None = None
+    """getUpdates' connection (it keeps each batch as sent, for the inbox)."""
 
     async def process_update(self, update: object) -> None:
         """Handle an update and mark it done (not when cancelled: it will run again)."""
@@ -247,6 +249,7 @@ def build_application(
         .defaults(DEFAULTS)
         .concurrent_updates(True)
         .rate_limiter(limiter)
+        .get_updates_request(polls := PollRequest())
         .application_class(RencontreApplication)
         .updater(None)
     )
@@ -254,6 +257,7 @@ def build_application(
     app = cast(RencontreApp, builder.build())
     app.bot_data.services = services
     cast(RencontreApplication, app).inbox = Inbox(db, clock)
+    cast(RencontreApplication, app).polls = polls
     register(app)
     return app
 
@@ -346,7 +350,7 @@ async def start_polling(app: RencontreApp, poll_timeout: int = POLL_TIMEOUT) -> 
     schedule_backup(app)
     inbox = cast(RencontreApplication, app).inbox
     assert inbox is not None
-    poller = Poller(app, inbox)
+    poller = Poller(app, inbox, cast(RencontreApplication, app).polls)
     await poller.start(poll_timeout)
     return poller
 

@@ -31,7 +31,7 @@ import sys
 import time
 import weakref
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -185,9 +185,11 @@ class Recorder:
     def _wrap_inbox(self, inbox: Inbox) -> None:
         store = inbox.store
 
-        async def stamped(updates: list[Update]) -> list[Update]:
+        async def stamped(
+            updates: list[Update], sent: Mapping[int, str] | None = None
+        ) -> list[Update]:
             fetched = time.monotonic()
-            new = await store(updates)
+            new = await store(updates, sent)
             stored = time.monotonic()
             for u in new:
                 key = key_of(u)
