@@ -9,7 +9,7 @@ from telegram.error import Forbidden, TelegramError
 
 import handlers.programme as programme
 from bot.context import Context
-from bot.delivery import markup
+from bot.delivery import keyboard
 from bot.domain.booking import Move, Target, TargetKind
 from bot.domain.errors import DomainError
 from bot.domain.models import Kind, Participant
@@ -84,7 +84,7 @@ async def _offer_switch(update: Update, context: Context, r: Renderer, move: Mov
     assert query is not None
     reply = bookings_view.clash(r, move)
     try:
-        await context.bot.send_message(query.from_user.id, reply.text, reply_markup=markup(reply))
+        await context.bot.send_message(query.from_user.id, reply.text, api_kwargs=keyboard(reply))
     except Forbidden:
         # Never started the bot: the alert is all they can get
         first = move.clash[0]
@@ -192,7 +192,7 @@ async def _offer(update: Update, context: Context, code: str) -> None:
     post = rota_view.offer(
         Renderer(s.t, lang, s.config.event.tz), target, offer, query.from_user.first_name
     )
-    sent = await context.bot.send_message(group, post.text, reply_markup=markup(post))
+    sent = await context.bot.send_message(group, post.text, api_kwargs=keyboard(post))
     await s.rota.posted(offer.id, group, sent.message_id)
 
 

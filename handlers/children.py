@@ -7,7 +7,7 @@ from telegram.error import Forbidden
 
 import handlers.awaiting as awaiting
 from bot.context import Context
-from bot.delivery import markup
+from bot.delivery import keyboard
 from bot.domain.children import Child
 from bot.domain.errors import DomainError
 from bot.reply import Reply
@@ -127,7 +127,7 @@ async def _for_whom(update: Update, context: Context, press: KidsPress, *, priva
         await send(update, context, reply)
         return
     try:
-        await context.bot.send_message(user.id, reply.text, reply_markup=markup(reply))
+        await context.bot.send_message(user.id, reply.text, api_kwargs=keyboard(reply))
     except Forbidden:
         await query.answer(r.plain("children.write_first"), show_alert=True)
         return

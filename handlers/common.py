@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.context import Context, Services
-from bot.delivery import markup
+from bot.delivery import keyboard, shows
 from bot.ratelimit import FOLLOW_UP
 from bot.reply import Reply
 from bot.views.common import Renderer
@@ -51,7 +51,7 @@ async def send(
     return await context.bot.send_message(
         chat.id,
         reply.text,
-        reply_markup=markup(reply),
+        api_kwargs=keyboard(reply),
         rate_limit_args=FOLLOW_UP if follow_up else None,
     )
 
@@ -69,7 +69,7 @@ async def edit(update: Update, reply: Reply, *, refresh: bool = False) -> None:
         await _bot(query).send_message(
             query.message.chat.id,
             reply.text,
-            reply_markup=markup(reply),
+            api_kwargs=keyboard(reply),
             rate_limit_args=FOLLOW_UP if refresh else None,
         )
         return
@@ -84,7 +84,7 @@ async def edit(update: Update, reply: Reply, *, refresh: bool = False) -> None:
         isinstance(query.message, Message)
         # Compared unescaped: PTB writes an apostrophe back as &#x27;, the views do not
         and unescape(query.message.text_html) == unescape(reply.text)
-        and query.message.reply_markup == markup(reply)
+        and shows(query.message.reply_markup, reply)
     ):
         return
     try:
@@ -93,11 +93,11 @@ async def edit(update: Update, reply: Reply, *, refresh: bool = False) -> None:
                 reply.text,
                 chat_id=query.message.chat.id,
                 message_id=query.message.message_id,
-                reply_markup=markup(reply),
+                api_kwargs=keyboard(reply),
                 rate_limit_args=FOLLOW_UP,
             )
         else:
-            await query.edit_message_text(reply.text, reply_markup=markup(reply))
+            await query.edit_message_text(reply.text, api_kwargs=keyboard(reply))
     except BadRequest as exc:
         if not unchanged(exc):
             raise
@@ -105,16 +105,16 @@ async def edit(update: Update, reply: Reply, *, refresh: bool = False) -> None:
         log.info("edit skipped: the message already says it (%s)", exc.message)
 
 
-async def refresh_buttons(query: CallbackQuery, keyboard: InlineKeyboardMarkup | None) -> None:
+async def refresh_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
     """Put new buttons on the pressed message, its press answered already (FOLLOW_UP)."""
     message = query.message
     if not isinstance(message, Message):
-        await query.edit_message_reply_markup(keyboard)  # a message Telegram no longer gives
+        await query.edit_message_reply_markup(markup)  # a message Telegram no longer gives
         return
     await _bot(query).edit_message_reply_markup(
         chat_id=message.chat.id,
         message_id=message.message_id,
-        reply_markup=keyboard,
+        reply_markup=markup,
         rate_limit_args=FOLLOW_UP,
     )
 

@@ -16,7 +16,7 @@ import handlers.awaiting as awaiting
 import handlers.errors as errors
 import handlers.plain_words as plain_words
 from bot.context import Context
-from bot.delivery import markup
+from bot.delivery import keyboard
 from bot.domain.errors import DomainError
 from bot.services.questions import ANSWER, FLOW, Asker
 from bot.views import questions as view
@@ -112,7 +112,7 @@ async def button(update: Update, context: Context) -> None:
         return
     # Pressed in the organisers' group: the answer is typed in private chat
     try:
-        await context.bot.send_message(organiser, prompt.text, reply_markup=markup(prompt))
+        await context.bot.send_message(organiser, prompt.text, api_kwargs=keyboard(prompt))
     except (Forbidden, BadRequest) as exc:
         log.info("could not ask organiser %s privately for an answer: %s", organiser, exc)
         await s.drafts.drop(organiser, FLOW)
@@ -144,7 +144,7 @@ async def _answer(update: Update, context: Context, question_id: int, text: str)
                 copy.text,
                 chat_id=relay.chat_id,
                 message_id=relay.message_id,
-                reply_markup=markup(copy),
+                api_kwargs=keyboard(copy),
             )
         except TelegramError as exc:
             await errors.refused(update, context, exc, "marking a question's copy answered")
