@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.domain.models import RotaSlot, Workshop
 
@@ -44,8 +45,12 @@ class Outcome(StrEnum):
     NOT_BOOKED = "not_booked"
 
 
+@lru_cache(maxsize=16384)
 def ref(target_id: str) -> str:
-    """Give a short, stable reference for button data (ids may be long)."""
+    """Give a short, stable reference for button data (ids may be long).
+
+    Kept once made: a /next of six items asked for 15 (a sha256 each), every answer.
+    """
     digest = hashlib.sha256(target_id.encode()).digest()
     return base64.urlsafe_b64encode(digest).decode()[:REF_LENGTH]
 

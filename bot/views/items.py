@@ -189,16 +189,19 @@ def fit(
 
     Sizes are counted on the HTML, which is never shorter than what Telegram counts.
     """
-    kept: list[Markup] = []
     size = units(head)
+    sizes = [units(line) + 1 for line in lines]
+    if size + sum(sizes) <= budget:  # all of them: no "and N more" to size, line by line
+        return NL.join([head, *lines]) if head else NL.join(lines)
+    kept: list[Markup] = []
     for shown, line in enumerate(lines):
         left = len(lines) - shown - 1
         more = units(r("agenda.more", count=Count(left), command=command)) + 1 if left else 0
-        if size + units(line) + 1 + more > budget:
+        if size + sizes[shown] + more > budget:
             kept.append(r("agenda.more", count=Count(len(lines) - shown), command=command))
             break
         kept.append(line)
-        size += units(line) + 1
+        size += sizes[shown]
     return NL.join([head, *kept]) if head else NL.join(kept)
 
 
