@@ -262,7 +262,7 @@ class Poller:
         offset = await self._inbox.next_offset()
         backoff = 1.0
         # Telegram keeps the kinds of updates asked for until asked otherwise: said until a
-        # poll is answered, not on every one (24 names to write and read each time)
+        # poll is answered, not on every one (25 names to write and read each time)
         kinds: list[str] | None = list(Update.ALL_TYPES)
         while True:
             try:
