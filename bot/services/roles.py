@@ -31,10 +31,13 @@ class RolesService:
         self._people = people
         self._map: dict[int, frozenset[str]] | None = None
         self._map_of: Programme | None = None
+        self._version = 0
+        """Counts forget(): a map read before a change is not kept (_runs)."""
 
     def forget(self) -> None:
         """Drop the cached map of who runs what (after a link or a change)."""
         self._map = None
+        self._version += 1
 
     async def registered(self, user_id: int) -> None:
         """Drop the map if a person's registration can change it: their username names a
@@ -60,6 +63,7 @@ class RolesService:
         programme = await self._programme.current()
         if self._map is not None and self._map_of is programme:
             return self._map
+        version = self._version
         async with self._db.read() as conn:
             named = await participants_repo.with_usernames(conn)
             linked = await repo.links(conn)
@@ -82,9 +86,12 @@ class RolesService:
                 runs.setdefault(uid, set()).add(item_id)
             else:
                 runs.get(uid, set()).discard(item_id)
-        self._map = {uid: frozenset(ids) for uid, ids in runs.items() if ids}
-        self._map_of = programme
-        return self._map
+        built = {uid: frozenset(ids) for uid, ids in runs.items() if ids}
+        # A change committed while this read was under way (forget) would be lost if the map
+        # read before it were kept: the read stays this answer's, the next one reads again
+        if version == self._version:
+            self._map, self._map_of = built, programme
+        return built
 
     async def items_run_by(self, user_id: int) -> list[Workshop]:
         """List the items a person runs."""

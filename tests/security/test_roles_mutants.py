@@ -8,11 +8,14 @@ check answers (QUALITY.md).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import pytest
 
 from bot.clock import FrozenClock
@@ -419,3 +422,31 @@ async def test_a_username_is_matched_whole_whatever_its_first_letter(world: Worl
     await world.people.register(8, "Xavier", None, "xavier_f", "fr")
     assert await world.roles.role(8) is Role.FACILITATOR
     assert [w.id for w in await world.roles.items_run_by(8)] == ["w4"]
+
+
+async def test_a_map_read_before_a_facilitator_is_added_is_not_kept(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer reading who runs what while an organiser adds a facilitator: the map it read
+    is its own, the next answer reads again (the new facilitator was refused for good, by a
+    stale map kept after the change: tests/security/test_authorization.py's cells, under load)."""
+    roles = world.roles
+    real = roles_repo.item_facilitators
+    began, gate = asyncio.Event(), asyncio.Event()
+
+    async def read_then_wait(conn: aiosqlite.Connection) -> Any:
+        rows = await real(conn)
+        began.set()
+        await gate.wait()  # read, not yet made into the map: the change comes now
+        return rows
+
+    monkeypatch.setattr(roles_repo, "item_facilitators", read_then_wait)  # the service's read
+    w3 = await world.item("w3")
+    reading = asyncio.create_task(roles.role(NOBODY))
+    await began.wait()
+    monkeypatch.setattr(roles_repo, "item_facilitators", real)
+    await roles.set_facilitator(ORGANISER, w3, NOBODY, add=True)
+    gate.set()
+    assert await reading is Role.PARTICIPANT  # began before the change: it may not see it
+    assert await roles.role(NOBODY) is Role.FACILITATOR
+    assert await roles.may_change(NOBODY, w3)
