@@ -37,6 +37,9 @@ class DraftService:
         self.expire = expire
         self._waiting: set[int] | None = None
         """People some flow may wait for text from (a superset; None: not read yet)."""
+        self._put_waiting: set[int] = set()
+        """People a flow began waiting for while _waiting was not read yet: a read under way
+        may have begun before their draft was written (_stop_waiting)."""
         self._purged_at: datetime | None = None
 
     def expired(self, draft: Draft, now: datetime | None = None) -> bool:
@@ -57,8 +60,11 @@ class DraftService:
             self._purged_at = now
         if purged:
             log.info("%d forgotten draft(s) deleted", purged)
-        if awaiting is not None and self._waiting is not None:
-            self._waiting.add(user_id)
+        if awaiting is not None:
+            if self._waiting is not None:
+                self._waiting.add(user_id)
+            else:
+                self._put_waiting.add(user_id)
 
     async def get(self, user_id: int, flow: str) -> Draft | None:
         """Give a person's draft in a flow; refuse (and delete) an expired one."""
@@ -93,7 +99,10 @@ class DraftService:
         """Stop waiting for text from this person; give the draft that waited, if any."""
         if self._waiting is None:
             async with self._db.read() as conn:
-                self._waiting = await repo.waiting_users(conn)
+                read = await repo.waiting_users(conn)
+            if self._waiting is None:  # (else a read begun earlier set it, with the puts since)
+                self._waiting = read | self._put_waiting
+                self._put_waiting = set()
         if user_id not in self._waiting:
             return None
         async with self._db.write_now() as conn:
