@@ -115,10 +115,16 @@ class Driver:
         self.organisers = {user: asyncio.Lock() for user in ORGANISERS}
         self.rng = rng
         self.registered = sum(p.registered for p in people)
+        """People whose /start and organisation were answered (the driver's count)."""
+        self.started = self.registered
+        """People who have sent /start: the bot registers them there, before the driver's
+        count (a broadcast confirmed meanwhile has them among its recipients)."""
         self.asked: list[Asked] = []
         self.pressed: list[Pressed] = []
-        self.broadcasts: list[tuple[str, int]] = []
-        """Each broadcast confirmed: its audience, and how many people were registered then."""
+        self.broadcasts: list[tuple[str, int, int]] = []
+        """Each broadcast confirmed: its audience, and how many people were registered, at
+        least (arrived before its audience was chosen) and at most (had sent /start when its
+        confirmation was answered)."""
         self.done: Counter[str] = Counter()
         self.toasts: Counter[str] = Counter()
         self.other_toasts: Counter[str] = Counter()
@@ -284,6 +290,7 @@ class Driver:
 
     async def arrive(self, p: Person) -> None:
         """Send /start, then choose an organisation."""
+        self.started += 1
         ask = await self.say(p.user_id, "/start", "/start", lambda m: bool(buttons(m, "org:")))
         choices = buttons(ask, "org:")
         if ask is not None and choices:
@@ -428,7 +435,7 @@ class Driver:
         if message is None or not choose:
             self.unanswered.append(f"broadcast: audience {audience} not offered")
             return
-        registered = self.registered
+        at_least = self.registered
         if not await self.step(user, message, choose[0], "broadcast"):
             return
         last = buttons(message, "bc:ok:")
@@ -440,7 +447,7 @@ class Driver:
             self.unanswered.append(f"broadcast to {audience}: no confirmation offered")
             return
         if await self.press(user, message, last[0], "broadcast") is not None:
-            self.broadcasts.append((audience, registered))
+            self.broadcasts.append((audience, at_least, self.started))
 
     async def change(self, kind: str) -> None:
         """Have a facilitator move, delay or cancel one of their items; or add places."""
