@@ -100,7 +100,7 @@ class DraftService:
         if self._waiting is None:
             async with self._db.read() as conn:
                 read = await repo.waiting_users(conn)
-            if self._waiting is None:  # (else a read begun earlier set it, with the puts since)
+            if self._waiting is None:  # (else another read, done first, set it)
                 self._waiting = read | self._put_waiting
                 self._put_waiting = set()
         if user_id not in self._waiting:
