@@ -428,8 +428,9 @@ async def test_a_map_read_before_a_facilitator_is_added_is_not_kept(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An answer reading who runs what while an organiser adds a facilitator: the map it read
-    is its own, the next answer reads again (the new facilitator was refused for good, by a
-    stale map kept after the change: tests/security/test_authorization.py's cells, under load)."""
+    is its own, the next answer reads again (the map read before was kept, and the new
+    facilitator refused until the next change: tests/security/test_authorization.py's cells,
+    under load)."""
     roles = world.roles
     real = roles_repo.item_facilitators
     began, gate = asyncio.Event(), asyncio.Event()
