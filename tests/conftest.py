@@ -14,6 +14,7 @@ from bot.clock import FrozenClock
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.harness import Harness, local_config
 from storage import db as storage_db
+from storage.db import Database
 
 PARIS = ZoneInfo("Europe/Paris")
 ALICE, BOB, MATHILDE, ORGANISER, STRANGER = 1001, 1002, 1003, 9001, 1999
@@ -42,6 +43,16 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(FIRST_MORNING)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A database file of the test's own, opened as the bot opens it."""
+    opened = await Database.open(tmp_path / "r.sqlite3")
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture

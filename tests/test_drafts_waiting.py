@@ -9,9 +9,7 @@ question instead of as the flow's value.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import aiosqlite
 import pytest
@@ -24,15 +22,6 @@ from tests.conftest import PARIS
 
 NOW = datetime(2026, 8, 24, 11, 0, tzinfo=PARIS)
 ANA, BOB = 1, 2
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "r.sqlite3")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

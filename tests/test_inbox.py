@@ -43,13 +43,6 @@ def size(path: str) -> int:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "r.sqlite3")
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 async def inbox(db: Database) -> AsyncIterator[Inbox]:
     opened = Inbox(db, FrozenClock(NOW))
     yield opened
