@@ -27,6 +27,7 @@ from bot.delivery import TelegramTransport
 from bot.domain.programme import RotaRule
 from bot.events import BookingsChanged, Events, PersonRegistered, ProgrammeChanged
 from bot.i18n import Translator
+from bot.json_request import JsonRequest
 from bot.menus import set_menu
 from bot.polling import POLL_TIMEOUT, Inbox, Poller, PollRequest
 from bot.ratelimit import RESERVE, SlidingWindowRateLimiter
@@ -249,6 +250,7 @@ def build_application(
         .defaults(DEFAULTS)
         .concurrent_updates(True)
         .rate_limiter(limiter)
+        .request(JsonRequest())
         .get_updates_request(polls := PollRequest())
         .application_class(RencontreApplication)
         .updater(None)

@@ -34,9 +34,10 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.clock import Clock
+from bot.json_request import JsonRequest
 from bot.ratelimit import retry_after_seconds
 from storage import db as storage_db
 from storage import inbox as inbox_repo
@@ -54,7 +55,7 @@ HANDLERS_FIRST = 0.05
 the application when it runs as many as it may at once)."""
 
 
-class PollRequest(HTTPXRequest):
+class PollRequest(JsonRequest):
     """getUpdates' own connection (one, as python-telegram-bot's default), which keeps each
     batch's updates as Telegram sent them, written out before PTB reads them.
 
