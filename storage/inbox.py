@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from storage.db import CHECKPOINT_BUSY_MS, NOW_BUSY_MS, in_memory
+from storage.db import CHECKPOINT_BUSY_MS, NOW_BUSY_MS, WAL_KEPT_BYTES, in_memory
 from storage.timefmt import to_db
 
 SUFFIX = "-inbox"
@@ -52,6 +52,7 @@ def connect(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # a kill -9 loses nothing; no fsync a write
         conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints go to a thread (checkpoint)
+        conn.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
         for statement in SCHEMA:
             conn.execute(statement)
     except BaseException:
