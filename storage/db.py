@@ -52,8 +52,10 @@ the loop's writing connection makes none itself, and most writes go through it."
 WAL_KEPT_BYTES = 16 * 2**20
 """The write-ahead log left on disk when it starts over (journal_size_limit). A log is folded
 into the database every few hundred commits, but it starts over only once no read is under way
-in it: in bench.memory's week (2,400 times faster than real time, reads always under way) it
-grew to 853 MB for a 37 MB database, and kept that size on disk (issue 13, eleventh session)."""
+in it, and its file kept its largest size: in bench.memory's week (2,400 times faster than
+real time, reads nearly always under way) it grew to 1.5 GB for a 37 MB database, and went back
+to 16 MB when it started over (issue 13, eleventh session). A log that never starts over still
+grows: this bounds what is left after, not the growth."""
 PEOPLE_READERS = 2
 """Reading connections for people's work: SQLite lets go of the GIL while it reads, so two
 reads run at once on two cores (bench.soak --stages: handlers waited behind each other's reads,
