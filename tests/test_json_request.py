@@ -44,11 +44,14 @@ class Seen:
     def __init__(self, emu: BotApiEmulator, hold: float = 0.0) -> None:
         self.types: list[tuple[str, str]] = []
         self.hold = hold
+        self.message = asyncio.Event()
+        """Set when a sendMessage arrives."""
         emu.faults.add_interceptor(self._see)
 
     async def _see(self, request: ApiRequest) -> ApiReply | None:
         self.types.append((request.method, request.http.header("content-type").split(";")[0]))
-        if self.hold and request.method == "sendMessage":
+        if request.method == "sendMessage":
+            self.message.set()
             await asyncio.sleep(self.hold)
         return None
 
@@ -93,7 +96,7 @@ async def test_a_refusal_is_telegrams_error(emu: BotApiEmulator) -> None:
 async def test_the_requests_read_timeout_applies_unless_the_call_gives_one(
     emu: BotApiEmulator,
 ) -> None:
-    Seen(emu, hold=0.3)
+    Seen(emu, hold=1.0)
     async with bot_on(emu, plain(read_timeout=0.05)) as bot:
         with pytest.raises(TimedOut) as raised:
             await bot.send_message(ALICE, "lent")
@@ -105,10 +108,11 @@ async def test_the_requests_read_timeout_applies_unless_the_call_gives_one(
 
 
 async def test_a_full_pool_says_the_call_was_not_sent(emu: BotApiEmulator) -> None:
-    Seen(emu, hold=0.5)
+    seen = Seen(emu, hold=2.0)
     async with bot_on(emu, plain(connection_pool_size=1, pool_timeout=0.05)) as bot:
         first = asyncio.ensure_future(bot.send_message(ALICE, "premier"))
-        await asyncio.sleep(0.1)  # the one connection is taken
+        async with asyncio.timeout(10):
+            await seen.message.wait()  # the first holds the one connection
         with pytest.raises(TimedOut, match="not sent") as raised:
             await bot.send_message(ALICE, "second")
         assert isinstance(raised.value.__cause__, httpx.PoolTimeout)
