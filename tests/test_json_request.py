@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,18 +14,15 @@ from bot.json_request import JsonRequest
 from bot.ratelimit import surely_not_taken
 from bot.sandbox import BotApiEmulator
 from bot.sandbox.faults import ApiReply, ApiRequest
+from tests.conftest import ALICE
 
-ALICE = 42
 TEXT = "<b>Atelier « Coopérer » 🌊</b>\nSalle <i>Étang</i> &amp; plage, l'après-midi"
 BUTTONS = {"inline_keyboard": [[{"text": "S'inscrire", "callback_data": "bk:1"}]]}
 
 
-@pytest.fixture
-async def emu() -> AsyncIterator[BotApiEmulator]:
-    async with BotApiEmulator() as emulator:
-        emulator.cast.add_user(ALICE, "Alice")
-        await emulator.people.send_text(ALICE, "bonjour")  # now the bot may write to her
-        yield emulator
+@pytest.fixture(autouse=True)
+async def alice_wrote(emu: BotApiEmulator) -> None:
+    await emu.people.send_text(ALICE, "bonjour")  # now the bot may write to her
 
 
 def bot_on(emu: BotApiEmulator, request: JsonRequest) -> Bot:
