@@ -51,6 +51,7 @@ from bot.services.roles import RolesService
 from bot.services.rooms import RoomService
 from bot.services.rota import RotaService
 from bot.services.screen import ScreenService
+from bot.telegram_bot import RencontreBot
 from bot.views.broadcasts import BroadcastTexts
 from bot.web.server import WebServer
 from bot.wiring import wire_announcements, wire_proposals, wire_questions
@@ -241,17 +242,20 @@ def build_application(
     limiter.on_failure = services.status.failures.note  # every call passes the limiter
     context_types = ContextTypes(context=CallbackContext, bot_data=BotData)
 
+    bot = RencontreBot(
+        token or config.require_token(),
+        base_url=config.telegram.api_base_url,
+        base_file_url=config.telegram.file_url,
+        defaults=DEFAULTS,
+        rate_limiter=limiter,
+        request=JsonRequest(),
+        get_updates_request=(polls := PollRequest()),
+    )
     builder = (
         ApplicationBuilder()
-        .token(token or config.require_token())
-        .base_url(config.telegram.api_base_url)
-        .base_file_url(config.telegram.file_url)
+        .bot(bot)
         .context_types(context_types)
-        .defaults(DEFAULTS)
         .concurrent_updates(True)
-        .rate_limiter(limiter)
-        .request(JsonRequest())
-        .get_updates_request(polls := PollRequest())
         .application_class(RencontreApplication)
         .updater(None)
     )

@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.events import Events
 from bot.i18n import Translator
-from bot.ratelimit import Turn
 from bot.services import membership, status
 from bot.services.agenda import AgendaService
 from bot.services.announcements import AnnouncementService
@@ -38,6 +37,7 @@ from bot.services.roles import RolesService
 from bot.services.rooms import RoomService
 from bot.services.rota import RotaService
 from bot.services.screen import ScreenService
+from bot.telegram_bot import RencontreBot
 from bot.web.server import WebServer
 from storage.db import Database
 
@@ -89,7 +89,5 @@ class BotData:
     web: WebServer | None = None
 
 
-Context = CallbackContext[ExtBot[int | Turn], dict[Any, Any], dict[Any, Any], BotData]
-RencontreApp = Application[
-    ExtBot[int | Turn], Context, dict[Any, Any], dict[Any, Any], BotData, Any
-]
+Context = CallbackContext[RencontreBot, dict[Any, Any], dict[Any, Any], BotData]
+RencontreApp = Application[RencontreBot, Context, dict[Any, Any], dict[Any, Any], BotData, Any]

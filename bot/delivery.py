@@ -8,11 +8,11 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import ExtBot
 
 from bot.ratelimit import BULK, Turn, retry_after_seconds, surely_not_taken
 from bot.reply import Reply
 from bot.services.outbox import Permanent, RetryLater, Transient, Uncertain, Unreachable
+from bot.telegram_bot import RencontreBot
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def shows(markup: InlineKeyboardMarkup | None, reply: Reply) -> bool:
 class TelegramTransport:
     """Send and edit through the bot, at bulk priority (HTML, no link previews: the Defaults)."""
 
-    def __init__(self, bot: ExtBot[Any]) -> None:
+    def __init__(self, bot: RencontreBot) -> None:
         self._bot = bot
 
     async def send(
@@ -54,7 +54,7 @@ class TelegramTransport:
     ) -> int:
         """Send a message (and pin it); give its id. on_grant: called as the request leaves."""
         try:
-            message = await self._bot.send_message(
+            message_id = await self._bot.send_text(
                 chat_id,
                 reply.text,
                 api_kwargs=keyboard(reply),
@@ -68,23 +68,17 @@ class TelegramTransport:
             raise _sorted(exc) from exc
         if pin:
             try:
-                await self._bot.pin_chat_message(
-                    chat_id, message.message_id, disable_notification=True
-                )
+                await self._bot.pin_chat_message(chat_id, message_id, disable_notification=True)
             except TelegramError as exc:
                 # The message is out: a pin that failed is not worth sending it twice
-                log.warning("message %s in %s not pinned: %s", message.message_id, chat_id, exc)
-        return message.message_id
+                log.warning("message %s in %s not pinned: %s", message_id, chat_id, exc)
+        return message_id
 
     async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
         """Replace a message's text and buttons (an unchanged message counts as done)."""
         try:
-            await self._bot.edit_message_text(
-                reply.text,
-                chat_id=chat_id,
-                message_id=message_id,
-                api_kwargs=keyboard(reply),
-                rate_limit_args=BULK,
+            await self._bot.edit_text(
+                chat_id, message_id, reply.text, api_kwargs=keyboard(reply), rate_limit_args=BULK
             )
         except BadRequest as exc:
             if "not modified" in str(exc).lower():

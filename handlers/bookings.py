@@ -230,9 +230,9 @@ async def mine(update: Update, context: Context) -> None:
     assert user is not None
     entries = await services(context).bookings.agenda(user.id)
     reply = bookings_view.mine(await renderer(update, context), entries)
-    message = await send(update, context, reply)
+    message_id = await send(update, context, reply)
     if reply.buttons:
-        await programme.remember(update, context, message.message_id, MINE, 0, "")
+        await programme.remember(update, context, message_id, MINE, 0, "")
 
 
 async def participants(update: Update, context: Context) -> None:
@@ -281,8 +281,8 @@ async def rota(update: Update, context: Context) -> None:
     if word:
         raise DomainError("bookings.rota_unknown", text=truncate(word, 40))
     today = s.agenda.today()
-    message = await send(update, context, await _rota_reply(context, r, user.id, today))
-    await programme.remember(update, context, message.message_id, ROTA, 0, f"{today:%Y%m%d}")
+    message_id = await send(update, context, await _rota_reply(context, r, user.id, today))
+    await programme.remember(update, context, message_id, ROTA, 0, f"{today:%Y%m%d}")
 
 
 async def _rota_reply(context: Context, r: Renderer, user_id: int, day: date) -> Reply:

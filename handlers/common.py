@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 from html import unescape
-from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ExtBot
 
 from bot.context import Context, Services
 from bot.delivery import keyboard, shows
 from bot.ratelimit import FOLLOW_UP
 from bot.reply import Reply
+from bot.telegram_bot import RencontreBot
 from bot.views.common import Renderer
 
 log = logging.getLogger(__name__)
@@ -38,17 +37,15 @@ async def renderer(update: Update, context: Context) -> Renderer:
     return Renderer(s.t, await language(update, context), s.config.event.tz, s.clock.now())
 
 
-async def send(
-    update: Update, context: Context, reply: Reply, *, follow_up: bool = False
-) -> Message:
-    """Send a Reply to the chat the update came from.
+async def send(update: Update, context: Context, reply: Reply, *, follow_up: bool = False) -> int:
+    """Send a Reply to the chat the update came from; give the message's id.
 
     follow_up: the person got their answer already; this one goes after the replies others
     are waiting for (FOLLOW_UP).
     """
     chat = update.effective_chat
     assert chat is not None
-    return await context.bot.send_message(
+    return await context.bot.send_text(
         chat.id,
         reply.text,
         api_kwargs=keyboard(reply),
@@ -66,7 +63,7 @@ async def edit(update: Update, reply: Reply, *, refresh: bool = False) -> None:
     assert query is not None
     if query.message is not None and not query.message.is_accessible:
         # Too old or deleted for Telegram to hand it over (date 0): the answer is a new message
-        await _bot(query).send_message(
+        await _bot(query).send_text(
             query.message.chat.id,
             reply.text,
             api_kwargs=keyboard(reply),
@@ -88,15 +85,15 @@ async def edit(update: Update, reply: Reply, *, refresh: bool = False) -> None:
     ):
         return
     try:
-        if refresh and isinstance(query.message, Message):
-            await _bot(query).edit_message_text(
+        if isinstance(query.message, Message):
+            await _bot(query).edit_text(
+                query.message.chat.id,
+                query.message.message_id,
                 reply.text,
-                chat_id=query.message.chat.id,
-                message_id=query.message.message_id,
                 api_kwargs=keyboard(reply),
-                rate_limit_args=FOLLOW_UP,
+                rate_limit_args=FOLLOW_UP if refresh else None,
             )
-        else:
+        else:  # a message sent through inline mode, which the bot does not offer
             await query.edit_message_text(reply.text, api_kwargs=keyboard(reply))
     except BadRequest as exc:
         if not unchanged(exc):
@@ -119,10 +116,10 @@ async def refresh_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | N
     )
 
 
-def _bot(query: CallbackQuery) -> ExtBot[Any]:
+def _bot(query: CallbackQuery) -> RencontreBot:
     """Give the application's bot, whose calls take rate_limit_args (the shortcuts do not)."""
     bot = query.get_bot()
-    assert isinstance(bot, ExtBot)
+    assert isinstance(bot, RencontreBot)
     return bot
 
 

@@ -57,9 +57,9 @@ def _day_arg(answer: DayAnswer, part: Part | None) -> str:
 
 async def send_list(update: Update, context: Context, reply: Reply, view: str, arg: str) -> None:
     """Send the first page of a list, remembering what it shows so a press can re-render it."""
-    message = await send(update, context, reply)
+    message_id = await send(update, context, reply)
     if reply.buttons:  # a list with no button is never pressed
-        await remember(update, context, message.message_id, view, 0, arg)
+        await remember(update, context, message_id, view, 0, arg)
 
 
 async def remember(
