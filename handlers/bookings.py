@@ -84,7 +84,7 @@ async def _offer_switch(update: Update, context: Context, r: Renderer, move: Mov
     assert query is not None
     reply = bookings_view.clash(r, move)
     try:
-        await context.bot.send_message(query.from_user.id, reply.text, api_kwargs=keyboard(reply))
+        await context.bot.send_text(query.from_user.id, reply.text, api_kwargs=keyboard(reply))
     except Forbidden:
         # Never started the bot: the alert is all they can get
         first = move.clash[0]
@@ -192,8 +192,8 @@ async def _offer(update: Update, context: Context, code: str) -> None:
     post = rota_view.offer(
         Renderer(s.t, lang, s.config.event.tz), target, offer, query.from_user.first_name
     )
-    sent = await context.bot.send_message(group, post.text, api_kwargs=keyboard(post))
-    await s.rota.posted(offer.id, group, sent.message_id)
+    message_id = await context.bot.send_text(group, post.text, api_kwargs=keyboard(post))
+    await s.rota.posted(offer.id, group, message_id)
 
 
 async def _take(update: Update, context: Context, offer_id: str) -> None:
@@ -211,15 +211,15 @@ async def _take(update: Update, context: Context, offer_id: str) -> None:
         lang = s.config.event.default_language
         done = s.t(lang, "bookings.offer_done", name=name)
         try:
-            await context.bot.edit_message_text(
-                done, chat_id=offer.chat_id, message_id=offer.message_id, rate_limit_args=FOLLOW_UP
+            await context.bot.edit_text(
+                offer.chat_id, offer.message_id, done, rate_limit_args=FOLLOW_UP
             )
         except TelegramError as exc:
             await refused(update, context, exc, "could not mark the offer taken")
     giver_lang = await s.people.language(offer.user_id, None)
     text = s.t(giver_lang, "bookings.your_slot_taken", name=name, title=target.title)
     try:
-        await context.bot.send_message(offer.user_id, text, rate_limit_args=FOLLOW_UP)
+        await context.bot.send_text(offer.user_id, text, rate_limit_args=FOLLOW_UP)
     except TelegramError as exc:
         await refused(update, context, exc, f"could not tell {offer.user_id} their slot was taken")
 

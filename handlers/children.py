@@ -127,7 +127,7 @@ async def _for_whom(update: Update, context: Context, press: KidsPress, *, priva
         await send(update, context, reply)
         return
     try:
-        await context.bot.send_message(user.id, reply.text, api_kwargs=keyboard(reply))
+        await context.bot.send_text(user.id, reply.text, api_kwargs=keyboard(reply))
     except Forbidden:
         await query.answer(r.plain("children.write_first"), show_alert=True)
         return

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot.context import Context, Services
 from bot.domain.errors import DomainError
 from bot.reply import Reply
+from bot.telegram_bot import RencontreBot
 from bot.views.common import truncate
 from handlers.common import language, send, services, unchanged
 
@@ -139,12 +140,12 @@ async def _report(update: Update, context: Context, error: BaseException | None)
         text += "\n" + s.t(lang, "errors.suppressed", n=held)
     for organiser in s.config.event.organisers:
         try:
-            await context.bot.send_message(organiser, text)
+            await context.bot.send_text(organiser, text)
         except TelegramError as exc:
             log.warning("could not report the error to organiser %s: %s", organiser, exc)
 
 
-async def report_failure(bot: Bot, s: Services, key: str, error: BaseException) -> None:
+async def report_failure(bot: RencontreBot, s: Services, key: str, error: BaseException) -> None:
     """Tell the organisers about a failure outside any update (the outbox's sender), as the
     error handler does for the others: at most once a minute, the token never shown."""
     due, held = _reporter.due()
@@ -157,6 +158,6 @@ async def report_failure(bot: Bot, s: Services, key: str, error: BaseException) 
         text += "\n" + s.t(lang, "errors.suppressed", count=held)
     for organiser in s.config.event.organisers:
         try:
-            await bot.send_message(organiser, text)
+            await bot.send_text(organiser, text)
         except TelegramError as exc:
             log.warning("could not report the failure to organiser %s: %s", organiser, exc)

@@ -46,7 +46,7 @@ async def button(update: Update, context: Context) -> None:
         except TelegramError as exc:
             await refused(update, context, exc, "could not take the answered row off")
     try:
-        await context.bot.send_message(user.id, view.ask_comment(r, item))
+        await context.bot.send_text(user.id, view.ask_comment(r, item))
     except TelegramError as exc:
         await refused(update, context, exc, "could not offer a comment")
 

@@ -132,7 +132,7 @@ async def decide(update: Update, context: Context) -> None:
         await query.answer()
         # The reason is read in private chat, even when the card is in the organisers' group
         ask = r("proposals.ask_reason", title=p.title, name=p.proposer_name)
-        await context.bot.send_message(user_id, ask)
+        await context.bot.send_text(user_id, ask)
         return
     if press.op == "mv" or (press.op == "ok" and not await decisions.has_slot(press.proposal_id)):
         p, slots = await decisions.move_slots(user_id, press.proposal_id)

@@ -112,7 +112,7 @@ async def button(update: Update, context: Context) -> None:
         return
     # Pressed in the organisers' group: the answer is typed in private chat
     try:
-        await context.bot.send_message(organiser, prompt.text, api_kwargs=keyboard(prompt))
+        await context.bot.send_text(organiser, prompt.text, api_kwargs=keyboard(prompt))
     except (Forbidden, BadRequest) as exc:
         log.info("could not ask organiser %s privately for an answer: %s", organiser, exc)
         await s.drafts.drop(organiser, FLOW)
@@ -140,11 +140,8 @@ async def _answer(update: Update, context: Context, question_id: int, text: str)
         )
         copy = view.relay(Renderer(s.t, lang, s.config.event.tz, s.clock.now()), answered.question)
         try:
-            await context.bot.edit_message_text(
-                copy.text,
-                chat_id=relay.chat_id,
-                message_id=relay.message_id,
-                api_kwargs=keyboard(copy),
+            await context.bot.edit_text(
+                relay.chat_id, relay.message_id, copy.text, api_kwargs=keyboard(copy)
             )
         except TelegramError as exc:
             await errors.refused(update, context, exc, "marking a question's copy answered")
